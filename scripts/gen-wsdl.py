@@ -1,0 +1,682 @@
+#!/usr/bin/python3
+"""Generate wsdl/vim.wsdl and wsdl/vimService.wsdl from pyVmomi type metadata.
+
+Run with Debian's python3 (python3-pyvmomi 6.7.1):
+
+    /usr/bin/python3 scripts/gen-wsdl.py [--out-dir wsdl]
+
+All facts (type names, field names/types/order, hierarchy, method parameters,
+results, declared faults and privileges) are read at runtime from pyVmomi's
+VmomiSupport registrations (ServerObjects.py, CoreTypes.py, QueryTypes.py).
+The subset selection and the WSDL layout are ours. Output is deterministic.
+
+Layout conventions (relied upon by the server's WSDL loader):
+  * one inline XML Schema in <types>, targetNamespace urn:vim25;
+  * data objects are complexType/complexContent/extension of their pyVmomi
+    base, with only their own fields, in pyVmomi declaration order;
+  * DynamicData is the root (<sequence/>), MethodFault extends DynamicData,
+    LocalizedMethodFault extends DynamicData (fault + localizedMessage);
+  * managed object references -> vim25:ManagedObjectReference, fields and
+    parameters of any fault type -> vim25:LocalizedMethodFault;
+  * every fault type X gets an element XFault;
+  * every operation M gets MRequestType/M and MResponse, messages
+    MRequestMsg/MResponseMsg, and one XFaultMsg per fault used;
+  * portType operations carry vte:managedType / vte:privilege attributes
+    (namespace urn:vtask-emulator).
+"""
+
+import argparse
+import os
+import sys
+from xml.sax.saxutils import quoteattr
+
+from pyVmomi import VmomiSupport as V
+
+PYVMOMI_VERSION = "6.7.1"
+NS = "urn:vim25"
+VTE_NS = "urn:vtask-emulator"
+SOAP_ACTION = "urn:vim25/6.7.1"
+
+# --------------------------------------------------------------------------
+# Selection (ours): operations, by WSDL method name, and extra root types.
+# --------------------------------------------------------------------------
+
+OPERATIONS = [
+    # ServiceInstance
+    "RetrieveServiceContent", "CurrentTime",
+    # SessionManager
+    "Login", "Logout", "SessionIsActive",
+    # TaskManager
+    "CreateTask", "CreateCollectorForTasks",
+    # Task
+    "CancelTask", "SetTaskDescription", "SetTaskState", "UpdateProgress",
+    # ExtensionManager
+    "RegisterExtension", "UnregisterExtension", "FindExtension",
+    "UpdateExtension",
+    # PropertyCollector
+    "RetrieveProperties", "RetrievePropertiesEx",
+    "ContinueRetrievePropertiesEx", "CancelRetrievePropertiesEx",
+    "CreateFilter", "WaitForUpdates", "WaitForUpdatesEx", "CheckForUpdates",
+    "CancelWaitForUpdates", "CreatePropertyCollector",
+    "DestroyPropertyCollector",
+    # PropertyFilter
+    "DestroyPropertyFilter",
+    # TaskHistoryCollector / HistoryCollector
+    "ReadNextTasks", "ReadPreviousTasks", "SetCollectorPageSize",
+    "RewindCollector", "ResetCollector", "DestroyCollector",
+]
+
+# Extra root data/enum types (VMODL names). Their transitive field closure is
+# included as well.
+EXTRA_ROOTS = [
+    "vim.ServiceInstanceContent", "vim.AboutInfo", "vim.UserSession",
+    "vim.TaskInfo", "vim.TaskReason", "vim.TaskDescription",
+    "vim.TaskFilterSpec", "vim.Extension",
+    "vim.KeyValue", "vmodl.KeyAnyValue", "vmodl.LocalizableMessage",
+    "vim.CustomFieldsManager.Value", "vim.CustomFieldsManager.StringValue",
+    "vim.CustomFieldsManager.FieldDef",
+    "vim.ElementDescription", "vim.Description",
+    "vmodl.query.PropertyCollector.FilterSpec",
+    "vmodl.query.PropertyCollector.PropertySpec",
+    "vmodl.query.PropertyCollector.ObjectSpec",
+    "vmodl.query.PropertyCollector.SelectionSpec",
+    "vmodl.query.PropertyCollector.TraversalSpec",
+    "vmodl.query.PropertyCollector.ObjectContent",
+    "vmodl.query.PropertyCollector.RetrieveOptions",
+    "vmodl.query.PropertyCollector.RetrieveResult",
+    "vmodl.query.PropertyCollector.UpdateSet",
+    "vmodl.query.PropertyCollector.FilterUpdate",
+    "vmodl.query.PropertyCollector.ObjectUpdate",
+    "vmodl.query.PropertyCollector.Change",
+    "vmodl.query.PropertyCollector.MissingObject",
+    "vmodl.query.PropertyCollector.WaitOptions",
+    "vmodl.DynamicProperty", "vmodl.query.PropertyCollector.MissingProperty",
+]
+
+# Root types whose nested (VMODL name prefix) data/enum types and subtypes
+# are included too.
+NESTED_ROOTS = [
+    "vim.TaskFilterSpec", "vim.Extension", "vmodl.query.PropertyCollector",
+]
+SUBTYPE_ROOTS = ["vim.TaskReason"]
+
+# Primitive VMODL names -> XSD types.
+PRIMITIVES = {
+    "string": "xsd:string",
+    "boolean": "xsd:boolean",
+    "bool": "xsd:boolean",
+    "byte": "xsd:byte",
+    "short": "xsd:short",
+    "int": "xsd:int",
+    "long": "xsd:long",
+    "float": "xsd:float",
+    "double": "xsd:double",
+    "vmodl.DateTime": "xsd:dateTime",
+    "vmodl.Binary": "xsd:base64Binary",
+    "vmodl.URI": "xsd:anyURI",
+    "vmodl.TypeName": "xsd:string",
+    "vmodl.MethodName": "xsd:string",
+    "vmodl.PropertyPath": "xsd:string",
+    "anyType": "xsd:anyType",
+}
+
+# ArrayOfX for primitives: (array name, item element name, item type).
+# The names are those pyVmomi writes as xsi:type for arrays inside anyType
+# values ("ArrayOf" + Capitalize(wsdlName); TypeName/MethodName/PropertyPath
+# arrays are written as ArrayOfString).
+PRIMITIVE_ARRAYS = [
+    ("ArrayOfString", "string", "xsd:string"),
+    ("ArrayOfBoolean", "boolean", "xsd:boolean"),
+    ("ArrayOfByte", "byte", "xsd:byte"),
+    ("ArrayOfShort", "short", "xsd:short"),
+    ("ArrayOfInt", "int", "xsd:int"),
+    ("ArrayOfLong", "long", "xsd:long"),
+    ("ArrayOfFloat", "float", "xsd:float"),
+    ("ArrayOfDouble", "double", "xsd:double"),
+    ("ArrayOfDateTime", "dateTime", "xsd:dateTime"),
+    ("ArrayOfAnyURI", "anyURI", "xsd:anyURI"),
+    ("ArrayOfBase64Binary", "base64Binary", "xsd:base64Binary"),
+    ("ArrayOfAnyType", "anyType", "xsd:anyType"),
+    ("ArrayOfManagedObjectReference", "ManagedObjectReference",
+     "vim25:ManagedObjectReference"),
+]
+
+METHOD_FAULT = V.GetVmodlType("vmodl.MethodFault")
+RUNTIME_FAULT = V.GetVmodlType("vmodl.RuntimeFault")
+DYNAMIC_DATA = V.GetVmodlType("vmodl.DynamicData")
+LOCALIZED_METHOD_FAULT = V.GetVmodlType("vmodl.LocalizedMethodFault")
+
+
+# --------------------------------------------------------------------------
+# Metadata helpers
+# --------------------------------------------------------------------------
+
+def ns_of(typ):
+    return V.GetWsdlNamespace(typ._version)
+
+
+def vmodl_name(typ):
+    return V.GetVmodlName(typ)
+
+
+def classify(type_name, flags=0):
+    """Classify a VMODL type name (without []) -> (kind, detail).
+
+    kind: prim (detail = xsd type), mor, fault, data (detail = type), enum.
+    """
+    if flags & V.F_LINK:
+        # Links are serialized as the key of the linked object.
+        return ("prim", "xsd:string")
+    if type_name in PRIMITIVES:
+        return ("prim", PRIMITIVES[type_name])
+    typ = V.GetVmodlType(type_name)
+    if issubclass(typ, V.ManagedObject):
+        return ("mor", None)
+    if issubclass(typ, METHOD_FAULT):
+        return ("fault", typ)
+    if issubclass(typ, V.DataObject):
+        return ("data", typ)
+    if issubclass(typ, V.Enum):
+        return ("enum", typ)
+    raise ValueError("unclassifiable type %r" % type_name)
+
+
+def raw_type_name(info):
+    """Declared VMODL type name of a property/param LazyObject."""
+    if info.flags & V.F_LINK:
+        return info.expectedType
+    return info.typeName
+
+
+def split_array(type_name):
+    if type_name.endswith("[]"):
+        return type_name[:-2], True
+    return type_name, False
+
+
+def own_props(typ):
+    """Own fields of a data type as (name, typeName, flags) in decl order."""
+    props = [(p.name, raw_type_name(p), p.flags) for p in typ._propList]
+    if typ is METHOD_FAULT:
+        # 'msg' is a pyVmomi-side convenience (BASE_VERSION, never sent on
+        # the wire inside faults); vim25 declares faultCause/faultMessage only.
+        props = [p for p in props if p[0] != "msg"]
+    if typ is DYNAMIC_DATA:
+        # dynamicType/dynamicProperty are not modelled (root is <sequence/>).
+        props = []
+    return props
+
+
+def base_of(typ):
+    if typ is DYNAMIC_DATA:
+        return None
+    if typ is LOCALIZED_METHOD_FAULT:
+        # pyVmomi registers it under MethodFault for (de)serialization
+        # convenience; vim25 declares it as a DynamicData.
+        return DYNAMIC_DATA
+    base = typ.__bases__[0]
+    if base is V.DataObject:
+        # e.g. vmodl.DynamicProperty: a root type of its own.
+        return None
+    assert issubclass(base, DYNAMIC_DATA), (typ, base)
+    return base
+
+
+def is_vim25(typ):
+    return ns_of(typ) == NS
+
+
+def all_vim25_types():
+    """All data/enum types registered by pyVmomi in the urn:vim25 namespace."""
+    data, enums = [], []
+    for name in sorted(V._dataDefMap):
+        if name == "DataObject":
+            continue
+        typ = V.GetVmodlType(name)
+        if is_vim25(typ):
+            data.append(typ)
+    for name in sorted(V._enumDefMap):
+        typ = V.GetVmodlType(name)
+        if is_vim25(typ):
+            enums.append(typ)
+    return data, enums
+
+
+# --------------------------------------------------------------------------
+# Selection
+# --------------------------------------------------------------------------
+
+def lookup_method(wsdl_name):
+    mm = V.GetWsdlMethod(NS, wsdl_name)
+    return mm.info
+
+
+def compute_closure(roots):
+    """Transitive closure over field types and bases of data types."""
+    data, enums = set(), set()
+    work = list(roots)
+    while work:
+        typ = work.pop()
+        if issubclass(typ, V.Enum):
+            enums.add(typ)
+            continue
+        if typ in data:
+            continue
+        data.add(typ)
+        base = base_of(typ)
+        if base is not None:
+            work.append(base)
+        if typ is LOCALIZED_METHOD_FAULT:
+            work.append(METHOD_FAULT)
+        for _, tname, flags in own_props(typ):
+            kind, detail = classify(split_array(tname)[0], flags)
+            if kind in ("data", "enum"):
+                work.append(detail)
+            elif kind == "fault":
+                work.append(LOCALIZED_METHOD_FAULT)
+    return data, enums
+
+
+def select(ops_info, all_data, all_enums):
+    roots = []
+
+    def add_ref(tname, flags=0):
+        name, _ = split_array(tname)
+        if name == "void":
+            return
+        kind, detail = classify(name, flags)
+        if kind in ("data", "enum"):
+            roots.append(detail)
+        elif kind == "fault":
+            roots.append(LOCALIZED_METHOD_FAULT)
+
+    for info in ops_info:
+        for p in info.params:
+            add_ref(raw_type_name(p), p.flags)
+        add_ref(info.resultName)
+    for name in EXTRA_ROOTS:
+        roots.append(V.GetVmodlType(name))
+    for typ in all_data + all_enums:
+        vname = vmodl_name(typ)
+        if any(vname.startswith(r + ".") for r in NESTED_ROOTS):
+            if not issubclass(typ, METHOD_FAULT):
+                roots.append(typ)
+        if any(issubclass(typ, V.GetVmodlType(r)) for r in SUBTYPE_ROOTS):
+            roots.append(typ)
+    roots += [DYNAMIC_DATA, METHOD_FAULT, LOCALIZED_METHOD_FAULT]
+    return compute_closure(roots)
+
+
+# A data type referenced only from fault fields is declared (instead of the
+# field becoming xsd:anyType) when it is a leaf type (no subtypes, so no
+# xsi:type polymorphism to model) and its closure adds at most this many types.
+SMALL_CLOSURE_LIMIT = 2
+
+
+def extend_for_faults(faults, closure_data, closure_enums, all_data):
+    data, enums = set(closure_data), set(closure_enums)
+    candidates = set()
+    for f in faults:
+        for _, tname, flags in own_props(f):
+            kind, detail = classify(split_array(tname)[0], flags)
+            if kind == "data" and detail not in data:
+                candidates.add(detail)
+    for typ in sorted(candidates, key=vmodl_name):
+        if typ in data:
+            continue
+        if any(t is not typ and issubclass(t, typ) for t in all_data):
+            continue
+        d, e = compute_closure([typ])
+        if len(d - data) <= SMALL_CLOSURE_LIMIT:
+            data |= d
+            enums |= e
+    return data, enums
+
+
+# --------------------------------------------------------------------------
+# Emission
+# --------------------------------------------------------------------------
+
+class Ctx:
+    def __init__(self, closure_data, closure_enums, faults):
+        self.closure_data = closure_data
+        self.enums = set(closure_enums)
+        self.faults = faults
+        self.anytyped = []  # (type wsdl name, field name, original type)
+
+    def xsd_type(self, tname, flags=0, owner=None, field=None):
+        kind, detail = classify(tname, flags)
+        if kind == "prim":
+            return detail
+        if kind == "mor":
+            return "vim25:ManagedObjectReference"
+        if kind == "fault":
+            return "vim25:LocalizedMethodFault"
+        if kind == "enum":
+            self.enums.add(detail)
+            return "vim25:" + detail._wsdlName
+        if detail in self.closure_data:
+            return "vim25:" + detail._wsdlName
+        # Data type outside the closure (only reachable from fault fields).
+        self.anytyped.append((owner, field, vmodl_name(detail)))
+        return "xsd:anyType"
+
+
+def element(name, xtype, optional=False, array=False):
+    attrs = 'name=%s type=%s' % (quoteattr(name), quoteattr(xtype))
+    if optional or array:
+        attrs += ' minOccurs="0"'
+    if array:
+        attrs += ' maxOccurs="unbounded"'
+    return '<element %s/>' % attrs
+
+
+def field_element(ctx, owner, name, tname, flags):
+    base_name, is_array = split_array(tname)
+    xtype = ctx.xsd_type(base_name, flags, owner, name)
+    return element(name, xtype, bool(flags & V.F_OPTIONAL), is_array)
+
+
+def complex_type(ctx, typ):
+    name = typ._wsdlName
+    if typ is DYNAMIC_DATA:
+        return ['<complexType name="DynamicData"><sequence/></complexType>']
+    if typ is LOCALIZED_METHOD_FAULT:
+        fields = [("fault", None, 0), ("localizedMessage", "string",
+                                       V.F_OPTIONAL)]
+        elems = [element("fault", "vim25:MethodFault"),
+                 element("localizedMessage", "xsd:string", optional=True)]
+    else:
+        elems = [field_element(ctx, name, n, t, f)
+                 for n, t, f in own_props(typ)]
+    base = base_of(typ)
+    if base is None:
+        out = ['<complexType name=%s>' % quoteattr(name)]
+        if elems:
+            out.append('  <sequence>')
+            out += ['    ' + e for e in elems]
+            out.append('  </sequence>')
+        else:
+            out.append('  <sequence/>')
+        out.append('</complexType>')
+        return out
+    out = ['<complexType name=%s>' % quoteattr(name),
+           '  <complexContent>',
+           '    <extension base=%s>' % quoteattr("vim25:" + base._wsdlName)]
+    if elems:
+        out.append('      <sequence>')
+        out += ['        ' + e for e in elems]
+        out.append('      </sequence>')
+    else:
+        out.append('      <sequence/>')
+    out += ['    </extension>', '  </complexContent>', '</complexType>']
+    return out
+
+
+def enum_type(typ):
+    out = ['<simpleType name=%s>' % quoteattr(typ._wsdlName),
+           '  <restriction base="xsd:string">']
+    # Keep pyVmomi's declaration order of values.
+    values = V._enumDefMap[vmodl_name(typ)][3]
+    out += ['    <enumeration value=%s/>' % quoteattr(v) for v in values]
+    out += ['  </restriction>', '</simpleType>']
+    return out
+
+
+def array_type(name, item, xtype):
+    return ['<complexType name=%s>' % quoteattr(name),
+            '  <sequence>',
+            '    <element name=%s type=%s minOccurs="0" maxOccurs="unbounded"/>'
+            % (quoteattr(item), quoteattr(xtype)),
+            '  </sequence>',
+            '</complexType>']
+
+
+def wsdl_fault_name(typ):
+    return typ._wsdlName + "Fault"
+
+
+def operation_faults(info):
+    faults = [V.GetVmodlType(f) for f in (info.faults or [])]
+    if RUNTIME_FAULT not in faults:
+        faults.append(RUNTIME_FAULT)
+    return faults
+
+
+def generate(out_dir):
+    ops_info = [lookup_method(m) for m in OPERATIONS]
+    ops_info.sort(key=lambda i: i.wsdlName)
+    all_data, all_enums = all_vim25_types()
+    closure_data, closure_enums = select(ops_info, all_data, all_enums)
+
+    faults = sorted((t for t in all_data if issubclass(t, METHOD_FAULT)
+                     and t is not LOCALIZED_METHOD_FAULT),
+                    key=lambda t: t._wsdlName)
+    closure_data, closure_enums = extend_for_faults(
+        faults, closure_data, closure_enums, all_data)
+    ctx = Ctx(closure_data, closure_enums, faults)
+
+    # Declared data types: closure (non-fault) + every fault type.
+    declared = {t for t in closure_data} | set(faults)
+    declared = sorted(declared, key=lambda t: t._wsdlName)
+    for t in declared:
+        b = base_of(t)
+        assert b is None or b in declared, (t, b)
+
+    schema = []
+    seen_names = set()
+
+    def note(name):
+        assert name not in seen_names, "duplicate schema name %s" % name
+        seen_names.add(name)
+
+    # ManagedObjectReference
+    note("ManagedObjectReference")
+    schema += ['<complexType name="ManagedObjectReference">',
+               '  <simpleContent>',
+               '    <extension base="xsd:string">',
+               '      <attribute name="type" type="xsd:string"/>',
+               '    </extension>',
+               '  </simpleContent>',
+               '</complexType>']
+
+    # Data objects and faults (sorted by WSDL name)
+    for t in declared:
+        note(t._wsdlName)
+        schema += complex_type(ctx, t)
+
+    # Request types (field types may pull in further enums, so before enums)
+    requests = []
+    for info in ops_info:
+        name = info.wsdlName
+        elems = [element("_this", "vim25:ManagedObjectReference")]
+        for p in info.params:
+            elems.append(field_element(ctx, name, p.name, raw_type_name(p),
+                                       p.flags))
+        note(name + "RequestType")
+        requests += ['<complexType name=%s>' % quoteattr(name + "RequestType"),
+                     '  <sequence>']
+        requests += ['    ' + e for e in elems]
+        requests += ['  </sequence>', '</complexType>']
+    # Responses
+    responses = []
+    for info in ops_info:
+        name = info.wsdlName
+        note(name + "Response")
+        responses.append('<element name=%s>' % quoteattr(name + "Response"))
+        responses.append('  <complexType>')
+        if info.resultName == "void":
+            responses.append('    <sequence/>')
+        else:
+            rname, is_array = split_array(info.resultName)
+            xtype = ctx.xsd_type(rname, 0, name + "Response", "returnval")
+            responses += ['    <sequence>',
+                          '      ' + element(
+                              "returnval", xtype,
+                              bool(info.resultFlags & V.F_OPTIONAL), is_array),
+                          '    </sequence>']
+        responses += ['  </complexType>', '</element>']
+
+    # Enums (closure + those used by fault fields / params)
+    enums = sorted(ctx.enums, key=lambda t: t._wsdlName)
+    for t in enums:
+        note(t._wsdlName)
+        schema += enum_type(t)
+
+    # Arrays
+    arrays = []
+    for name, item, xtype in PRIMITIVE_ARRAYS:
+        arrays.append((name, item, xtype))
+    for t in declared:
+        if issubclass(t, METHOD_FAULT) and t not in (METHOD_FAULT,
+                                                     LOCALIZED_METHOD_FAULT):
+            continue
+        arrays.append(("ArrayOf" + V.Capitalize(t._wsdlName), t._wsdlName,
+                       "vim25:" + t._wsdlName))
+    for t in enums:
+        arrays.append(("ArrayOf" + V.Capitalize(t._wsdlName), t._wsdlName,
+                       "vim25:" + t._wsdlName))
+    for name, item, xtype in sorted(arrays):
+        note(name)
+        schema += array_type(name, item, xtype)
+
+    # Fault elements
+    for t in faults:
+        note(wsdl_fault_name(t))
+        schema.append('<element name=%s type=%s/>' % (
+            quoteattr(wsdl_fault_name(t)), quoteattr("vim25:" + t._wsdlName)))
+
+    schema += requests
+    # Request elements
+    for info in ops_info:
+        note(info.wsdlName)
+        schema.append('<element name=%s type=%s/>' % (
+            quoteattr(info.wsdlName),
+            quoteattr("vim25:" + info.wsdlName + "RequestType")))
+    schema += responses
+
+    # Messages
+    messages = []
+    used_faults = set()
+    for info in ops_info:
+        for f in operation_faults(info):
+            used_faults.add(f)
+        messages.append((info.wsdlName + "RequestMsg", "parameters",
+                         info.wsdlName))
+        messages.append((info.wsdlName + "ResponseMsg", "parameters",
+                         info.wsdlName + "Response"))
+    for f in used_faults:
+        messages.append((wsdl_fault_name(f) + "Msg", "fault",
+                         wsdl_fault_name(f)))
+    messages.sort()
+
+    header = ("Generated by scripts/gen-wsdl.py from pyVmomi %s metadata. "
+              "Do not edit by hand." % PYVMOMI_VERSION)
+
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>',
+             '<!-- %s -->' % header,
+             '<definitions targetNamespace="urn:vim25" '
+             'xmlns="http://schemas.xmlsoap.org/wsdl/" '
+             'xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/" '
+             'xmlns:xsd="http://www.w3.org/2001/XMLSchema" '
+             'xmlns:vim25="urn:vim25" '
+             'xmlns:vte="%s">' % VTE_NS,
+             '  <types>',
+             '    <schema targetNamespace="urn:vim25" '
+             'xmlns="http://www.w3.org/2001/XMLSchema" '
+             'xmlns:vim25="urn:vim25" '
+             'xmlns:xsd="http://www.w3.org/2001/XMLSchema" '
+             'elementFormDefault="qualified">']
+    lines += ['      ' + l for l in schema]
+    lines += ['    </schema>', '  </types>']
+    for mname, part, elem in messages:
+        lines.append('  <message name=%s><part name=%s element=%s/></message>'
+                     % (quoteattr(mname), quoteattr(part),
+                        quoteattr("vim25:" + elem)))
+
+    lines.append('  <portType name="VimPortType">')
+    for info in ops_info:
+        name = info.wsdlName
+        owner = V.GetVmodlType(info.typeName)._wsdlName
+        attrs = 'name=%s vte:managedType=%s' % (quoteattr(name),
+                                                quoteattr(owner))
+        if info.privId is not None:
+            attrs += ' vte:privilege=%s' % quoteattr(info.privId)
+        lines.append('    <operation %s>' % attrs)
+        lines.append('      <input message=%s/>'
+                     % quoteattr("vim25:" + name + "RequestMsg"))
+        lines.append('      <output message=%s/>'
+                     % quoteattr("vim25:" + name + "ResponseMsg"))
+        for f in operation_faults(info):
+            fn = wsdl_fault_name(f)
+            lines.append('      <fault name=%s message=%s/>'
+                         % (quoteattr(fn), quoteattr("vim25:" + fn + "Msg")))
+        lines.append('    </operation>')
+    lines.append('  </portType>')
+
+    lines.append('  <binding name="VimBinding" type="vim25:VimPortType">')
+    lines.append('    <soap:binding style="document" '
+                 'transport="http://schemas.xmlsoap.org/soap/http"/>')
+    for info in ops_info:
+        name = info.wsdlName
+        lines.append('    <operation name=%s>' % quoteattr(name))
+        lines.append('      <soap:operation soapAction="%s" style="document"/>'
+                     % SOAP_ACTION)
+        lines.append('      <input><soap:body use="literal"/></input>')
+        lines.append('      <output><soap:body use="literal"/></output>')
+        for f in operation_faults(info):
+            fn = quoteattr(wsdl_fault_name(f))
+            lines.append('      <fault name=%s><soap:fault name=%s '
+                         'use="literal"/></fault>' % (fn, fn))
+        lines.append('    </operation>')
+    lines.append('  </binding>')
+    lines.append('</definitions>')
+
+    service = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<!-- %s -->' % header,
+        '<definitions targetNamespace="urn:vim25Service" '
+        'xmlns="http://schemas.xmlsoap.org/wsdl/" '
+        'xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/" '
+        'xmlns:interface="urn:vim25">',
+        '  <import location="vim.wsdl" namespace="urn:vim25"/>',
+        '  <service name="VimService">',
+        '    <port binding="interface:VimBinding" name="VimPort">',
+        '      <soap:address location="https://localhost/sdk"/>',
+        '    </port>',
+        '  </service>',
+        '</definitions>',
+    ]
+
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(out_dir, "vim.wsdl"), "w", encoding="utf-8",
+              newline="\n") as f:
+        f.write("\n".join(lines) + "\n")
+    with open(os.path.join(out_dir, "vimService.wsdl"), "w",
+              encoding="utf-8", newline="\n") as f:
+        f.write("\n".join(service) + "\n")
+
+    n_data = len([t for t in declared if not issubclass(t, METHOD_FAULT)])
+    sys.stderr.write(
+        "vim.wsdl: %d data types, %d fault types, %d enums, %d arrays, "
+        "%d operations, %d fault fields as xsd:anyType\n"
+        % (n_data, len(faults), len(enums), len(arrays), len(ops_info),
+           len(ctx.anytyped)))
+    return ctx
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out-dir", default=os.path.join(here, "..", "wsdl"))
+    ap.add_argument("--list-anytyped", action="store_true",
+                    help="list fault fields declared as xsd:anyType")
+    args = ap.parse_args()
+    ctx = generate(os.path.normpath(args.out_dir))
+    if args.list_anytyped:
+        for owner, field, orig in sorted(ctx.anytyped):
+            print("%s.%s: %s" % (owner, field, orig))
+
+
+if __name__ == "__main__":
+    main()
