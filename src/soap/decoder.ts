@@ -1,0 +1,200 @@
+// Turns a request element into typed arguments, checking every value against the WSDL types:
+// unknown or missing elements, wrong xsi:types, out-of-range numbers and unknown enum values
+// become InvalidRequest before anything reaches a managed object.
+
+import { ManagedObjectReference, OpaqueXml, TypedValue, type DataObject, type VimValue } from '../vim/data.js';
+import { InvalidRequest } from '../vim/faults.js';
+import type { FieldDef, OperationDef, VimSchema } from './schema.js';
+import { PRIMITIVES } from './schema.js';
+import { attribute, escapeAttribute, escapeText, resolveQName, XSD_NS, XSI_NS, type XmlElement } from './xml-reader.js';
+
+export interface DecodedCall {
+  readonly self: ManagedObjectReference;
+  readonly args: Readonly<Record<string, VimValue | undefined>>;
+}
+
+const INT_RANGES: Record<string, [number, number]> = {
+  'xsd:byte': [-128, 127],
+  'xsd:short': [-32768, 32767],
+  'xsd:int': [-2147483648, 2147483647],
+  'xsd:long': [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+};
+
+const INTEGER = /^[+-]?\d{1,20}$/;
+const DATE_TIME = /^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/;
+const BASE64 = /^[A-Za-z0-9+/=\s]*$/;
+const DOUBLE = /^([+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|INF|-INF|NaN)$/;
+const MAX_STRING = 1 << 20;
+
+export class Decoder {
+  constructor(private readonly schema: VimSchema) {}
+
+  decodeCall(element: XmlElement, op: OperationDef): DecodedCall {
+    let self: ManagedObjectReference | undefined;
+    const args: Record<string, VimValue | undefined> = {};
+    const byName = new Map(op.params.map((p) => [p.name, p]));
+    for (const child of element.children) {
+      if (child.name === '_this') {
+        if (self) throw new InvalidRequest(`${op.name}: _this given twice`);
+        self = this.decodeMoRef(child, '_this');
+        continue;
+      }
+      const field = byName.get(child.name);
+      if (!field) throw new InvalidRequest(`${op.name}: unexpected argument '${child.name}'`);
+      this.assign(args, field, this.decodeValue(child, field.type, `${op.name}.${field.name}`), op.name);
+    }
+    if (!self) throw new InvalidRequest(`${op.name}: missing _this`);
+    this.checkRequired(args, op.params, op.name);
+    return { self, args };
+  }
+
+  private assign(target: Record<string, VimValue | undefined>, field: FieldDef, value: VimValue, owner: string): void {
+    if (field.array) {
+      const list = (target[field.name] ??= []) as VimValue[];
+      list.push(value);
+    } else {
+      if (target[field.name] !== undefined) throw new InvalidRequest(`${owner}: '${field.name}' given more than once`);
+      target[field.name] = value;
+    }
+  }
+
+  private checkRequired(values: Record<string, VimValue | undefined>, fields: readonly FieldDef[], owner: string): void {
+    for (const field of fields) {
+      if (!field.optional && values[field.name] === undefined) {
+        throw new InvalidRequest(`${owner}: missing required '${field.name}'`);
+      }
+    }
+  }
+
+  decodeValue(element: XmlElement, staticType: string, where: string): VimValue {
+    const xsiType = attribute(element, XSI_NS, 'type');
+    if (staticType === 'xsd:anyType') return this.decodeAny(element, xsiType, where);
+    if (PRIMITIVES.has(staticType)) return this.decodePrimitive(element, staticType, where);
+    const values = this.schema.enums.get(staticType);
+    if (values) return this.decodeEnum(element, staticType, values, where);
+    if (staticType === 'ManagedObjectReference') return this.decodeMoRef(element, where);
+
+    let type = staticType;
+    if (xsiType !== undefined) {
+      const dynamicType = this.typeNameOf(element, xsiType);
+      if (!this.schema.complexTypes.has(dynamicType)) throw new InvalidRequest(`${where}: unknown xsi:type '${xsiType}'`);
+      if (!this.schema.isSubtypeOf(dynamicType, staticType)) {
+        throw new InvalidRequest(`${where}: xsi:type '${dynamicType}' is not a ${staticType}`);
+      }
+      type = dynamicType;
+    }
+    return this.decodeComplex(element, type, where);
+  }
+
+  private decodeComplex(element: XmlElement, type: string, where: string): VimValue {
+    const def = this.schema.complexTypes.get(type);
+    if (!def) throw new InvalidRequest(`${where}: unknown type '${type}'`);
+    if (def.arrayItem) {
+      const item = def.arrayItem;
+      return element.children.map((child, i) => {
+        if (child.name !== item.name) throw new InvalidRequest(`${where}: unexpected '${child.name}' in ${type}`);
+        return this.decodeValue(child, item.type, `${where}[${i}]`);
+      });
+    }
+    const object: DataObject = { _type: type };
+    for (const child of element.children) {
+      const field = def.fieldByName.get(child.name);
+      if (!field) throw new InvalidRequest(`${where}: ${type} has no field '${child.name}'`);
+      this.assign(object, field, this.decodeValue(child, field.type, `${where}.${field.name}`), `${where}`);
+    }
+    this.checkRequired(object, def.fields, where);
+    return object;
+  }
+
+  private decodeAny(element: XmlElement, xsiType: string | undefined, where: string): VimValue {
+    if (xsiType === undefined) {
+      if (element.children.length) return new OpaqueXml(serializeChildren(element));
+      return new TypedValue('xsd:string', element.text);
+    }
+    const type = this.typeNameOf(element, xsiType);
+    if (!this.schema.hasType(type) || type === 'xsd:anyType') throw new InvalidRequest(`${where}: unknown xsi:type '${xsiType}'`);
+    if (type === 'ManagedObjectReference') return this.decodeMoRef(element, where);
+    const value = this.decodeValue(element, type, where);
+    if (this.schema.complexTypes.has(type) && !this.schema.complexTypes.get(type)!.arrayItem) return value;
+    return new TypedValue(type, value);
+  }
+
+  /** "xsd:int" for XML Schema types (govmomi does not declare its xsd prefix), else the vim25 name. */
+  private typeNameOf(element: XmlElement, qname: string): string {
+    const { ns, prefix, name } = resolveQName(element, qname.trim());
+    if (ns === XSD_NS || (ns === undefined && prefix === 'xsd')) return `xsd:${name}`;
+    // pyVmomi writes a managed object in an anyType slot as xsi:type="ManagedObject".
+    if (name === 'ManagedObject') return 'ManagedObjectReference';
+    return name;
+  }
+
+  private decodeMoRef(element: XmlElement, where: string): ManagedObjectReference {
+    const type = attribute(element, '', 'type');
+    const value = element.text.trim();
+    if (!type) throw new InvalidRequest(`${where}: managed object reference without a type attribute`);
+    if (!value) throw new InvalidRequest(`${where}: empty managed object reference`);
+    if (element.children.length) throw new InvalidRequest(`${where}: managed object reference with child elements`);
+    return new ManagedObjectReference(type, value);
+  }
+
+  private decodeEnum(element: XmlElement, type: string, values: ReadonlySet<string>, where: string): string {
+    if (element.children.length) throw new InvalidRequest(`${where}: ${type} cannot have child elements`);
+    const text = element.text.trim();
+    if (!values.has(text)) throw new InvalidRequest(`${where}: '${text.slice(0, 64)}' is not a valid ${type}`);
+    return text;
+  }
+
+  private decodePrimitive(element: XmlElement, type: string, where: string): VimValue {
+    if (element.children.length) throw new InvalidRequest(`${where}: ${type} cannot have child elements`);
+    const raw = element.text;
+    if (raw.length > MAX_STRING) throw new InvalidRequest(`${where}: value longer than ${MAX_STRING} characters`);
+    const text = raw.trim();
+    const range = INT_RANGES[type];
+    if (range) {
+      const n = INTEGER.test(text) ? Number(text) : NaN;
+      if (!Number.isInteger(n) || n < range[0] || n > range[1]) {
+        throw new InvalidRequest(`${where}: '${text.slice(0, 64)}' is not a valid ${type}`);
+      }
+      return n;
+    }
+    switch (type) {
+      case 'xsd:boolean':
+        if (text === 'true' || text === '1') return true;
+        if (text === 'false' || text === '0') return false;
+        throw new InvalidRequest(`${where}: '${text.slice(0, 64)}' is not a valid xsd:boolean`);
+      case 'xsd:float':
+      case 'xsd:double':
+        if (!DOUBLE.test(text)) throw new InvalidRequest(`${where}: '${text.slice(0, 64)}' is not a valid ${type}`);
+        return text === 'INF' ? Infinity : text === '-INF' ? -Infinity : Number(text);
+      case 'xsd:dateTime':
+        if (!DATE_TIME.test(text) || Number.isNaN(Date.parse(text))) {
+          throw new InvalidRequest(`${where}: '${text.slice(0, 64)}' is not a valid xsd:dateTime`);
+        }
+        return text;
+      case 'xsd:base64Binary':
+        if (!BASE64.test(text)) throw new InvalidRequest(`${where}: not valid xsd:base64Binary`);
+        return text;
+      default:
+        return raw;
+    }
+  }
+}
+
+function normalizeQNameValue(element: XmlElement, value: string): string {
+  const { ns, prefix, name } = resolveQName(element, value);
+  return ns === XSD_NS || (ns === undefined && prefix === 'xsd') ? `xsd:${name}` : name;
+}
+
+/** Re-serializes children in the response's namespace context (default urn:vim25, xsd/xsi declared). */
+function serializeChildren(element: XmlElement): string {
+  let out = '';
+  for (const child of element.children) {
+    let attrs = '';
+    for (const a of child.attrs) {
+      if (a.ns === '') attrs += ` ${a.name}="${escapeAttribute(a.value)}"`;
+      else if (a.ns === XSI_NS && a.name === 'type') attrs += ` xsi:type="${escapeAttribute(normalizeQNameValue(child, a.value))}"`;
+    }
+    out += `<${child.name}${attrs}>${child.children.length ? serializeChildren(child) : escapeText(child.text)}</${child.name}>`;
+  }
+  return out;
+}

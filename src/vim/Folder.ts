@@ -1,0 +1,23 @@
+// vim.Folder: only the root folder, so that tasks have an entity clients can name.
+
+import { ManagedObjectReference, type VimValue } from './data.js';
+import { ManagedObject, type MethodHandler } from './managed-object.js';
+
+export class Folder extends ManagedObject {
+  readonly typeChain = ['Folder', 'ManagedEntity', 'ExtensibleManagedObject', 'ManagedObject'];
+  readonly propertyTypes = { name: 'xsd:string', childEntity: 'ArrayOfManagedObjectReference', childType: 'ArrayOfString' };
+  readonly methods: Record<string, MethodHandler> = {};
+
+  constructor(readonly ref: ManagedObjectReference, private readonly name: string) {
+    super();
+  }
+
+  getProperty(name: string): VimValue | undefined {
+    switch (name) {
+      case 'name': return this.name;
+      case 'childEntity': return [];
+      case 'childType': return ['Folder', 'Datacenter'];
+      default: return undefined;
+    }
+  }
+}

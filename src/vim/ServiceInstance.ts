@@ -1,0 +1,68 @@
+// vim.ServiceInstance: the root every client starts from (RetrieveServiceContent, CurrentTime).
+
+import { randomUUID } from 'node:crypto';
+import { dataObject, ManagedObjectReference, type DataObject, type VimValue } from './data.js';
+import { ManagedObject, type MethodHandler } from './managed-object.js';
+
+export interface AboutOptions {
+  /** Reported as about.apiVersion, e.g. "7.0.3.0". */
+  readonly apiVersion: string;
+  /** Reported as about.version, e.g. "7.0.3". */
+  readonly version: string;
+  readonly build: string;
+}
+
+export interface ServiceContentRefs {
+  readonly rootFolder: ManagedObjectReference;
+  readonly propertyCollector: ManagedObjectReference;
+  readonly sessionManager: ManagedObjectReference;
+  readonly taskManager: ManagedObjectReference;
+  readonly extensionManager: ManagedObjectReference;
+}
+
+export class ServiceInstance extends ManagedObject {
+  readonly ref = new ManagedObjectReference('ServiceInstance', 'ServiceInstance');
+  readonly typeChain = ['ServiceInstance', 'ManagedObject'];
+  readonly propertyTypes = { content: 'ServiceContent', serverClock: 'xsd:dateTime', capability: 'Capability' };
+  private readonly content: DataObject;
+
+  constructor(refs: ServiceContentRefs, about: AboutOptions) {
+    super();
+    this.content = dataObject('ServiceContent', {
+      rootFolder: refs.rootFolder,
+      propertyCollector: refs.propertyCollector,
+      about: dataObject('AboutInfo', {
+        name: 'VMware vCenter Server',
+        fullName: `VMware vCenter Server ${about.version} build-${about.build} (vtask-emulator)`,
+        vendor: 'VMware, Inc.',
+        version: about.version,
+        build: about.build,
+        localeVersion: 'INTL',
+        localeBuild: '000',
+        osType: 'linux-x64',
+        productLineId: 'vpx',
+        apiType: 'VirtualCenter',
+        apiVersion: about.apiVersion,
+        instanceUuid: randomUUID(),
+        licenseProductName: 'VMware VirtualCenter Server',
+        licenseProductVersion: about.version.split('.')[0] + '.0',
+      }),
+      sessionManager: refs.sessionManager,
+      taskManager: refs.taskManager,
+      extensionManager: refs.extensionManager,
+    });
+  }
+
+  readonly methods: Record<string, MethodHandler> = {
+    RetrieveServiceContent: () => this.content,
+    CurrentTime: () => new Date().toISOString(),
+  };
+
+  getProperty(name: string): VimValue | undefined {
+    switch (name) {
+      case 'content': return this.content;
+      case 'serverClock': return new Date().toISOString();
+      default: return undefined;
+    }
+  }
+}

@@ -1,0 +1,123 @@
+// vim.SessionManager: Login, Logout, SessionIsActive, currentSession. Sessions are keyed by an
+// unguessable cookie value and end at Logout or after an idle time.
+
+import { randomUUID } from 'node:crypto';
+import { dataObject, ManagedObjectReference, type DataObject, type VimValue } from './data.js';
+import { InvalidLogin, NotAuthenticated } from './faults.js';
+import { ManagedObject, type Arguments, type CallContext, type MethodHandler } from './managed-object.js';
+import type { Session } from './session.js';
+import type { UserDirectory } from './users.js';
+
+export interface SessionManagerOptions {
+  readonly idleTimeoutMs: number;
+  readonly now?: () => number;
+}
+
+export class SessionManager extends ManagedObject {
+  readonly ref = new ManagedObjectReference('SessionManager', 'SessionManager');
+  readonly typeChain = ['SessionManager', 'ManagedObject'];
+  readonly propertyTypes = { currentSession: 'UserSession', sessionList: 'ArrayOfUserSession', defaultLocale: 'xsd:string' };
+  private readonly sessions = new Map<string, Session>();
+  private readonly now: () => number;
+
+  constructor(private readonly users: UserDirectory, private readonly options: SessionManagerOptions) {
+    super();
+    this.now = options.now ?? Date.now;
+  }
+
+  readonly methods: Record<string, MethodHandler> = {
+    Login: (ctx, args) => this.login(ctx, args),
+    Logout: (ctx) => this.logout(ctx),
+    SessionIsActive: (ctx, args) => this.sessionIsActive(ctx, args),
+  };
+
+  getProperty(name: string, session: Session | undefined): VimValue | undefined {
+    switch (name) {
+      case 'currentSession': return session && userSession(session);
+      case 'sessionList': return [...this.sessions.values()].map(userSession);
+      case 'defaultLocale': return 'en_US';
+      default: return undefined;
+    }
+  }
+
+  /** The live session for a cookie value; touches it, or ends it if it sat idle too long. */
+  lookup(key: string | undefined): Session | undefined {
+    if (!key) return undefined;
+    const session = this.sessions.get(key);
+    if (!session) return undefined;
+    const now = this.now();
+    if (now - session.lastActive > this.options.idleTimeoutMs) {
+      this.end(session);
+      return undefined;
+    }
+    session.lastActive = now;
+    session.callCount++;
+    return session;
+  }
+
+  private login(ctx: CallContext, args: Arguments): DataObject {
+    const principal = this.users.authenticate(String(args.userName ?? ''), String(args.password ?? ''));
+    if (!principal) throw new InvalidLogin();
+    if (ctx.session) this.end(ctx.session);
+    const now = this.now();
+    const session: Session = {
+      key: randomUUID(),
+      userName: principal.userName,
+      fullName: principal.fullName,
+      role: principal.role,
+      privileges: principal.privileges,
+      loginTime: new Date(now).toISOString(),
+      lastActive: now,
+      callCount: 1,
+      ipAddress: ctx.connection.ipAddress,
+      userAgent: ctx.connection.userAgent,
+      locale: typeof args.locale === 'string' && args.locale ? args.locale : 'en_US',
+      onEnd: [],
+    };
+    this.sessions.set(session.key, session);
+    ctx.connection.setSessionCookie(session.key);
+    return userSession(session);
+  }
+
+  private logout(ctx: CallContext): undefined {
+    if (!ctx.session) throw new NotAuthenticated(this.ref);
+    this.end(ctx.session);
+    ctx.connection.setSessionCookie(undefined);
+    return undefined;
+  }
+
+  private sessionIsActive(_ctx: CallContext, args: Arguments): boolean {
+    const session = this.sessions.get(String(args.sessionID));
+    return session !== undefined && session.userName === args.userName && this.now() - session.lastActive <= this.options.idleTimeoutMs;
+  }
+
+  /** Ends a session and everything it owns. */
+  end(session: Session): void {
+    if (!this.sessions.delete(session.key)) return;
+    for (const cleanup of session.onEnd.splice(0)) cleanup();
+  }
+
+  endAll(): void {
+    for (const session of [...this.sessions.values()]) this.end(session);
+  }
+
+  get count(): number {
+    return this.sessions.size;
+  }
+}
+
+function userSession(session: Session): DataObject {
+  return dataObject('UserSession', {
+    key: session.key,
+    userName: session.userName,
+    fullName: session.fullName,
+    loginTime: session.loginTime,
+    lastActiveTime: new Date(session.lastActive).toISOString(),
+    locale: session.locale,
+    messageLocale: session.locale,
+    extensionSession: false,
+    ipAddress: session.ipAddress,
+    userAgent: session.userAgent,
+    callCount: session.callCount,
+  });
+}

@@ -1,0 +1,185 @@
+// vim.TaskManager: creates tasks, keeps recentTask, and bounds memory. A task is registered
+// before CreateTask returns, so the very next call on any connection finds it.
+
+import { dataObject, ManagedObjectReference, type DataObject, type VimValue } from './data.js';
+import { InvalidArgument } from './faults.js';
+import { ManagedObject, type Arguments, type CallContext, type MethodHandler } from './managed-object.js';
+import type { ObjectRegistry } from './registry.js';
+import { Task, newTaskInfo, type CancelMode, type TaskHost } from './Task.js';
+import { TASK_STATES } from './task-state.js';
+
+export interface TaskManagerOptions {
+  readonly cancelMode: CancelMode;
+  readonly cancelTimeoutMs: number;
+  /** How long a completed task stays in recentTask. */
+  readonly recentTaskRetentionMs: number;
+  /** Beyond this many tasks the oldest completed ones are forgotten. */
+  readonly maxTasks: number;
+  readonly maxCollector: number;
+  readonly now?: () => number;
+}
+
+export interface TaskTypeCatalog {
+  hasTaskType(taskTypeId: string): boolean;
+}
+
+export const RECENT_TASK_LIMIT = 200;
+
+export class TaskManager extends ManagedObject implements TaskHost {
+  readonly ref = new ManagedObjectReference('TaskManager', 'TaskManager');
+  readonly typeChain = ['TaskManager', 'ManagedObject'];
+  readonly propertyTypes = { recentTask: 'ArrayOfManagedObjectReference', description: 'TaskDescription', maxCollector: 'xsd:int' };
+  readonly cancelMode: CancelMode;
+  readonly cancelTimeoutMs: number;
+  private readonly tasks = new Map<string, Task>();
+  /** Completed tasks in completion order, oldest first: eviction and retention walk this. */
+  private readonly completed = new Map<string, number>();
+  private nextTaskNumber = 1;
+  private nextEventChainId = 1;
+  private lastTimestamp = 0;
+  private readonly now: () => number;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private announcedExpiry = 0;
+
+  constructor(
+    private readonly registry: ObjectRegistry,
+    private readonly taskTypes: TaskTypeCatalog,
+    private readonly options: TaskManagerOptions,
+  ) {
+    super();
+    this.cancelMode = options.cancelMode;
+    this.cancelTimeoutMs = options.cancelTimeoutMs;
+    this.now = options.now ?? Date.now;
+    this.sweepTimer = setInterval(() => this.sweep(), Math.min(1000, Math.max(10, options.recentTaskRetentionMs / 4)));
+    this.sweepTimer.unref();
+  }
+
+  readonly methods: Record<string, MethodHandler> = {
+    CreateTask: (ctx, args) => this.createTask(ctx, args),
+  };
+
+  getProperty(name: string): VimValue | undefined {
+    switch (name) {
+      case 'recentTask': return this.recentTask();
+      case 'description': return taskDescription();
+      case 'maxCollector': return this.options.maxCollector;
+      default: return undefined;
+    }
+  }
+
+  timestamp(): string {
+    this.lastTimestamp = Math.max(this.lastTimestamp, this.now());
+    return new Date(this.lastTimestamp).toISOString();
+  }
+
+  taskChanged(task: Task, completed: boolean): void {
+    this.registry.changed(task, ['info']);
+    if (completed) {
+      this.completed.set(task.key, this.now());
+      this.evictBeyondLimit();
+      this.registry.changed(this, ['recentTask']);
+    }
+  }
+
+  task(key: string): Task | undefined {
+    return this.tasks.get(key);
+  }
+
+  allTasks(): IterableIterator<Task> {
+    return this.tasks.values();
+  }
+
+  private createTask(ctx: CallContext, args: Arguments): DataObject {
+    const taskTypeId = args.taskTypeId as string;
+    if (!this.taskTypes.hasTaskType(taskTypeId)) {
+      throw new InvalidArgument('taskTypeId', `The task type '${taskTypeId}' is not registered by any extension.`);
+    }
+    const parentTaskKey = args.parentTaskKey as string | undefined;
+    let rootTaskKey: string | undefined;
+    if (parentTaskKey !== undefined) {
+      const parent = this.tasks.get(parentTaskKey);
+      if (!parent) throw new InvalidArgument('parentTaskKey', `The parent task '${parentTaskKey}' does not exist.`);
+      rootTaskKey = (parent.info.rootTaskKey as string | undefined) ?? parent.key;
+    }
+    const entity = args.obj as ManagedObjectReference;
+    const entityObject = this.registry.get(entity);
+    const entityName = entityObject?.getProperty('name', ctx.session);
+    const key = `task-${this.nextTaskNumber++}`;
+    const task = new Task(
+      newTaskInfo({
+        key,
+        descriptionId: taskTypeId,
+        entity,
+        entityName: typeof entityName === 'string' ? entityName : entity.value,
+        cancelable: args.cancelable === true,
+        userName: (args.initiatedBy as string | undefined) ?? ctx.session?.userName ?? '',
+        queueTime: this.timestamp(),
+        eventChainId: this.nextEventChainId++,
+        parentTaskKey,
+        rootTaskKey,
+        activationId: args.activationId as string | undefined,
+      }),
+      this,
+    );
+    this.tasks.set(key, task);
+    this.registry.add(task);
+    this.evictBeyondLimit();
+    this.registry.changed(this, ['recentTask']);
+    return task.info;
+  }
+
+  private recentTask(): ManagedObjectReference[] {
+    const cutoff = this.now() - this.options.recentTaskRetentionMs;
+    const recent: ManagedObjectReference[] = [];
+    for (const task of this.tasks.values()) {
+      const completedAt = this.completed.get(task.key);
+      if (completedAt === undefined || completedAt > cutoff) recent.push(task.ref);
+    }
+    return recent.length > RECENT_TASK_LIMIT ? recent.slice(recent.length - RECENT_TASK_LIMIT) : recent;
+  }
+
+  /** Announces recentTask changes caused by retention running out (nothing calls in for those). */
+  private sweep(): void {
+    const cutoff = this.now() - this.options.recentTaskRetentionMs;
+    let newestExpired = 0;
+    for (const completedAt of this.completed.values()) {
+      if (completedAt > cutoff) break;
+      newestExpired = completedAt;
+    }
+    if (newestExpired > this.announcedExpiry) {
+      this.announcedExpiry = newestExpired;
+      this.registry.changed(this, ['recentTask']);
+    }
+  }
+
+  private evictBeyondLimit(): void {
+    for (const key of this.completed.keys()) {
+      if (this.tasks.size <= this.options.maxTasks) break;
+      const task = this.tasks.get(key);
+      this.completed.delete(key);
+      if (!task) continue;
+      this.tasks.delete(key);
+      task.dispose();
+      this.registry.remove(task.ref);
+    }
+  }
+
+  dispose(): void {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    for (const task of this.tasks.values()) task.dispose();
+  }
+}
+
+function taskDescription(): DataObject {
+  const label = (key: string, text: string) => dataObject('ElementDescription', { key, label: text, summary: text });
+  return dataObject('TaskDescription', {
+    methodInfo: [],
+    state: TASK_STATES.map((s) => label(s, s[0].toUpperCase() + s.slice(1))),
+    reason: [
+      label('TaskReasonUser', 'User'),
+      label('TaskReasonSystem', 'System'),
+      label('TaskReasonAlarm', 'Alarm'),
+      label('TaskReasonSchedule', 'Schedule'),
+    ],
+  });
+}

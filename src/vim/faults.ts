@@ -1,0 +1,113 @@
+// The one catalogue of vim25 faults the emulator raises. Each is a value: its WSDL type name,
+// the human message that becomes the SOAP faultstring, and the fault's own fields. The SOAP
+// layer encodes every one of them the same way (src/soap/fault-encoder.ts).
+
+import { dataObject, type DataObject, type ManagedObjectReference, type VimValue } from './data.js';
+
+export class MethodFault extends Error {
+  constructor(
+    readonly faultType: string,
+    message: string,
+    readonly fields: Readonly<Record<string, VimValue | undefined>> = {},
+  ) {
+    super(message);
+    this.name = faultType;
+  }
+
+  /** The fault as a data object, e.g. for TaskInfo.error or the SOAP detail element. */
+  toDataObject(): DataObject {
+    return dataObject(this.faultType, this.fields);
+  }
+}
+
+export class InvalidState extends MethodFault {
+  constructor(message = 'The operation is not allowed in the current state.') {
+    super('InvalidState', message);
+  }
+}
+
+export class NotSupported extends MethodFault {
+  constructor(message = 'The operation is not supported on the object.') {
+    super('NotSupported', message);
+  }
+}
+
+export class InvalidRequest extends MethodFault {
+  constructor(message: string) {
+    super('InvalidRequest', message);
+  }
+}
+
+export class InvalidArgument extends MethodFault {
+  constructor(invalidProperty: string, message = `A specified parameter was not correct: ${invalidProperty}`) {
+    super('InvalidArgument', message, { invalidProperty });
+  }
+}
+
+export class ManagedObjectNotFound extends MethodFault {
+  constructor(obj: ManagedObjectReference, message = `The object '${obj.toString()}' has already been deleted or has not been completely created`) {
+    super('ManagedObjectNotFound', message, { obj });
+  }
+}
+
+export class MethodNotFound extends MethodFault {
+  constructor(receiver: ManagedObjectReference, method: string) {
+    super('MethodNotFound', `The method '${method}' is not supported on ${receiver.toString()}`, { receiver, method });
+  }
+}
+
+export class NoPermission extends MethodFault {
+  constructor(object: ManagedObjectReference, privilegeId: string) {
+    super('NoPermission', `Permission to perform this operation was denied. Required privilege '${privilegeId}' on object '${object.toString()}'.`, {
+      object,
+      privilegeId,
+    });
+  }
+}
+
+export class NotAuthenticated extends MethodFault {
+  constructor(object: ManagedObjectReference, privilegeId = 'System.View') {
+    super('NotAuthenticated', 'The session is not authenticated.', { object, privilegeId });
+  }
+}
+
+export class InvalidLogin extends MethodFault {
+  constructor(message = 'Cannot complete login due to an incorrect user name or password.') {
+    super('InvalidLogin', message);
+  }
+}
+
+export class RequestCanceled extends MethodFault {
+  constructor(message = 'The task was canceled by a user.') {
+    super('RequestCanceled', message);
+  }
+}
+
+export class NotFound extends MethodFault {
+  constructor(message = 'The object or item referred to could not be found.') {
+    super('NotFound', message);
+  }
+}
+
+export class InvalidProperty extends MethodFault {
+  constructor(name: string) {
+    super('InvalidProperty', `Property '${name}' is not valid.`, { name });
+  }
+}
+
+export class InvalidCollectorVersion extends MethodFault {
+  constructor() {
+    super('InvalidCollectorVersion', 'The collector version is not valid.');
+  }
+}
+
+export class SystemError extends MethodFault {
+  constructor(reason: string) {
+    super('SystemError', `A general system error occurred: ${reason}`, { reason });
+  }
+}
+
+/** Wraps a fault as TaskInfo.error stores it. */
+export function localizedMethodFault(fault: DataObject, localizedMessage?: string): DataObject {
+  return dataObject('LocalizedMethodFault', { fault, localizedMessage });
+}

@@ -1,0 +1,41 @@
+// What every managed object is to the rest of the server: a reference, typed properties the
+// PropertyCollector can read, and methods the dispatcher can call. No XML here.
+
+import type { ManagedObjectReference, TypeModel, VimValue } from './data.js';
+import type { Session } from './session.js';
+
+export type Arguments = Readonly<Record<string, VimValue | undefined>>;
+
+/** What a method needs to know about the call it serves. */
+export interface CallContext {
+  readonly session: Session | undefined;
+  readonly types: TypeModel;
+  readonly connection: ConnectionInfo;
+  /** Aborted when the client goes away or the server shuts down (ends long polls). */
+  readonly signal: AbortSignal;
+}
+
+export interface ConnectionInfo {
+  readonly ipAddress: string;
+  readonly userAgent: string;
+  /** Called by Login / Logout to set or clear the session cookie on the HTTP response. */
+  setSessionCookie(key: string | undefined): void;
+}
+
+export type MethodHandler = (ctx: CallContext, args: Arguments) => VimValue | undefined | Promise<VimValue | undefined>;
+
+export abstract class ManagedObject {
+  abstract readonly ref: ManagedObjectReference;
+  /** The type and its managed supertypes, most derived first (for PropertySpec.type matching). */
+  abstract readonly typeChain: readonly string[];
+  /** Property name → declared WSDL type ("TaskInfo", "ArrayOfManagedObjectReference", "xsd:int"). */
+  abstract readonly propertyTypes: Readonly<Record<string, string>>;
+  abstract readonly methods: Readonly<Record<string, MethodHandler>>;
+
+  /** The current value of a top-level property; undefined when unset. */
+  abstract getProperty(name: string, session: Session | undefined): VimValue | undefined;
+
+  isA(type: string): boolean {
+    return this.typeChain.includes(type);
+  }
+}

@@ -1,0 +1,22 @@
+// A logged-in session: who it is and what it may do. Owned by the SessionManager; other
+// objects (filters, collectors, retrieve tokens) hang off it and die with it.
+
+export interface Session {
+  readonly key: string;
+  readonly userName: string;
+  readonly fullName: string;
+  readonly role: string;
+  readonly privileges: ReadonlySet<string> | 'all';
+  readonly loginTime: string;
+  lastActive: number;
+  callCount: number;
+  readonly ipAddress: string;
+  readonly userAgent: string;
+  readonly locale: string;
+  /** Cleanups registered by objects the session owns; run at Logout or expiry. */
+  readonly onEnd: Array<() => void>;
+}
+
+export function hasPrivilege(session: Session, privilege: string): boolean {
+  return session.privileges === 'all' || session.privileges.has(privilege);
+}

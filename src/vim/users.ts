@@ -1,0 +1,82 @@
+// Users, passwords and roles. With no users file anyone with a non-empty name and password is
+// an Admin (what vcsim does, so existing scripts work unchanged); a users file makes it strict.
+
+import { timingSafeEqual, createHash } from 'node:crypto';
+
+export const READ_ONLY_PRIVILEGES = ['System.Anonymous', 'System.View', 'System.Read'];
+
+export interface UserEntry {
+  readonly userName: string;
+  readonly password: string;
+  readonly role: string;
+  readonly fullName?: string;
+}
+
+export interface UsersFile {
+  readonly users: readonly UserEntry[];
+  /** Role name → privilege ids. Admin (all privileges) and ReadOnly are built in. */
+  readonly roles?: Readonly<Record<string, readonly string[]>>;
+}
+
+export interface Principal {
+  readonly userName: string;
+  readonly fullName: string;
+  readonly role: string;
+  readonly privileges: ReadonlySet<string> | 'all';
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+export class UserDirectory {
+  private readonly roles = new Map<string, ReadonlySet<string> | 'all'>();
+  private readonly users = new Map<string, UserEntry>();
+
+  constructor(private readonly file: UsersFile | undefined) {
+    this.roles.set('Admin', 'all');
+    this.roles.set('ReadOnly', new Set(READ_ONLY_PRIVILEGES));
+    for (const [name, privileges] of Object.entries(file?.roles ?? {})) {
+      this.roles.set(name, new Set([...READ_ONLY_PRIVILEGES, ...privileges]));
+    }
+    for (const user of file?.users ?? []) {
+      if (!this.roles.has(user.role)) throw new Error(`users file: user ${user.userName} has unknown role ${user.role}`);
+      this.users.set(user.userName, user);
+    }
+  }
+
+  /** The principal for these credentials, or undefined when they are wrong. */
+  authenticate(userName: string, password: string): Principal | undefined {
+    if (!userName || !password) return undefined;
+    if (!this.file) return { userName, fullName: userName, role: 'Admin', privileges: 'all' };
+    const user = this.users.get(userName);
+    // Compare digests so the time taken does not depend on how much of the password matched.
+    const ok = timingSafeEqual(digest(password), digest(user?.password ?? '\u0000no user'));
+    if (!user || !ok) return undefined;
+    return { userName, fullName: user.fullName ?? userName, role: user.role, privileges: this.roles.get(user.role)! };
+  }
+}
+
+export function parseUsersFile(text: string, source: string): UsersFile {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${source}: not valid JSON: ${(error as Error).message}`);
+  }
+  const file = parsed as Partial<UsersFile>;
+  if (!file || !Array.isArray(file.users)) throw new Error(`${source}: expected {"users": [...], "roles": {...}}`);
+  for (const user of file.users) {
+    if (typeof user?.userName !== 'string' || typeof user.password !== 'string' || typeof user.role !== 'string') {
+      throw new Error(`${source}: every user needs string userName, password and role`);
+    }
+  }
+  if (file.roles !== undefined) {
+    for (const [role, privileges] of Object.entries(file.roles)) {
+      if (!Array.isArray(privileges) || privileges.some((p) => typeof p !== 'string')) {
+        throw new Error(`${source}: role ${role} must list privilege ids as strings`);
+      }
+    }
+  }
+  return file as UsersFile;
+}
