@@ -1,7 +1,7 @@
 // vim.SessionManager: Login, Logout, SessionIsActive, currentSession. Sessions are keyed by an
 // unguessable cookie value and end at Logout or after an idle time.
 
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { dataObject, ManagedObjectReference, type DataObject, type VimValue } from './data.js';
 import { InvalidLogin, NotAuthenticated } from './faults.js';
 import { ManagedObject, type Arguments, type CallContext, type MethodHandler } from './managed-object.js';
@@ -41,9 +41,9 @@ export class SessionManager extends ManagedObject {
   }
 
   /** The live session for a cookie value; touches it, or ends it if it sat idle too long. */
-  lookup(key: string | undefined): Session | undefined {
-    if (!key) return undefined;
-    const session = this.sessions.get(key);
+  lookup(cookie: string | undefined): Session | undefined {
+    if (!cookie) return undefined;
+    const session = this.sessions.get(cookie);
     if (!session) return undefined;
     const now = this.now();
     if (now - session.lastActive > this.options.idleTimeoutMs) {
@@ -62,6 +62,7 @@ export class SessionManager extends ManagedObject {
     const now = this.now();
     const session: Session = {
       key: randomUUID(),
+      cookie: randomBytes(32).toString('hex'),
       userName: principal.userName,
       fullName: principal.fullName,
       role: principal.role,
@@ -74,8 +75,8 @@ export class SessionManager extends ManagedObject {
       locale: typeof args.locale === 'string' && args.locale ? args.locale : 'en_US',
       onEnd: [],
     };
-    this.sessions.set(session.key, session);
-    ctx.connection.setSessionCookie(session.key);
+    this.sessions.set(session.cookie, session);
+    ctx.connection.setSessionCookie(session.cookie);
     return userSession(session);
   }
 
@@ -87,13 +88,15 @@ export class SessionManager extends ManagedObject {
   }
 
   private sessionIsActive(_ctx: CallContext, args: Arguments): boolean {
-    const session = this.sessions.get(String(args.sessionID));
-    return session !== undefined && session.userName === args.userName && this.now() - session.lastActive <= this.options.idleTimeoutMs;
+    for (const session of this.sessions.values()) {
+      if (session.key === args.sessionID) return session.userName === args.userName && this.now() - session.lastActive <= this.options.idleTimeoutMs;
+    }
+    return false;
   }
 
   /** Ends a session and everything it owns. */
   end(session: Session): void {
-    if (!this.sessions.delete(session.key)) return;
+    if (!this.sessions.delete(session.cookie)) return;
     for (const cleanup of session.onEnd.splice(0)) cleanup();
   }
 

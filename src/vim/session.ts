@@ -2,7 +2,10 @@
 // objects (filters, collectors, retrieve tokens) hang off it and die with it.
 
 export interface Session {
+  /** Public id (UserSession.key, object names); not a credential. */
   readonly key: string;
+  /** The vmware_soap_session cookie value: the secret that identifies the session. */
+  readonly cookie: string;
   readonly userName: string;
   readonly fullName: string;
   readonly role: string;

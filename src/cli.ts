@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// Starts the emulator: `vtask-emulator --port 8989`, `--help` for every setting.
+
+import { ConfigError, helpText, loadConfig } from './server/config.js';
+import { createEmulator } from './server/app.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.argv.slice(2), process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`vtask-emulator: ${error.message}\n\n${helpText()}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  if (config === 'help') {
+    process.stdout.write(`${helpText()}\n`);
+    return;
+  }
+  const emulator = await createEmulator(config);
+  emulator.app.log.info({ url: `${emulator.url()}/sdk` }, 'vtask-emulator listening');
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    emulator.app.log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(0), 2000);
+    force.unref();
+    emulator.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`vtask-emulator: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

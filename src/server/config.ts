@@ -1,0 +1,130 @@
+// Every setting in one place: its flag, its environment variable, its default and its help.
+// Flags win over environment variables, which win over defaults.
+
+import { parseArgs } from 'node:util';
+import type { CancelMode } from '../vim/Task.js';
+
+export interface Config {
+  host: string;
+  port: number;
+  tls: boolean;
+  certFile: string | undefined;
+  keyFile: string | undefined;
+  usersFile: string | undefined;
+  cancelMode: CancelMode;
+  cancelTimeoutMs: number;
+  /** Privilege CancelTask requires; empty: none beyond a session (the reference page). */
+  cancelTaskPrivilege: string;
+  sessionIdleTimeoutMs: number;
+  recentTaskRetentionMs: number;
+  maxTasks: number;
+  maxCollector: number;
+  apiVersion: string;
+  logLevel: string;
+  bodyLimitBytes: number;
+}
+
+interface Setting {
+  readonly key: keyof Config;
+  readonly flag: string;
+  readonly env: string;
+  readonly kind: 'string' | 'number' | 'boolean' | 'cancelMode';
+  readonly help: string;
+}
+
+export const SETTINGS: readonly Setting[] = [
+  { key: 'host', flag: 'host', env: 'VTASK_HOST', kind: 'string', help: 'listen address' },
+  { key: 'port', flag: 'port', env: 'VTASK_PORT', kind: 'number', help: 'listen port (0: any free port)' },
+  { key: 'tls', flag: 'tls', env: 'VTASK_TLS', kind: 'boolean', help: 'serve HTTPS (self-signed unless --cert/--key); --http turns it off' },
+  { key: 'certFile', flag: 'cert', env: 'VTASK_CERT', kind: 'string', help: 'PEM certificate file for HTTPS' },
+  { key: 'keyFile', flag: 'key', env: 'VTASK_KEY', kind: 'string', help: 'PEM private key file for HTTPS' },
+  { key: 'usersFile', flag: 'users', env: 'VTASK_USERS', kind: 'string', help: 'users file (JSON): users, passwords, roles; none: any user/password is Admin' },
+  { key: 'cancelMode', flag: 'cancel-mode', env: 'VTASK_CANCEL_MODE', kind: 'cancelMode', help: 'immediate | cooperative: what CancelTask does to a running task' },
+  { key: 'cancelTimeoutMs', flag: 'cancel-timeout-ms', env: 'VTASK_CANCEL_TIMEOUT_MS', kind: 'number', help: 'cooperative mode: complete a canceled running task after this long (0: never)' },
+  { key: 'cancelTaskPrivilege', flag: 'cancel-privilege', env: 'VTASK_CANCEL_PRIVILEGE', kind: 'string', help: "privilege CancelTask requires, e.g. Global.CancelTask ('': none)" },
+  { key: 'sessionIdleTimeoutMs', flag: 'session-idle-timeout-ms', env: 'VTASK_SESSION_IDLE_TIMEOUT_MS', kind: 'number', help: 'end sessions idle this long' },
+  { key: 'recentTaskRetentionMs', flag: 'task-retention-ms', env: 'VTASK_TASK_RETENTION_MS', kind: 'number', help: 'how long a completed task stays in TaskManager.recentTask' },
+  { key: 'maxTasks', flag: 'max-tasks', env: 'VTASK_MAX_TASKS', kind: 'number', help: 'tasks kept in memory; beyond it the oldest completed are forgotten' },
+  { key: 'maxCollector', flag: 'max-collector', env: 'VTASK_MAX_COLLECTOR', kind: 'number', help: 'TaskManager.maxCollector' },
+  { key: 'apiVersion', flag: 'api-version', env: 'VTASK_API_VERSION', kind: 'string', help: 'about.apiVersion reported in ServiceContent' },
+  { key: 'logLevel', flag: 'log-level', env: 'VTASK_LOG_LEVEL', kind: 'string', help: 'fatal | error | warn | info | debug | trace | silent' },
+  { key: 'bodyLimitBytes', flag: 'body-limit', env: 'VTASK_BODY_LIMIT', kind: 'number', help: 'largest request body accepted (bytes); larger: HTTP 413' },
+];
+
+export const DEFAULTS: Config = {
+  host: '127.0.0.1',
+  port: 8989,
+  tls: true,
+  certFile: undefined,
+  keyFile: undefined,
+  usersFile: undefined,
+  cancelMode: 'immediate',
+  cancelTimeoutMs: 0,
+  cancelTaskPrivilege: '',
+  sessionIdleTimeoutMs: 30 * 60_000,
+  recentTaskRetentionMs: 10 * 60_000,
+  maxTasks: 10_000,
+  maxCollector: 32,
+  apiVersion: '7.0.3.0',
+  logLevel: 'info',
+  bodyLimitBytes: 4 * 1024 * 1024,
+};
+
+export class ConfigError extends Error {}
+
+function convert(setting: Setting, raw: string | boolean, source: string): Config[keyof Config] {
+  switch (setting.kind) {
+    case 'string':
+      return String(raw);
+    case 'boolean':
+      if (typeof raw === 'boolean') return raw;
+      if (/^(1|true|yes|on)$/i.test(raw)) return true;
+      if (/^(0|false|no|off)$/i.test(raw)) return false;
+      throw new ConfigError(`${source}: expected true or false, got '${raw}'`);
+    case 'number': {
+      const n = Number(raw);
+      if (typeof raw === 'boolean' || raw === '' || !Number.isInteger(n) || n < 0) throw new ConfigError(`${source}: expected a non-negative integer, got '${String(raw)}'`);
+      return n;
+    }
+    case 'cancelMode':
+      if (raw === 'immediate' || raw === 'cooperative') return raw;
+      throw new ConfigError(`${source}: expected immediate or cooperative, got '${String(raw)}'`);
+  }
+}
+
+export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Config | 'help' {
+  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' }, http: { type: 'boolean' } };
+  for (const s of SETTINGS) options[s.flag] = { type: s.kind === 'boolean' ? 'boolean' : 'string' };
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  if (values.help) return 'help';
+  const config: Config = { ...DEFAULTS };
+  const assign = <K extends keyof Config>(key: K, value: Config[keyof Config]) => {
+    config[key] = value as Config[K];
+  };
+  for (const s of SETTINGS) {
+    const fromEnv = env[s.env];
+    if (fromEnv !== undefined && fromEnv !== '') assign(s.key, convert(s, fromEnv, s.env));
+    const fromFlag = values[s.flag];
+    if (fromFlag !== undefined) assign(s.key, convert(s, fromFlag, `--${s.flag}`));
+  }
+  if (values.http) config.tls = false;
+  if (config.port > 65535) throw new ConfigError(`port ${config.port} is out of range`);
+  if ((config.certFile === undefined) !== (config.keyFile === undefined)) throw new ConfigError('--cert and --key go together');
+  return config;
+}
+
+export function helpText(): string {
+  const lines = ['Usage: vtask-emulator [options]', '', 'Options (each also settable by the environment variable shown):'];
+  for (const s of SETTINGS) {
+    const def = DEFAULTS[s.key];
+    lines.push(`  --${s.flag.padEnd(26)} ${s.env.padEnd(32)} ${s.help}${def === undefined || def === '' ? '' : ` (default: ${String(def)})`}`);
+  }
+  lines.push(`  --${'http'.padEnd(26)} ${''.padEnd(32)} serve plain HTTP (same as --tls=false / VTASK_TLS=false)`);
+  lines.push(`  --${'help'.padEnd(26)} ${''.padEnd(32)} print this help`);
+  return lines.join('\n');
+}

@@ -1,0 +1,304 @@
+// vim.PropertyCollector: reads (RetrieveProperties[Ex] with paging tokens) and change
+// notification (filters, WaitForUpdates[Ex], CheckForUpdates, CancelWaitForUpdates). The
+// default collector keeps separate filters per session; created collectors belong to one.
+// Waiting is event-driven: a waiter sleeps until the UpdateHub marks one of its filters dirty.
+
+import { randomUUID } from 'node:crypto';
+import { dataObject, ManagedObjectReference, type DataObject, type VimValue } from './data.js';
+import { InvalidArgument, InvalidCollectorVersion, ManagedObjectNotFound, NotAuthenticated, NotSupported, RequestCanceled } from './faults.js';
+import { ManagedObject, type Arguments, type CallContext, type MethodHandler } from './managed-object.js';
+import { PropertyFilter } from './PropertyFilter.js';
+import { readPath, selectObjects, type QueryContext } from './property-query.js';
+import type { ObjectRegistry } from './registry.js';
+import type { Session } from './session.js';
+import type { UpdateHub } from './update-hub.js';
+import { valuesEqual } from './values-equal.js';
+
+type WakeReason = 'changed' | 'timeout';
+
+/** The filters, version and waiters of one collector as one session sees it. */
+class CollectorState {
+  readonly filters = new Map<string, PropertyFilter>();
+  readonly tokens = new Map<string, DataObject[]>();
+  version = 0;
+  private readonly waiters = new Set<{ wake: (reason: WakeReason) => void; fail: (error: Error) => void }>();
+
+  wake(): void {
+    for (const waiter of this.waiters) waiter.wake('changed');
+  }
+
+  cancelWaiters(): void {
+    for (const waiter of this.waiters) waiter.fail(new RequestCanceled('The wait for updates was canceled.'));
+  }
+
+  nextChange(timeoutMs: number | undefined, signal: AbortSignal): Promise<WakeReason> {
+    return new Promise<WakeReason>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const waiter = {
+        wake: (reason: WakeReason) => { done(); resolve(reason); },
+        fail: (error: Error) => { done(); reject(error); },
+      };
+      const onAbort = () => waiter.fail(new RequestCanceled('The request was canceled.'));
+      const done = () => {
+        this.waiters.delete(waiter);
+        if (timer) clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+      };
+      if (signal.aborted) return onAbort();
+      this.waiters.add(waiter);
+      signal.addEventListener('abort', onAbort, { once: true });
+      if (timeoutMs !== undefined) timer = setTimeout(() => waiter.wake('timeout'), timeoutMs);
+    });
+  }
+}
+
+export interface CollectorServices {
+  readonly registry: ObjectRegistry;
+  readonly hub: UpdateHub;
+}
+
+export class PropertyCollector extends ManagedObject {
+  readonly typeChain = ['PropertyCollector', 'ManagedObject'];
+  readonly propertyTypes = { filter: 'ArrayOfManagedObjectReference' };
+  private readonly perSession = new Map<string, CollectorState>();
+  private readonly ownState: CollectorState | undefined;
+
+  /** `owner` undefined: the default collector, shared by reference, with per-session state. */
+  constructor(
+    readonly ref: ManagedObjectReference,
+    private readonly services: CollectorServices,
+    private readonly owner: Session | undefined,
+  ) {
+    super();
+    this.ownState = owner ? new CollectorState() : undefined;
+  }
+
+  readonly methods: Record<string, MethodHandler> = {
+    RetrieveProperties: (ctx, args) => this.retrieve(ctx, args.specSet as DataObject[]),
+    RetrievePropertiesEx: (ctx, args) => this.retrieveEx(ctx, args),
+    ContinueRetrievePropertiesEx: (ctx, args) => this.continueRetrieve(ctx, args.token as string),
+    CancelRetrievePropertiesEx: (ctx, args) => this.cancelRetrieve(ctx, args.token as string),
+    CreateFilter: (ctx, args) => this.createFilter(ctx, args),
+    WaitForUpdates: (ctx, args) => this.waitForUpdates(ctx, args.version as string | undefined, undefined, undefined, 'legacy'),
+    WaitForUpdatesEx: (ctx, args) => {
+      const options = args.options as DataObject | undefined;
+      return this.waitForUpdates(ctx, args.version as string | undefined, options?.maxWaitSeconds as number | undefined, options?.maxObjectUpdates as number | undefined, 'ex');
+    },
+    CheckForUpdates: (ctx, args) => this.waitForUpdates(ctx, args.version as string | undefined, 0, undefined, 'check'),
+    CancelWaitForUpdates: (ctx) => {
+      this.state(ctx).cancelWaiters();
+      return undefined;
+    },
+    CreatePropertyCollector: (ctx) => this.createCollector(ctx),
+    DestroyPropertyCollector: (ctx) => this.destroy(ctx),
+  };
+
+  getProperty(name: string, session: Session | undefined): VimValue | undefined {
+    if (name !== 'filter' || !session) return undefined;
+    const state = this.owner ? this.ownState : this.perSession.get(session.key);
+    return state ? [...state.filters.values()].map((f) => f.ref) : [];
+  }
+
+  private state(ctx: CallContext): CollectorState {
+    const session = ctx.session;
+    if (!session) throw new NotAuthenticated(this.ref);
+    if (this.owner) {
+      if (this.owner !== session) throw new ManagedObjectNotFound(this.ref);
+      return this.ownState!;
+    }
+    let state = this.perSession.get(session.key);
+    if (!state) {
+      const created = new CollectorState();
+      this.perSession.set(session.key, created);
+      session.onEnd.push(() => this.endState(created, () => this.perSession.delete(session.key)));
+      state = created;
+    }
+    return state;
+  }
+
+  private query(ctx: CallContext): QueryContext {
+    return { registry: this.services.registry, types: ctx.types, session: ctx.session };
+  }
+
+  private retrieve(ctx: CallContext, specSet: readonly DataObject[]): DataObject[] {
+    const query = this.query(ctx);
+    const byObject = new Map<string, { ref: ManagedObjectReference; props: Map<string, VimValue> }>();
+    for (const spec of specSet) {
+      for (const { object, paths } of selectObjects(spec, query, 'fault')) {
+        const key = object.ref.toString();
+        let entry = byObject.get(key);
+        if (!entry) byObject.set(key, (entry = { ref: object.ref, props: new Map() }));
+        for (const path of paths) {
+          const value = readPath(object, path, query);
+          if (value !== undefined) entry.props.set(path, value);
+        }
+      }
+    }
+    return [...byObject.values()].map(({ ref, props }) =>
+      dataObject('ObjectContent', {
+        obj: ref,
+        propSet: [...props].map(([name, val]) => dataObject('DynamicProperty', { name, val })),
+      }),
+    );
+  }
+
+  private retrieveEx(ctx: CallContext, args: Arguments): DataObject | undefined {
+    const objects = this.retrieve(ctx, args.specSet as DataObject[]);
+    if (!objects.length) return undefined;
+    const maxObjects = (args.options as DataObject | undefined)?.maxObjects as number | undefined;
+    if (maxObjects === undefined || maxObjects <= 0 || objects.length <= maxObjects || !ctx.session) {
+      return dataObject('RetrieveResult', { objects });
+    }
+    return this.page(this.state(ctx), objects, maxObjects);
+  }
+
+  private page(state: CollectorState, objects: DataObject[], maxObjects: number): DataObject {
+    const rest = objects.slice(maxObjects);
+    let token: string | undefined;
+    if (rest.length) {
+      token = randomUUID();
+      // Remember the page size with the remainder so Continue pages the same way.
+      state.tokens.set(token, Object.assign(rest, { pageSize: maxObjects }));
+    }
+    return dataObject('RetrieveResult', { token, objects: objects.slice(0, maxObjects) });
+  }
+
+  private continueRetrieve(ctx: CallContext, token: string): DataObject {
+    const state = this.state(ctx);
+    const rest = state.tokens.get(token) as (DataObject[] & { pageSize?: number }) | undefined;
+    if (!rest) throw new InvalidArgument('token', `The retrieve token '${token}' is not valid (unknown, finished or canceled).`);
+    state.tokens.delete(token);
+    return this.page(state, rest, rest.pageSize ?? rest.length);
+  }
+
+  private cancelRetrieve(ctx: CallContext, token: string): undefined {
+    if (!this.state(ctx).tokens.delete(token)) {
+      throw new InvalidArgument('token', `The retrieve token '${token}' is not valid (unknown, finished or canceled).`);
+    }
+    return undefined;
+  }
+
+  private createFilter(ctx: CallContext, args: Arguments): ManagedObjectReference {
+    const state = this.state(ctx);
+    const spec = args.spec as DataObject;
+    const query = this.query(ctx);
+    // Validates the spec now (unknown objects, invalid paths) so mistakes surface at CreateFilter.
+    const selected = selectObjects(spec, query, 'fault');
+    for (const { object, paths } of selected) for (const path of paths) readPath(object, path, query);
+    const ref = new ManagedObjectReference('PropertyFilter', `session[${ctx.session!.key}]${randomUUID()}`);
+    const filter = new PropertyFilter(ref, spec, args.partialUpdates === true, { destroyFilter: (f) => this.removeFilter(state, f) }, ctx.session!, () => state.wake());
+    state.filters.set(ref.value, filter);
+    this.services.registry.add(filter);
+    this.services.hub.watch(filter, new Set(selected.map((s) => s.object.ref.toString())));
+    state.wake();
+    return ref;
+  }
+
+  private removeFilter(state: CollectorState, filter: PropertyFilter): void {
+    if (!state.filters.delete(filter.ref.value)) return;
+    this.services.hub.unwatch(filter);
+    this.services.registry.remove(filter.ref);
+  }
+
+  private async waitForUpdates(
+    ctx: CallContext,
+    version: string | undefined,
+    maxWaitSeconds: number | undefined,
+    maxObjectUpdates: number | undefined,
+    mode: 'legacy' | 'ex' | 'check',
+  ): Promise<DataObject | undefined> {
+    const state = this.state(ctx);
+    const full = version === undefined || version === '';
+    if (!full && version !== String(state.version)) throw new InvalidCollectorVersion();
+    if (maxWaitSeconds !== undefined && maxWaitSeconds < 0) throw new InvalidArgument('maxWaitSeconds');
+    if (maxObjectUpdates !== undefined && maxObjectUpdates < 0) throw new InvalidArgument('maxObjectUpdates');
+    const deadline = maxWaitSeconds === undefined ? undefined : Date.now() + maxWaitSeconds * 1000;
+    for (;;) {
+      const update = this.collectUpdates(ctx, state, full, maxObjectUpdates);
+      if (update) return update;
+      if (mode === 'check' || (deadline !== undefined && Date.now() >= deadline)) return undefined;
+      const reason = await state.nextChange(deadline === undefined ? undefined : Math.max(0, deadline - Date.now()), ctx.signal);
+      if (reason === 'timeout') return undefined;
+    }
+  }
+
+  /** Builds the next UpdateSet, or undefined when nothing changed (and this is not a full report). */
+  private collectUpdates(ctx: CallContext, state: CollectorState, full: boolean, maxObjectUpdates: number | undefined): DataObject | undefined {
+    const query = this.query(ctx);
+    const filterSet: DataObject[] = [];
+    let budget = maxObjectUpdates && maxObjectUpdates > 0 ? maxObjectUpdates : Infinity;
+    let truncated = false;
+    for (const filter of state.filters.values()) {
+      if (!full && !filter.dirty) continue;
+      if (full) filter.reported.clear();
+      const selected = selectObjects(filter.spec, query, 'skip');
+      const present = new Set<string>();
+      const objectSet: DataObject[] = [];
+      let complete = true;
+      for (const { object, paths } of selected) {
+        const key = object.ref.toString();
+        present.add(key);
+        const previous = filter.reported.get(key);
+        const current = new Map<string, VimValue | undefined>();
+        const changeSet: DataObject[] = [];
+        for (const path of paths) {
+          const value = readPath(object, path, query);
+          current.set(path, value);
+          if (previous && valuesEqual(previous.get(path), value)) continue;
+          if (!previous && value === undefined) continue;
+          changeSet.push(dataObject('PropertyChange', { name: path, op: 'assign', val: value }));
+        }
+        if (previous && !changeSet.length) continue;
+        if (budget <= 0) { complete = false; continue; }
+        budget--;
+        filter.reported.set(key, current);
+        objectSet.push(dataObject('ObjectUpdate', { kind: previous ? 'modify' : 'enter', obj: object.ref, changeSet }));
+      }
+      for (const key of [...filter.reported.keys()]) {
+        if (present.has(key)) continue;
+        if (budget <= 0) { complete = false; break; }
+        budget--;
+        filter.reported.delete(key);
+        const [type, ...rest] = key.split(':');
+        objectSet.push(dataObject('ObjectUpdate', { kind: 'leave', obj: new ManagedObjectReference(type, rest.join(':')), changeSet: [] }));
+      }
+      this.services.hub.watch(filter, present);
+      filter.dirty = !complete;
+      truncated ||= !complete;
+      if (objectSet.length) filterSet.push(dataObject('PropertyFilterUpdate', { filter: filter.ref, objectSet }));
+    }
+    if (!filterSet.length && !full) return undefined;
+    state.version++;
+    return dataObject('UpdateSet', { version: String(state.version), filterSet, truncated: truncated || undefined });
+  }
+
+  private createCollector(ctx: CallContext): ManagedObjectReference {
+    const session = ctx.session;
+    if (!session) throw new NotAuthenticated(this.ref);
+    const ref = new ManagedObjectReference('PropertyCollector', `session[${session.key}]${randomUUID()}`);
+    const collector = new PropertyCollector(ref, this.services, session);
+    this.services.registry.add(collector);
+    session.onEnd.push(() => collector.dispose());
+    return ref;
+  }
+
+  private destroy(ctx: CallContext): undefined {
+    if (!this.owner) throw new NotSupported('The default property collector cannot be destroyed.');
+    this.state(ctx);
+    this.dispose();
+    return undefined;
+  }
+
+  private endState(state: CollectorState, forget: () => void): void {
+    state.cancelWaiters();
+    for (const filter of [...state.filters.values()]) this.removeFilter(state, filter);
+    state.tokens.clear();
+    forget();
+  }
+
+  /** Ends a created collector: its waiters get RequestCanceled, its filters go away. */
+  dispose(): void {
+    if (!this.ownState) return;
+    this.endState(this.ownState, () => this.services.registry.remove(this.ref));
+  }
+}

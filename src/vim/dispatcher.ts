@@ -1,0 +1,55 @@
+// Runs one decoded call through the same steps every time: authenticate → resolve _this →
+// authorize → apply (the method validates its own arguments and state). Privilege checks come
+// before any state check, so a caller without rights learns nothing about the task.
+
+import type { ManagedObjectReference, VimValue } from './data.js';
+import { ManagedObjectNotFound, MethodNotFound, NoPermission, NotAuthenticated } from './faults.js';
+import type { Arguments, CallContext, ConnectionInfo } from './managed-object.js';
+import type { ObjectRegistry } from './registry.js';
+import { hasPrivilege, type Session } from './session.js';
+import type { TypeModel } from './data.js';
+
+export const ANONYMOUS_PRIVILEGE = 'System.Anonymous';
+
+export interface OperationInfo {
+  readonly managedType: string;
+  /** The privilege the method requires; undefined: a valid session is enough. */
+  readonly privilege: string | undefined;
+}
+
+export interface Call {
+  readonly method: string;
+  readonly self: ManagedObjectReference;
+  readonly args: Arguments;
+  readonly session: Session | undefined;
+  readonly connection: ConnectionInfo;
+  readonly signal: AbortSignal;
+}
+
+export class Dispatcher {
+  constructor(
+    private readonly registry: ObjectRegistry,
+    private readonly types: TypeModel,
+    private readonly operations: ReadonlyMap<string, OperationInfo>,
+  ) {}
+
+  operation(method: string): OperationInfo | undefined {
+    return this.operations.get(method);
+  }
+
+  async invoke(call: Call): Promise<VimValue | undefined> {
+    const op = this.operations.get(call.method);
+    if (!op) throw new MethodNotFound(call.self, call.method);
+    const session = call.session;
+    if (!session && op.privilege !== ANONYMOUS_PRIVILEGE) throw new NotAuthenticated(call.self);
+    const target = this.registry.get(call.self);
+    if (!target) throw new ManagedObjectNotFound(call.self);
+    const handler = target.isA(op.managedType) ? target.methods[call.method] : undefined;
+    if (!handler) throw new MethodNotFound(call.self, call.method);
+    if (session && op.privilege && op.privilege !== ANONYMOUS_PRIVILEGE && !hasPrivilege(session, op.privilege)) {
+      throw new NoPermission(call.self, op.privilege);
+    }
+    const ctx: CallContext = { session, types: this.types, connection: call.connection, signal: call.signal };
+    return handler(ctx, call.args);
+  }
+}

@@ -1,0 +1,69 @@
+// Builds the managed-object inventory a client sees through ServiceContent, wired to one
+// registry, and the dispatcher that calls into it.
+
+import { ManagedObjectReference, type DataObject, type TypeModel } from './data.js';
+import { Dispatcher, type OperationInfo } from './dispatcher.js';
+import { ExtensionManager, GOVMOMI_SIMULATOR_EXTENSION, GOVMOMI_SIMULATOR_TASK_TYPE, simpleExtension } from './ExtensionManager.js';
+import { Folder } from './Folder.js';
+import { PropertyCollector } from './PropertyCollector.js';
+import { ObjectRegistry } from './registry.js';
+import { ServiceInstance, type AboutOptions } from './ServiceInstance.js';
+import { SessionManager } from './SessionManager.js';
+import { TaskManager, type TaskManagerOptions } from './TaskManager.js';
+import { UpdateHub } from './update-hub.js';
+import type { UserDirectory } from './users.js';
+
+export interface InventoryOptions {
+  readonly types: TypeModel;
+  readonly operations: ReadonlyMap<string, OperationInfo>;
+  readonly users: UserDirectory;
+  readonly sessionIdleTimeoutMs: number;
+  readonly tasks: TaskManagerOptions;
+  readonly about: AboutOptions;
+  /** Extensions registered at start, besides the govmomi simulator one. */
+  readonly extensions?: readonly DataObject[];
+}
+
+export interface Inventory {
+  readonly registry: ObjectRegistry;
+  readonly dispatcher: Dispatcher;
+  readonly sessionManager: SessionManager;
+  readonly taskManager: TaskManager;
+  readonly extensionManager: ExtensionManager;
+  dispose(): void;
+}
+
+export function createInventory(options: InventoryOptions): Inventory {
+  const registry = new ObjectRegistry();
+  const hub = new UpdateHub(registry);
+  const rootFolder = new Folder(new ManagedObjectReference('Folder', 'group-d1'), 'Datacenters');
+  const propertyCollector = new PropertyCollector(new ManagedObjectReference('PropertyCollector', 'propertyCollector'), { registry, hub }, undefined);
+  const sessionManager = new SessionManager(options.users, { idleTimeoutMs: options.sessionIdleTimeoutMs });
+  const extensionManager = new ExtensionManager(registry, [
+    simpleExtension(GOVMOMI_SIMULATOR_EXTENSION, [GOVMOMI_SIMULATOR_TASK_TYPE], 'govmomi simulator'),
+    ...(options.extensions ?? []),
+  ]);
+  const taskManager = new TaskManager(registry, extensionManager, options.tasks);
+  const serviceInstance = new ServiceInstance(
+    {
+      rootFolder: rootFolder.ref,
+      propertyCollector: propertyCollector.ref,
+      sessionManager: sessionManager.ref,
+      taskManager: taskManager.ref,
+      extensionManager: extensionManager.ref,
+    },
+    options.about,
+  );
+  for (const object of [serviceInstance, rootFolder, propertyCollector, sessionManager, extensionManager, taskManager]) registry.add(object);
+  return {
+    registry,
+    dispatcher: new Dispatcher(registry, options.types, options.operations),
+    sessionManager,
+    taskManager,
+    extensionManager,
+    dispose() {
+      sessionManager.endAll();
+      taskManager.dispose();
+    },
+  };
+}

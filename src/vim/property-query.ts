@@ -1,0 +1,142 @@
+// Evaluates PropertyFilterSpecs: which objects a spec selects (ObjectSpec + TraversalSpec
+// selectSets) and the values of the requested property paths (including nested paths such as
+// info.state), each typed for an xsd:anyType slot. Shared by RetrieveProperties and filters.
+
+import { isDataObject, ManagedObjectReference, TypedValue, type DataObject, type TypeModel, type VimValue } from './data.js';
+import { InvalidProperty, ManagedObjectNotFound, NotAuthenticated } from './faults.js';
+import type { ManagedObject } from './managed-object.js';
+import type { ObjectRegistry } from './registry.js';
+import type { Session } from './session.js';
+
+/** Reads a client may make before logging in (pyVmomi reads these to set up its stub). */
+const ANONYMOUS_READS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
+  ['ServiceInstance', new Set(['content', 'serverClock'])],
+  ['SessionManager', new Set(['currentSession'])],
+]);
+
+export interface SelectedObject {
+  readonly object: ManagedObject;
+  readonly paths: readonly string[];
+}
+
+export interface QueryContext {
+  readonly registry: ObjectRegistry;
+  readonly types: TypeModel;
+  readonly session: Session | undefined;
+}
+
+const MAX_TRAVERSAL_DEPTH = 32;
+
+/** The objects a filter spec selects, each with the property paths to report for it. */
+export function selectObjects(spec: DataObject, ctx: QueryContext, missing: 'fault' | 'skip'): SelectedObject[] {
+  const propSet = (spec.propSet as DataObject[] | undefined) ?? [];
+  const found = new Map<string, ManagedObject>();
+  for (const objectSpec of (spec.objectSet as DataObject[] | undefined) ?? []) {
+    const ref = objectSpec.obj as ManagedObjectReference;
+    const root = ctx.registry.get(ref);
+    if (!root) {
+      if (missing === 'fault') throw new ManagedObjectNotFound(ref);
+      continue;
+    }
+    const selectSet = (objectSpec.selectSet as DataObject[] | undefined) ?? [];
+    const named = new Map<string, DataObject>();
+    collectNamedSpecs(selectSet, named, 0);
+    visit(root, objectSpec.skip === true, selectSet, named, found, ctx, 0);
+  }
+  const selected: SelectedObject[] = [];
+  for (const object of found.values()) {
+    const paths = new Set<string>();
+    let matched = false;
+    for (const propertySpec of propSet) {
+      if (!object.isA(propertySpec.type as string)) continue;
+      matched = true;
+      if (propertySpec.all === true) for (const name of Object.keys(object.propertyTypes)) paths.add(name);
+      for (const path of (propertySpec.pathSet as string[] | undefined) ?? []) paths.add(path);
+    }
+    if (matched) selected.push({ object, paths: [...paths] });
+  }
+  return selected;
+}
+
+function collectNamedSpecs(selectSet: readonly DataObject[], named: Map<string, DataObject>, depth: number): void {
+  if (depth > MAX_TRAVERSAL_DEPTH) return;
+  for (const selection of selectSet) {
+    if (selection._type !== 'TraversalSpec') continue;
+    const name = selection.name as string | undefined;
+    if (name !== undefined) {
+      if (named.has(name)) continue;
+      named.set(name, selection);
+    }
+    collectNamedSpecs((selection.selectSet as DataObject[] | undefined) ?? [], named, depth + 1);
+  }
+}
+
+function visit(
+  object: ManagedObject,
+  skip: boolean,
+  selectSet: readonly DataObject[],
+  named: ReadonlyMap<string, DataObject>,
+  found: Map<string, ManagedObject>,
+  ctx: QueryContext,
+  depth: number,
+): void {
+  const key = object.ref.toString();
+  if (!skip) found.set(key, object);
+  if (depth > MAX_TRAVERSAL_DEPTH) return;
+  for (const selection of selectSet) {
+    const traversal = selection._type === 'TraversalSpec' ? selection : named.get(selection.name as string);
+    if (!traversal || !object.isA(traversal.type as string)) continue;
+    const path = traversal.path as string;
+    if (!(path in object.propertyTypes)) throw new InvalidProperty(path);
+    checkReadable(object, path, ctx.session);
+    const value = object.getProperty(path, ctx.session);
+    const refs = Array.isArray(value) ? value : value === undefined ? [] : [value];
+    for (const ref of refs) {
+      if (!(ref instanceof ManagedObjectReference)) continue;
+      const next = ctx.registry.get(ref);
+      // Objects that went away between reads (an evicted task) are simply not selected.
+      if (!next || (found.has(next.ref.toString()) && depth > 0)) continue;
+      visit(next, traversal.skip === true, (traversal.selectSet as DataObject[] | undefined) ?? [], named, found, ctx, depth + 1);
+    }
+  }
+}
+
+export function checkReadable(object: ManagedObject, path: string, session: Session | undefined): void {
+  if (session) return;
+  const top = path.split('.', 1)[0];
+  if (!ANONYMOUS_READS.get(object.typeChain[0])?.has(top)) throw new NotAuthenticated(object.ref);
+}
+
+/**
+ * The value at a property path, typed for an anyType slot, or undefined when unset.
+ * Throws InvalidProperty for a path the object's type does not have.
+ */
+export function readPath(object: ManagedObject, path: string, ctx: QueryContext): VimValue | undefined {
+  const segments = path.split('.');
+  let type = object.propertyTypes[segments[0]];
+  if (type === undefined) throw new InvalidProperty(path);
+  checkReadable(object, path, ctx.session);
+  let value = object.getProperty(segments[0], ctx.session);
+  let array = false;
+  for (let i = 1; i < segments.length; i++) {
+    const container = value instanceof TypedValue ? value.value : value;
+    const containerType = isDataObject(container) ? container._type : type;
+    const field: { type: string; array: boolean } | undefined = array ? undefined : ctx.types.fieldOf(containerType, segments[i]) ?? ctx.types.fieldOf(type, segments[i]);
+    if (!field) throw new InvalidProperty(path);
+    type = field.type;
+    array = field.array;
+    value = isDataObject(container) ? container[segments[i]] : undefined;
+  }
+  if (value === undefined) return undefined;
+  return typed(value, type, array, ctx.types);
+}
+
+function typed(value: VimValue, type: string, array: boolean, types: TypeModel): VimValue {
+  if (value instanceof TypedValue || value instanceof ManagedObjectReference || isDataObject(value)) return value;
+  if (Array.isArray(value)) {
+    if (type.startsWith('ArrayOf') && !array) return new TypedValue(type, value);
+    return new TypedValue(types.arrayTypeOf(type === 'xsd:anyType' ? 'xsd:anyType' : type), value);
+  }
+  if (type === 'xsd:anyType') return value;
+  return new TypedValue(type, value);
+}

@@ -1,0 +1,26 @@
+// Structural equality of vim25 values, so the PropertyCollector reports a property as changed
+// only when its value really changed (values may be rebuilt on every read).
+
+import { isDataObject, ManagedObjectReference, OpaqueXml, TypedValue, type VimValue } from './data.js';
+
+export function valuesEqual(a: VimValue | undefined, b: VimValue | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined) return false;
+  if (a instanceof ManagedObjectReference) return a.equals(b instanceof ManagedObjectReference ? b : undefined);
+  if (a instanceof TypedValue) return b instanceof TypedValue && a.type === b.type && valuesEqual(a.value, b.value);
+  if (a instanceof OpaqueXml) return b instanceof OpaqueXml && a.xml === b.xml;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!valuesEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (isDataObject(a)) {
+    if (!isDataObject(b) || a._type !== b._type) return false;
+    const keysA = Object.keys(a).filter((k) => a[k] !== undefined);
+    const keysB = Object.keys(b).filter((k) => b[k] !== undefined);
+    if (keysA.length !== keysB.length) return false;
+    for (const key of keysA) if (!valuesEqual(a[key], b[key])) return false;
+    return true;
+  }
+  return false;
+}
