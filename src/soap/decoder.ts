@@ -102,7 +102,9 @@ export class Decoder {
       if (!field) throw new InvalidRequest(`${where}: ${type} has no field '${child.name}'`);
       this.assign(object, field, this.decodeValue(child, field.type, `${where}.${field.name}`), `${where}`);
     }
-    this.checkRequired(object, def.fields, where);
+    // Clients build faults field by field (pyVmomi enforces nothing), so a fault's own required
+    // fields are not demanded; every other data object must be complete.
+    if (!this.schema.isSubtypeOf(type, 'MethodFault')) this.checkRequired(object, def.fields, where);
     return object;
   }
 

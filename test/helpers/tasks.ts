@@ -1,0 +1,72 @@
+// Task-level helpers over raw SOAP, for wire tests that read back what the server stored.
+
+import { expect } from 'vitest';
+import { faultOf, SoapSession, type SoapResponse } from './soap-client.js';
+
+export const TASK_TYPE = 'com.vmware.govmomi.simulator.test';
+
+export type Xml = Record<string, unknown> & { $?: Record<string, string>; _?: string };
+
+export async function createTask(
+  s: SoapSession,
+  opts: { cancelable?: boolean; initiatedBy?: string; parentTaskKey?: string; taskTypeId?: string; obj?: string } = {},
+): Promise<string> {
+  const res = await s.call(
+    'CreateTask',
+    'TaskManager',
+    'TaskManager',
+    `${opts.obj ?? '<obj type="Folder">group-d1</obj>'}<taskTypeId>${opts.taskTypeId ?? TASK_TYPE}</taskTypeId>` +
+      (opts.initiatedBy ? `<initiatedBy>${opts.initiatedBy}</initiatedBy>` : '') +
+      `<cancelable>${opts.cancelable ?? true}</cancelable>` +
+      (opts.parentTaskKey ? `<parentTaskKey>${opts.parentTaskKey}</parentTaskKey>` : ''),
+  );
+  expect(res.status, res.body).toBe(200);
+  const info = (res.result.CreateTaskResponse as Xml).returnval as Xml;
+  return info.key as string;
+}
+
+export function taskCall(s: SoapSession, task: string, method: string, args = ''): Promise<SoapResponse> {
+  return s.call(method, 'Task', task, args);
+}
+
+export function setState(s: SoapSession, task: string, state: string, extra = ''): Promise<SoapResponse> {
+  return taskCall(s, task, 'SetTaskState', `<state>${state}</state>${extra}`);
+}
+
+/** Reads Task.info through RetrievePropertiesEx, as pyVmomi does. */
+export async function readInfo(s: SoapSession, task: string): Promise<Xml> {
+  const res = await s.call(
+    'RetrievePropertiesEx',
+    'PropertyCollector',
+    'propertyCollector',
+    `<specSet><propSet><type>Task</type><all>false</all><pathSet>info</pathSet></propSet><objectSet><obj type="Task">${task}</obj><skip>false</skip></objectSet></specSet><options><maxObjects>1</maxObjects></options>`,
+  );
+  expect(res.status, res.body).toBe(200);
+  const returnval = (res.result.RetrievePropertiesExResponse as Xml).returnval as Xml;
+  const objects = returnval.objects as Xml;
+  const propSet = objects.propSet as Xml;
+  expect(propSet.name).toBe('info');
+  return propSet.val as Xml;
+}
+
+export function ok(res: SoapResponse): void {
+  expect(res.status, res.body).toBe(200);
+  expect(faultOf(res)).toBeUndefined();
+}
+
+/** Asserts an HTTP 500 vim25 fault of the given type, with `XFault` element and xsi:type both set. */
+export function expectFault(res: SoapResponse, type: string, fields: Record<string, unknown> = {}): ReturnType<typeof faultOf> {
+  expect(res.status, res.body).toBe(500);
+  const fault = faultOf(res);
+  expect(fault, res.body).toBeDefined();
+  expect(fault!.type, res.body).toBe(type);
+  expect(fault!.elementName).toBe(`${type}Fault`);
+  expect(fault!.faultstring.length, 'faultstring should be human-readable').toBeGreaterThan(0);
+  expect((res.result.Fault as Xml).faultcode).toBe('ServerFaultCode');
+  for (const [key, value] of Object.entries(fields)) expect(fault!.detail[key], `${type}.${key}`).toEqual(value);
+  return fault;
+}
+
+export function moref(type: string, value: string): Xml {
+  return { _: value, $: { type } };
+}
