@@ -171,15 +171,15 @@ export class TaskManager extends ManagedObject implements TaskHost {
 }
 
 function taskDescription(): DataObject {
-  const label = (key: string, text: string) => dataObject('ElementDescription', { key, label: text, summary: text });
+  const label = (key: string, text: string, type = 'ElementDescription') => dataObject(type, { label: text, summary: text, key });
   return dataObject('TaskDescription', {
     methodInfo: [],
     state: TASK_STATES.map((s) => label(s, s[0].toUpperCase() + s.slice(1))),
     reason: [
-      label('TaskReasonUser', 'User'),
-      label('TaskReasonSystem', 'System'),
-      label('TaskReasonAlarm', 'Alarm'),
-      label('TaskReasonSchedule', 'Schedule'),
+      label('TaskReasonUser', 'User', 'TypeDescription'),
+      label('TaskReasonSystem', 'System', 'TypeDescription'),
+      label('TaskReasonAlarm', 'Alarm', 'TypeDescription'),
+      label('TaskReasonSchedule', 'Schedule', 'TypeDescription'),
     ],
   });
 }

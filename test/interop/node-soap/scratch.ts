@@ -2,29 +2,13 @@ import * as soap from 'soap';
 import { startEmulator, EXAMPLE_USERS } from '../../helpers/emulator.js';
 const emu = await startEmulator({ usersFile: EXAMPLE_USERS });
 const url = emu.url();
-const mo = (type: string, v: string) => ({ attributes: { type }, $value: v });
 try {
   const client: any = await soap.createClientAsync(url + '/sdk/vimService.wsdl', { endpoint: url + '/sdk' });
-  const [sc] = await client.RetrieveServiceContentAsync({ _this: mo('ServiceInstance', 'ServiceInstance') });
-  console.log(client.lastRequest); console.log(client.lastResponse.slice(0, 1500)); console.log(JSON.stringify(sc, null, 1).slice(0, 1500));
-  await client.LoginAsync({ _this: mo('SessionManager', 'SessionManager'), userName: 'admin', password: 'admin' });
-  const cookie = client.lastResponseHeaders['set-cookie'][0].split(';')[0];
-  client.addHttpHeader('Cookie', cookie);
-  const [ti] = await client.CreateTaskAsync({ _this: mo('TaskManager', 'TaskManager'), obj: mo('Folder', 'group-d1'), taskTypeId: 'com.vmware.govmomi.simulator.test', initiatedBy: 'node', cancelable: true });
-  console.log(client.lastRequest); console.log(client.lastResponse); console.log(JSON.stringify(ti, null, 1));
-  const task = ti.returnval.task;
-  const tref = () => mo('Task', ti.returnval.key);
-  let r = await client.SetTaskStateAsync({ _this: tref(), state: 'running' }); console.log(r[0], client.lastResponse);
-  r = await client.UpdateProgressAsync({ _this: tref(), percentDone: 150 }); console.log(r[0], client.lastRequest, client.lastResponse);
-  r = await client.RetrievePropertiesExAsync({ _this: mo('PropertyCollector', 'propertyCollector'), specSet: [{ propSet: [{ type: 'Task', pathSet: ['info'] }], objectSet: [{ obj: tref() }] }], options: {} });
-  console.log(client.lastRequest); console.log(client.lastResponse); console.log(JSON.stringify(r[0], null, 1));
-  r = await client.SetTaskDescriptionAsync({ _this: tref(), description: { key: 'my.key', message: 'Doing stuff' } }); console.log(client.lastRequest, client.lastResponse);
-  r = await client.SetTaskStateAsync({ _this: tref(), state: 'success', result: { attributes: { xsi_type: { type: 'string', xmlns: 'http://www.w3.org/2001/XMLSchema', prefix: 'xsd' } }, $value: 'hello world' } });
-  console.log(client.lastRequest, client.lastResponse);
-  r = await client.RetrievePropertiesExAsync({ _this: mo('PropertyCollector', 'propertyCollector'), specSet: [{ propSet: [{ type: 'Task', pathSet: ['info'] }], objectSet: [{ obj: tref() }] }], options: {} });
-  console.log(client.lastResponse); console.log(JSON.stringify(r[0], null, 1));
-  const [t2] = await client.CreateTaskAsync({ _this: mo('TaskManager', 'TaskManager'), obj: mo('Folder', 'group-d1'), taskTypeId: 'com.vmware.govmomi.simulator.test', cancelable: true });
-  const t2ref = mo('Task', t2.returnval.key);
-  r = await client.CancelTaskAsync({ _this: t2ref }); console.log(r[0], client.lastRequest, client.lastResponse);
-  try { await client.CancelTaskAsync({ _this: mo('Task', t2.returnval.key) }); } catch (e: any) { console.log('ERR', e.message); console.log(JSON.stringify(e.root, null, 1)); console.log(Object.keys(e), e.response?.status, e.body); }
+  const ct = client.wsdl.definitions.schemas['urn:vim25'].complexTypes['NotAuthenticated'];
+  const ext = ct.children[0].children[0];
+  console.log(ct.constructor.name, ct.children.map((c: any) => c.constructor.name), ext.constructor.name, ext.$base, Object.keys(ext));
+  console.log(Object.keys(client.wsdl.definitions.schemas), Object.keys(client.wsdl.definitions.messages).length, client.wsdl.definitions.portTypes && Object.keys(client.wsdl.definitions.portTypes));
+  console.log(Object.keys(client.wsdl.definitions.bindings), Object.keys(client.wsdl.definitions.services));
+  const b = client.wsdl.definitions.bindings.VimBinding; console.log(Object.keys(b.methods).length, Object.keys(b.methods.CancelTask), b.methods.CancelTask.soapAction, b.methods.CancelTask.style);
+  console.log(client.wsdl.definitions.services.VimService.ports.VimPort.location);
 } finally { await emu.close(); }

@@ -1,0 +1,90 @@
+// Runs the real pyVmomi 6.7.1 client (Debian python3-pyvmomi, /usr/bin/python3) against an
+// in-process emulator: test/interop/pyvmomi/test_task_lifecycle.py is a Python unittest suite
+// that reads the server address from VTASK_HOST / VTASK_PORT and exits non-zero on any failure.
+
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXAMPLE_USERS, ROOT, startEmulator } from '../helpers/emulator.js';
+
+type Emulator = Awaited<ReturnType<typeof startEmulator>>;
+
+const PYTHON = '/usr/bin/python3';
+const SUITE = path.join(ROOT, 'test/interop/pyvmomi/test_task_lifecycle.py');
+const SUITE_TIMEOUT_MS = 120_000;
+const INSTALL_HINT =
+  'pyVmomi is not importable by /usr/bin/python3; install it with: apt-get install -y python3-pyvmomi';
+
+interface RunResult {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly output: string;
+}
+
+/** Runs a command, collecting stdout and stderr interleaved; kills it after `timeoutMs`. */
+function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<RunResult> {
+  return new Promise((resolve) => {
+    let output = '';
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const timer = setTimeout(() => {
+      output += `\n[killed after ${timeoutMs} ms]\n`;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      resolve({ code: null, signal: null, output: `${output}\n[spawn failed: ${err.message}]\n` });
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, output });
+    });
+  });
+}
+
+describe('pyVmomi 6.7.1 interop (real client against the emulator)', () => {
+  let emu: Emulator;
+
+  beforeAll(async () => {
+    emu = await startEmulator({ tls: true, usersFile: EXAMPLE_USERS });
+  });
+
+  afterAll(async () => {
+    await emu?.close();
+  });
+
+  it('pyVmomi is installed for /usr/bin/python3', async () => {
+    const probe = await run(PYTHON, ['-c', 'import pyVmomi, pyVim.connect, pyVim.task'], process.env, 30_000);
+    expect(probe.code, `${INSTALL_HINT}\n${probe.output}`).toBe(0);
+  });
+
+  it(
+    'test_task_lifecycle.py passes',
+    async () => {
+      const probe = await run(PYTHON, ['-c', 'import pyVmomi'], process.env, 30_000);
+      expect(probe.code, `${INSTALL_HINT}\n${probe.output}`).toBe(0);
+
+      const url = new URL(emu.url());
+      expect(url.protocol).toBe('https:');
+      const env = {
+        ...process.env,
+        VTASK_HOST: url.hostname,
+        VTASK_PORT: url.port,
+        PYTHONUNBUFFERED: '1',
+      };
+      const result = await run(PYTHON, [SUITE, '-v'], env, SUITE_TIMEOUT_MS - 5_000);
+
+      const latency = result.output.split('\n').find((line) => line.includes('WaitForTask latency'));
+      if (latency) console.log(`[pyvmomi] ${latency.replace(/^.*?(WaitForTask latency)/, '$1')}`);
+
+      expect(
+        result.code,
+        `pyVmomi suite failed (exit ${result.code}${result.signal ? `, signal ${result.signal}` : ''}); its output:\n${result.output}`,
+      ).toBe(0);
+      // unittest prints "OK" last on success; make sure the suite really ran tests.
+      expect(result.output, result.output).toMatch(/Ran [1-9]\d* tests? in/);
+    },
+    SUITE_TIMEOUT_MS,
+  );
+});

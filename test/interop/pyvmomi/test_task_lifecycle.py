@@ -1,0 +1,500 @@
+#!/usr/bin/python3
+"""Interop suite: drives vtask-emulator with the real pyVmomi 6.7.1 client.
+
+Run against a running emulator (HTTPS, examples/users.json):
+
+    VTASK_HOST=127.0.0.1 VTASK_PORT=18443 /usr/bin/python3 test_task_lifecycle.py -v
+
+Each test creates its own task, so tests do not depend on each other's order.
+Exit status is non-zero if any test fails (unittest's default).
+"""
+
+import os
+import sys
+import threading
+import time
+import unittest
+import warnings
+
+from pyVim.connect import SmartConnectNoSSL, Disconnect
+from pyVim.task import WaitForTask
+from pyVmomi import vim, vmodl
+from pyVmomi.SoapAdapter import SessionOrientedStub
+
+HOST = os.environ.get('VTASK_HOST', '')
+PORT = os.environ.get('VTASK_PORT', '')
+
+TASK_TYPE = 'com.vmware.govmomi.simulator.test'
+ROOT_FOLDER_ID = 'group-d1'
+
+# Users from examples/users.json.
+ADMIN = ('admin', 'admin')
+VIEWER = ('viewer', 'viewer')
+
+# WaitForTask should return within ~50 ms of the finishing call's return; the
+# assertion is deliberately looser so a loaded CI machine does not flake.
+WAIT_LATENCY_TARGET_S = 0.050
+WAIT_LATENCY_BOUND_S = 0.250
+
+
+def connect(user, pwd):
+    return SmartConnectNoSSL(host=HOST, port=int(PORT), user=user, pwd=pwd)
+
+
+def log(msg):
+    sys.stderr.write(msg + '\n')
+    sys.stderr.flush()
+
+
+class EmulatorTestCase(unittest.TestCase):
+    """Shared admin connection plus helpers."""
+
+    @classmethod
+    def setUpClass(cls):
+        # pyVim's version discovery leaves an HTTPS socket open on every connect;
+        # that is pyVmomi's business, not the server's: keep the output readable.
+        # (Set here, inside the runner's warnings context, so it is not reset.)
+        warnings.filterwarnings('ignore', category=ResourceWarning)
+        cls.si = connect(*ADMIN)
+        cls.content = cls.si.content
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            Disconnect(cls.si)
+        except Exception:
+            pass
+
+    def create_task_info(self, cancelable=True, initiated_by='tester', si=None):
+        content = (si or self.si).content
+        return content.taskManager.CreateTask(
+            obj=content.rootFolder, taskTypeId=TASK_TYPE,
+            initiatedBy=initiated_by, cancelable=cancelable)
+
+    def new_task(self, cancelable=True):
+        return self.create_task_info(cancelable=cancelable).task
+
+    def new_running_task(self, cancelable=True):
+        task = self.new_task(cancelable=cancelable)
+        task.SetTaskState(state='running')
+        return task
+
+    def connect_as(self, user, pwd):
+        si = connect(user, pwd)
+        self.addCleanup(self._quiet_disconnect, si)
+        return si
+
+    @staticmethod
+    def _quiet_disconnect(si):
+        try:
+            Disconnect(si)
+        except Exception:
+            pass
+
+    def assertUnchangedTerminal(self, task, state, result=None):
+        info = task.info
+        self.assertEqual(info.state, state)
+        if result is not None:
+            self.assertEqual(info.result, result)
+
+
+class CreateTaskTests(EmulatorTestCase):
+
+    def test_create_task_returns_queued_taskinfo(self):
+        info = self.create_task_info(cancelable=True, initiated_by='tester')
+        self.assertIsInstance(info, vim.TaskInfo)
+        self.assertEqual(info.state, 'queued')
+        self.assertIsInstance(info.task, vim.Task)
+        self.assertEqual(info.key, info.task._moId)
+        self.assertTrue(info.key.startswith('task-'), info.key)
+        self.assertEqual(info.descriptionId, TASK_TYPE)
+        self.assertTrue(info.cancelable)
+        self.assertFalse(info.cancelled)
+        self.assertIsInstance(info.entity, vim.Folder)
+        self.assertEqual(info.entity._moId, ROOT_FOLDER_ID)
+        self.assertIsInstance(info.reason, vim.TaskReasonUser)
+        self.assertEqual(info.reason.userName, 'tester')
+        self.assertIsNotNone(info.queueTime)
+        self.assertIsNone(info.startTime)
+        self.assertIsNone(info.completeTime)
+
+    def test_created_task_info_readable_via_property(self):
+        task = self.new_task()
+        info = task.info
+        self.assertEqual(info.state, 'queued')
+        self.assertEqual(info.reason.userName, 'tester')
+        self.assertEqual(info.key, task._moId)
+
+    def test_task_keys_increase(self):
+        first = self.new_task()
+        second = self.new_task()
+        n1 = int(first._moId.split('-')[1])
+        n2 = int(second._moId.split('-')[1])
+        self.assertGreater(n2, n1)
+
+
+class ProgressAndDescriptionTests(EmulatorTestCase):
+
+    def test_set_running_sets_start_time(self):
+        task = self.new_task()
+        task.SetTaskState(state='running')
+        info = task.info
+        self.assertEqual(info.state, 'running')
+        self.assertIsNotNone(info.startTime)
+        self.assertLessEqual(info.queueTime, info.startTime)
+        self.assertIsNone(info.completeTime)
+
+    def test_update_progress_stored(self):
+        task = self.new_running_task()
+        task.UpdateProgress(percentDone=42)
+        self.assertEqual(task.info.progress, 42)
+
+    def test_update_progress_negative_clamped_to_0(self):
+        task = self.new_running_task()
+        task.UpdateProgress(percentDone=42)
+        task.UpdateProgress(percentDone=-5)
+        self.assertEqual(task.info.progress, 0)
+
+    def test_update_progress_above_100_clamped_to_100(self):
+        task = self.new_running_task()
+        task.UpdateProgress(percentDone=150)
+        self.assertEqual(task.info.progress, 100)
+
+    def test_set_task_description_read_back(self):
+        task = self.new_running_task()
+        msg = vmodl.LocalizableMessage(key='vtask.test.step', message='Copying disk 1 of 3')
+        task.SetTaskDescription(description=msg)
+        desc = task.info.description
+        self.assertIsInstance(desc, vmodl.LocalizableMessage)
+        self.assertEqual(desc.key, 'vtask.test.step')
+        self.assertEqual(desc.message, 'Copying disk 1 of 3')
+
+
+class ResultTests(EmulatorTestCase):
+
+    def finish_with(self, result):
+        task = self.new_running_task()
+        task.SetTaskState(state='success', result=result)
+        info = task.info
+        self.assertEqual(info.state, 'success')
+        self.assertIsNotNone(info.completeTime)
+        self.assertLessEqual(info.startTime, info.completeTime)
+        return info.result
+
+    def test_success_result_str(self):
+        result = self.finish_with('hello world')
+        self.assertIsInstance(result, str)
+        self.assertEqual(result, 'hello world')
+
+    def test_success_result_int(self):
+        result = self.finish_with(42)
+        self.assertIsInstance(result, int)
+        self.assertNotIsInstance(result, bool)
+        self.assertEqual(result, 42)
+
+    def test_success_result_managed_object(self):
+        result = self.finish_with(self.content.rootFolder)
+        self.assertIsInstance(result, vim.Folder)
+        self.assertEqual(result._moId, ROOT_FOLDER_ID)
+
+
+class ErrorStateTests(EmulatorTestCase):
+
+    def test_error_with_vim_fault_stored(self):
+        task = self.new_running_task()
+        task.SetTaskState(state='error', fault=vim.fault.NotFound(msg='no such widget'))
+        info = task.info
+        self.assertEqual(info.state, 'error')
+        self.assertIsNotNone(info.completeTime)
+        self.assertIsInstance(info.error, vim.fault.NotFound)
+        self.assertEqual(info.error.msg, 'no such widget')
+
+    def test_error_with_runtime_fault_not_vimfault_raises_invalid_state(self):
+        task = self.new_running_task()
+        fault = vmodl.fault.SystemError(msg='disk on fire', reason='hardware')
+        with self.assertRaises(vim.fault.InvalidState):
+            task.SetTaskState(state='error', fault=fault)
+        info = task.info
+        self.assertEqual(info.state, 'running')
+        self.assertIsNone(info.error)
+
+
+class InvalidTransitionTests(EmulatorTestCase):
+
+    def test_running_to_queued_raises_invalid_state(self):
+        task = self.new_running_task()
+        with self.assertRaises(vim.fault.InvalidState):
+            task.SetTaskState(state='queued')
+        self.assertEqual(task.info.state, 'running')
+
+    def test_no_change_after_success(self):
+        task = self.new_running_task()
+        task.UpdateProgress(percentDone=10)
+        task.SetTaskState(state='success', result='done')
+        for state in ('queued', 'running', 'success', 'error'):
+            with self.subTest(state=state):
+                kwargs = {}
+                if state == 'error':
+                    kwargs['fault'] = vim.fault.NotFound(msg='late')
+                with self.assertRaises(vim.fault.InvalidState):
+                    task.SetTaskState(state=state, **kwargs)
+        with self.assertRaises(vim.fault.InvalidState):
+            task.UpdateProgress(percentDone=50)
+        info = task.info
+        self.assertEqual(info.state, 'success')
+        self.assertEqual(info.result, 'done')
+        self.assertEqual(info.progress, 10)
+        self.assertIsNone(info.error)
+
+    def test_no_change_after_error(self):
+        task = self.new_running_task()
+        task.SetTaskState(state='error', fault=vim.fault.NotFound(msg='first'))
+        for state in ('queued', 'running', 'success', 'error'):
+            with self.subTest(state=state):
+                kwargs = {}
+                if state == 'error':
+                    kwargs['fault'] = vim.fault.NotFound(msg='second')
+                with self.assertRaises(vim.fault.InvalidState):
+                    task.SetTaskState(state=state, **kwargs)
+        with self.assertRaises(vim.fault.InvalidState):
+            task.UpdateProgress(percentDone=50)
+        info = task.info
+        self.assertEqual(info.state, 'error')
+        self.assertIsInstance(info.error, vim.fault.NotFound)
+        self.assertEqual(info.error.msg, 'first')
+        self.assertIsNone(info.result)
+
+    def test_result_with_error_state_raises_invalid_state(self):
+        task = self.new_running_task()
+        with self.assertRaises(vim.fault.InvalidState):
+            task.SetTaskState(state='error', result='not allowed')
+        info = task.info
+        self.assertEqual(info.state, 'running')
+        self.assertIsNone(info.result)
+
+    def test_update_progress_on_queued_raises_invalid_state(self):
+        task = self.new_task()
+        with self.assertRaises(vim.fault.InvalidState):
+            task.UpdateProgress(percentDone=10)
+        info = task.info
+        self.assertEqual(info.state, 'queued')
+        self.assertIsNone(info.progress)
+
+
+class WaitForTaskTests(EmulatorTestCase):
+
+    def finish_later(self, task_id, finish, delay=0.2):
+        """Finish the task from another thread on a second connection.
+
+        Returns (timer, record); record gets 'start'/'end' monotonic times of
+        the finishing call and 'error' if it raised.
+        """
+        other = self.connect_as(*ADMIN)
+        other_task = vim.Task(task_id, other._stub)
+        record = {}
+
+        def run():
+            try:
+                record['start'] = time.monotonic()
+                finish(other_task)
+                record['end'] = time.monotonic()
+            except BaseException as e:  # reported by the main thread
+                record['error'] = e
+
+        timer = threading.Timer(delay, run)
+        timer.daemon = True
+        return timer, record
+
+    def test_wait_for_task_returns_success_soon_after_finish(self):
+        task = self.new_running_task()
+        timer, record = self.finish_later(
+            task._moId, lambda t: t.SetTaskState(state='success', result='finished'))
+        timer.start()
+        try:
+            state = WaitForTask(task, si=self.si)
+            returned = time.monotonic()
+        finally:
+            timer.join(10)
+        self.assertNotIn('error', record, 'finishing thread failed: %r' % record.get('error'))
+        self.assertEqual(state, 'success')
+        self.assertIn('start', record, 'WaitForTask returned before the task was finished')
+        self.assertGreaterEqual(returned, record['start'],
+                                'WaitForTask returned before the finishing call was sent')
+        latency = returned - record['end']
+        log('WaitForTask latency after the finishing SetTaskState returned: %.1f ms '
+            '(target %.0f ms, asserted bound %.0f ms)'
+            % (latency * 1000, WAIT_LATENCY_TARGET_S * 1000, WAIT_LATENCY_BOUND_S * 1000))
+        self.assertLess(latency, WAIT_LATENCY_BOUND_S)
+        self.assertEqual(task.info.result, 'finished')
+
+    def test_wait_for_task_raises_task_fault_on_error(self):
+        task = self.new_running_task()
+        timer, record = self.finish_later(
+            task._moId,
+            lambda t: t.SetTaskState(state='error', fault=vim.fault.NotFound(msg='gone away')))
+        timer.start()
+        try:
+            with self.assertRaises(vim.fault.NotFound) as ctx:
+                WaitForTask(task, si=self.si)
+        finally:
+            timer.join(10)
+        self.assertNotIn('error', record, 'finishing thread failed: %r' % record.get('error'))
+        self.assertEqual(ctx.exception.msg, 'gone away')
+
+
+class CancelTaskTests(EmulatorTestCase):
+
+    def test_cancel_queued_task(self):
+        task = self.new_task(cancelable=True)
+        task.CancelTask()
+        info = task.info
+        self.assertEqual(info.state, 'error')
+        self.assertTrue(info.cancelled)
+        self.assertIsInstance(info.error, vmodl.fault.RequestCanceled)
+        self.assertIsNotNone(info.completeTime)
+
+    def test_cancel_running_task_immediate_mode(self):
+        # Default --cancel-mode immediate: a running task is cancelled at once.
+        task = self.new_running_task(cancelable=True)
+        task.CancelTask()
+        info = task.info
+        self.assertEqual(info.state, 'error')
+        self.assertTrue(info.cancelled)
+        self.assertIsInstance(info.error, vmodl.fault.RequestCanceled)
+
+    def test_cancel_twice_raises_invalid_state(self):
+        task = self.new_task(cancelable=True)
+        task.CancelTask()
+        with self.assertRaises(vim.fault.InvalidState):
+            task.CancelTask()
+
+    def test_cancel_finished_task_raises_invalid_state(self):
+        task = self.new_running_task(cancelable=True)
+        task.SetTaskState(state='success')
+        with self.assertRaises(vim.fault.InvalidState):
+            task.CancelTask()
+        self.assertEqual(task.info.state, 'success')
+        self.assertFalse(task.info.cancelled)
+
+    def test_cancel_non_cancelable_raises_not_supported(self):
+        task = self.new_task(cancelable=False)
+        with self.assertRaises(vmodl.fault.NotSupported):
+            task.CancelTask()
+        info = task.info
+        self.assertEqual(info.state, 'queued')
+        self.assertFalse(info.cancelled)
+
+
+class FaultTests(EmulatorTestCase):
+
+    MISSING = 'task-999999'
+
+    def missing_task(self):
+        return vim.Task(self.MISSING, self.si._stub)
+
+    def assertNotFoundFor(self, call):
+        with self.assertRaises(vmodl.fault.ManagedObjectNotFound) as ctx:
+            call()
+        self.assertIsInstance(ctx.exception.obj, vim.Task)
+        self.assertEqual(ctx.exception.obj._moId, self.MISSING)
+
+    def test_unknown_task_cancel_raises_managed_object_not_found(self):
+        self.assertNotFoundFor(lambda: self.missing_task().CancelTask())
+
+    def test_unknown_task_set_state_raises_managed_object_not_found(self):
+        self.assertNotFoundFor(lambda: self.missing_task().SetTaskState(state='running'))
+
+    def test_unknown_task_update_progress_raises_managed_object_not_found(self):
+        self.assertNotFoundFor(lambda: self.missing_task().UpdateProgress(percentDone=1))
+
+    def test_unknown_task_set_description_raises_managed_object_not_found(self):
+        msg = vmodl.LocalizableMessage(key='k', message='m')
+        self.assertNotFoundFor(lambda: self.missing_task().SetTaskDescription(description=msg))
+
+    def test_unknown_task_info_read_raises_managed_object_not_found(self):
+        self.assertNotFoundFor(lambda: self.missing_task().info)
+
+    def test_viewer_update_progress_raises_no_permission(self):
+        task = self.new_running_task()
+        viewer = self.connect_as(*VIEWER)
+        as_viewer = vim.Task(task._moId, viewer._stub)
+        with self.assertRaises(vim.fault.NoPermission) as ctx:
+            as_viewer.UpdateProgress(percentDone=50)
+        self.assertEqual(ctx.exception.privilegeId, 'Task.Update')
+        self.assertEqual(ctx.exception.object._moId, task._moId)
+        self.assertIsNone(task.info.progress)
+
+    def test_viewer_set_task_state_raises_no_permission(self):
+        task = self.new_running_task()
+        viewer = self.connect_as(*VIEWER)
+        as_viewer = vim.Task(task._moId, viewer._stub)
+        with self.assertRaises(vim.fault.NoPermission) as ctx:
+            as_viewer.SetTaskState(state='success', result='nope')
+        self.assertEqual(ctx.exception.privilegeId, 'Task.Update')
+        self.assertEqual(ctx.exception.object._moId, task._moId)
+        self.assertEqual(task.info.state, 'running')
+
+    def test_viewer_permission_checked_before_state(self):
+        # UpdateProgress on a queued task is InvalidState for an admin, but
+        # privilege checks come first.
+        task = self.new_task()
+        viewer = self.connect_as(*VIEWER)
+        as_viewer = vim.Task(task._moId, viewer._stub)
+        with self.assertRaises(vim.fault.NoPermission) as ctx:
+            as_viewer.UpdateProgress(percentDone=5)
+        self.assertEqual(ctx.exception.privilegeId, 'Task.Update')
+
+    def test_viewer_create_task_raises_no_permission(self):
+        viewer = self.connect_as(*VIEWER)
+        with self.assertRaises(vim.fault.NoPermission) as ctx:
+            self.create_task_info(si=viewer)
+        self.assertEqual(ctx.exception.privilegeId, 'Task.Create')
+
+    def test_wrong_password_raises_invalid_login(self):
+        with self.assertRaises(vim.fault.InvalidLogin):
+            si = connect('admin', 'not-the-password')
+            self._quiet_disconnect(si)
+
+    def test_call_after_logout_raises_not_authenticated(self):
+        task = self.new_running_task()
+        si = connect(*ADMIN)
+        stub = si._stub  # a plain SoapStubAdapter: no automatic re-login
+        self.assertNotIsInstance(stub, SessionOrientedStub)
+        old_cookie = stub.cookie
+        self.assertIn('vmware_soap_session=', old_cookie)
+        si.content.sessionManager.Logout()
+        own_task = vim.Task(task._moId, stub)
+        # 1) whatever cookie the Logout response left on the stub
+        with self.assertRaises(vim.fault.NotAuthenticated) as ctx:
+            own_task.UpdateProgress(percentDone=5)
+        self.assertEqual(ctx.exception.privilegeId, 'System.View')
+        self.assertEqual(ctx.exception.object._moId, task._moId)
+        # 2) replaying the old session cookie: the session must be gone server-side
+        stub.cookie = old_cookie
+        with self.assertRaises(vim.fault.NotAuthenticated):
+            own_task.SetTaskState(state='success')
+        self.assertEqual(task.info.state, 'running')
+        self.assertIsNone(task.info.progress)
+
+
+class DisconnectTests(EmulatorTestCase):
+
+    def test_disconnect_ends_session(self):
+        task = self.new_running_task()
+        si = connect(*ADMIN)
+        stub = si._stub
+        old_cookie = stub.cookie
+        own_task = vim.Task(task._moId, stub)
+        own_task.UpdateProgress(percentDone=7)  # session works before
+        Disconnect(si)
+        stub.cookie = old_cookie
+        with self.assertRaises(vim.fault.NotAuthenticated):
+            own_task.UpdateProgress(percentDone=8)
+        self.assertEqual(task.info.progress, 7)
+
+
+if __name__ == '__main__':
+    if not HOST or not PORT:
+        sys.stderr.write('set VTASK_HOST and VTASK_PORT to the emulator address\n')
+        sys.exit(2)
+    unittest.main(verbosity=2)
