@@ -1,0 +1,137 @@
+// The HTTP and SOAP envelope layer as clients meet it: prefixes, chunked bodies, SOAPAction,
+// fault shape, documents served, HTTPS, and bad input that must get a fault and not hurt the server.
+
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Emulator } from '../../src/server/app.js';
+import { startEmulator } from '../helpers/emulator.js';
+import { envelope, parseSoap, rawRequest, SoapSession } from '../helpers/soap-client.js';
+import { createTask, expectFault, ok, readInfo, type Xml } from '../helpers/tasks.js';
+
+let emulator: Emulator;
+let admin: SoapSession;
+beforeAll(async () => {
+  emulator = await startEmulator();
+  admin = new SoapSession(emulator.url());
+  ok(await admin.login('admin', 'admin'));
+});
+afterAll(async () => {
+  await emulator.close();
+});
+
+const serviceContent = '<RetrieveServiceContent xmlns="urn:vim25"><_this type="ServiceInstance">ServiceInstance</_this></RetrieveServiceContent>';
+
+async function post(body: string, headers: Record<string, string> = { 'content-type': 'text/xml; charset=utf-8' }, chunked = false) {
+  const res = await rawRequest(emulator.url(), { body, headers: { ...headers, ...(admin.cookie ? { cookie: admin.cookie } : {}) }, chunked });
+  return { ...res, result: res.body.startsWith('<?xml') ? await parseSoap(res.body) : {} };
+}
+
+describe('envelopes and transport', () => {
+  test('pyVmomi-style soapenv: prefixed and govmomi-style default-namespace envelopes both work', async () => {
+    ok(await post(envelope(serviceContent, 'pyvmomi')));
+    ok(await post(envelope(serviceContent, 'govmomi')));
+    ok(await post(`<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Header/><s:Body>${serviceContent}</s:Body></s:Envelope>`));
+  });
+
+  test('a chunked body (govmomi) is read whole', async () => {
+    const res = await post(envelope(serviceContent, 'govmomi'), { 'content-type': 'text/xml; charset="utf-8"', 'transfer-encoding': 'chunked' }, true);
+    ok(res);
+  });
+
+  test('SOAPAction is ignored: any version, quoted or not, or none', async () => {
+    for (const action of ['"urn:vim25/6.7.1"', 'urn:vim25/7.0', 'urn:vim25/9.1.0.0', 'nonsense']) {
+      ok(await post(envelope(serviceContent), { 'content-type': 'text/xml', soapaction: action }));
+    }
+    ok(await post(envelope(serviceContent), { 'content-type': 'text/xml' }));
+  });
+
+  test('responses declare soapenv, xsd and xsi and answer with <XResponse xmlns="urn:vim25">', async () => {
+    const res = await post(envelope(serviceContent));
+    expect(res.headers['content-type']).toBe('text/xml; charset=utf-8');
+    expect(res.body).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<soapenv:Envelope /);
+    for (const ns of ['xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"', 'xmlns:xsd="http://www.w3.org/2001/XMLSchema"', 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"']) {
+      expect(res.body).toContain(ns);
+    }
+    expect(res.body).toContain('<RetrieveServiceContentResponse xmlns="urn:vim25"><returnval>');
+  });
+
+  test('faults: HTTP 500, soapenv:Fault, ServerFaultCode, unprefixed faultstring and detail, <XFault xmlns="urn:vim25" xsi:type="X">', async () => {
+    const res = await post(envelope('<CancelTask xmlns="urn:vim25"><_this type="Task">task-424242</_this></CancelTask>'));
+    expect(res.status).toBe(500);
+    expect(res.body).toMatch(
+      /<soapenv:Body><soapenv:Fault><faultcode>ServerFaultCode<\/faultcode><faultstring>[^<]+<\/faultstring><detail><ManagedObjectNotFoundFault xmlns="urn:vim25" xsi:type="ManagedObjectNotFound"><obj type="Task">task-424242<\/obj><\/ManagedObjectNotFoundFault><\/detail><\/soapenv:Fault><\/soapenv:Body>/,
+    );
+  });
+
+  test('POST /sdk/vimService is an alias of /sdk', async () => {
+    const res = await rawRequest(emulator.url(), { path: '/sdk/vimService', body: envelope(serviceContent), headers: { 'content-type': 'text/xml' } });
+    expect(res.status).toBe(200);
+  });
+});
+
+describe('documents around the endpoint', () => {
+  test('GET /sdk/vimServiceVersions.xml lists a version pyVmomi 6.7.1 knows', async () => {
+    const res = await rawRequest(emulator.url(), { method: 'GET', path: '/sdk/vimServiceVersions.xml' });
+    expect(res.status).toBe(200);
+    expect(res.body).toContain('<namespaces version="1.0">');
+    expect(res.body).toContain('<name>urn:vim25</name>');
+    expect(res.body).toContain('<version>6.7.1</version>');
+  });
+  test('GET /healthz', async () => {
+    const res = await rawRequest(emulator.url(), { method: 'GET', path: '/healthz' });
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body).status).toBe('ok');
+  });
+});
+
+describe('bad input gets a fault and the server keeps serving', () => {
+  const cases: Array<[string, string, string]> = [
+    ['malformed XML', '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><Oops>', 'InvalidRequest'],
+    ['not XML at all', 'hello', 'InvalidRequest'],
+    ['an empty body', '', 'InvalidRequest'],
+    ['a non-SOAP document', '<a><b/></a>', 'InvalidRequest'],
+    ['a DOCTYPE with entities', '<?xml version="1.0"?><!DOCTYPE lol [<!ENTITY lol "lol">]><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>&lol;</soapenv:Body></soapenv:Envelope>', 'InvalidRequest'],
+    ['a SOAP 1.2 envelope', `<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope"><e:Body>${serviceContent}</e:Body></e:Envelope>`, 'InvalidRequest'],
+    ['two Body children', envelope(serviceContent + serviceContent), 'InvalidRequest'],
+    ['an unknown operation', envelope('<FlyToTheMoon xmlns="urn:vim25"><_this type="Task">task-1</_this></FlyToTheMoon>'), 'MethodNotFound'],
+    ['a known operation on the wrong object type', envelope('<CancelTask xmlns="urn:vim25"><_this type="TaskManager">TaskManager</_this></CancelTask>'), 'MethodNotFound'],
+    ['a missing required argument', envelope('<SetTaskState xmlns="urn:vim25"><_this type="Task">task-1</_this></SetTaskState>'), 'InvalidRequest'],
+    ['an unexpected argument', envelope('<CancelTask xmlns="urn:vim25"><_this type="Task">task-1</_this><force>true</force></CancelTask>'), 'InvalidRequest'],
+    ['a mistyped argument (boolean)', envelope('<CreateTask xmlns="urn:vim25"><_this type="TaskManager">TaskManager</_this><obj type="Folder">group-d1</obj><taskTypeId>x</taskTypeId><cancelable>maybe</cancelable></CreateTask>'), 'InvalidRequest'],
+    ['a moref without a type', envelope('<CancelTask xmlns="urn:vim25"><_this>task-1</_this></CancelTask>'), 'InvalidRequest'],
+    ['a wrong xsi:type for a data object', envelope('<SetTaskDescription xmlns="urn:vim25"><_this type="Task">task-1</_this><description xsi:type="KeyValue"><key>k</key><value>v</value></description></SetTaskDescription>'), 'InvalidRequest'],
+    ['a description string over 1 MiB', envelope(`<SetTaskDescription xmlns="urn:vim25"><_this type="Task">task-1</_this><description><key>k</key><message>${'x'.repeat((1 << 20) + 1)}</message></description></SetTaskDescription>`), 'InvalidRequest'],
+  ];
+  for (const [name, body, fault] of cases) {
+    test(`${name} → ${fault}`, async () => {
+      expectFault(await post(body), fault);
+      ok(await post(envelope(serviceContent)));
+    });
+  }
+
+  test('a body larger than the limit is refused with HTTP 413', async () => {
+    const res = await rawRequest(emulator.url(), { body: 'x'.repeat(5 * 1024 * 1024), headers: { 'content-type': 'text/xml' } });
+    expect(res.status).toBe(413);
+  });
+
+  test('state is intact after the bad requests', async () => {
+    const task = await createTask(admin);
+    expect((await readInfo(admin, task)).state).toBe('queued');
+    const dummy: Xml = {};
+    expect(dummy).toEqual({});
+  });
+});
+
+describe('HTTPS (the default)', () => {
+  test('serves SOAP over TLS with a self-signed certificate', async () => {
+    const secure = await startEmulator({ tls: true });
+    try {
+      expect(secure.url()).toMatch(/^https:\/\//);
+      const s = new SoapSession(secure.url());
+      const res = await s.login('admin', 'admin');
+      ok(res);
+      expect(res.headers['set-cookie']?.[0]).toContain('; Secure');
+    } finally {
+      await secure.close();
+    }
+  });
+});
