@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The one test command (npm test): type-checks, then runs every suite with vitest, the
+# pyVmomi, govmomi and node-soap interop suites included. Missing client prerequisites are
+# installed when this runs as root with apt-get; otherwise the interop suites fail and say how.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+/usr/bin/python3 -c 'import pyVmomi' >/dev/null 2>&1 || missing+=(python3-pyvmomi)
+command -v go >/dev/null 2>&1 || missing+=(golang-go)
+[ -d /usr/share/gocode/src/github.com/vmware/govmomi ] || missing+=(golang-github-vmware-govmomi-dev)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "test-all: installing interop prerequisites: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq "${missing[@]}"
+  else
+    echo "test-all: missing ${missing[*]}; install with: sudo apt-get install -y ${missing[*]}" >&2
+    echo "test-all: the interop suites will fail until then (they are never skipped)." >&2
+  fi
+fi
+
+echo "test-all: type-checking src/, test/ and bench/"
+npx tsc -p tsconfig.check.json
+
+report="$(mktemp -t vtask-vitest-XXXXXX.json)"
+trap 'rm -f "$report"' EXIT
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const skipped = r.numPendingTests + r.numTodoTests;
+  console.log(`vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
+' "$report" || true
+exit "$status"
