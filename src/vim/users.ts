@@ -2,6 +2,7 @@
 // an Admin (what vcsim does, so existing scripts work unchanged); a users file makes it strict.
 
 import { timingSafeEqual, createHash } from 'node:crypto';
+import { parse as parseYaml } from 'yaml';
 
 export const READ_ONLY_PRIVILEGES = ['System.Anonymous', 'System.View', 'System.Read'];
 
@@ -57,12 +58,14 @@ export class UserDirectory {
   }
 }
 
+/** Reads a users file: YAML when the name ends in .yaml/.yml, JSON otherwise. */
 export function parseUsersFile(text: string, source: string): UsersFile {
   let parsed: unknown;
+  const yaml = /\.ya?ml$/i.test(source);
   try {
-    parsed = JSON.parse(text);
+    parsed = yaml ? parseYaml(text) : JSON.parse(text);
   } catch (error) {
-    throw new Error(`${source}: not valid JSON: ${(error as Error).message}`);
+    throw new Error(`${source}: not valid ${yaml ? 'YAML' : 'JSON'}: ${(error as Error).message}`);
   }
   const file = parsed as Partial<UsersFile>;
   if (!file || !Array.isArray(file.users)) throw new Error(`${source}: expected {"users": [...], "roles": {...}}`);
