@@ -2,7 +2,11 @@
 // before CreateTask returns, so the very next call on any connection finds it.
 
 import { dataObject, ManagedObjectReference, type DataObject, type VimValue } from './data.js';
-import { InvalidArgument } from './faults.js';
+import { randomUUID } from 'node:crypto';
+import { InvalidArgument, InvalidState, NotAuthenticated } from './faults.js';
+import { taskFilter } from './task-filter.js';
+import { TaskHistoryCollector } from './TaskHistoryCollector.js';
+import type { Session } from './session.js';
 import { ManagedObject, type Arguments, type CallContext, type MethodHandler } from './managed-object.js';
 import type { ObjectRegistry } from './registry.js';
 import { Task, newTaskInfo, type CancelMode, type TaskHost } from './Task.js';
@@ -45,6 +49,7 @@ export class TaskManager extends ManagedObject implements TaskHost {
     private readonly registry: ObjectRegistry,
     private readonly taskTypes: TaskTypeCatalog,
     private readonly options: TaskManagerOptions,
+    private readonly rootFolder: ManagedObjectReference,
   ) {
     super();
     this.cancelMode = options.cancelMode;
@@ -56,7 +61,10 @@ export class TaskManager extends ManagedObject implements TaskHost {
 
   readonly methods: Record<string, MethodHandler> = {
     CreateTask: (ctx, args) => this.createTask(ctx, args),
+    CreateCollectorForTasks: (ctx, args) => this.createCollector(ctx, args),
   };
+
+  private readonly collectors = new Map<Session, Set<TaskHistoryCollector>>();
 
   getProperty(name: string): VimValue | undefined {
     switch (name) {
@@ -126,6 +134,30 @@ export class TaskManager extends ManagedObject implements TaskHost {
     this.evictBeyondLimit();
     this.registry.changed(this, ['recentTask']);
     return task.info;
+  }
+
+  private createCollector(ctx: CallContext, args: Arguments): ManagedObjectReference {
+    const session = ctx.session;
+    if (!session) throw new NotAuthenticated(this.ref);
+    let owned = this.collectors.get(session);
+    if (!owned) {
+      const created = new Set<TaskHistoryCollector>();
+      this.collectors.set(session, (owned = created));
+      session.onEnd.push(() => {
+        for (const collector of [...created]) collector.destroy();
+        this.collectors.delete(session);
+      });
+    }
+    if (owned.size >= this.options.maxCollector) {
+      throw new InvalidState(`This session already has ${owned.size} task history collectors (maxCollector); destroy one first.`);
+    }
+    const spec = args.filter as DataObject;
+    const ref = new ManagedObjectReference('TaskHistoryCollector', `session[${session.key}]${randomUUID()}`);
+    const set = owned;
+    const collector = new TaskHistoryCollector(ref, spec, taskFilter(spec, this.rootFolder), this, this.registry, session, (c) => set.delete(c));
+    owned.add(collector);
+    this.registry.add(collector);
+    return ref;
   }
 
   private recentTask(): ManagedObjectReference[] {

@@ -43,7 +43,7 @@ export function createInventory(options: InventoryOptions): Inventory {
     simpleExtension(GOVMOMI_SIMULATOR_EXTENSION, [GOVMOMI_SIMULATOR_TASK_TYPE], 'govmomi simulator'),
     ...(options.extensions ?? []),
   ]);
-  const taskManager = new TaskManager(registry, extensionManager, options.tasks);
+  const taskManager = new TaskManager(registry, extensionManager, options.tasks, rootFolder.ref);
   const serviceInstance = new ServiceInstance(
     {
       rootFolder: rootFolder.ref,

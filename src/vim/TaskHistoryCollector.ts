@@ -1,0 +1,155 @@
+// vim.TaskHistoryCollector: the tasks matching a TaskFilterSpec, oldest first, with a
+// "viewable latest page" (latestPage, watched through the PropertyCollector) and a scrollable
+// cursor. The cursor is a task number, not an index, so tasks created or evicted while a client
+// pages never make it skip or repeat a task.
+
+import { ManagedObjectReference, type DataObject, type VimValue } from './data.js';
+import { InvalidArgument, ManagedObjectNotFound } from './faults.js';
+import { ManagedObject, type Arguments, type CallContext, type MethodHandler } from './managed-object.js';
+import type { ObjectRegistry } from './registry.js';
+import type { Session } from './session.js';
+import type { TaskPredicate } from './task-filter.js';
+import type { Task } from './Task.js';
+
+export const DEFAULT_PAGE_SIZE = 10;
+export const MAX_PAGE_SIZE = 1000;
+
+export interface TaskSource {
+  /** Every task held, in creation order. */
+  allTasks(): IterableIterator<Task>;
+}
+
+export function taskNumber(key: string): number {
+  return Number(key.slice(key.lastIndexOf('-') + 1));
+}
+
+export class TaskHistoryCollector extends ManagedObject {
+  readonly typeChain = ['TaskHistoryCollector', 'HistoryCollector', 'ManagedObject'];
+  readonly propertyTypes = { latestPage: 'ArrayOfTaskInfo', filter: 'xsd:anyType' };
+  private pageSize = DEFAULT_PAGE_SIZE;
+  /** The cursor sits after every matching task numbered ≤ this. */
+  private cursor = 0;
+  private readonly unsubscribe: Array<() => void> = [];
+  private lastPage: readonly string[] = [];
+
+  constructor(
+    readonly ref: ManagedObjectReference,
+    private readonly spec: DataObject,
+    private readonly matches: TaskPredicate,
+    private readonly tasks: TaskSource,
+    private readonly registry: ObjectRegistry,
+    readonly owner: Session,
+    private readonly onDestroy: (collector: TaskHistoryCollector) => void,
+  ) {
+    super();
+    // Watches task changes itself: tasks never call collectors.
+    this.unsubscribe.push(
+      registry.onChange((object) => {
+        if (object.isA('Task') && (this.lastPage.includes((object as Task).key) || this.matches((object as Task).info))) this.pageChanged();
+      }),
+      registry.onRemove((ref) => {
+        if (ref.type === 'Task' && this.lastPage.includes(ref.value)) this.pageChanged();
+      }),
+    );
+    this.lastPage = this.latestPage().map((info) => info.key as string);
+  }
+
+  readonly methods: Record<string, MethodHandler> = {
+    ReadNextTasks: (ctx, args) => this.readNext(ctx, args),
+    ReadPreviousTasks: (ctx, args) => this.readPrevious(ctx, args),
+    SetCollectorPageSize: (ctx, args) => this.setPageSize(ctx, args),
+    RewindCollector: (ctx) => {
+      this.own(ctx);
+      this.cursor = 0;
+      return undefined;
+    },
+    ResetCollector: (ctx) => {
+      this.own(ctx);
+      const page = this.latestPage();
+      this.cursor = page.length ? taskNumber(page[0].key as string) - 1 : this.newestNumber();
+      return undefined;
+    },
+    DestroyCollector: (ctx) => {
+      this.own(ctx);
+      this.destroy();
+      return undefined;
+    },
+  };
+
+  getProperty(name: string, session: Session | undefined): VimValue | undefined {
+    if (session !== this.owner) return undefined;
+    if (name === 'latestPage') return this.latestPage();
+    if (name === 'filter') return this.spec;
+    return undefined;
+  }
+
+  private own(ctx: CallContext): void {
+    // Another session's collector does not exist for the caller, as in vCenter.
+    if (ctx.session !== this.owner) throw new ManagedObjectNotFound(this.ref);
+  }
+
+  private pageChanged(): void {
+    this.lastPage = this.latestPage().map((info) => info.key as string);
+    this.registry.changed(this, ['latestPage']);
+  }
+
+  private matching(): Task[] {
+    const out: Task[] = [];
+    for (const task of this.tasks.allTasks()) if (this.matches(task.info)) out.push(task);
+    return out;
+  }
+
+  private newestNumber(): number {
+    const all = this.matching();
+    return all.length ? taskNumber(all[all.length - 1].key) : 0;
+  }
+
+  latestPage(): DataObject[] {
+    const all = this.matching();
+    return all.slice(Math.max(0, all.length - this.pageSize)).map((t) => t.info);
+  }
+
+  private maxCount(args: Arguments): number {
+    const maxCount = args.maxCount as number;
+    if (maxCount < 1 || maxCount > MAX_PAGE_SIZE) throw new InvalidArgument('maxCount', `maxCount must be between 1 and ${MAX_PAGE_SIZE}.`);
+    return maxCount;
+  }
+
+  private readNext(ctx: CallContext, args: Arguments): DataObject[] {
+    this.own(ctx);
+    const maxCount = this.maxCount(args);
+    const page: DataObject[] = [];
+    for (const task of this.matching()) {
+      if (taskNumber(task.key) <= this.cursor) continue;
+      page.push(task.info);
+      if (page.length === maxCount) break;
+    }
+    if (page.length) this.cursor = taskNumber(page[page.length - 1].key as string);
+    return page;
+  }
+
+  /** Older tasks, newest first, so reading back to the start sees every task once, newest to oldest. */
+  private readPrevious(ctx: CallContext, args: Arguments): DataObject[] {
+    this.own(ctx);
+    const maxCount = this.maxCount(args);
+    const older = this.matching().filter((task) => taskNumber(task.key) <= this.cursor);
+    const page = older.slice(Math.max(0, older.length - maxCount)).reverse().map((t) => t.info);
+    if (page.length) this.cursor = taskNumber(page[page.length - 1].key as string) - 1;
+    return page;
+  }
+
+  private setPageSize(ctx: CallContext, args: Arguments): undefined {
+    this.own(ctx);
+    const maxCount = args.maxCount as number;
+    if (maxCount < 0 || maxCount > MAX_PAGE_SIZE) throw new InvalidArgument('maxCount', `maxCount must be between 0 and ${MAX_PAGE_SIZE}.`);
+    this.pageSize = maxCount;
+    this.pageChanged();
+    return undefined;
+  }
+
+  destroy(): void {
+    for (const stop of this.unsubscribe.splice(0)) stop();
+    this.registry.remove(this.ref);
+    this.onDestroy(this);
+  }
+}

@@ -1,0 +1,74 @@
+// TaskFilterSpec as a predicate over TaskInfo, for TaskManager.CreateCollectorForTasks.
+// The emulator's inventory is flat: every entity other than the root folder counts as a child
+// of the root folder, so recursion "children" and "all" from the root folder select them all.
+
+import { ManagedObjectReference, type DataObject } from './data.js';
+
+export type TaskPredicate = (info: DataObject) => boolean;
+
+function inList<T>(list: T[] | undefined, value: T | undefined): boolean {
+  return list === undefined || list.length === 0 || (value !== undefined && list.includes(value));
+}
+
+export function taskFilter(spec: DataObject, rootFolder: ManagedObjectReference): TaskPredicate {
+  const checks: TaskPredicate[] = [];
+  const byEntity = spec.entity as DataObject | undefined;
+  if (byEntity) {
+    const entity = byEntity.entity as ManagedObjectReference;
+    const recursion = byEntity.recursion as string;
+    checks.push((info) => {
+      const target = info.entity as ManagedObjectReference | undefined;
+      if (!target) return false;
+      if (target.equals(entity)) return true;
+      return recursion !== 'self' && entity.equals(rootFolder);
+    });
+  }
+  const byTime = spec.time as DataObject | undefined;
+  if (byTime) {
+    const field = { queuedTime: 'queueTime', startedTime: 'startTime', completedTime: 'completeTime' }[byTime.timeType as string] ?? 'queueTime';
+    const begin = byTime.beginTime === undefined ? -Infinity : Date.parse(byTime.beginTime as string);
+    const end = byTime.endTime === undefined ? Infinity : Date.parse(byTime.endTime as string);
+    checks.push((info) => {
+      const at = info[field];
+      if (typeof at !== 'string') return false;
+      const t = Date.parse(at);
+      return t >= begin && t <= end;
+    });
+  }
+  const byUser = spec.userName as DataObject | undefined;
+  if (byUser) {
+    const users = (byUser.userList as string[] | undefined) ?? [];
+    const systemUser = byUser.systemUser === true;
+    checks.push((info) => {
+      const reason = info.reason as DataObject;
+      if (reason._type === 'TaskReasonSystem') return systemUser;
+      if (reason._type !== 'TaskReasonUser') return false;
+      return users.length ? users.includes(reason.userName as string) : !systemUser;
+    });
+  }
+  const lists: Array<[string, string]> = [
+    ['activationId', 'activationId'],
+    ['state', 'state'],
+    ['eventChainId', 'eventChainId'],
+    ['tag', 'changeTag'],
+    ['parentTaskKey', 'parentTaskKey'],
+    ['rootTaskKey', 'rootTaskKey'],
+  ];
+  for (const [specField, infoField] of lists) {
+    const list = spec[specField] as Array<string | number> | undefined;
+    if (list?.length) checks.push((info) => inList(list, info[infoField] as string | number | undefined));
+  }
+  for (const [specField, reasonType, reasonField] of [
+    ['alarm', 'TaskReasonAlarm', 'alarm'],
+    ['scheduledTask', 'TaskReasonSchedule', 'scheduledTask'],
+  ] as const) {
+    const ref = spec[specField] as ManagedObjectReference | undefined;
+    if (ref) {
+      checks.push((info) => {
+        const reason = info.reason as DataObject;
+        return reason._type === reasonType && ref.equals(reason[reasonField] as ManagedObjectReference | undefined);
+      });
+    }
+  }
+  return (info) => checks.every((check) => check(info));
+}
