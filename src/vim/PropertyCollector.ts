@@ -21,6 +21,8 @@ class CollectorState {
   readonly filters = new Map<string, PropertyFilter>();
   readonly tokens = new Map<string, DataObject[]>();
   version = 0;
+  /** Set when the session or collector ends: later waits fail at once instead of sleeping forever. */
+  ended = false;
   private readonly waiters = new Set<{ wake: (reason: WakeReason) => void; fail: (error: Error) => void }>();
 
   wake(): void {
@@ -45,6 +47,7 @@ class CollectorState {
         signal.removeEventListener('abort', onAbort);
       };
       if (signal.aborted) return onAbort();
+      if (this.ended) return reject(new RequestCanceled('The property collector was destroyed.'));
       this.waiters.add(waiter);
       signal.addEventListener('abort', onAbort, { once: true });
       if (timeoutMs !== undefined) timer = setTimeout(() => waiter.wake('timeout'), timeoutMs);
@@ -290,6 +293,7 @@ export class PropertyCollector extends ManagedObject {
   }
 
   private endState(state: CollectorState, forget: () => void): void {
+    state.ended = true;
     state.cancelWaiters();
     for (const filter of [...state.filters.values()]) this.removeFilter(state, filter);
     state.tokens.clear();

@@ -20,8 +20,10 @@ export class ObjectRegistry {
     return this.objects.get(ObjectRegistry.key(ref));
   }
 
+  /** Registers an object; watchers hear of it as a change of all its properties. */
   add(object: ManagedObject): void {
     this.objects.set(ObjectRegistry.key(object.ref), object);
+    if (this.changeListeners.size) this.changed(object, Object.keys(object.propertyTypes));
   }
 
   remove(ref: ManagedObjectReference): void {
