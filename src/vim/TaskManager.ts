@@ -9,7 +9,7 @@ import { TaskHistoryCollector } from './TaskHistoryCollector.js';
 import type { Session } from './session.js';
 import { ManagedObject, type Arguments, type CallContext, type MethodHandler } from './managed-object.js';
 import type { ObjectRegistry } from './registry.js';
-import { Task, newTaskInfo, type CancelMode, type TaskHost } from './Task.js';
+import { Task, newTaskInfo, type Actor, type CancelMode, type TaskHost } from './Task.js';
 import { TASK_STATES } from './task-state.js';
 
 export interface TaskManagerOptions {
@@ -28,6 +28,15 @@ export interface TaskTypeCatalog {
 }
 
 export const RECENT_TASK_LIMIT = 200;
+
+export interface NewTaskSpec {
+  readonly entity: ManagedObjectReference;
+  readonly taskTypeId: string;
+  readonly initiatedBy?: string;
+  readonly cancelable: boolean;
+  readonly parentTaskKey?: string;
+  readonly activationId?: string;
+}
 
 export class TaskManager extends ManagedObject implements TaskHost {
   readonly ref = new ManagedObjectReference('TaskManager', 'TaskManager');
@@ -98,20 +107,33 @@ export class TaskManager extends ManagedObject implements TaskHost {
   }
 
   private createTask(ctx: CallContext, args: Arguments): DataObject {
-    const taskTypeId = args.taskTypeId as string;
+    const task = this.create(
+      {
+        entity: args.obj as ManagedObjectReference,
+        taskTypeId: args.taskTypeId as string,
+        initiatedBy: args.initiatedBy as string | undefined,
+        cancelable: args.cancelable === true,
+        parentTaskKey: args.parentTaskKey as string | undefined,
+        activationId: args.activationId as string | undefined,
+      },
+      { user: ctx.session?.userName ?? '', method: 'CreateTask' },
+    );
+    return task.info;
+  }
+
+  /** Creates and registers a task (SOAP CreateTask, seeds and the control API all come here). */
+  create(spec: NewTaskSpec, actor: Actor): Task {
+    const { taskTypeId, parentTaskKey, entity } = spec;
     if (!this.taskTypes.hasTaskType(taskTypeId)) {
       throw new InvalidArgument('taskTypeId', `The task type '${taskTypeId}' is not registered by any extension.`);
     }
-    const parentTaskKey = args.parentTaskKey as string | undefined;
     let rootTaskKey: string | undefined;
     if (parentTaskKey !== undefined) {
       const parent = this.tasks.get(parentTaskKey);
       if (!parent) throw new InvalidArgument('parentTaskKey', `The parent task '${parentTaskKey}' does not exist.`);
       rootTaskKey = (parent.info.rootTaskKey as string | undefined) ?? parent.key;
     }
-    const entity = args.obj as ManagedObjectReference;
-    const entityObject = this.registry.get(entity);
-    const entityName = entityObject?.getProperty('name', ctx.session);
+    const entityName = this.registry.get(entity)?.getProperty('name', undefined);
     const key = `task-${this.nextTaskNumber++}`;
     const task = new Task(
       newTaskInfo({
@@ -119,21 +141,33 @@ export class TaskManager extends ManagedObject implements TaskHost {
         descriptionId: taskTypeId,
         entity,
         entityName: typeof entityName === 'string' ? entityName : entity.value,
-        cancelable: args.cancelable === true,
-        userName: (args.initiatedBy as string | undefined) ?? ctx.session?.userName ?? '',
+        cancelable: spec.cancelable,
+        userName: spec.initiatedBy ?? actor.user,
         queueTime: this.timestamp(),
         eventChainId: this.nextEventChainId++,
         parentTaskKey,
         rootTaskKey,
-        activationId: args.activationId as string | undefined,
+        activationId: spec.activationId,
       }),
       this,
+      actor,
     );
     this.tasks.set(key, task);
     this.registry.add(task);
     this.evictBeyondLimit();
     this.registry.changed(this, ['recentTask']);
-    return task.info;
+    return task;
+  }
+
+  /** Forgets every task (task numbers keep counting, so no key is ever reused). */
+  reset(): void {
+    for (const task of [...this.tasks.values()]) {
+      task.dispose();
+      this.tasks.delete(task.key);
+      this.registry.remove(task.ref);
+    }
+    this.completed.clear();
+    this.registry.changed(this, ['recentTask']);
   }
 
   private createCollector(ctx: CallContext, args: Arguments): ManagedObjectReference {

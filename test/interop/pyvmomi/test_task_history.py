@@ -235,6 +235,47 @@ class LatestPageTests(HistoryTestCase):
         self.assertEqual(page, created[-4:] + [newest])
         self.assertNotIn(created[-5], page, 'the oldest task should drop out of the page')
 
+    def test_latest_page_watched_through_property_collector(self):
+        # The way clients follow latestPage: a PropertyCollector filter plus WaitForUpdatesEx.
+        user = unique_user('latest-watch')
+        created = self.create_many(user, 3)
+        collector = self.collector(userName=by_user(user))
+        PC = vmodl.query.PropertyCollector
+        pc = self.content.propertyCollector
+        pfilter = pc.CreateFilter(PC.FilterSpec(
+            objectSet=[PC.ObjectSpec(obj=collector)],
+            propSet=[PC.PropertySpec(type=vim.TaskHistoryCollector, pathSet=['latestPage'])]),
+            partialUpdates=False)
+        self.addCleanup(pfilter.DestroyPropertyFilter)
+        options = PC.WaitOptions(maxWaitSeconds=5)
+
+        def next_page(version):
+            update = pc.WaitForUpdatesEx(version=version, options=options)
+            self.assertIsNotNone(update, 'no latestPage update within %ss' % options.maxWaitSeconds)
+            changes = [change for fs in update.filterSet if fs.filter == pfilter
+                       for obj in fs.objectSet if obj.obj == collector
+                       for change in obj.changeSet if change.name == 'latestPage']
+            self.assertEqual(len(changes), 1, update)
+            return update.version, keys(changes[0].val)
+
+        version, page = next_page('')
+        self.assertEqual(page, created)
+
+        # A new matching task enters the page.
+        newest = self.create(user).key
+        version, page = next_page(version)
+        self.assertEqual(page, created + [newest])
+
+        # A state change of a task on the page is an update of the page.
+        vim.Task(newest, self.si._stub).SetTaskState(state='running')
+        version, page = next_page(version)
+        self.assertEqual(page, created + [newest])
+
+        # A smaller page size drops the oldest.
+        collector.SetCollectorPageSize(maxCount=2)
+        version, page = next_page(version)
+        self.assertEqual(page, [created[-1], newest])
+
     def test_latest_page_empty_when_nothing_matches(self):
         collector = self.collector(userName=by_user(unique_user('nobody')))
         self.assertEqual(keys(collector.latestPage), [])
@@ -399,6 +440,11 @@ class LifecycleTests(HistoryTestCase):
             as_other.ReadNextTasks(maxCount=5)
         with self.assertRaises(vmodl.fault.ManagedObjectNotFound):
             as_other.DestroyCollector()
+        # Nor can another session read its page.
+        try:
+            self.assertEqual(keys(as_other.latestPage), [])
+        except vmodl.fault.ManagedObjectNotFound:
+            pass
         # Still usable by its owner.
         self.assertEqual(len(collector.ReadNextTasks(maxCount=5)), 1)
 
