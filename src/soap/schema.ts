@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import type { TypeModel } from '../vim/data.js';
+import type { TypeKind, TypeModel } from '../vim/data.js';
 import { attribute, childrenNamed, firstChild, parseXml, XSD_NS, type XmlElement } from './xml-reader.js';
 
 const WSDL_NS = 'http://schemas.xmlsoap.org/wsdl/';
@@ -80,6 +80,23 @@ export class VimSchema implements TypeModel {
     const known = this.arrayTypes.get(itemType);
     if (known) return known;
     throw new Error(`no ArrayOf type for ${itemType} in wsdl/`);
+  }
+
+  kindOf(type: string): TypeKind | undefined {
+    if (PRIMITIVES.has(type)) return 'primitive';
+    if (this.enums.has(type)) return 'enum';
+    if (type === 'ManagedObjectReference') return 'moref';
+    const def = this.complexTypes.get(type);
+    if (!def) return undefined;
+    return def.arrayItem ? 'array' : 'data';
+  }
+
+  enumValues(type: string): ReadonlySet<string> | undefined {
+    return this.enums.get(type);
+  }
+
+  arrayItemOf(type: string): string | undefined {
+    return this.complexTypes.get(type)?.arrayItem?.type;
   }
 
   /** Builds the lookup tables once all declarations are read. */

@@ -27,9 +27,22 @@ export class ExtensionManager extends ManagedObject implements TaskTypeCatalog {
   readonly propertyTypes = { extensionList: 'ArrayOfExtension' };
   private readonly extensions = new Map<string, DataObject>();
 
-  constructor(private readonly registry: ObjectRegistry, initial: readonly DataObject[]) {
+  constructor(private readonly registry: ObjectRegistry, private readonly initial: readonly DataObject[]) {
     super();
-    for (const extension of initial) this.extensions.set(extension.key as string, extension);
+    this.reset();
+  }
+
+  /** Back to the extensions registered at start. */
+  reset(): void {
+    this.extensions.clear();
+    for (const extension of this.initial) this.extensions.set(extension.key as string, extension);
+    this.registry.changed(this, ['extensionList']);
+  }
+
+  /** Registers or replaces an extension (seeds). */
+  put(extension: DataObject): void {
+    this.extensions.set(extension.key as string, extension);
+    this.registry.changed(this, ['extensionList']);
   }
 
   readonly methods: Record<string, MethodHandler> = {

@@ -70,4 +70,12 @@ export interface TypeModel {
   fieldOf(type: string, field: string): { type: string; array: boolean } | undefined;
   /** The WSDL type that holds an array of `itemType` ("ArrayOfString" for xsd:string). */
   arrayTypeOf(itemType: string): string;
+  /** What sort of type a name is; undefined when the WSDL does not define it. */
+  kindOf(type: string): TypeKind | undefined;
+  /** The allowed values of an enum type. */
+  enumValues(type: string): ReadonlySet<string> | undefined;
+  /** For ArrayOfX types: the item type. */
+  arrayItemOf(type: string): string | undefined;
 }
+
+export type TypeKind = 'primitive' | 'enum' | 'moref' | 'array' | 'data';

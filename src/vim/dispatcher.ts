@@ -5,6 +5,7 @@
 import type { ManagedObjectReference, VimValue } from './data.js';
 import { ManagedObjectNotFound, MethodNotFound, NoPermission, NotAuthenticated } from './faults.js';
 import type { Arguments, CallContext, ConnectionInfo } from './managed-object.js';
+import type { Injector } from './injection.js';
 import type { ObjectRegistry } from './registry.js';
 import { hasPrivilege, type Session } from './session.js';
 import type { TypeModel } from './data.js';
@@ -31,6 +32,7 @@ export class Dispatcher {
     private readonly registry: ObjectRegistry,
     private readonly types: TypeModel,
     private readonly operations: ReadonlyMap<string, OperationInfo>,
+    private readonly injector: Injector,
   ) {}
 
   operation(method: string): OperationInfo | undefined {
@@ -49,6 +51,7 @@ export class Dispatcher {
     if (session && op.privilege && op.privilege !== ANONYMOUS_PRIVILEGE && !hasPrivilege(session, op.privilege)) {
       throw new NoPermission(call.self, op.privilege);
     }
+    if (this.injector.active) await this.injector.before(call.method, target, call.args);
     const ctx: CallContext = { session, types: this.types, connection: call.connection, signal: call.signal };
     return handler(ctx, call.args);
   }

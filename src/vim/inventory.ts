@@ -2,7 +2,9 @@
 // registry, and the dispatcher that calls into it.
 
 import { ManagedObjectReference, type DataObject, type TypeModel } from './data.js';
+import { EmulatorControl } from './control.js';
 import { Dispatcher, type OperationInfo } from './dispatcher.js';
+import { Injector } from './injection.js';
 import { ExtensionManager, GOVMOMI_SIMULATOR_EXTENSION, GOVMOMI_SIMULATOR_TASK_TYPE, simpleExtension } from './ExtensionManager.js';
 import { Folder } from './Folder.js';
 import { PropertyCollector } from './PropertyCollector.js';
@@ -26,6 +28,7 @@ export interface InventoryOptions {
 
 export interface Inventory {
   readonly registry: ObjectRegistry;
+  readonly control: EmulatorControl;
   readonly dispatcher: Dispatcher;
   readonly sessionManager: SessionManager;
   readonly taskManager: TaskManager;
@@ -55,13 +58,17 @@ export function createInventory(options: InventoryOptions): Inventory {
     options.about,
   );
   for (const object of [serviceInstance, rootFolder, propertyCollector, sessionManager, extensionManager, taskManager]) registry.add(object);
+  const injector = new Injector();
+  const control = new EmulatorControl({ types: options.types, taskManager, extensionManager, sessionManager, users: options.users, injector });
   return {
     registry,
-    dispatcher: new Dispatcher(registry, options.types, options.operations),
+    control,
+    dispatcher: new Dispatcher(registry, options.types, options.operations, injector),
     sessionManager,
     taskManager,
     extensionManager,
     dispose() {
+      control.lifecycles.clear();
       sessionManager.endAll();
       taskManager.dispose();
     },

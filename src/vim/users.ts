@@ -33,23 +33,39 @@ function digest(value: string): Buffer {
 export class UserDirectory {
   private readonly roles = new Map<string, ReadonlySet<string> | 'all'>();
   private readonly users = new Map<string, UserEntry>();
+  /** No users known: anyone logs in as Admin (vcsim's behaviour). */
+  private open = true;
 
-  constructor(private readonly file: UsersFile | undefined) {
+  constructor(private readonly initial: UsersFile | undefined) {
+    this.reset();
+  }
+
+  /** Back to the users file given at start. */
+  reset(): void {
+    this.roles.clear();
+    this.users.clear();
     this.roles.set('Admin', 'all');
     this.roles.set('ReadOnly', new Set(READ_ONLY_PRIVILEGES));
-    for (const [name, privileges] of Object.entries(file?.roles ?? {})) {
+    this.open = true;
+    if (this.initial) this.load(this.initial);
+  }
+
+  /** Adds users and roles (a users file, or a seed's users); from then on only known users log in. */
+  load(file: UsersFile): void {
+    for (const [name, privileges] of Object.entries(file.roles ?? {})) {
       this.roles.set(name, new Set([...READ_ONLY_PRIVILEGES, ...privileges]));
     }
-    for (const user of file?.users ?? []) {
-      if (!this.roles.has(user.role)) throw new Error(`users file: user ${user.userName} has unknown role ${user.role}`);
-      this.users.set(user.userName, user);
+    for (const user of file.users) {
+      if (!this.roles.has(user.role)) throw new Error(`users: user ${user.userName} has unknown role ${user.role}`);
     }
+    for (const user of file.users) this.users.set(user.userName, user);
+    this.open = false;
   }
 
   /** The principal for these credentials, or undefined when they are wrong. */
   authenticate(userName: string, password: string): Principal | undefined {
     if (!userName || !password) return undefined;
-    if (!this.file) return { userName, fullName: userName, role: 'Admin', privileges: 'all' };
+    if (this.open) return { userName, fullName: userName, role: 'Admin', privileges: 'all' };
     const user = this.users.get(userName);
     // Compare digests so the time taken does not depend on how much of the password matched.
     const ok = timingSafeEqual(digest(password), digest(user?.password ?? '\u0000no user'));
@@ -58,15 +74,22 @@ export class UserDirectory {
   }
 }
 
-/** Reads a users file: YAML when the name ends in .yaml/.yml, JSON otherwise. */
-export function parseUsersFile(text: string, source: string): UsersFile {
-  let parsed: unknown;
+/** Reads a JSON or YAML document: YAML when the name ends in .yaml/.yml. */
+export function parseDocument(text: string, source: string): unknown {
   const yaml = /\.ya?ml$/i.test(source);
   try {
-    parsed = yaml ? parseYaml(text) : JSON.parse(text);
+    return yaml ? parseYaml(text) : JSON.parse(text);
   } catch (error) {
     throw new Error(`${source}: not valid ${yaml ? 'YAML' : 'JSON'}: ${(error as Error).message}`);
   }
+}
+
+export function parseUsersFile(text: string, source: string): UsersFile {
+  return parseUsersValue(parseDocument(text, source), source);
+}
+
+/** Checks the shape of a users document (from a file or a seed). */
+export function parseUsersValue(parsed: unknown, source: string): UsersFile {
   const file = parsed as Partial<UsersFile>;
   if (!file || !Array.isArray(file.users)) throw new Error(`${source}: expected {"users": [...], "roles": {...}}`);
   for (const user of file.users) {
