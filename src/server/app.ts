@@ -9,7 +9,9 @@ import { loadSchema, wsdlDirectory, type VimSchema } from '../soap/schema.js';
 import { DEFAULT_XML_LIMITS } from '../soap/xml-reader.js';
 import type { OperationInfo } from '../vim/dispatcher.js';
 import { createInventory, type Inventory } from '../vim/inventory.js';
-import { parseUsersFile, UserDirectory } from '../vim/users.js';
+import type { Json } from '../vim/json-values.js';
+import { parseDocument, parseUsersFile, UserDirectory } from '../vim/users.js';
+import { controlApi } from './control-api.js';
 import type { Config } from './config.js';
 import { loggerOptions } from './logging.js';
 import { registerSoapEndpoint } from './soap-endpoint.js';
@@ -53,12 +55,30 @@ export function vimSchema(): VimSchema {
   return cachedSchema;
 }
 
-/** The privilege table: the WSDL's (VMODL's) privileges with the choices contract.md makes. */
-export function operationTable(schema: VimSchema, config: Pick<Config, 'cancelTaskPrivilege'>): Map<string, OperationInfo> {
+/**
+ * The privilege table: the WSDL's (VMODL's) privileges, with the choices contract.md makes
+ * (CancelTask needs only a session unless --cancel-privilege says otherwise), then the
+ * --privileges file's overrides ("" means none).
+ */
+export function operationTable(schema: VimSchema, config: Pick<Config, 'cancelTaskPrivilege'>, overrides: Readonly<Record<string, string>> = {}): Map<string, OperationInfo> {
   const table = new Map<string, OperationInfo>();
   for (const op of schema.operations.values()) table.set(op.name, { managedType: op.managedType, privilege: op.privilege });
   table.set('CancelTask', { managedType: 'Task', privilege: config.cancelTaskPrivilege || undefined });
+  for (const [method, privilege] of Object.entries(overrides)) {
+    const op = table.get(method);
+    if (!op) throw new Error(`privileges: '${method}' is not an operation the server routes`);
+    table.set(method, { managedType: op.managedType, privilege: privilege || undefined });
+  }
   return table;
+}
+
+function readPrivileges(file: string | undefined): Record<string, string> {
+  if (!file) return {};
+  const parsed = parseDocument(readFileSync(file, 'utf8'), file);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || Object.values(parsed).some((v) => typeof v !== 'string')) {
+    throw new Error(`${file}: expected {"Method": "Privilege.Id" or ""}`);
+  }
+  return parsed as Record<string, string>;
 }
 
 export async function createEmulator(config: Config): Promise<Emulator> {
@@ -66,7 +86,7 @@ export async function createEmulator(config: Config): Promise<Emulator> {
   const users = new UserDirectory(config.usersFile ? parseUsersFile(readFileSync(config.usersFile, 'utf8'), config.usersFile) : undefined);
   const inventory = createInventory({
     types: schema,
-    operations: operationTable(schema, config),
+    operations: operationTable(schema, config, readPrivileges(config.privilegesFile)),
     users,
     sessionIdleTimeoutMs: config.sessionIdleTimeoutMs,
     tasks: {
@@ -76,8 +96,16 @@ export async function createEmulator(config: Config): Promise<Emulator> {
       maxTasks: config.maxTasks,
       maxCollector: config.maxCollector,
     },
-    about: { apiVersion: config.apiVersion, version: '7.0.3', build: '20150588' },
+    about: { apiVersion: config.apiVersion, version: config.productVersion, build: config.productBuild },
   });
+  if (config.seedFile) {
+    try {
+      inventory.control.seed(parseDocument(readFileSync(config.seedFile, 'utf8'), config.seedFile) as Json);
+    } catch (error) {
+      inventory.dispose();
+      throw new Error(`seed ${config.seedFile}: ${(error as Error).message}`);
+    }
+  }
 
   const https = config.tls ? await tlsMaterial(config.certFile, config.keyFile, config.host) : undefined;
   const app = Fastify({
@@ -90,7 +118,19 @@ export async function createEmulator(config: Config): Promise<Emulator> {
   }) as unknown as FastifyInstance;
 
   app.removeAllContentTypeParsers();
+  // SOAP bodies are read as text whatever their Content-Type; JSON is for the control API.
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    if (body === '') return done(null, {});
+    try {
+      done(null, JSON.parse(body as string));
+    } catch (error) {
+      const failure = new Error(`the body is not valid JSON: ${(error as Error).message}`) as Error & { statusCode: number };
+      failure.statusCode = 400;
+      done(failure, undefined);
+    }
+  });
+  await app.register(controlApi, { prefix: '/_emulator', control: inventory.control, token: config.controlToken });
 
   registerSoapEndpoint(app, {
     schema,

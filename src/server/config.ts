@@ -1,7 +1,9 @@
 // Every setting in one place: its flag, its environment variable, its default and its help.
 // Flags win over environment variables, which win over defaults.
 
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { parseDocument } from '../vim/users.js';
 import type { CancelMode } from '../vim/Task.js';
 
 export interface Config {
@@ -22,6 +24,12 @@ export interface Config {
   apiVersion: string;
   logLevel: string;
   bodyLimitBytes: number;
+  configFile: string | undefined;
+  seedFile: string | undefined;
+  privilegesFile: string | undefined;
+  controlToken: string | undefined;
+  productVersion: string;
+  productBuild: string;
 }
 
 interface Setting {
@@ -49,6 +57,12 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'apiVersion', flag: 'api-version', env: 'VTASK_API_VERSION', kind: 'string', help: 'about.apiVersion reported in ServiceContent' },
   { key: 'logLevel', flag: 'log-level', env: 'VTASK_LOG_LEVEL', kind: 'string', help: 'fatal | error | warn | info | debug | trace | silent' },
   { key: 'bodyLimitBytes', flag: 'body-limit', env: 'VTASK_BODY_LIMIT', kind: 'number', help: 'largest request body accepted (bytes); larger: HTTP 413' },
+  { key: 'productVersion', flag: 'product-version', env: 'VTASK_PRODUCT_VERSION', kind: 'string', help: 'about.version reported in ServiceContent' },
+  { key: 'productBuild', flag: 'product-build', env: 'VTASK_PRODUCT_BUILD', kind: 'string', help: 'about.build reported in ServiceContent' },
+  { key: 'privilegesFile', flag: 'privileges', env: 'VTASK_PRIVILEGES', kind: 'string', help: 'privilege table file (JSON/YAML): {"Method": "Privilege.Id" or ""}' },
+  { key: 'seedFile', flag: 'seed', env: 'VTASK_SEED', kind: 'string', help: 'seed file (JSON/YAML) loaded at start: tasks, extensions, users, fault and latency rules' },
+  { key: 'controlToken', flag: 'control-token', env: 'VTASK_CONTROL_TOKEN', kind: 'string', help: 'bearer token the /_emulator/ control API requires (none: open)' },
+  { key: 'configFile', flag: 'config', env: 'VTASK_CONFIG', kind: 'string', help: 'config file (JSON/YAML) whose keys are these flag names' },
 ];
 
 export const DEFAULTS: Config = {
@@ -68,18 +82,25 @@ export const DEFAULTS: Config = {
   apiVersion: '7.0.3.0',
   logLevel: 'info',
   bodyLimitBytes: 4 * 1024 * 1024,
+  configFile: undefined,
+  seedFile: undefined,
+  privilegesFile: undefined,
+  controlToken: undefined,
+  productVersion: '7.0.3',
+  productBuild: '20150588',
 };
 
 export class ConfigError extends Error {}
 
-function convert(setting: Setting, raw: string | boolean, source: string): Config[keyof Config] {
+function convert(setting: Setting, raw: string | boolean | number, source: string): Config[keyof Config] {
   switch (setting.kind) {
     case 'string':
-      return String(raw);
+      if (typeof raw !== 'string') throw new ConfigError(`${source}: expected a string, got ${JSON.stringify(raw)}`);
+      return raw;
     case 'boolean':
       if (typeof raw === 'boolean') return raw;
-      if (/^(1|true|yes|on)$/i.test(raw)) return true;
-      if (/^(0|false|no|off)$/i.test(raw)) return false;
+      if (/^(1|true|yes|on)$/i.test(String(raw))) return true;
+      if (/^(0|false|no|off)$/i.test(String(raw))) return false;
       throw new ConfigError(`${source}: expected true or false, got '${raw}'`);
     case 'number': {
       const n = Number(raw);
@@ -92,7 +113,24 @@ function convert(setting: Setting, raw: string | boolean, source: string): Confi
   }
 }
 
-export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Config | 'help' {
+/** Reads the config file named by --config / VTASK_CONFIG: an object keyed by flag names. */
+function readConfigFile(file: string, readFile: (path: string) => string): Record<string, string | number | boolean> {
+  let parsed: unknown;
+  try {
+    parsed = parseDocument(readFile(file), file);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ConfigError(`${file}: expected an object keyed by flag names`);
+  const known = new Set(SETTINGS.map((s) => s.flag));
+  for (const [key, value] of Object.entries(parsed)) {
+    if (!known.has(key) || key === 'config') throw new ConfigError(`${file}: unknown setting '${key}' (use the flag names from --help)`);
+    if (!['string', 'number', 'boolean'].includes(typeof value)) throw new ConfigError(`${file}: '${key}' must be a string, number or boolean`);
+  }
+  return parsed as Record<string, string | number | boolean>;
+}
+
+export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): Config | 'help' {
   const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' }, http: { type: 'boolean' } };
   for (const s of SETTINGS) options[s.flag] = { type: s.kind === 'boolean' ? 'boolean' : 'string' };
   let values: Record<string, string | boolean | undefined>;
@@ -106,6 +144,11 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
   const assign = <K extends keyof Config>(key: K, value: Config[keyof Config]) => {
     config[key] = value as Config[K];
   };
+  const configFile = (values.config as string | undefined) ?? (env.VTASK_CONFIG || undefined);
+  if (configFile) {
+    const fromFile = readConfigFile(configFile, readFile);
+    for (const s of SETTINGS) if (fromFile[s.flag] !== undefined) assign(s.key, convert(s, fromFile[s.flag], `${configFile}: ${s.flag}`));
+  }
   for (const s of SETTINGS) {
     const fromEnv = env[s.env];
     if (fromEnv !== undefined && fromEnv !== '') assign(s.key, convert(s, fromEnv, s.env));

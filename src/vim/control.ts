@@ -165,6 +165,30 @@ export class EmulatorControl {
     });
   }
 
+  faultRules(): readonly FaultRule[] {
+    return this.deps.injector.listFaults();
+  }
+
+  removeFaultRule(id: string): boolean {
+    return this.deps.injector.removeFault(id);
+  }
+
+  clearFaultRules(): void {
+    for (const rule of [...this.deps.injector.listFaults()]) this.deps.injector.removeFault(rule.id);
+  }
+
+  latencyRules(): readonly LatencyRule[] {
+    return this.deps.injector.listLatency();
+  }
+
+  removeLatencyRule(id: string): boolean {
+    return this.deps.injector.removeLatency(id);
+  }
+
+  clearLatencyRules(): void {
+    for (const rule of [...this.deps.injector.listLatency()]) this.deps.injector.removeLatency(rule.id);
+  }
+
   /** {method?, delayMs, jitterMs?} */
   addLatencyRule(json: Json): LatencyRule {
     if (!isJsonObject(json)) throw new ControlError('a latency rule must be a JSON object');

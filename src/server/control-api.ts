@@ -1,0 +1,118 @@
+// The control API for test authors: JSON over HTTP under /_emulator/, a fastify plugin with
+// JSON schemas, guarded by a bearer token when one is configured. It only translates HTTP to
+// EmulatorControl operations and their errors to 4xx answers.
+
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { ControlError, type EmulatorControl } from '../vim/control.js';
+import type { FaultRule, LatencyRule } from '../vim/injection.js';
+import { vimToJson, type Json } from '../vim/json-values.js';
+import type { Task, TaskTransition } from '../vim/Task.js';
+
+export interface ControlApiOptions {
+  readonly control: EmulatorControl;
+  /** When set, every request needs `Authorization: Bearer <token>` (or `X-Emulator-Token`). */
+  readonly token: string | undefined;
+}
+
+const keyParams = { type: 'object', required: ['key'], properties: { key: { type: 'string', minLength: 1 } } } as const;
+const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1 } } } as const;
+const objectBody = { type: 'object' } as const;
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+function taskJson(task: Task): Json {
+  return vimToJson(task.info);
+}
+
+function transitionJson(t: TaskTransition): Json {
+  const changes: { [field: string]: Json } = {};
+  for (const [field, change] of Object.entries(t.changes)) {
+    changes[field] = { old: change.old === undefined ? null : vimToJson(change.old), new: change.new === undefined ? null : vimToJson(change.new) };
+  }
+  return { time: t.time, user: t.user, method: t.method, changes };
+}
+
+function faultRuleJson(rule: FaultRule): Json {
+  const out: { [key: string]: Json } = { id: rule.id, fault: rule.faultJson, hits: rule.hits };
+  if (rule.method !== undefined) out.method = rule.method;
+  if (rule.task !== undefined) out.task = rule.task;
+  if (rule.taskTypeId !== undefined) out.taskTypeId = rule.taskTypeId;
+  if (rule.count !== undefined) out.count = rule.count;
+  if (rule.probability !== undefined) out.probability = rule.probability;
+  return out;
+}
+
+function latencyRuleJson(rule: LatencyRule): Json {
+  const out: { [key: string]: Json } = { id: rule.id, delayMs: rule.delayMs };
+  if (rule.method !== undefined) out.method = rule.method;
+  if (rule.jitterMs !== undefined) out.jitterMs = rule.jitterMs;
+  return out;
+}
+
+export const controlApi: FastifyPluginAsync<ControlApiOptions> = async (app: FastifyInstance, options) => {
+  const { control, token } = options;
+
+  if (token) {
+    const expected = digest(token);
+    app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+      const header = request.headers.authorization;
+      const given = header?.startsWith('Bearer ') ? header.slice(7) : request.headers['x-emulator-token'];
+      if (typeof given !== 'string' || !timingSafeEqual(digest(given), expected)) {
+        return reply.code(401).send({ error: 'the control API needs the token: Authorization: Bearer <token>' });
+      }
+    });
+  }
+
+  app.setErrorHandler((error: FastifyError | ControlError, _request, reply) => {
+    if (error instanceof ControlError) return reply.code(error.status).send({ error: error.message });
+    const status = (error as FastifyError).statusCode ?? 500;
+    if (status >= 500) app.log.error({ err: error }, 'control API error');
+    return reply.code(status).send({ error: error.message });
+  });
+
+  app.get<{ Querystring: { state?: string } }>(
+    '/tasks',
+    { schema: { querystring: { type: 'object', properties: { state: { type: 'string', enum: ['queued', 'running', 'success', 'error'] } }, additionalProperties: false } } },
+    async (request) => ({ tasks: control.tasks(request.query.state).map(taskJson) }),
+  );
+  app.post<{ Body: Json }>('/tasks', { schema: { body: objectBody } }, async (request, reply) => reply.code(201).send(taskJson(control.createTask(request.body))));
+  app.get<{ Params: { key: string } }>('/tasks/:key', { schema: { params: keyParams } }, async (request) => taskJson(control.task(request.params.key)));
+  app.get<{ Params: { key: string } }>('/tasks/:key/history', { schema: { params: keyParams } }, async (request) => {
+    const task = control.task(request.params.key);
+    return { task: task.key, history: task.history.map(transitionJson) };
+  });
+  app.post<{ Params: { key: string }; Body: Json }>('/tasks/:key/lifecycle', { schema: { params: keyParams, body: objectBody } }, async (request, reply) =>
+    reply.code(202).send(taskJson(control.scriptTask(request.params.key, request.body))),
+  );
+
+  app.post('/reset', async () => {
+    control.reset();
+    return { reset: true };
+  });
+  app.post<{ Body: Json }>('/seed', { schema: { body: objectBody } }, async (request) => control.seed(request.body));
+
+  app.get('/faults', async () => ({ rules: control.faultRules().map(faultRuleJson) }));
+  app.post<{ Body: Json }>('/faults', { schema: { body: objectBody } }, async (request, reply) => reply.code(201).send(faultRuleJson(control.addFaultRule(request.body))));
+  app.delete('/faults', async (_request, reply) => {
+    control.clearFaultRules();
+    return reply.code(204).send();
+  });
+  app.delete<{ Params: { id: string } }>('/faults/:id', { schema: { params: idParams } }, async (request, reply) => {
+    if (!control.removeFaultRule(request.params.id)) throw new ControlError(`no fault rule '${request.params.id}'`, 404);
+    return reply.code(204).send();
+  });
+
+  app.get('/latency', async () => ({ rules: control.latencyRules().map(latencyRuleJson) }));
+  app.post<{ Body: Json }>('/latency', { schema: { body: objectBody } }, async (request, reply) => reply.code(201).send(latencyRuleJson(control.addLatencyRule(request.body))));
+  app.delete('/latency', async (_request, reply) => {
+    control.clearLatencyRules();
+    return reply.code(204).send();
+  });
+  app.delete<{ Params: { id: string } }>('/latency/:id', { schema: { params: idParams } }, async (request, reply) => {
+    if (!control.removeLatencyRule(request.params.id)) throw new ControlError(`no latency rule '${request.params.id}'`, 404);
+    return reply.code(204).send();
+  });
+};
