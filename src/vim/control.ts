@@ -111,7 +111,8 @@ export class EmulatorControl {
         ACTOR,
       );
       if (description) task.setDescription(description, ACTOR);
-      if (state !== 'queued') task.setState(types, { state: state === 'running' ? 'running' : 'running' }, ACTOR);
+      // Seeded finished tasks pass through running, so they carry a startTime like real ones.
+      if (state !== 'queued') task.setState(types, { state: 'running' }, ACTOR);
       if (progress !== undefined && state === 'running') task.updateProgress(progress, ACTOR);
       if (state === 'success' || state === 'error') task.setState(types, { state, result, fault }, ACTOR);
       if (lifecycle) this.lifecycles.start(task, lifecycle);

@@ -1,0 +1,87 @@
+// A keep-alive raw SOAP client for the robustness suites: many thousands of calls per test, so
+// it pools connections (unlike helpers/soap-client.ts, which opens one per request) and puts a
+// deadline on every request, so a hung server fails the test instead of stalling it.
+
+import http from 'node:http';
+import { envelope, parseSoap, type SoapResponse } from '../../helpers/soap-client.js';
+
+export interface HttpAnswer {
+  readonly status: number;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+export class RequestTimeout extends Error {}
+
+export class Transport {
+  readonly agent: http.Agent;
+  constructor(readonly baseUrl: string, maxSockets = 64) {
+    this.agent = new http.Agent({ keepAlive: true, maxSockets });
+  }
+
+  request(options: { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer; timeoutMs?: number; fresh?: boolean }): Promise<HttpAnswer> {
+    const url = new URL(options.path ?? '/sdk', this.baseUrl);
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const req = http.request(url, { method: options.method ?? 'POST', headers: options.headers, agent: options.fresh ? false : this.agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          settled = true;
+          clearTimeout(timer);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) });
+        });
+        res.on('error', (e) => {
+          settled = true;
+          clearTimeout(timer);
+          reject(e);
+        });
+      });
+      const timer = setTimeout(() => {
+        if (settled) return;
+        settled = true;
+        req.destroy();
+        reject(new RequestTimeout(`no complete answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      req.on('error', (e) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(e);
+      });
+      req.end(options.body);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+export class FastSession {
+  cookie: string | undefined;
+  constructor(readonly transport: Transport, readonly style: 'pyvmomi' | 'govmomi' = 'pyvmomi', readonly label = '') {}
+
+  async call(method: string, thisType: string, thisValue: string, args = '', timeoutMs?: number): Promise<SoapResponse> {
+    return this.send(envelope(`<${method} xmlns="urn:vim25"><_this type="${thisType}">${thisValue}</_this>${args}</${method}>`, this.style), timeoutMs);
+  }
+
+  async send(body: string, timeoutMs?: number): Promise<SoapResponse> {
+    const headers: Record<string, string> = { 'content-type': 'text/xml; charset=utf-8', soapaction: '"urn:vim25/6.7.1"' };
+    if (this.cookie) headers.cookie = this.cookie;
+    const res = await this.transport.request({ body, headers, timeoutMs });
+    const setCookie = res.headers['set-cookie'];
+    if (setCookie?.length) this.cookie = setCookie[0];
+    const text = res.body.toString('utf8');
+    return { status: res.status, headers: res.headers, body: text, result: await parseSoap(text) };
+  }
+
+  login(userName: string, password: string): Promise<SoapResponse> {
+    return this.call('Login', 'SessionManager', 'SessionManager', `<userName>${userName}</userName><password>${password}</password>`);
+  }
+}
+
+export function xmlEscape(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+}
