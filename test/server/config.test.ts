@@ -40,3 +40,21 @@ describe('config', () => {
     }
   });
 });
+
+describe('config file, seed file and privilege table', () => {
+  test('the config file is keyed by flag names; env and flags win over it', () => {
+    const files: Record<string, string> = { 'c.yaml': 'port: 7000\ncancel-mode: cooperative\nhttp-ignored: 1\n' };
+    expect(() => loadConfig(['--config', 'c.yaml'], {}, (p) => files[p])).toThrow(/unknown setting 'http-ignored'/);
+    files['c.yaml'] = 'port: 7000\ncancel-mode: cooperative\ntls: false\nlog-level: warn\n';
+    expect(loadConfig(['--config', 'c.yaml'], {}, (p) => files[p])).toMatchObject({ port: 7000, cancelMode: 'cooperative', tls: false, logLevel: 'warn' });
+    expect(loadConfig(['--config', 'c.yaml', '--port', '9000'], { VTASK_LOG_LEVEL: 'debug' }, (p) => files[p])).toMatchObject({ port: 9000, logLevel: 'debug' });
+    expect(loadConfig([], { VTASK_CONFIG: 'c.yaml' }, (p) => files[p])).toMatchObject({ port: 7000 });
+    files['bad.json'] = '{"port": "x"}';
+    expect(() => loadConfig(['--config', 'bad.json'], {}, (p) => files[p])).toThrow(ConfigError);
+  });
+
+  test('the example config file loads', () => {
+    const config = loadConfig(['--config', path.join(ROOT, 'examples/config.yaml')], {});
+    expect(config).toMatchObject({ cancelMode: 'cooperative', seedFile: 'examples/seed.yaml', usersFile: 'examples/users.json' });
+  });
+});
