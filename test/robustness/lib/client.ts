@@ -63,8 +63,9 @@ export class FastSession {
   cookie: string | undefined;
   constructor(readonly transport: Transport, readonly style: 'pyvmomi' | 'govmomi' = 'pyvmomi', readonly label = '') {}
 
-  async call(method: string, thisType: string, thisValue: string, args = '', timeoutMs?: number): Promise<SoapResponse> {
-    return this.send(envelope(`<${method} xmlns="urn:vim25"><_this type="${thisType}">${thisValue}</_this>${args}</${method}>`, this.style), timeoutMs);
+  async call(method: string, thisType: string, thisValue: string, args = '', options: { style?: 'pyvmomi' | 'govmomi'; timeoutMs?: number } = {}): Promise<SoapResponse> {
+    const inner = `<${method} xmlns="urn:vim25"><_this type="${thisType}">${thisValue}</_this>${args}</${method}>`;
+    return this.send(envelope(inner, options.style ?? this.style), options.timeoutMs);
   }
 
   async send(body: string, timeoutMs?: number): Promise<SoapResponse> {
