@@ -49,6 +49,12 @@ export interface Emulator {
 
 let cachedSchema: VimSchema | undefined;
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+function httpError(statusCode: number, message: string): Error {
+  return Object.assign(new Error(message), { statusCode });
+}
+
 /** The WSDL is parsed once per process; every server instance shares the read-only result. */
 export function vimSchema(): VimSchema {
   cachedSchema ??= loadSchema(path.join(wsdlDirectory(), 'vim.wsdl'));
@@ -108,26 +114,40 @@ export async function createEmulator(config: Config): Promise<Emulator> {
   }
 
   const https = config.tls ? await tlsMaterial(config.certFile, config.keyFile, config.host) : undefined;
+  const checkInterval = Math.max(100, Math.min(1000, Math.floor(config.requestTimeoutMs / 2)));
   const app = Fastify({
     logger: loggerOptions(config.logLevel),
     // One line per SOAP call is logged by the endpoint itself, with the vim25 method and fault.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
     keepAliveTimeout: 65_000,
-    ...(https ? { https } : {}),
+    // Time to receive a whole request (not to answer it: long polls are unaffected).
+    requestTimeout: config.requestTimeoutMs,
+    // Node checks request timeouts on this interval (30 s by default, too coarse for the limit).
+    ...(https ? { https: { ...https, connectionsCheckingInterval: checkInterval } } : { http: { connectionsCheckingInterval: checkInterval } }),
   }) as unknown as FastifyInstance;
 
+  // Node ignores requestTimeout while headersTimeout (60 s, fixed before fastify sets the former) is longer.
+  app.server.headersTimeout = Math.min(app.server.headersTimeout, config.requestTimeoutMs);
+
   app.removeAllContentTypeParsers();
-  // SOAP bodies are read as text whatever their Content-Type; JSON is for the control API.
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  // SOAP 1.1 is text/xml; other XML types are read too so that a SOAP 1.2 client gets a clear
+  // fault rather than a bare 415. Anything else (forms, JSON on /sdk) is refused with 415.
+  app.addContentTypeParser(['text/xml', 'application/xml', 'application/soap+xml'], { parseAs: 'buffer' }, (request, body, done) => {
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1];
+    if (charset && !/^utf-?8$/i.test(charset)) return done(httpError(415, `charset ${charset} is not supported; send UTF-8`), undefined);
+    try {
+      done(null, UTF8.decode(body as Buffer));
+    } catch {
+      done(httpError(400, 'the request body is not valid UTF-8'), undefined);
+    }
+  });
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     if (body === '') return done(null, {});
     try {
       done(null, JSON.parse(body as string));
     } catch (error) {
-      const failure = new Error(`the body is not valid JSON: ${(error as Error).message}`) as Error & { statusCode: number };
-      failure.statusCode = 400;
-      done(failure, undefined);
+      done(httpError(400, `the body is not valid JSON: ${(error as Error).message}`), undefined);
     }
   });
   await app.register(controlApi, { prefix: '/_emulator', control: inventory.control, token: config.controlToken });

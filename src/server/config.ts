@@ -24,6 +24,7 @@ export interface Config {
   apiVersion: string;
   logLevel: string;
   bodyLimitBytes: number;
+  requestTimeoutMs: number;
   configFile: string | undefined;
   seedFile: string | undefined;
   privilegesFile: string | undefined;
@@ -57,6 +58,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'apiVersion', flag: 'api-version', env: 'VTASK_API_VERSION', kind: 'string', help: 'about.apiVersion reported in ServiceContent' },
   { key: 'logLevel', flag: 'log-level', env: 'VTASK_LOG_LEVEL', kind: 'string', help: 'fatal | error | warn | info | debug | trace | silent' },
   { key: 'bodyLimitBytes', flag: 'body-limit', env: 'VTASK_BODY_LIMIT', kind: 'number', help: 'largest request body accepted (bytes); larger: HTTP 413' },
+  { key: 'requestTimeoutMs', flag: 'request-timeout-ms', env: 'VTASK_REQUEST_TIMEOUT_MS', kind: 'number', help: 'time allowed to send a whole request; slower: HTTP 408' },
   { key: 'productVersion', flag: 'product-version', env: 'VTASK_PRODUCT_VERSION', kind: 'string', help: 'about.version reported in ServiceContent' },
   { key: 'productBuild', flag: 'product-build', env: 'VTASK_PRODUCT_BUILD', kind: 'string', help: 'about.build reported in ServiceContent' },
   { key: 'privilegesFile', flag: 'privileges', env: 'VTASK_PRIVILEGES', kind: 'string', help: 'privilege table file (JSON/YAML): {"Method": "Privilege.Id" or ""}' },
@@ -82,6 +84,7 @@ export const DEFAULTS: Config = {
   apiVersion: '7.0.3.0',
   logLevel: 'info',
   bodyLimitBytes: 4 * 1024 * 1024,
+  requestTimeoutMs: 10_000,
   configFile: undefined,
   seedFile: undefined,
   privilegesFile: undefined,

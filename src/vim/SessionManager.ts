@@ -19,10 +19,19 @@ export class SessionManager extends ManagedObject {
   readonly propertyTypes = { currentSession: 'UserSession', sessionList: 'ArrayOfUserSession', defaultLocale: 'xsd:string' };
   private readonly sessions = new Map<string, Session>();
   private readonly now: () => number;
+  private readonly sweeper: NodeJS.Timeout;
 
   constructor(private readonly users: UserDirectory, private readonly options: SessionManagerOptions) {
     super();
     this.now = options.now ?? Date.now;
+    // Sessions whose clients vanished without Logout are ended here, so they cannot pile up.
+    this.sweeper = setInterval(() => this.sweep(), Math.min(60_000, Math.max(1000, options.idleTimeoutMs / 2)));
+    this.sweeper.unref();
+  }
+
+  private sweep(): void {
+    const cutoff = this.now() - this.options.idleTimeoutMs;
+    for (const session of [...this.sessions.values()]) if (session.lastActive < cutoff) this.end(session);
   }
 
   readonly methods: Record<string, MethodHandler> = {
@@ -101,6 +110,7 @@ export class SessionManager extends ManagedObject {
   }
 
   endAll(): void {
+    clearInterval(this.sweeper);
     for (const session of [...this.sessions.values()]) this.end(session);
   }
 

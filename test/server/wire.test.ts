@@ -135,3 +135,44 @@ describe('HTTPS (the default)', () => {
     }
   });
 });
+
+describe('transport-level checks', () => {
+  test('a Content-Type that is not XML is refused with 415; a non-UTF-8 charset too', async () => {
+    const form = await rawRequest(emulator.url(), { body: envelope(serviceContent), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(form.status).toBe(415);
+    const latin = await rawRequest(emulator.url(), { body: envelope(serviceContent), headers: { 'content-type': 'text/xml; charset=ISO-8859-1' } });
+    expect(latin.status).toBe(415);
+    expect(latin.body).toMatch(/UTF-8/);
+    ok(await post(envelope(serviceContent), { 'content-type': 'application/soap+xml; charset=utf-8' }));
+  });
+
+  test('invalid UTF-8 is refused with 400, not decoded into replacement characters', async () => {
+    const bytes = Buffer.concat([Buffer.from(envelope('<SetTaskDescription xmlns="urn:vim25"><_this type="Task">task-1</_this><description><key>k</key><message>')), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('</message></description></SetTaskDescription>')]);
+    const res = await rawRequest(emulator.url(), { body: bytes, headers: { 'content-type': 'text/xml' } });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatch(/not valid UTF-8/);
+    ok(await post(envelope(serviceContent)));
+  });
+});
+
+test('a body that arrives too slowly gets HTTP 408 and the server keeps serving', async () => {
+  const slow = await startEmulator({ requestTimeoutMs: 500 });
+  try {
+    const { connect } = await import('node:net');
+    const { port } = new URL(slow.url());
+    const answer = await new Promise<string>((resolve) => {
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.write('POST /sdk HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: 1000\r\n\r\n<soapenv:Envelope');
+      });
+      let data = '';
+      socket.on('data', (d) => (data += d.toString()));
+      socket.on('close', () => resolve(data));
+      setTimeout(() => socket.destroy(), 5000);
+    });
+    expect(answer).toMatch(/^HTTP\/1.1 408/);
+    const s = new SoapSession(slow.url());
+    ok(await s.login('a', 'b'));
+  } finally {
+    await slow.close();
+  }
+});
