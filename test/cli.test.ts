@@ -50,6 +50,8 @@ test('logs one JSON line per SOAP call with method, _this, user, fault and durat
   expect(calls[0]).toMatchObject({ method: 'Login', this: 'SessionManager:SessionManager', user: 'someone' });
   expect(calls[1]).toMatchObject({ method: 'CancelTask', this: 'Task:task-77', user: 'someone', fault: 'ManagedObjectNotFound' });
   expect(typeof calls[1].ms).toBe('number');
+  expect(calls[0].reqId).toBeDefined();
+  expect(calls[1].reqId).not.toBe(calls[0].reqId);
   const all = JSON.stringify(lines);
   expect(all).not.toContain('sup3r-secret');
   expect(all).not.toContain(s.cookie!.split(';')[0].split('=')[1]);
