@@ -10,7 +10,8 @@ import { DEFAULT_XML_LIMITS } from '../soap/xml-reader.js';
 import type { OperationInfo } from '../vim/dispatcher.js';
 import { createInventory, type Inventory } from '../vim/inventory.js';
 import type { Json } from '../vim/json-values.js';
-import { parseDocument, parseUsersFile, UserDirectory } from '../vim/users.js';
+import { UserDirectory } from '../vim/users.js';
+import { parseUsersFile, readDocument } from './documents.js';
 import { controlApi } from './control-api.js';
 import type { Config } from './config.js';
 import { loggerOptions } from './logging.js';
@@ -80,7 +81,7 @@ export function operationTable(schema: VimSchema, config: Pick<Config, 'cancelTa
 
 function readPrivileges(file: string | undefined): Record<string, string> {
   if (!file) return {};
-  const parsed = parseDocument(readFileSync(file, 'utf8'), file);
+  const parsed = readDocument(file);
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || Object.values(parsed).some((v) => typeof v !== 'string')) {
     throw new Error(`${file}: expected {"Method": "Privilege.Id" or ""}`);
   }
@@ -106,7 +107,7 @@ export async function createEmulator(config: Config): Promise<Emulator> {
   });
   if (config.seedFile) {
     try {
-      inventory.control.seed(parseDocument(readFileSync(config.seedFile, 'utf8'), config.seedFile) as Json);
+      inventory.control.seed(readDocument(config.seedFile) as Json);
     } catch (error) {
       inventory.dispose();
       throw new Error(`seed ${config.seedFile}: ${(error as Error).message}`);

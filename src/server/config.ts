@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parseDocument } from '../vim/users.js';
+import { parseDocument } from './documents.js';
 import type { CancelMode } from '../vim/Task.js';
 
 export interface Config {

@@ -2,7 +2,6 @@
 // an Admin (what vcsim does, so existing scripts work unchanged); a users file makes it strict.
 
 import { timingSafeEqual, createHash } from 'node:crypto';
-import { parse as parseYaml } from 'yaml';
 
 export const READ_ONLY_PRIVILEGES = ['System.Anonymous', 'System.View', 'System.Read'];
 
@@ -72,20 +71,6 @@ export class UserDirectory {
     if (!user || !ok) return undefined;
     return { userName, fullName: user.fullName ?? userName, role: user.role, privileges: this.roles.get(user.role)! };
   }
-}
-
-/** Reads a JSON or YAML document: YAML when the name ends in .yaml/.yml. */
-export function parseDocument(text: string, source: string): unknown {
-  const yaml = /\.ya?ml$/i.test(source);
-  try {
-    return yaml ? parseYaml(text) : JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${source}: not valid ${yaml ? 'YAML' : 'JSON'}: ${(error as Error).message}`);
-  }
-}
-
-export function parseUsersFile(text: string, source: string): UsersFile {
-  return parseUsersValue(parseDocument(text, source), source);
 }
 
 /** Checks the shape of a users document (from a file or a seed). */

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { parseUsersFile, UserDirectory } from '../../src/vim/users.js';
+import { parseUsersFile } from '../../src/server/documents.js';
+import { UserDirectory } from '../../src/vim/users.js';
 import { ROOT } from '../helpers/emulator.js';
 
 describe('users file', () => {

@@ -1,0 +1,23 @@
+// Reading the files users hand the emulator (config, users, seed, privileges): JSON, or YAML
+// when the name ends in .yaml/.yml. Errors name the file.
+
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { parseUsersValue, type UsersFile } from '../vim/users.js';
+
+export function parseDocument(text: string, source: string): unknown {
+  const yaml = /\.ya?ml$/i.test(source);
+  try {
+    return yaml ? parseYaml(text) : JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${source}: not valid ${yaml ? 'YAML' : 'JSON'}: ${(error as Error).message}`);
+  }
+}
+
+export function readDocument(file: string): unknown {
+  return parseDocument(readFileSync(file, 'utf8'), file);
+}
+
+export function parseUsersFile(text: string, source: string): UsersFile {
+  return parseUsersValue(parseDocument(text, source), source);
+}
