@@ -96,6 +96,10 @@ export class PropertyCollector extends ManagedObject {
     DestroyPropertyCollector: (ctx) => this.destroy(ctx),
   };
 
+  override visibleTo(session: Session | undefined): boolean {
+    return this.owner === undefined || session === this.owner;
+  }
+
   getProperty(name: string, session: Session | undefined): VimValue | undefined {
     if (name !== 'filter' || !session) return undefined;
     const state = this.owner ? this.ownState : this.perSession.get(session.key);
@@ -105,10 +109,7 @@ export class PropertyCollector extends ManagedObject {
   private state(ctx: CallContext): CollectorState {
     const session = ctx.session;
     if (!session) throw new NotAuthenticated(this.ref);
-    if (this.owner) {
-      if (this.owner !== session) throw new ManagedObjectNotFound(this.ref);
-      return this.ownState!;
-    }
+    if (this.owner) return this.ownState!;
     let state = this.perSession.get(session.key);
     if (!state) {
       const created = new CollectorState();

@@ -2,7 +2,6 @@
 // objects it watches. It is told about changes by the UpdateHub, never by the objects.
 
 import { ManagedObjectReference, type DataObject, type VimValue } from './data.js';
-import { ManagedObjectNotFound } from './faults.js';
 import { ManagedObject, type MethodHandler } from './managed-object.js';
 import type { Session } from './session.js';
 
@@ -32,13 +31,16 @@ export class PropertyFilter extends ManagedObject {
   }
 
   readonly methods: Record<string, MethodHandler> = {
-    DestroyPropertyFilter: (ctx) => {
-      // Another session's filter is invisible, as in vCenter.
-      if (ctx.session !== this.session) throw new ManagedObjectNotFound(this.ref);
+    DestroyPropertyFilter: () => {
       this.owner.destroyFilter(this);
       return undefined;
     },
   };
+
+  /** Another session's filter does not exist for the caller, as in vCenter. */
+  override visibleTo(session: Session | undefined): boolean {
+    return session === this.session;
+  }
 
   getProperty(name: string): VimValue | undefined {
     if (name === 'spec') return this.spec;

@@ -4,8 +4,8 @@
 // pages never make it skip or repeat a task.
 
 import { ManagedObjectReference, type DataObject, type VimValue } from './data.js';
-import { InvalidArgument, ManagedObjectNotFound } from './faults.js';
-import { ManagedObject, type Arguments, type CallContext, type MethodHandler } from './managed-object.js';
+import { InvalidArgument } from './faults.js';
+import { ManagedObject, type Arguments, type MethodHandler } from './managed-object.js';
 import type { ObjectRegistry } from './registry.js';
 import type { Session } from './session.js';
 import type { TaskPredicate } from './task-filter.js';
@@ -55,37 +55,33 @@ export class TaskHistoryCollector extends ManagedObject {
   }
 
   readonly methods: Record<string, MethodHandler> = {
-    ReadNextTasks: (ctx, args) => this.readNext(ctx, args),
-    ReadPreviousTasks: (ctx, args) => this.readPrevious(ctx, args),
-    SetCollectorPageSize: (ctx, args) => this.setPageSize(ctx, args),
-    RewindCollector: (ctx) => {
-      this.own(ctx);
+    ReadNextTasks: (_ctx, args) => this.readNext(args),
+    ReadPreviousTasks: (_ctx, args) => this.readPrevious(args),
+    SetCollectorPageSize: (_ctx, args) => this.setPageSize(args),
+    RewindCollector: () => {
       this.cursor = 0;
       return undefined;
     },
-    ResetCollector: (ctx) => {
-      this.own(ctx);
+    ResetCollector: () => {
       const page = this.latestPage();
       this.cursor = page.length ? taskNumber(page[0].key as string) - 1 : this.newestNumber();
       return undefined;
     },
-    DestroyCollector: (ctx) => {
-      this.own(ctx);
+    DestroyCollector: () => {
       this.destroy();
       return undefined;
     },
   };
 
-  getProperty(name: string, session: Session | undefined): VimValue | undefined {
-    if (session !== this.owner) return undefined;
+  /** Another session's collector does not exist for the caller, as in vCenter. */
+  override visibleTo(session: Session | undefined): boolean {
+    return session === this.owner;
+  }
+
+  getProperty(name: string): VimValue | undefined {
     if (name === 'latestPage') return this.latestPage();
     if (name === 'filter') return this.spec;
     return undefined;
-  }
-
-  private own(ctx: CallContext): void {
-    // Another session's collector does not exist for the caller, as in vCenter.
-    if (ctx.session !== this.owner) throw new ManagedObjectNotFound(this.ref);
   }
 
   private pageChanged(): void {
@@ -115,8 +111,7 @@ export class TaskHistoryCollector extends ManagedObject {
     return maxCount;
   }
 
-  private readNext(ctx: CallContext, args: Arguments): DataObject[] {
-    this.own(ctx);
+  private readNext(args: Arguments): DataObject[] {
     const maxCount = this.maxCount(args);
     const page: DataObject[] = [];
     for (const task of this.matching()) {
@@ -129,8 +124,7 @@ export class TaskHistoryCollector extends ManagedObject {
   }
 
   /** Older tasks, newest first, so reading back to the start sees every task once, newest to oldest. */
-  private readPrevious(ctx: CallContext, args: Arguments): DataObject[] {
-    this.own(ctx);
+  private readPrevious(args: Arguments): DataObject[] {
     const maxCount = this.maxCount(args);
     const older = this.matching().filter((task) => taskNumber(task.key) <= this.cursor);
     const page = older.slice(Math.max(0, older.length - maxCount)).reverse().map((t) => t.info);
@@ -138,8 +132,7 @@ export class TaskHistoryCollector extends ManagedObject {
     return page;
   }
 
-  private setPageSize(ctx: CallContext, args: Arguments): undefined {
-    this.own(ctx);
+  private setPageSize(args: Arguments): undefined {
     const maxCount = args.maxCount as number;
     if (maxCount < 0 || maxCount > MAX_PAGE_SIZE) throw new InvalidArgument('maxCount', `maxCount must be between 0 and ${MAX_PAGE_SIZE}.`);
     this.pageSize = maxCount;

@@ -45,7 +45,7 @@ export class Dispatcher {
     const session = call.session;
     if (!session && op.privilege !== ANONYMOUS_PRIVILEGE) throw new NotAuthenticated(call.self);
     const target = this.registry.get(call.self);
-    if (!target) throw new ManagedObjectNotFound(call.self);
+    if (!target || !target.visibleTo(session)) throw new ManagedObjectNotFound(call.self);
     const handler = target.isA(op.managedType) ? target.methods[call.method] : undefined;
     if (!handler) throw new MethodNotFound(call.self, call.method);
     if (session && op.privilege && op.privilege !== ANONYMOUS_PRIVILEGE && !hasPrivilege(session, op.privilege)) {

@@ -38,4 +38,9 @@ export abstract class ManagedObject {
   isA(type: string): boolean {
     return this.typeChain.includes(type);
   }
+
+  /** Objects a session owns (filters, collectors) do not exist for other sessions. */
+  visibleTo(_session: Session | undefined): boolean {
+    return true;
+  }
 }

@@ -34,7 +34,7 @@ export function selectObjects(spec: DataObject, ctx: QueryContext, missing: 'fau
   for (const objectSpec of (spec.objectSet as DataObject[] | undefined) ?? []) {
     const ref = objectSpec.obj as ManagedObjectReference;
     const root = ctx.registry.get(ref);
-    if (!root) {
+    if (!root || !root.visibleTo(ctx.session)) {
       if (missing === 'fault') throw new ManagedObjectNotFound(ref);
       continue;
     }
@@ -95,7 +95,7 @@ function visit(
       if (!(ref instanceof ManagedObjectReference)) continue;
       const next = ctx.registry.get(ref);
       // Objects that went away between reads (an evicted task) are simply not selected.
-      if (!next || (found.has(next.ref.toString()) && depth > 0)) continue;
+      if (!next || !next.visibleTo(ctx.session) || (found.has(next.ref.toString()) && depth > 0)) continue;
       visit(next, traversal.skip === true, (traversal.selectSet as DataObject[] | undefined) ?? [], named, found, ctx, depth + 1);
     }
   }

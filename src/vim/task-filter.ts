@@ -10,6 +10,16 @@ function inList<T>(list: T[] | undefined, value: T | undefined): boolean {
   return list === undefined || list.length === 0 || (value !== undefined && list.includes(value));
 }
 
+/**
+ * Task times have millisecond precision; a bound given more precisely (govmomi sends
+ * nanoseconds) is rounded towards the inside of the range so the comparison stays exact.
+ */
+function toMillis(dateTime: string, round: 'up' | 'down'): number {
+  const ms = Date.parse(dateTime);
+  const fraction = /\.\d{3}(\d+)/.exec(dateTime)?.[1];
+  return round === 'up' && fraction !== undefined && /[1-9]/.test(fraction) ? ms + 1 : ms;
+}
+
 export function taskFilter(spec: DataObject, rootFolder: ManagedObjectReference): TaskPredicate {
   const checks: TaskPredicate[] = [];
   const byEntity = spec.entity as DataObject | undefined;
@@ -26,8 +36,8 @@ export function taskFilter(spec: DataObject, rootFolder: ManagedObjectReference)
   const byTime = spec.time as DataObject | undefined;
   if (byTime) {
     const field = { queuedTime: 'queueTime', startedTime: 'startTime', completedTime: 'completeTime' }[byTime.timeType as string] ?? 'queueTime';
-    const begin = byTime.beginTime === undefined ? -Infinity : Date.parse(byTime.beginTime as string);
-    const end = byTime.endTime === undefined ? Infinity : Date.parse(byTime.endTime as string);
+    const begin = byTime.beginTime === undefined ? -Infinity : toMillis(byTime.beginTime as string, 'up');
+    const end = byTime.endTime === undefined ? Infinity : toMillis(byTime.endTime as string, 'down');
     checks.push((info) => {
       const at = info[field];
       if (typeof at !== 'string') return false;

@@ -49,6 +49,16 @@ const STEPS = [
   'fault_invalid_login',
   'fault_not_authenticated_no_login',
   'fault_not_authenticated_after_logout',
+  'history_page_forward_backward',
+  'history_latest_page',
+  'history_reset_rewind',
+  'history_filter_state',
+  'history_filter_parent',
+  'history_filter_entity',
+  'history_filter_time',
+  'history_destroy',
+  'history_other_session',
+  'history_max_collector',
 ];
 
 interface RunResult {

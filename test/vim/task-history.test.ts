@@ -248,3 +248,20 @@ test('Logout while waiting on a collector the session owns ends the wait (no wai
   expect([200, 500]).toContain(res.status);
   if (res.status === 500) expectFault(res, 'RequestCanceled');
 }, 10_000);
+
+test('another session cannot see a collector through the PropertyCollector either', async () => {
+  const c = await collector(alice, '');
+  const res = await bob.call('RetrieveProperties', 'PropertyCollector', 'propertyCollector', `<specSet><propSet><type>TaskHistoryCollector</type><pathSet>latestPage</pathSet></propSet><objectSet><obj type="TaskHistoryCollector">${c}</obj></objectSet></specSet>`);
+  expectFault(res, 'ManagedObjectNotFound');
+  ok(await alice.call('DestroyCollector', 'TaskHistoryCollector', c));
+});
+
+test('a beginTime finer than a millisecond is compared exactly (govmomi sends nanoseconds)', async () => {
+  const key = await createTask(alice, { initiatedBy: 'nanos' });
+  const queued = (await alice.call('RetrieveProperties', 'PropertyCollector', 'propertyCollector', `<specSet><propSet><type>Task</type><pathSet>info.queueTime</pathSet></propSet><objectSet><obj type="Task">${key}</obj></objectSet></specSet>`)).body.match(/<val xsi:type="xsd:dateTime">([^<]+)<\/val>/)![1];
+  const user = '<userName><systemUser>false</systemUser><userList>nanos</userList></userName>';
+  const justAfter = queued.replace('Z', '500Z');
+  expect(await matchingKeys(`<time><timeType>queuedTime</timeType><beginTime>${justAfter}</beginTime></time>${user}`)).toEqual([]);
+  expect(await matchingKeys(`<time><timeType>queuedTime</timeType><beginTime>${queued.replace('Z', '000Z')}</beginTime></time>${user}`)).toEqual([key]);
+  expect(await matchingKeys(`<time><timeType>queuedTime</timeType><endTime>${justAfter}</endTime></time>${user}`)).toEqual([key]);
+});

@@ -1,5 +1,6 @@
 // Command govmomi-interop drives a vtask-emulator server with the real govmomi
-// 0.24.2 client library and checks the vim.Task contract from the client side.
+// 0.24.2 client library and checks the vim.Task contract from the client side, and the
+// TaskManager.CreateCollectorForTasks / TaskHistoryCollector contract (history.go).
 //
 // Usage:
 //
@@ -90,6 +91,16 @@ var steps = []step{
 	{"fault_invalid_login", stepFaultInvalidLogin},
 	{"fault_not_authenticated_no_login", stepFaultNotAuthenticatedNoLogin},
 	{"fault_not_authenticated_after_logout", stepFaultNotAuthenticatedAfterLogout},
+	{"history_page_forward_backward", stepHistoryPageForwardBackward},
+	{"history_latest_page", stepHistoryLatestPage},
+	{"history_reset_rewind", stepHistoryResetRewind},
+	{"history_filter_state", stepHistoryFilterState},
+	{"history_filter_parent", stepHistoryFilterParent},
+	{"history_filter_entity", stepHistoryFilterEntity},
+	{"history_filter_time", stepHistoryFilterTime},
+	{"history_destroy", stepHistoryDestroy},
+	{"history_other_session", stepHistoryOtherSession},
+	{"history_max_collector", stepHistoryMaxCollector},
 }
 
 func main() {
