@@ -175,7 +175,7 @@ export class EmulatorControl {
   }
 
   clearFaultRules(): void {
-    for (const rule of [...this.deps.injector.listFaults()]) this.deps.injector.removeFault(rule.id);
+    this.deps.injector.clearFaults();
   }
 
   latencyRules(): readonly LatencyRule[] {
@@ -187,7 +187,7 @@ export class EmulatorControl {
   }
 
   clearLatencyRules(): void {
-    for (const rule of [...this.deps.injector.listLatency()]) this.deps.injector.removeLatency(rule.id);
+    this.deps.injector.clearLatency();
   }
 
   /** {method?, delayMs, jitterMs?} */

@@ -81,9 +81,17 @@ export class Injector {
     return this.latency.length !== before;
   }
 
-  clear(): void {
+  clearFaults(): void {
     this.faults = [];
+  }
+
+  clearLatency(): void {
     this.latency = [];
+  }
+
+  clear(): void {
+    this.clearFaults();
+    this.clearLatency();
   }
 
   /** Delays, then throws the injected fault if a rule matches this call. */
