@@ -22,7 +22,6 @@ import (
 
 	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/property"
-	"github.com/vmware/govmomi/session"
 	"github.com/vmware/govmomi/vim25"
 	"github.com/vmware/govmomi/vim25/methods"
 	"github.com/vmware/govmomi/vim25/mo"
@@ -136,6 +135,22 @@ func createUserTasks(ctx context.Context, c *vim25.Client, user string, n int) (
 	return keys, nil
 }
 
+// userTasksCollector creates n tasks initiated by a new unique user (uniqueUser(tag)) and a
+// collector for that user's tasks; it returns the user, the task keys in creation order and the
+// collector (the caller destroys it).
+func userTasksCollector(ctx context.Context, c *vim25.Client, tag string, n int) (string, []string, *taskHistoryCollector, error) {
+	user := uniqueUser(tag)
+	keys, err := createUserTasks(ctx, c, user, n)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	h, err := createCollectorForTasks(ctx, c, types.TaskFilterSpec{UserName: byUser(user)})
+	if err != nil {
+		return "", nil, nil, err
+	}
+	return user, keys, h, nil
+}
+
 func taskKeys(infos []types.TaskInfo) []string {
 	keys := make([]string, len(infos))
 	for i, ti := range infos {
@@ -193,22 +208,6 @@ func readAll(what string, want int, pageSize int32, read func(int32) ([]types.Ta
 	}
 }
 
-func expectManagedObjectNotFound(what string, err error, obj types.ManagedObjectReference) error {
-	f, ferr := vimFault(err)
-	if ferr != nil {
-		return fmt.Errorf("%s: %v", what, ferr)
-	}
-	switch f := f.(type) {
-	case types.ManagedObjectNotFound:
-		if f.Obj != obj {
-			return fmt.Errorf("%s: ManagedObjectNotFound.obj = %v, want %v", what, f.Obj, obj)
-		}
-		return nil
-	default:
-		return fmt.Errorf("%s: fault %T, want types.ManagedObjectNotFound (%v)", what, f, err)
-	}
-}
-
 // collect creates a collector for filter, reads every matching task with ReadNextTasks and
 // destroys it.
 func collect(ctx context.Context, c *vim25.Client, filter types.TaskFilterSpec) ([]string, error) {
@@ -230,12 +229,7 @@ func collect(ctx context.Context, c *vim25.Client, filter types.TaskFilterSpec) 
 func stepHistoryPageForwardBackward(ctx context.Context, e *env) error {
 	const n = 30
 	const pageSize = 7
-	user := uniqueUser("paging")
-	keys, err := createUserTasks(ctx, e.admin, user, n)
-	if err != nil {
-		return err
-	}
-	h, err := createCollectorForTasks(ctx, e.admin, types.TaskFilterSpec{UserName: byUser(user)})
+	user, keys, h, err := userTasksCollector(ctx, e.admin, "paging", n)
 	if err != nil {
 		return err
 	}
@@ -292,12 +286,7 @@ func stepHistoryPageForwardBackward(ctx context.Context, e *env) error {
 }
 
 func stepHistoryLatestPage(ctx context.Context, e *env) error {
-	user := uniqueUser("latest")
-	keys, err := createUserTasks(ctx, e.admin, user, 12)
-	if err != nil {
-		return err
-	}
-	h, err := createCollectorForTasks(ctx, e.admin, types.TaskFilterSpec{UserName: byUser(user)})
+	user, keys, h, err := userTasksCollector(ctx, e.admin, "latest", 12)
 	if err != nil {
 		return err
 	}
@@ -356,12 +345,7 @@ func stepHistoryLatestPage(ctx context.Context, e *env) error {
 }
 
 func stepHistoryResetRewind(ctx context.Context, e *env) error {
-	user := uniqueUser("reset")
-	keys, err := createUserTasks(ctx, e.admin, user, 9)
-	if err != nil {
-		return err
-	}
-	h, err := createCollectorForTasks(ctx, e.admin, types.TaskFilterSpec{UserName: byUser(user)})
+	user, keys, h, err := userTasksCollector(ctx, e.admin, "reset", 9)
 	if err != nil {
 		return err
 	}
@@ -560,14 +544,8 @@ func stepHistoryFilterParent(ctx context.Context, e *env) error {
 	}
 	// An unknown parent is refused (the contract's InvalidArgument), and no task is created.
 	_, _, err = createTaskWith(ctx, c, newTask{parentTaskKey: "task-999999999"})
-	f, ferr := vimFault(errors.Unwrap(err))
-	if ferr != nil {
-		return fmt.Errorf("CreateTask with an unknown parentTaskKey: %v", ferr)
-	}
-	if _, ok := f.(types.InvalidArgument); !ok {
-		return fmt.Errorf("CreateTask with an unknown parentTaskKey: fault %T, want types.InvalidArgument", f)
-	}
-	return nil
+	_, err = expectFault[types.InvalidArgument]("CreateTask with an unknown parentTaskKey", errors.Unwrap(err))
+	return err
 }
 
 func stepHistoryFilterEntity(ctx context.Context, e *env) error {
@@ -699,11 +677,7 @@ func stepHistoryFilterTime(ctx context.Context, e *env) error {
 }
 
 func stepHistoryDestroy(ctx context.Context, e *env) error {
-	user := uniqueUser("destroy")
-	if _, err := createUserTasks(ctx, e.admin, user, 2); err != nil {
-		return err
-	}
-	h, err := createCollectorForTasks(ctx, e.admin, types.TaskFilterSpec{UserName: byUser(user)})
+	_, _, h, err := userTasksCollector(ctx, e.admin, "destroy", 2)
 	if err != nil {
 		return err
 	}
@@ -718,30 +692,19 @@ func stepHistoryDestroy(ctx context.Context, e *env) error {
 	if err := expectManagedObjectNotFound("ReadNextTasks after DestroyCollector", err, ref); err != nil {
 		return err
 	}
-	calls := []struct {
-		what string
-		call func() error
-	}{
+	return expectEach([]namedCall{
 		{"ReadPreviousTasks", func() error { _, err := h.ReadPreviousTasks(ctx, 1); return err }},
 		{"SetCollectorPageSize", func() error { return h.SetPageSize(ctx, 3) }},
 		{"RewindCollector", func() error { return h.Rewind(ctx) }},
 		{"ResetCollector", func() error { return h.Reset(ctx) }},
 		{"DestroyCollector", func() error { return h.Destroy(ctx) }},
-	}
-	for _, c := range calls {
-		if err := expectManagedObjectNotFound(c.what+" after DestroyCollector", c.call(), ref); err != nil {
-			return err
-		}
-	}
-	return nil
+	}, func(what string, err error) error {
+		return expectManagedObjectNotFound(what+" after DestroyCollector", err, ref)
+	})
 }
 
 func stepHistoryOtherSession(ctx context.Context, e *env) error {
-	user := uniqueUser("owner")
-	if _, err := createUserTasks(ctx, e.admin, user, 2); err != nil {
-		return err
-	}
-	h, err := createCollectorForTasks(ctx, e.admin, types.TaskFilterSpec{UserName: byUser(user)})
+	_, _, h, err := userTasksCollector(ctx, e.admin, "owner", 2)
 	if err != nil {
 		return err
 	}
@@ -768,11 +731,11 @@ func stepHistoryOtherSession(ctx context.Context, e *env) error {
 
 func stepHistoryMaxCollector(ctx context.Context, e *env) error {
 	// A fresh session, so collectors left by other steps do not count.
-	c, err := login(ctx, e.u, e.u.User)
+	c, logout, err := loginAs(ctx, e, e.u.User)
 	if err != nil {
 		return err
 	}
-	defer func() { _ = session.NewManager(c).Logout(context.Background()) }()
+	defer logout()
 	var tm mo.TaskManager
 	if err := property.DefaultCollector(c).RetrieveOne(ctx, *c.ServiceContent.TaskManager, []string{"maxCollector"}, &tm); err != nil {
 		return fmt.Errorf("RetrieveOne(TaskManager, maxCollector): %v", err)

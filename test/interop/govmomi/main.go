@@ -232,6 +232,14 @@ func login(ctx context.Context, u *url.URL, user *url.Userinfo) (*vim25.Client, 
 	return c, nil
 }
 
+// loginAs logs a new session in as user; logout ends it (for defer).
+func loginAs(ctx context.Context, e *env, user *url.Userinfo) (c *vim25.Client, logout func(), err error) {
+	if c, err = login(ctx, e.u, user); err != nil {
+		return nil, nil, fmt.Errorf("login as %s: %v", user.Username(), err)
+	}
+	return c, func() { _ = session.NewManager(c).Logout(context.Background()) }, nil
+}
+
 // createTask calls TaskManager.CreateTask on the root folder and returns the new task.
 func createTask(ctx context.Context, c *vim25.Client, cancelable bool) (*object.Task, *types.TaskInfo, error) {
 	if c.ServiceContent.TaskManager == nil {
@@ -250,14 +258,27 @@ func createTask(ctx context.Context, c *vim25.Client, cancelable bool) (*object.
 	return object.NewTask(c, info.Task), &info, nil
 }
 
-// runningTask creates a task and moves it to running.
-func runningTask(ctx context.Context, c *vim25.Client, cancelable bool) (*object.Task, error) {
+// taskIn creates a task (createTask) and moves it to state: queued leaves it as created, running
+// sets it running, success sets it running and then successful (without a result).
+func taskIn(ctx context.Context, c *vim25.Client, cancelable bool, state types.TaskInfoState) (*object.Task, error) {
+	var path []types.TaskInfoState
+	switch state {
+	case types.TaskInfoStateQueued:
+	case types.TaskInfoStateRunning:
+		path = []types.TaskInfoState{types.TaskInfoStateRunning}
+	case types.TaskInfoStateSuccess:
+		path = []types.TaskInfoState{types.TaskInfoStateRunning, types.TaskInfoStateSuccess}
+	default:
+		return nil, fmt.Errorf("taskIn: no way to state %q", state)
+	}
 	t, _, err := createTask(ctx, c, cancelable)
 	if err != nil {
 		return nil, err
 	}
-	if err := t.SetState(ctx, types.TaskInfoStateRunning, nil, nil); err != nil {
-		return nil, fmt.Errorf("SetState(running): %w", err)
+	for _, s := range path {
+		if err := t.SetState(ctx, s, nil, nil); err != nil {
+			return nil, fmt.Errorf("SetState(%s): %w", s, err)
+		}
 	}
 	return t, nil
 }
@@ -278,6 +299,18 @@ func expectState(ti *types.TaskInfo, want types.TaskInfoState) error {
 	return nil
 }
 
+// expectTaskState reads task.info through c and checks its state; it returns the info read.
+func expectTaskState(ctx context.Context, c *vim25.Client, ref types.ManagedObjectReference, want types.TaskInfoState) (*types.TaskInfo, error) {
+	ti, err := info(ctx, c, ref)
+	if err != nil {
+		return nil, err
+	}
+	if err := expectState(ti, want); err != nil {
+		return nil, err
+	}
+	return ti, nil
+}
+
 // vimFault returns the fault carried by a SOAP fault error, or an error describing what err is.
 func vimFault(err error) (types.AnyType, error) {
 	if err == nil {
@@ -293,72 +326,89 @@ func vimFault(err error) (types.AnyType, error) {
 	return f, nil
 }
 
-func expectInvalidState(what string, err error) error {
+// expectFault checks that err (of the call `what`) is a SOAP fault carrying a vim fault of
+// type F, e.g. expectFault[types.InvalidState], and returns that fault.
+func expectFault[F any](what string, err error) (F, error) {
+	var want F
 	f, ferr := vimFault(err)
 	if ferr != nil {
-		return fmt.Errorf("%s: %v", what, ferr)
+		return want, fmt.Errorf("%s: %v", what, ferr)
 	}
-	switch f.(type) {
-	case types.InvalidState:
-		return nil
-	default:
-		return fmt.Errorf("%s: fault %T, want types.InvalidState (%v)", what, f, err)
+	got, ok := f.(F)
+	if !ok {
+		return want, fmt.Errorf("%s: fault %T, want %T (%v)", what, f, want, err)
 	}
+	return got, nil
+}
+
+func expectInvalidState(what string, err error) error {
+	_, err = expectFault[types.InvalidState](what, err)
+	return err
 }
 
 func expectNotSupported(what string, err error) error {
-	f, ferr := vimFault(err)
-	if ferr != nil {
-		return fmt.Errorf("%s: %v", what, ferr)
-	}
-	switch f.(type) {
-	case types.NotSupported:
-		return nil
-	default:
-		return fmt.Errorf("%s: fault %T, want types.NotSupported (%v)", what, f, err)
-	}
+	_, err = expectFault[types.NotSupported](what, err)
+	return err
 }
 
 func expectNotAuthenticated(what string, err error, obj types.ManagedObjectReference) error {
-	f, ferr := vimFault(err)
-	if ferr != nil {
-		return fmt.Errorf("%s: %v", what, ferr)
+	f, err := expectFault[types.NotAuthenticated](what, err)
+	if err != nil {
+		return err
 	}
-	switch f := f.(type) {
-	case types.NotAuthenticated:
-		if f.Object != obj {
-			return fmt.Errorf("%s: NotAuthenticated.object = %v, want %v", what, f.Object, obj)
-		}
-		if f.PrivilegeId != "System.View" {
-			return fmt.Errorf("%s: NotAuthenticated.privilegeId = %q, want System.View", what, f.PrivilegeId)
-		}
-		return nil
-	default:
-		return fmt.Errorf("%s: fault %T, want types.NotAuthenticated (%v)", what, f, err)
-	}
+	return checkPrivilegeFault(what, "NotAuthenticated", f.NoPermission, obj, "System.View")
 }
 
 func expectNoPermission(what string, err error, obj types.ManagedObjectReference, priv string) error {
-	f, ferr := vimFault(err)
-	if ferr != nil {
-		return fmt.Errorf("%s: %v", what, ferr)
+	f, err := expectFault[types.NoPermission](what, err)
+	if err != nil {
+		return err
 	}
-	switch f := f.(type) {
-	case types.NoPermission:
-		if f.PrivilegeId != priv {
-			return fmt.Errorf("%s: NoPermission.privilegeId = %q, want %q", what, f.PrivilegeId, priv)
-		}
-		if f.Object != obj {
-			return fmt.Errorf("%s: NoPermission.object = %v, want %v", what, f.Object, obj)
-		}
-		return nil
-	default:
-		return fmt.Errorf("%s: fault %T, want types.NoPermission (%v)", what, f, err)
-	}
+	return checkPrivilegeFault(what, "NoPermission", f, obj, priv)
 }
 
-// expectTaskError checks a WaitForResult error: a task.Error whose Fault() has type F.
-func expectTaskError(err error, check func(types.BaseMethodFault) error) error {
+// checkPrivilegeFault checks the object and privilegeId of a NoPermission fault, or of a fault
+// that extends it (kind names the fault type).
+func checkPrivilegeFault(what, kind string, f types.NoPermission, obj types.ManagedObjectReference, priv string) error {
+	if f.Object != obj {
+		return fmt.Errorf("%s: %s.object = %v, want %v", what, kind, f.Object, obj)
+	}
+	if f.PrivilegeId != priv {
+		return fmt.Errorf("%s: %s.privilegeId = %q, want %q", what, kind, f.PrivilegeId, priv)
+	}
+	return nil
+}
+
+func expectManagedObjectNotFound(what string, err error, obj types.ManagedObjectReference) error {
+	f, err := expectFault[types.ManagedObjectNotFound](what, err)
+	if err != nil {
+		return err
+	}
+	if f.Obj != obj {
+		return fmt.Errorf("%s: ManagedObjectNotFound.obj = %v, want %v", what, f.Obj, obj)
+	}
+	return nil
+}
+
+// namedCall is a call a step expects to fail, with the name its failure is reported under.
+type namedCall struct {
+	what string
+	call func() error
+}
+
+// expectEach makes every call and checks its error with expect(what, err), in order; it returns
+// the first failed check.
+func expectEach(calls []namedCall, expect func(what string, err error) error) error {
+	for _, c := range calls {
+		if err := expect(c.what, c.call()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// expectTaskFault checks a WaitForResult error: a task.Error whose Fault() has type F.
+func expectTaskFault[F types.BaseMethodFault](err error) error {
 	if err == nil {
 		return errors.New("WaitForResult returned no error, want a task.Error")
 	}
@@ -369,7 +419,12 @@ func expectTaskError(err error, check func(types.BaseMethodFault) error) error {
 	if te.LocalizedMethodFault == nil {
 		return errors.New("task.Error without a LocalizedMethodFault")
 	}
-	return check(te.Fault())
+	f := te.Fault()
+	if _, ok := f.(F); !ok {
+		var want F
+		return fmt.Errorf("task.Error.Fault() is %T, want %T", f, want)
+	}
+	return nil
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -442,18 +497,12 @@ func stepCreateTask(ctx context.Context, e *env) error {
 }
 
 func stepSetStateRunning(ctx context.Context, e *env) error {
-	t, _, err := createTask(ctx, e.admin, true)
+	t, err := taskIn(ctx, e.admin, true, types.TaskInfoStateRunning)
 	if err != nil {
 		return err
 	}
-	if err := t.SetState(ctx, types.TaskInfoStateRunning, nil, nil); err != nil {
-		return fmt.Errorf("SetState(running): %v", err)
-	}
-	ti, err := info(ctx, e.admin, t.Reference())
+	ti, err := expectTaskState(ctx, e.admin, t.Reference(), types.TaskInfoStateRunning)
 	if err != nil {
-		return err
-	}
-	if err := expectState(ti, types.TaskInfoStateRunning); err != nil {
 		return err
 	}
 	if ti.StartTime == nil {
@@ -470,7 +519,7 @@ func stepSetStateRunning(ctx context.Context, e *env) error {
 }
 
 func stepUpdateProgress(ctx context.Context, e *env) error {
-	t, err := runningTask(ctx, e.admin, true)
+	t, err := taskIn(ctx, e.admin, true, types.TaskInfoStateRunning)
 	if err != nil {
 		return err
 	}
@@ -490,7 +539,7 @@ func stepUpdateProgress(ctx context.Context, e *env) error {
 }
 
 func stepSetDescription(ctx context.Context, e *env) error {
-	t, _, err := createTask(ctx, e.admin, true)
+	t, err := taskIn(ctx, e.admin, true, types.TaskInfoStateQueued)
 	if err != nil {
 		return err
 	}
@@ -527,84 +576,53 @@ func stepSetDescription(ctx context.Context, e *env) error {
 	return check("success", types.LocalizableMessage{Key: "phase.done", Message: "Done"})
 }
 
-// completeWith moves a running task to success with result and reads info back.
-func completeWith(ctx context.Context, e *env, result types.AnyType) (*types.TaskInfo, error) {
-	t, err := runningTask(ctx, e.admin, true)
+// expectResult moves a running task to success with result want, reads info back and checks
+// info.result is want, with want's type.
+func expectResult[T comparable](ctx context.Context, e *env, want T) error {
+	t, err := taskIn(ctx, e.admin, true, types.TaskInfoStateRunning)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if err := t.SetState(ctx, types.TaskInfoStateSuccess, result, nil); err != nil {
-		return nil, fmt.Errorf("SetState(success, %T): %v", result, err)
+	if err := t.SetState(ctx, types.TaskInfoStateSuccess, want, nil); err != nil {
+		return fmt.Errorf("SetState(success, %T): %v", want, err)
 	}
-	ti, err := info(ctx, e.admin, t.Reference())
+	ti, err := expectTaskState(ctx, e.admin, t.Reference(), types.TaskInfoStateSuccess)
 	if err != nil {
-		return nil, err
-	}
-	if err := expectState(ti, types.TaskInfoStateSuccess); err != nil {
-		return nil, err
+		return err
 	}
 	if ti.CompleteTime == nil {
-		return nil, errors.New("completeTime not set")
+		return errors.New("completeTime not set")
 	}
 	if ti.StartTime == nil || ti.CompleteTime.Before(*ti.StartTime) {
-		return nil, fmt.Errorf("startTime %v / completeTime %v out of order", ti.StartTime, ti.CompleteTime)
+		return fmt.Errorf("startTime %v / completeTime %v out of order", ti.StartTime, ti.CompleteTime)
 	}
 	if ti.Error != nil {
-		return nil, fmt.Errorf("info.error set on a successful task: %T", ti.Error.Fault)
+		return fmt.Errorf("info.error set on a successful task: %T", ti.Error.Fault)
 	}
-	return ti, nil
+	got, ok := ti.Result.(T)
+	if !ok {
+		return fmt.Errorf("info.result is %T (%v), want %T", ti.Result, ti.Result, want)
+	}
+	if got != want {
+		return fmt.Errorf("info.result = %#v, want %#v", got, want)
+	}
+	return nil
 }
 
 func stepResultString(ctx context.Context, e *env) error {
-	want := "hello <world> & \"friends\""
-	ti, err := completeWith(ctx, e, want)
-	if err != nil {
-		return err
-	}
-	got, ok := ti.Result.(string)
-	if !ok {
-		return fmt.Errorf("info.result is %T (%v), want string", ti.Result, ti.Result)
-	}
-	if got != want {
-		return fmt.Errorf("info.result = %q, want %q", got, want)
-	}
-	return nil
+	return expectResult(ctx, e, "hello <world> & \"friends\"")
 }
 
 func stepResultInt32(ctx context.Context, e *env) error {
-	want := int32(-2147483648)
-	ti, err := completeWith(ctx, e, want)
-	if err != nil {
-		return err
-	}
-	got, ok := ti.Result.(int32)
-	if !ok {
-		return fmt.Errorf("info.result is %T (%v), want int32", ti.Result, ti.Result)
-	}
-	if got != want {
-		return fmt.Errorf("info.result = %d, want %d", got, want)
-	}
-	return nil
+	return expectResult(ctx, e, int32(-2147483648))
 }
 
 func stepResultMoRef(ctx context.Context, e *env) error {
-	want := types.ManagedObjectReference{Type: "VirtualMachine", Value: "vm-42"}
-	ti, err := completeWith(ctx, e, want)
-	if err != nil {
-		return err
-	}
-	got, ok := ti.Result.(types.ManagedObjectReference)
-	if !ok {
-		return fmt.Errorf("info.result is %T (%v), want types.ManagedObjectReference", ti.Result, ti.Result)
-	}
-	if got != want {
-		return fmt.Errorf("info.result = %v, want %v", got, want)
-	}
-	return nil
+	return expectResult(ctx, e, types.ManagedObjectReference{Type: "VirtualMachine", Value: "vm-42"})
 }
 
 func stepSetStateErrorFault(ctx context.Context, e *env) error {
-	t, err := runningTask(ctx, e.admin, true)
+	t, err := taskIn(ctx, e.admin, true, types.TaskInfoStateRunning)
 	if err != nil {
 		return err
 	}
@@ -613,11 +631,8 @@ func stepSetStateErrorFault(ctx context.Context, e *env) error {
 		&types.LocalizedMethodFault{Fault: &types.NotFound{}, LocalizedMessage: msg}); err != nil {
 		return fmt.Errorf("SetState(error, NotFound): %v", err)
 	}
-	ti, err := info(ctx, e.admin, t.Reference())
+	ti, err := expectTaskState(ctx, e.admin, t.Reference(), types.TaskInfoStateError)
 	if err != nil {
-		return err
-	}
-	if err := expectState(ti, types.TaskInfoStateError); err != nil {
 		return err
 	}
 	if ti.Error == nil {
@@ -684,45 +699,65 @@ func latency(what string, waitReturned time.Time, c completion, started time.Tim
 	return nil
 }
 
+// waitRace is one wait on a running task (admin session) that another session completes.
+type waitRace struct {
+	task     *object.Task // the admin session's task object
+	started  time.Time    // when the completer was started
+	returned time.Time    // when wait returned
+	done     completion   // the completing call
+}
+
+// raceWait creates a running task, starts complete on the second session's task object (it
+// runs after completeDelay) and calls wait on the admin's; it returns once both are done.
+func raceWait(ctx context.Context, e *env, complete func(other *object.Task) error, wait func(t *object.Task)) (*waitRace, error) {
+	t, err := taskIn(ctx, e.admin, true, types.TaskInfoStateRunning)
+	if err != nil {
+		return nil, err
+	}
+	other := object.NewTask(e.other, t.Reference())
+	r := &waitRace{task: t, started: time.Now()}
+	done := completeLater(func() error { return complete(other) })
+	wait(t)
+	r.returned = time.Now()
+	r.done = <-done
+	return r, nil
+}
+
+// latency checks the race's wait returned soon after the completing call (see latency).
+func (r *waitRace) latency(what string) error {
+	return latency(what, r.returned, r.done, r.started)
+}
+
 func stepWaitConcurrent(ctx context.Context, e *env) error {
-	t, err := runningTask(ctx, e.admin, true)
+	var werr error
+	r, err := raceWait(ctx, e, func(other *object.Task) error {
+		return other.SetState(ctx, types.TaskInfoStateSuccess, nil, nil)
+	}, func(t *object.Task) { werr = t.Wait(ctx) })
 	if err != nil {
 		return err
 	}
-	other := object.NewTask(e.other, t.Reference())
-	started := time.Now()
-	done := completeLater(func() error {
-		return other.SetState(ctx, types.TaskInfoStateSuccess, nil, nil)
-	})
-	werr := t.Wait(ctx)
-	returned := time.Now()
-	c := <-done
 	if werr != nil {
 		return fmt.Errorf("Wait: %v", werr)
 	}
-	return latency("wait_concurrent", returned, c, started)
+	return r.latency("wait_concurrent")
 }
 
 func stepWaitForResultConcurrent(ctx context.Context, e *env) error {
-	t, err := runningTask(ctx, e.admin, true)
-	if err != nil {
-		return err
-	}
-	other := object.NewTask(e.other, t.Reference())
-	started := time.Now()
-	done := completeLater(func() error {
+	var ti *types.TaskInfo
+	var werr error
+	r, err := raceWait(ctx, e, func(other *object.Task) error {
 		if err := other.UpdateProgress(ctx, 80); err != nil {
 			return err
 		}
 		return other.SetState(ctx, types.TaskInfoStateSuccess, "all done", nil)
-	})
-	ti, werr := t.WaitForResult(ctx, nil)
-	returned := time.Now()
-	c := <-done
+	}, func(t *object.Task) { ti, werr = t.WaitForResult(ctx, nil) })
+	if err != nil {
+		return err
+	}
 	if werr != nil {
 		return fmt.Errorf("WaitForResult: %v", werr)
 	}
-	if err := latency("wait_for_result_concurrent", returned, c, started); err != nil {
+	if err := r.latency("wait_for_result_concurrent"); err != nil {
 		return err
 	}
 	if ti == nil {
@@ -734,33 +769,24 @@ func stepWaitForResultConcurrent(ctx context.Context, e *env) error {
 	if s, ok := ti.Result.(string); !ok || s != "all done" {
 		return fmt.Errorf("result = %T %v, want string \"all done\"", ti.Result, ti.Result)
 	}
-	if ti.Key != t.Reference().Value {
-		return fmt.Errorf("TaskInfo.key = %q, want %q", ti.Key, t.Reference().Value)
+	if key := r.task.Reference().Value; ti.Key != key {
+		return fmt.Errorf("TaskInfo.key = %q, want %q", ti.Key, key)
 	}
 	return nil
 }
 
 func stepWaitForResultError(ctx context.Context, e *env) error {
-	t, err := runningTask(ctx, e.admin, true)
+	msg := "no such widget"
+	var ti *types.TaskInfo
+	var werr error
+	r, err := raceWait(ctx, e, func(other *object.Task) error {
+		return other.SetState(ctx, types.TaskInfoStateError, nil,
+			&types.LocalizedMethodFault{Fault: &types.NotFound{}, LocalizedMessage: msg})
+	}, func(t *object.Task) { ti, werr = t.WaitForResult(ctx, nil) })
 	if err != nil {
 		return err
 	}
-	other := object.NewTask(e.other, t.Reference())
-	msg := "no such widget"
-	started := time.Now()
-	done := completeLater(func() error {
-		return other.SetState(ctx, types.TaskInfoStateError, nil,
-			&types.LocalizedMethodFault{Fault: &types.NotFound{}, LocalizedMessage: msg})
-	})
-	ti, werr := t.WaitForResult(ctx, nil)
-	returned := time.Now()
-	c := <-done
-	if err := expectTaskError(werr, func(f types.BaseMethodFault) error {
-		if _, ok := f.(*types.NotFound); !ok {
-			return fmt.Errorf("task.Error.Fault() is %T, want *types.NotFound", f)
-		}
-		return nil
-	}); err != nil {
+	if err := expectTaskFault[*types.NotFound](werr); err != nil {
 		return err
 	}
 	if werr.Error() != msg {
@@ -769,65 +795,53 @@ func stepWaitForResultError(ctx context.Context, e *env) error {
 	if ti == nil || ti.State != types.TaskInfoStateError {
 		return fmt.Errorf("WaitForResult TaskInfo = %v, want state error", ti)
 	}
-	return latency("wait_for_result_error", returned, c, started)
+	return r.latency("wait_for_result_error")
 }
 
 func stepWaitForResultCanceled(ctx context.Context, e *env) error {
-	t, _, err := createTask(ctx, e.admin, true)
+	t, err := canceledTask(ctx, e.admin, types.TaskInfoStateQueued)
 	if err != nil {
 		return err
 	}
-	if err := t.Cancel(ctx); err != nil {
-		return fmt.Errorf("Cancel: %v", err)
-	}
 	_, werr := t.WaitForResult(ctx, nil)
-	return expectTaskError(werr, func(f types.BaseMethodFault) error {
-		if _, ok := f.(*types.RequestCanceled); !ok {
-			return fmt.Errorf("task.Error.Fault() is %T, want *types.RequestCanceled", f)
-		}
-		return nil
-	})
+	return expectTaskFault[*types.RequestCanceled](werr)
 }
 
 func stepPropertyWaitState(ctx context.Context, e *env) error {
-	t, err := runningTask(ctx, e.admin, true)
-	if err != nil {
-		return err
-	}
-	other := object.NewTask(e.other, t.Reference())
-	started := time.Now()
-	done := completeLater(func() error {
+	var seen []string
+	var badVal, werr error
+	r, err := raceWait(ctx, e, func(other *object.Task) error {
 		if err := other.UpdateProgress(ctx, 50); err != nil {
 			return err
 		}
 		return other.SetState(ctx, types.TaskInfoStateSuccess, nil, nil)
+	}, func(t *object.Task) {
+		werr = property.Wait(ctx, property.DefaultCollector(e.admin), t.Reference(), []string{"info.state"},
+			func(pc []types.PropertyChange) bool {
+				for _, c := range pc {
+					seen = append(seen, fmt.Sprintf("%s/%s=%v(%T)", c.Name, c.Op, c.Val, c.Val))
+					if c.Name != "info.state" {
+						badVal = fmt.Errorf("change for %q, want only info.state", c.Name)
+						return true
+					}
+					if c.Op != types.PropertyChangeOpAssign {
+						continue
+					}
+					st, ok := c.Val.(types.TaskInfoState)
+					if !ok {
+						badVal = fmt.Errorf("info.state value is %T (%v), want types.TaskInfoState", c.Val, c.Val)
+						return true
+					}
+					if st == types.TaskInfoStateSuccess {
+						return true
+					}
+				}
+				return false
+			})
 	})
-	var seen []string
-	var badVal error
-	werr := property.Wait(ctx, property.DefaultCollector(e.admin), t.Reference(), []string{"info.state"},
-		func(pc []types.PropertyChange) bool {
-			for _, c := range pc {
-				seen = append(seen, fmt.Sprintf("%s/%s=%v(%T)", c.Name, c.Op, c.Val, c.Val))
-				if c.Name != "info.state" {
-					badVal = fmt.Errorf("change for %q, want only info.state", c.Name)
-					return true
-				}
-				if c.Op != types.PropertyChangeOpAssign {
-					continue
-				}
-				st, ok := c.Val.(types.TaskInfoState)
-				if !ok {
-					badVal = fmt.Errorf("info.state value is %T (%v), want types.TaskInfoState", c.Val, c.Val)
-					return true
-				}
-				if st == types.TaskInfoStateSuccess {
-					return true
-				}
-			}
-			return false
-		})
-	returned := time.Now()
-	c := <-done
+	if err != nil {
+		return err
+	}
 	if werr != nil {
 		return fmt.Errorf("property.Wait: %v (changes seen: %v)", werr, seen)
 	}
@@ -837,14 +851,28 @@ func stepPropertyWaitState(ctx context.Context, e *env) error {
 	if len(seen) == 0 || !strings.HasPrefix(seen[0], "info.state/assign=running") {
 		return fmt.Errorf("first update should report the current state running, changes seen: %v", seen)
 	}
-	return latency("property_wait_state", returned, c, started)
+	return r.latency("property_wait_state")
 }
 
 // ---------------------------------------------------------------------------------------------
 // Steps: cancellation
 
-func expectCanceled(ti *types.TaskInfo) error {
-	if err := expectState(ti, types.TaskInfoStateError); err != nil {
+// canceledTask creates a cancelable task in state (see taskIn) and cancels it.
+func canceledTask(ctx context.Context, c *vim25.Client, state types.TaskInfoState) (*object.Task, error) {
+	t, err := taskIn(ctx, c, true, state)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.Cancel(ctx); err != nil {
+		return nil, fmt.Errorf("Cancel: %v", err)
+	}
+	return t, nil
+}
+
+// expectCanceled reads task.info through c and checks the task was canceled.
+func expectCanceled(ctx context.Context, c *vim25.Client, ref types.ManagedObjectReference) error {
+	ti, err := expectTaskState(ctx, c, ref, types.TaskInfoStateError)
+	if err != nil {
 		return err
 	}
 	if !ti.Cancelled {
@@ -862,138 +890,112 @@ func expectCanceled(ti *types.TaskInfo) error {
 	return nil
 }
 
-func stepCancelQueued(ctx context.Context, e *env) error {
-	t, _, err := createTask(ctx, e.admin, true)
-	if err != nil {
+// expectCancelRefused cancels t, checks the error with check(what, err) and that the refused
+// Cancel changed nothing: the task is still in state want and not cancelled.
+func expectCancelRefused(ctx context.Context, e *env, t *object.Task, want types.TaskInfoState, what string, check func(what string, err error) error) error {
+	if err := check(what, t.Cancel(ctx)); err != nil {
 		return err
-	}
-	if err := t.Cancel(ctx); err != nil {
-		return fmt.Errorf("Cancel: %v", err)
 	}
 	ti, err := info(ctx, e.admin, t.Reference())
 	if err != nil {
 		return err
 	}
-	return expectCanceled(ti)
-}
-
-func stepCancelRunning(ctx context.Context, e *env) error {
-	t, err := runningTask(ctx, e.admin, true)
-	if err != nil {
-		return err
-	}
-	if err := t.Cancel(ctx); err != nil {
-		return fmt.Errorf("Cancel: %v", err)
-	}
-	ti, err := info(ctx, e.admin, t.Reference())
-	if err != nil {
-		return err
-	}
-	// Default cancel mode (immediate): a running task is canceled at once, like a queued one.
-	if err := expectCanceled(ti); err != nil {
-		return fmt.Errorf("running task after Cancel (immediate mode): %v", err)
-	}
-	// Its owner can no longer complete it.
-	if err := expectInvalidState("SetState(success) after cancel",
-		t.SetState(ctx, types.TaskInfoStateSuccess, nil, nil)); err != nil {
-		return err
+	if ti.State != want || ti.Cancelled {
+		return fmt.Errorf("after %s: state=%q cancelled=%v, want %s/false", what, ti.State, ti.Cancelled, want)
 	}
 	return nil
 }
 
-func stepCancelAgain(ctx context.Context, e *env) error {
-	t, _, err := createTask(ctx, e.admin, true)
+func stepCancelQueued(ctx context.Context, e *env) error {
+	t, err := canceledTask(ctx, e.admin, types.TaskInfoStateQueued)
 	if err != nil {
 		return err
 	}
-	if err := t.Cancel(ctx); err != nil {
-		return fmt.Errorf("first Cancel: %v", err)
+	return expectCanceled(ctx, e.admin, t.Reference())
+}
+
+func stepCancelRunning(ctx context.Context, e *env) error {
+	t, err := canceledTask(ctx, e.admin, types.TaskInfoStateRunning)
+	if err != nil {
+		return err
+	}
+	// Default cancel mode (immediate): a running task is canceled at once, like a queued one.
+	if err := expectCanceled(ctx, e.admin, t.Reference()); err != nil {
+		return fmt.Errorf("running task after Cancel (immediate mode): %v", err)
+	}
+	// Its owner can no longer complete it.
+	return expectInvalidState("SetState(success) after cancel", t.SetState(ctx, types.TaskInfoStateSuccess, nil, nil))
+}
+
+func stepCancelAgain(ctx context.Context, e *env) error {
+	t, err := canceledTask(ctx, e.admin, types.TaskInfoStateQueued)
+	if err != nil {
+		return err
 	}
 	if err := expectInvalidState("second Cancel", t.Cancel(ctx)); err != nil {
 		return err
 	}
 	// Also on a task that succeeded.
-	t2, err := runningTask(ctx, e.admin, true)
+	t2, err := taskIn(ctx, e.admin, true, types.TaskInfoStateSuccess)
 	if err != nil {
 		return err
 	}
-	if err := t2.SetState(ctx, types.TaskInfoStateSuccess, nil, nil); err != nil {
-		return fmt.Errorf("SetState(success): %v", err)
-	}
-	if err := expectInvalidState("Cancel after success", t2.Cancel(ctx)); err != nil {
-		return err
-	}
-	ti, err := info(ctx, e.admin, t2.Reference())
-	if err != nil {
-		return err
-	}
-	if ti.State != types.TaskInfoStateSuccess || ti.Cancelled {
-		return fmt.Errorf("after a refused Cancel: state=%q cancelled=%v, want success/false", ti.State, ti.Cancelled)
-	}
-	return nil
+	return expectCancelRefused(ctx, e, t2, types.TaskInfoStateSuccess, "Cancel after success", expectInvalidState)
 }
 
 func stepCancelNotCancelable(ctx context.Context, e *env) error {
-	t, _, err := createTask(ctx, e.admin, false)
+	t, err := taskIn(ctx, e.admin, false, types.TaskInfoStateQueued)
 	if err != nil {
 		return err
 	}
-	if err := expectNotSupported("Cancel of a non-cancelable task", t.Cancel(ctx)); err != nil {
-		return err
-	}
-	ti, err := info(ctx, e.admin, t.Reference())
-	if err != nil {
-		return err
-	}
-	if ti.State != types.TaskInfoStateQueued || ti.Cancelled {
-		return fmt.Errorf("after NotSupported: state=%q cancelled=%v, want queued/false", ti.State, ti.Cancelled)
-	}
-	return nil
+	return expectCancelRefused(ctx, e, t, types.TaskInfoStateQueued, "Cancel of a non-cancelable task", expectNotSupported)
 }
 
 func stepCancelAsViewer(ctx context.Context, e *env) error {
 	// The reference page lists no privilege for CancelTask beyond a session, which is the
 	// emulator's default: a ReadOnly user may cancel.
-	t, _, err := createTask(ctx, e.admin, true)
+	t, err := taskIn(ctx, e.admin, true, types.TaskInfoStateQueued)
 	if err != nil {
 		return err
 	}
-	vc, err := login(ctx, e.u, e.viewer)
+	vc, logout, err := loginAs(ctx, e, e.viewer)
 	if err != nil {
-		return fmt.Errorf("login as %s: %v", e.viewer.Username(), err)
+		return err
 	}
-	defer func() { _ = session.NewManager(vc).Logout(context.Background()) }()
+	defer logout()
 	if err := object.NewTask(vc, t.Reference()).Cancel(ctx); err != nil {
 		return fmt.Errorf("Cancel as %s: %v", e.viewer.Username(), err)
 	}
-	ti, err := info(ctx, e.admin, t.Reference())
-	if err != nil {
-		return err
-	}
-	return expectCanceled(ti)
+	return expectCanceled(ctx, e.admin, t.Reference())
 }
 
 // ---------------------------------------------------------------------------------------------
 // Steps: faults
 
+// refusedInState creates a task in state, expects each of calls(task) to fail with InvalidState
+// and the task to be still in state afterwards; it returns the task's info.
+func refusedInState(ctx context.Context, e *env, state types.TaskInfoState, calls func(t *object.Task) []namedCall) (*types.TaskInfo, error) {
+	t, err := taskIn(ctx, e.admin, true, state)
+	if err != nil {
+		return nil, err
+	}
+	if err := expectEach(calls(t), expectInvalidState); err != nil {
+		return nil, err
+	}
+	return expectTaskState(ctx, e.admin, t.Reference(), state)
+}
+
 func stepFaultRunningToQueued(ctx context.Context, e *env) error {
-	t, err := runningTask(ctx, e.admin, true)
-	if err != nil {
-		return err
-	}
-	if err := expectInvalidState("SetState(queued) on a running task",
-		t.SetState(ctx, types.TaskInfoStateQueued, nil, nil)); err != nil {
-		return err
-	}
-	ti, err := info(ctx, e.admin, t.Reference())
-	if err != nil {
-		return err
-	}
-	return expectState(ti, types.TaskInfoStateRunning)
+	_, err := refusedInState(ctx, e, types.TaskInfoStateRunning, func(t *object.Task) []namedCall {
+		return []namedCall{{"SetState(queued) on a running task", func() error {
+			return t.SetState(ctx, types.TaskInfoStateQueued, nil, nil)
+		}}}
+	})
+	return err
 }
 
 func stepFaultChangeAfterSuccess(ctx context.Context, e *env) error {
-	t, err := runningTask(ctx, e.admin, true)
+	t, err := taskIn(ctx, e.admin, true, types.TaskInfoStateRunning)
 	if err != nil {
 		return err
 	}
@@ -1003,10 +1005,7 @@ func stepFaultChangeAfterSuccess(ctx context.Context, e *env) error {
 	if err := t.SetState(ctx, types.TaskInfoStateSuccess, "first", nil); err != nil {
 		return fmt.Errorf("SetState(success): %v", err)
 	}
-	calls := []struct {
-		what string
-		call func() error
-	}{
+	if err := expectEach([]namedCall{
 		{"SetState(queued)", func() error { return t.SetState(ctx, types.TaskInfoStateQueued, nil, nil) }},
 		{"SetState(running)", func() error { return t.SetState(ctx, types.TaskInfoStateRunning, nil, nil) }},
 		{"SetState(success, second)", func() error { return t.SetState(ctx, types.TaskInfoStateSuccess, "second", nil) }},
@@ -1015,17 +1014,13 @@ func stepFaultChangeAfterSuccess(ctx context.Context, e *env) error {
 				&types.LocalizedMethodFault{Fault: &types.NotFound{}, LocalizedMessage: "late"})
 		}},
 		{"UpdateProgress(90)", func() error { return t.UpdateProgress(ctx, 90) }},
-	}
-	for _, c := range calls {
-		if err := expectInvalidState(c.what+" after success", c.call()); err != nil {
-			return err
-		}
-	}
-	ti, err := info(ctx, e.admin, t.Reference())
-	if err != nil {
+	}, func(what string, err error) error {
+		return expectInvalidState(what+" after success", err)
+	}); err != nil {
 		return err
 	}
-	if err := expectState(ti, types.TaskInfoStateSuccess); err != nil {
+	ti, err := expectTaskState(ctx, e.admin, t.Reference(), types.TaskInfoStateSuccess)
+	if err != nil {
 		return err
 	}
 	if s, ok := ti.Result.(string); !ok || s != "first" {
@@ -1041,59 +1036,37 @@ func stepFaultChangeAfterSuccess(ctx context.Context, e *env) error {
 }
 
 func stepFaultResultWithErrorState(ctx context.Context, e *env) error {
-	t, err := runningTask(ctx, e.admin, true)
-	if err != nil {
-		return err
-	}
-	err = t.SetState(ctx, types.TaskInfoStateError, "a result",
-		&types.LocalizedMethodFault{Fault: &types.NotFound{}, LocalizedMessage: "x"})
-	if err := expectInvalidState("SetState(error) with a result", err); err != nil {
-		return err
-	}
-	// A fault with state success is refused the same way.
-	err = t.SetState(ctx, types.TaskInfoStateSuccess, nil,
-		&types.LocalizedMethodFault{Fault: &types.NotFound{}, LocalizedMessage: "x"})
-	if err := expectInvalidState("SetState(success) with a fault", err); err != nil {
-		return err
-	}
-	ti, err := info(ctx, e.admin, t.Reference())
-	if err != nil {
-		return err
-	}
-	return expectState(ti, types.TaskInfoStateRunning)
+	notFound := &types.LocalizedMethodFault{Fault: &types.NotFound{}, LocalizedMessage: "x"}
+	_, err := refusedInState(ctx, e, types.TaskInfoStateRunning, func(t *object.Task) []namedCall {
+		return []namedCall{
+			{"SetState(error) with a result", func() error {
+				return t.SetState(ctx, types.TaskInfoStateError, "a result", notFound)
+			}},
+			// A fault with state success is refused the same way.
+			{"SetState(success) with a fault", func() error {
+				return t.SetState(ctx, types.TaskInfoStateSuccess, nil, notFound)
+			}},
+		}
+	})
+	return err
 }
 
 func stepFaultProgressOnQueued(ctx context.Context, e *env) error {
-	t, _, err := createTask(ctx, e.admin, true)
-	if err != nil {
-		return err
-	}
-	if err := expectInvalidState("UpdateProgress(10) on a queued task", t.UpdateProgress(ctx, 10)); err != nil {
-		return err
-	}
-	ti, err := info(ctx, e.admin, t.Reference())
-	if err != nil {
-		return err
-	}
-	return expectState(ti, types.TaskInfoStateQueued)
+	_, err := refusedInState(ctx, e, types.TaskInfoStateQueued, func(t *object.Task) []namedCall {
+		return []namedCall{{"UpdateProgress(10) on a queued task", func() error { return t.UpdateProgress(ctx, 10) }}}
+	})
+	return err
 }
 
 func stepFaultNonVimFault(ctx context.Context, e *env) error {
-	t, err := runningTask(ctx, e.admin, true)
+	ti, err := refusedInState(ctx, e, types.TaskInfoStateRunning, func(t *object.Task) []namedCall {
+		return []namedCall{{"SetState(error, SystemError)", func() error {
+			// SystemError is a RuntimeFault, not a VimFault.
+			return t.SetState(ctx, types.TaskInfoStateError, nil,
+				&types.LocalizedMethodFault{Fault: &types.SystemError{Reason: "boom"}, LocalizedMessage: "boom"})
+		}}}
+	})
 	if err != nil {
-		return err
-	}
-	// SystemError is a RuntimeFault, not a VimFault.
-	err = t.SetState(ctx, types.TaskInfoStateError, nil,
-		&types.LocalizedMethodFault{Fault: &types.SystemError{Reason: "boom"}, LocalizedMessage: "boom"})
-	if err := expectInvalidState("SetState(error, SystemError)", err); err != nil {
-		return err
-	}
-	ti, err := info(ctx, e.admin, t.Reference())
-	if err != nil {
-		return err
-	}
-	if err := expectState(ti, types.TaskInfoStateRunning); err != nil {
 		return err
 	}
 	if ti.Error != nil {
@@ -1105,58 +1078,39 @@ func stepFaultNonVimFault(ctx context.Context, e *env) error {
 func stepFaultManagedObjectNotFound(ctx context.Context, e *env) error {
 	ref := types.ManagedObjectReference{Type: "Task", Value: "task-999999"}
 	t := object.NewTask(e.admin, ref)
-	calls := []struct {
-		what string
-		call func() error
-	}{
+	return expectEach([]namedCall{
 		{"SetState(running)", func() error { return t.SetState(ctx, types.TaskInfoStateRunning, nil, nil) }},
 		{"UpdateProgress(1)", func() error { return t.UpdateProgress(ctx, 1) }},
 		{"SetDescription", func() error { return t.SetDescription(ctx, types.LocalizableMessage{Key: "k", Message: "m"}) }},
 		{"Cancel", func() error { return t.Cancel(ctx) }},
-	}
-	for _, c := range calls {
-		f, err := vimFault(c.call())
-		if err != nil {
-			return fmt.Errorf("%s on %s: %v", c.what, ref.Value, err)
-		}
-		switch f := f.(type) {
-		case types.ManagedObjectNotFound:
-			if f.Obj != ref {
-				return fmt.Errorf("%s: ManagedObjectNotFound.obj = %v, want %v", c.what, f.Obj, ref)
-			}
-		default:
-			return fmt.Errorf("%s on %s: fault %T, want types.ManagedObjectNotFound", c.what, ref.Value, f)
-		}
-	}
-	return nil
+	}, func(what string, err error) error {
+		return expectManagedObjectNotFound(what+" on "+ref.Value, err, ref)
+	})
 }
 
 func stepFaultNoPermission(ctx context.Context, e *env) error {
-	t, _, err := createTask(ctx, e.admin, true)
+	t, err := taskIn(ctx, e.admin, true, types.TaskInfoStateQueued)
 	if err != nil {
 		return err
 	}
 	ref := t.Reference()
-	vc, err := login(ctx, e.u, e.viewer)
+	vc, logout, err := loginAs(ctx, e, e.viewer)
 	if err != nil {
-		return fmt.Errorf("login as %s: %v", e.viewer.Username(), err)
+		return err
 	}
-	defer func() { _ = session.NewManager(vc).Logout(context.Background()) }()
+	defer logout()
 	vt := object.NewTask(vc, ref)
+	viewer := e.viewer.Username()
 
-	calls := []struct {
-		what string
-		call func() error
-	}{
+	if err := expectEach([]namedCall{
 		{"SetState(running)", func() error { return vt.SetState(ctx, types.TaskInfoStateRunning, nil, nil) }},
 		// On a queued task UpdateProgress would be InvalidState for an owner: privilege comes first.
 		{"UpdateProgress(5)", func() error { return vt.UpdateProgress(ctx, 5) }},
 		{"SetDescription", func() error { return vt.SetDescription(ctx, types.LocalizableMessage{Key: "k", Message: "m"}) }},
-	}
-	for _, c := range calls {
-		if err := expectNoPermission(c.what+" as "+e.viewer.Username(), c.call(), ref, "Task.Update"); err != nil {
-			return err
-		}
+	}, func(what string, err error) error {
+		return expectNoPermission(what+" as "+viewer, err, ref, "Task.Update")
+	}); err != nil {
+		return err
 	}
 	// The viewer can still read the task, and nothing changed.
 	ti, err := info(ctx, vc, ref)
@@ -1167,22 +1121,13 @@ func stepFaultNoPermission(ctx context.Context, e *env) error {
 		return fmt.Errorf("task changed by refused calls: state=%q description=%v", ti.State, ti.Description)
 	}
 	// CreateTask needs Task.Create.
-	_, err = methods.CreateTask(ctx, vc, &types.CreateTask{
-		This:       *vc.ServiceContent.TaskManager,
-		Obj:        vc.ServiceContent.RootFolder,
-		TaskTypeId: TaskTypeID,
-		Cancelable: true,
-	})
-	f, ferr := vimFault(err)
-	if ferr != nil {
-		return fmt.Errorf("CreateTask as %s: %v", e.viewer.Username(), ferr)
-	}
-	np, ok := f.(types.NoPermission)
-	if !ok {
-		return fmt.Errorf("CreateTask as %s: fault %T, want types.NoPermission", e.viewer.Username(), f)
+	_, _, err = createTask(ctx, vc, true)
+	np, err := expectFault[types.NoPermission]("CreateTask as "+viewer, errors.Unwrap(err))
+	if err != nil {
+		return err
 	}
 	if np.PrivilegeId != "Task.Create" {
-		return fmt.Errorf("CreateTask as %s: privilegeId %q, want Task.Create", e.viewer.Username(), np.PrivilegeId)
+		return fmt.Errorf("CreateTask as %s: privilegeId %q, want Task.Create", viewer, np.PrivilegeId)
 	}
 	return nil
 }
@@ -1193,76 +1138,69 @@ func stepFaultInvalidLogin(ctx context.Context, e *env) error {
 		return err
 	}
 	err = session.NewManager(c).Login(ctx, url.UserPassword(e.u.User.Username(), "definitely-wrong"))
-	f, ferr := vimFault(err)
-	if ferr != nil {
-		return fmt.Errorf("Login with a wrong password: %v", ferr)
-	}
-	switch f.(type) {
-	case types.InvalidLogin:
-	default:
-		return fmt.Errorf("Login with a wrong password: fault %T, want types.InvalidLogin", f)
+	if _, err := expectFault[types.InvalidLogin]("Login with a wrong password", err); err != nil {
+		return err
 	}
 	// Unknown user too.
 	err = session.NewManager(c).Login(ctx, url.UserPassword("no-such-user", "x"))
-	f, ferr = vimFault(err)
-	if ferr != nil {
-		return fmt.Errorf("Login as an unknown user: %v", ferr)
+	_, err = expectFault[types.InvalidLogin]("Login as an unknown user", err)
+	return err
+}
+
+// expectUnauthenticated creates a queued task, gets a client without a valid session from
+// connect (which may use the task), expects each of calls(the task seen through that client) to
+// fail with NotAuthenticated on the task, and the task to be still queued.
+func expectUnauthenticated(ctx context.Context, e *env, connect func(ref types.ManagedObjectReference) (*vim25.Client, error), calls func(t *object.Task) []namedCall) error {
+	t, err := taskIn(ctx, e.admin, true, types.TaskInfoStateQueued)
+	if err != nil {
+		return err
 	}
-	if _, ok := f.(types.InvalidLogin); !ok {
-		return fmt.Errorf("Login as an unknown user: fault %T, want types.InvalidLogin", f)
+	ref := t.Reference()
+	c, err := connect(ref)
+	if err != nil {
+		return err
 	}
-	return nil
+	if err := expectEach(calls(object.NewTask(c, ref)), func(what string, err error) error {
+		return expectNotAuthenticated(what, err, ref)
+	}); err != nil {
+		return err
+	}
+	_, err = expectTaskState(ctx, e.admin, ref, types.TaskInfoStateQueued)
+	return err
 }
 
 func stepFaultNotAuthenticatedNoLogin(ctx context.Context, e *env) error {
-	t, _, err := createTask(ctx, e.admin, true)
-	if err != nil {
-		return err
-	}
-	ref := t.Reference()
-	c, err := newClient(ctx, e.u)
-	if err != nil {
-		return fmt.Errorf("anonymous RetrieveServiceContent: %v", err)
-	}
-	at := object.NewTask(c, ref)
-	if err := expectNotAuthenticated("SetState(running) without login",
-		at.SetState(ctx, types.TaskInfoStateRunning, nil, nil), ref); err != nil {
-		return err
-	}
-	if err := expectNotAuthenticated("Cancel without login", at.Cancel(ctx), ref); err != nil {
-		return err
-	}
-	ti, err := info(ctx, e.admin, ref)
-	if err != nil {
-		return err
-	}
-	return expectState(ti, types.TaskInfoStateQueued)
+	return expectUnauthenticated(ctx, e, func(types.ManagedObjectReference) (*vim25.Client, error) {
+		c, err := newClient(ctx, e.u)
+		if err != nil {
+			return nil, fmt.Errorf("anonymous RetrieveServiceContent: %v", err)
+		}
+		return c, nil
+	}, func(at *object.Task) []namedCall {
+		return []namedCall{
+			{"SetState(running) without login", func() error { return at.SetState(ctx, types.TaskInfoStateRunning, nil, nil) }},
+			{"Cancel without login", func() error { return at.Cancel(ctx) }},
+		}
+	})
 }
 
 func stepFaultNotAuthenticatedAfterLogout(ctx context.Context, e *env) error {
-	t, _, err := createTask(ctx, e.admin, true)
-	if err != nil {
-		return err
-	}
-	ref := t.Reference()
-	c, err := login(ctx, e.u, e.u.User)
-	if err != nil {
-		return err
-	}
-	lt := object.NewTask(c, ref)
-	if err := lt.SetDescription(ctx, types.LocalizableMessage{Key: "k", Message: "before logout"}); err != nil {
-		return fmt.Errorf("SetDescription while logged in: %v", err)
-	}
-	if err := session.NewManager(c).Logout(ctx); err != nil {
-		return fmt.Errorf("Logout: %v", err)
-	}
-	if err := expectNotAuthenticated("SetState(running) after Logout",
-		lt.SetState(ctx, types.TaskInfoStateRunning, nil, nil), ref); err != nil {
-		return err
-	}
-	ti, err := info(ctx, e.admin, ref)
-	if err != nil {
-		return err
-	}
-	return expectState(ti, types.TaskInfoStateQueued)
+	return expectUnauthenticated(ctx, e, func(ref types.ManagedObjectReference) (*vim25.Client, error) {
+		c, err := login(ctx, e.u, e.u.User)
+		if err != nil {
+			return nil, err
+		}
+		lt := object.NewTask(c, ref)
+		if err := lt.SetDescription(ctx, types.LocalizableMessage{Key: "k", Message: "before logout"}); err != nil {
+			return nil, fmt.Errorf("SetDescription while logged in: %v", err)
+		}
+		if err := session.NewManager(c).Logout(ctx); err != nil {
+			return nil, fmt.Errorf("Logout: %v", err)
+		}
+		return c, nil
+	}, func(lt *object.Task) []namedCall {
+		return []namedCall{
+			{"SetState(running) after Logout", func() error { return lt.SetState(ctx, types.TaskInfoStateRunning, nil, nil) }},
+		}
+	})
 }

@@ -17,99 +17,51 @@ last test of this module (SeedResetTest sorts after the other classes and has on
 other modules create their own tasks per test and do not depend on earlier tasks surviving.
 """
 
-import json
 import os
-import ssl
+import sys
 import time
 import unittest
-import urllib.error
-import urllib.request
 import uuid
-import warnings
 
-from pyVim.connect import SmartConnectNoSSL, Disconnect
 from pyVim.task import WaitForTask
 from pyVmomi import vim, vmodl
 
-HOST = os.environ.get('VTASK_HOST', '')
-PORT = os.environ.get('VTASK_PORT', '')
-API = 'https://%s:%s/_emulator' % (HOST, PORT)
-
-TASK_TYPE = 'com.vmware.govmomi.simulator.test'
-ROOT_FOLDER_ID = 'group-d1'
-
-# Users from examples/users.json.
-ADMIN = ('admin', 'admin')
-
-_SSL = ssl._create_unverified_context()
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import vtask_support as support  # noqa: E402  (after the path entry it needs)
+from vtask_support import ADMIN, ROOT_FOLDER_ID, TASK_TYPE  # noqa: E402
 
 
-def connect(user, pwd):
-    return SmartConnectNoSSL(host=HOST, port=int(PORT), user=user, pwd=pwd)
-
-
-def api(method, path, body=None):
-    """One control API call; returns (status, parsed JSON body or None)."""
-    data = None
-    headers = {'Accept': 'application/json'}
-    if body is not None:
-        data = json.dumps(body).encode('utf-8')
-        headers['Content-Type'] = 'application/json'
-    request = urllib.request.Request(API + path, data=data, headers=headers, method=method)
-    try:
-        with urllib.request.urlopen(request, context=_SSL, timeout=30) as response:
-            status, raw = response.status, response.read()
-    except urllib.error.HTTPError as error:
-        status, raw = error.code, error.read()
-    return status, (json.loads(raw.decode('utf-8')) if raw else None)
-
-
-class ControlApiTestCase(unittest.TestCase):
+class ControlApiTestCase(support.SessionTestCase):
     """Shared admin connection plus helpers."""
 
-    @classmethod
-    def setUpClass(cls):
-        # pyVim's version discovery leaves an HTTPS socket open on every connect.
-        warnings.filterwarnings('ignore', category=ResourceWarning)
-        cls.si = connect(*ADMIN)
-        cls.content = cls.si.content
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            Disconnect(cls.si)
-        except Exception:
-            pass
-
     def api(self, method, path, body=None, expect=None):
-        status, payload = api(method, path, body)
+        status, payload = support.api(method, path, body)
         if expect is not None:
             self.assertEqual(status, expect, '%s %s -> %s %r' % (method, path, status, payload))
         return payload
 
     def new_running_task(self):
-        info = self.content.taskManager.CreateTask(
-            obj=self.content.rootFolder, taskTypeId=TASK_TYPE,
-            initiatedBy='control-api-%s' % uuid.uuid4().hex[:8], cancelable=True)
+        info = support.create_task(self.si, 'control-api-%s' % uuid.uuid4().hex[:8])
         info.task.SetTaskState(state='running')
         return info.task
 
-    def add_fault_rule(self, rule):
-        created = self.api('POST', '/faults', rule, expect=201)
+    def add_rule(self, kind, rule):
+        """POST /<kind> (faults or latency); the rule is deleted again at cleanup."""
+        created = self.api('POST', '/' + kind, rule, expect=201)
         self.assertTrue(created.get('id'), created)
-        self.addCleanup(self._quiet_delete, '/faults/' + created['id'])
+        self.addCleanup(self._quiet_delete, '/%s/%s' % (kind, created['id']))
         return created
 
+    def add_fault_rule(self, rule):
+        return self.add_rule('faults', rule)
+
     def add_latency_rule(self, rule):
-        created = self.api('POST', '/latency', rule, expect=201)
-        self.assertTrue(created.get('id'), created)
-        self.addCleanup(self._quiet_delete, '/latency/' + created['id'])
-        return created
+        return self.add_rule('latency', rule)
 
     @staticmethod
     def _quiet_delete(path):
         try:
-            api('DELETE', path)  # 404 when the test deleted it already
+            support.api('DELETE', path)  # 404 when the test deleted it already
         except Exception:
             pass
 

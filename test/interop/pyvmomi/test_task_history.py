@@ -19,28 +19,16 @@ ResetCollector puts the cursor just before the latest page; latestPage is the ne
 import os
 import sys
 import time
-import unittest
 import uuid
-import warnings
 
-from pyVim.connect import SmartConnectNoSSL, Disconnect
 from pyVmomi import vim, vmodl
 
-HOST = os.environ.get('VTASK_HOST', '')
-PORT = os.environ.get('VTASK_PORT', '')
-
-TASK_TYPE = 'com.vmware.govmomi.simulator.test'
-
-# Users from examples/users.json.
-ADMIN = ('admin', 'admin')
-CREATOR = ('creator', 'creator')  # role TaskCreator: Task.Create only
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import vtask_support as support  # noqa: E402  (after the path entry it needs)
+from vtask_support import ADMIN, CREATOR, TASK_TYPE  # noqa: E402
 
 DEFAULT_PAGE_SIZE = 10
 MAX_COLLECTOR = 32
-
-
-def connect(user, pwd):
-    return SmartConnectNoSSL(host=HOST, port=int(PORT), user=user, pwd=pwd)
 
 
 def keys(infos):
@@ -59,41 +47,12 @@ def by_user(*users):
     return vim.TaskFilterSpec.ByUsername(systemUser=False, userList=list(users))
 
 
-class HistoryTestCase(unittest.TestCase):
+class HistoryTestCase(support.SessionTestCase):
     """Shared admin connection plus helpers."""
-
-    @classmethod
-    def setUpClass(cls):
-        # pyVim's version discovery leaves an HTTPS socket open on every connect.
-        warnings.filterwarnings('ignore', category=ResourceWarning)
-        cls.si = connect(*ADMIN)
-        cls.content = cls.si.content
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            Disconnect(cls.si)
-        except Exception:
-            pass
-
-    def connect_as(self, user, pwd):
-        si = connect(user, pwd)
-        self.addCleanup(self._quiet_disconnect, si)
-        return si
-
-    @staticmethod
-    def _quiet_disconnect(si):
-        try:
-            Disconnect(si)
-        except Exception:
-            pass
 
     def create(self, user, si=None, **kwargs):
         """CreateTask on the root folder initiated by `user`; returns the TaskInfo."""
-        content = (si or self.si).content
-        return content.taskManager.CreateTask(
-            obj=content.rootFolder, taskTypeId=TASK_TYPE, initiatedBy=user,
-            cancelable=True, **kwargs)
+        return support.create_task(si or self.si, user, **kwargs)
 
     def create_many(self, user, count, si=None):
         return [self.create(user, si=si).key for _ in range(count)]
@@ -115,25 +74,21 @@ class HistoryTestCase(unittest.TestCase):
         except Exception:
             pass
 
-    def read_all_next(self, collector, page_size):
-        """ReadNextTasks(page_size) until it returns nothing; returns the list of pages."""
+    def read_all(self, collector, method, page_size):
+        """collector.<method>(page_size) until it returns nothing; returns the list of pages."""
         pages = []
         for _ in range(1000):
-            page = keys(collector.ReadNextTasks(maxCount=page_size))
+            page = keys(getattr(collector, method)(maxCount=page_size))
             if not page:
                 return pages
             pages.append(page)
-        self.fail('ReadNextTasks never ran out')
+        self.fail('%s never ran out' % method)
+
+    def read_all_next(self, collector, page_size):
+        return self.read_all(collector, 'ReadNextTasks', page_size)
 
     def read_all_prev(self, collector, page_size):
-        """ReadPreviousTasks(page_size) until it returns nothing; returns the list of pages."""
-        pages = []
-        for _ in range(1000):
-            page = keys(collector.ReadPreviousTasks(maxCount=page_size))
-            if not page:
-                return pages
-            pages.append(page)
-        self.fail('ReadPreviousTasks never ran out')
+        return self.read_all(collector, 'ReadPreviousTasks', page_size)
 
     def assertPages(self, pages, expected, page_size, newest_first=False):
         """Pages of `page_size` (the last maybe shorter) that concatenate to `expected`."""
@@ -477,7 +432,4 @@ class RecentTaskTests(HistoryTestCase):
 
 
 if __name__ == '__main__':
-    if not HOST or not PORT:
-        sys.stderr.write('set VTASK_HOST and VTASK_PORT to the emulator address\n')
-        sys.exit(2)
-    unittest.main(verbosity=2)
+    support.main()

@@ -13,23 +13,15 @@ import os
 import sys
 import threading
 import time
-import unittest
-import warnings
 
-from pyVim.connect import SmartConnectNoSSL, Disconnect
+from pyVim.connect import Disconnect
 from pyVim.task import WaitForTask
 from pyVmomi import vim, vmodl
 from pyVmomi.SoapAdapter import SessionOrientedStub
 
-HOST = os.environ.get('VTASK_HOST', '')
-PORT = os.environ.get('VTASK_PORT', '')
-
-TASK_TYPE = 'com.vmware.govmomi.simulator.test'
-ROOT_FOLDER_ID = 'group-d1'
-
-# Users from examples/users.json.
-ADMIN = ('admin', 'admin')
-VIEWER = ('viewer', 'viewer')
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import vtask_support as support  # noqa: E402  (after the path entry it needs)
+from vtask_support import ADMIN, ROOT_FOLDER_ID, TASK_TYPE, VIEWER, connect  # noqa: E402
 
 # WaitForTask should return within ~50 ms of the finishing call's return; the
 # assertion is deliberately looser so a loaded CI machine does not flake.
@@ -37,39 +29,16 @@ WAIT_LATENCY_TARGET_S = 0.050
 WAIT_LATENCY_BOUND_S = 0.250
 
 
-def connect(user, pwd):
-    return SmartConnectNoSSL(host=HOST, port=int(PORT), user=user, pwd=pwd)
-
-
 def log(msg):
     sys.stderr.write(msg + '\n')
     sys.stderr.flush()
 
 
-class EmulatorTestCase(unittest.TestCase):
+class EmulatorTestCase(support.SessionTestCase):
     """Shared admin connection plus helpers."""
 
-    @classmethod
-    def setUpClass(cls):
-        # pyVim's version discovery leaves an HTTPS socket open on every connect;
-        # that is pyVmomi's business, not the server's: keep the output readable.
-        # (Set here, inside the runner's warnings context, so it is not reset.)
-        warnings.filterwarnings('ignore', category=ResourceWarning)
-        cls.si = connect(*ADMIN)
-        cls.content = cls.si.content
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            Disconnect(cls.si)
-        except Exception:
-            pass
-
     def create_task_info(self, cancelable=True, initiated_by='tester', si=None):
-        content = (si or self.si).content
-        return content.taskManager.CreateTask(
-            obj=content.rootFolder, taskTypeId=TASK_TYPE,
-            initiatedBy=initiated_by, cancelable=cancelable)
+        return support.create_task(si or self.si, initiated_by, cancelable=cancelable)
 
     def new_task(self, cancelable=True):
         return self.create_task_info(cancelable=cancelable).task
@@ -79,17 +48,17 @@ class EmulatorTestCase(unittest.TestCase):
         task.SetTaskState(state='running')
         return task
 
-    def connect_as(self, user, pwd):
-        si = connect(user, pwd)
-        self.addCleanup(self._quiet_disconnect, si)
-        return si
-
-    @staticmethod
-    def _quiet_disconnect(si):
-        try:
-            Disconnect(si)
-        except Exception:
-            pass
+    def assertFinishedTaskRefusesChanges(self, task, late_fault_msg):
+        """Every SetTaskState and UpdateProgress on a finished task raises InvalidState."""
+        for state in ('queued', 'running', 'success', 'error'):
+            with self.subTest(state=state):
+                kwargs = {}
+                if state == 'error':
+                    kwargs['fault'] = vim.fault.NotFound(msg=late_fault_msg)
+                with self.assertRaises(vim.fault.InvalidState):
+                    task.SetTaskState(state=state, **kwargs)
+        with self.assertRaises(vim.fault.InvalidState):
+            task.UpdateProgress(percentDone=50)
 
     def assertUnchangedTerminal(self, task, state, result=None):
         info = task.info
@@ -144,21 +113,21 @@ class ProgressAndDescriptionTests(EmulatorTestCase):
         self.assertLessEqual(info.queueTime, info.startTime)
         self.assertIsNone(info.completeTime)
 
-    def test_update_progress_stored(self):
+    def progress_after(self, *updates):
+        """info.progress of a new running task after UpdateProgress(u) for each of `updates`."""
         task = self.new_running_task()
-        task.UpdateProgress(percentDone=42)
-        self.assertEqual(task.info.progress, 42)
+        for percent in updates:
+            task.UpdateProgress(percentDone=percent)
+        return task.info.progress
+
+    def test_update_progress_stored(self):
+        self.assertEqual(self.progress_after(42), 42)
 
     def test_update_progress_negative_clamped_to_0(self):
-        task = self.new_running_task()
-        task.UpdateProgress(percentDone=42)
-        task.UpdateProgress(percentDone=-5)
-        self.assertEqual(task.info.progress, 0)
+        self.assertEqual(self.progress_after(42, -5), 0)
 
     def test_update_progress_above_100_clamped_to_100(self):
-        task = self.new_running_task()
-        task.UpdateProgress(percentDone=150)
-        self.assertEqual(task.info.progress, 100)
+        self.assertEqual(self.progress_after(150), 100)
 
     def test_set_task_description_read_back(self):
         task = self.new_running_task()
@@ -231,15 +200,7 @@ class InvalidTransitionTests(EmulatorTestCase):
         task = self.new_running_task()
         task.UpdateProgress(percentDone=10)
         task.SetTaskState(state='success', result='done')
-        for state in ('queued', 'running', 'success', 'error'):
-            with self.subTest(state=state):
-                kwargs = {}
-                if state == 'error':
-                    kwargs['fault'] = vim.fault.NotFound(msg='late')
-                with self.assertRaises(vim.fault.InvalidState):
-                    task.SetTaskState(state=state, **kwargs)
-        with self.assertRaises(vim.fault.InvalidState):
-            task.UpdateProgress(percentDone=50)
+        self.assertFinishedTaskRefusesChanges(task, 'late')
         info = task.info
         self.assertEqual(info.state, 'success')
         self.assertEqual(info.result, 'done')
@@ -249,15 +210,7 @@ class InvalidTransitionTests(EmulatorTestCase):
     def test_no_change_after_error(self):
         task = self.new_running_task()
         task.SetTaskState(state='error', fault=vim.fault.NotFound(msg='first'))
-        for state in ('queued', 'running', 'success', 'error'):
-            with self.subTest(state=state):
-                kwargs = {}
-                if state == 'error':
-                    kwargs['fault'] = vim.fault.NotFound(msg='second')
-                with self.assertRaises(vim.fault.InvalidState):
-                    task.SetTaskState(state=state, **kwargs)
-        with self.assertRaises(vim.fault.InvalidState):
-            task.UpdateProgress(percentDone=50)
+        self.assertFinishedTaskRefusesChanges(task, 'second')
         info = task.info
         self.assertEqual(info.state, 'error')
         self.assertIsInstance(info.error, vim.fault.NotFound)
@@ -344,23 +297,22 @@ class WaitForTaskTests(EmulatorTestCase):
 
 class CancelTaskTests(EmulatorTestCase):
 
-    def test_cancel_queued_task(self):
-        task = self.new_task(cancelable=True)
+    def cancel_and_check(self, task):
+        """CancelTask, then the task must have failed with RequestCanceled; returns its info."""
         task.CancelTask()
         info = task.info
         self.assertEqual(info.state, 'error')
         self.assertTrue(info.cancelled)
         self.assertIsInstance(info.error, vmodl.fault.RequestCanceled)
+        return info
+
+    def test_cancel_queued_task(self):
+        info = self.cancel_and_check(self.new_task(cancelable=True))
         self.assertIsNotNone(info.completeTime)
 
     def test_cancel_running_task_immediate_mode(self):
         # Default --cancel-mode immediate: a running task is cancelled at once.
-        task = self.new_running_task(cancelable=True)
-        task.CancelTask()
-        info = task.info
-        self.assertEqual(info.state, 'error')
-        self.assertTrue(info.cancelled)
-        self.assertIsInstance(info.error, vmodl.fault.RequestCanceled)
+        self.cancel_and_check(self.new_running_task(cancelable=True))
 
     def test_cancel_twice_raises_invalid_state(self):
         task = self.new_task(cancelable=True)
@@ -414,46 +366,46 @@ class FaultTests(EmulatorTestCase):
     def test_unknown_task_info_read_raises_managed_object_not_found(self):
         self.assertNotFoundFor(lambda: self.missing_task().info)
 
+    def as_viewer(self, task):
+        """`task` seen through a new session of the ReadOnly user."""
+        viewer = self.connect_as(*VIEWER)
+        return vim.Task(task._moId, viewer._stub)
+
+    def assertNoPermission(self, call, privilege, task=None):
+        """call() raises NoPermission for `privilege` (and on `task`, when given)."""
+        with self.assertRaises(vim.fault.NoPermission) as ctx:
+            call()
+        self.assertEqual(ctx.exception.privilegeId, privilege)
+        if task is not None:
+            self.assertEqual(ctx.exception.object._moId, task._moId)
+
     def test_viewer_update_progress_raises_no_permission(self):
         task = self.new_running_task()
-        viewer = self.connect_as(*VIEWER)
-        as_viewer = vim.Task(task._moId, viewer._stub)
-        with self.assertRaises(vim.fault.NoPermission) as ctx:
-            as_viewer.UpdateProgress(percentDone=50)
-        self.assertEqual(ctx.exception.privilegeId, 'Task.Update')
-        self.assertEqual(ctx.exception.object._moId, task._moId)
+        as_viewer = self.as_viewer(task)
+        self.assertNoPermission(lambda: as_viewer.UpdateProgress(percentDone=50), 'Task.Update', task)
         self.assertIsNone(task.info.progress)
 
     def test_viewer_set_task_state_raises_no_permission(self):
         task = self.new_running_task()
-        viewer = self.connect_as(*VIEWER)
-        as_viewer = vim.Task(task._moId, viewer._stub)
-        with self.assertRaises(vim.fault.NoPermission) as ctx:
-            as_viewer.SetTaskState(state='success', result='nope')
-        self.assertEqual(ctx.exception.privilegeId, 'Task.Update')
-        self.assertEqual(ctx.exception.object._moId, task._moId)
+        as_viewer = self.as_viewer(task)
+        self.assertNoPermission(lambda: as_viewer.SetTaskState(state='success', result='nope'),
+                                'Task.Update', task)
         self.assertEqual(task.info.state, 'running')
 
     def test_viewer_permission_checked_before_state(self):
         # UpdateProgress on a queued task is InvalidState for an admin, but
         # privilege checks come first.
-        task = self.new_task()
-        viewer = self.connect_as(*VIEWER)
-        as_viewer = vim.Task(task._moId, viewer._stub)
-        with self.assertRaises(vim.fault.NoPermission) as ctx:
-            as_viewer.UpdateProgress(percentDone=5)
-        self.assertEqual(ctx.exception.privilegeId, 'Task.Update')
+        as_viewer = self.as_viewer(self.new_task())
+        self.assertNoPermission(lambda: as_viewer.UpdateProgress(percentDone=5), 'Task.Update')
 
     def test_viewer_create_task_raises_no_permission(self):
         viewer = self.connect_as(*VIEWER)
-        with self.assertRaises(vim.fault.NoPermission) as ctx:
-            self.create_task_info(si=viewer)
-        self.assertEqual(ctx.exception.privilegeId, 'Task.Create')
+        self.assertNoPermission(lambda: self.create_task_info(si=viewer), 'Task.Create')
 
     def test_wrong_password_raises_invalid_login(self):
         with self.assertRaises(vim.fault.InvalidLogin):
             si = connect('admin', 'not-the-password')
-            self._quiet_disconnect(si)
+            support.quiet_disconnect(si)
 
     def test_call_after_logout_raises_not_authenticated(self):
         task = self.new_running_task()
@@ -494,7 +446,4 @@ class DisconnectTests(EmulatorTestCase):
 
 
 if __name__ == '__main__':
-    if not HOST or not PORT:
-        sys.stderr.write('set VTASK_HOST and VTASK_PORT to the emulator address\n')
-        sys.exit(2)
-    unittest.main(verbosity=2)
+    support.main()
