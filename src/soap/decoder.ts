@@ -26,13 +26,49 @@ const BASE64 = /^[A-Za-z0-9+/=\s]*$/;
 const DOUBLE = /^([+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|INF|-INF|NaN)$/;
 const MAX_STRING = 1 << 20;
 
+/**
+ * Decoded strings outlive the request (a task keeps its taskTypeId, a filter its spec), but in
+ * V8 a substring of 13 or more characters is a slice that keeps the whole request body alive
+ * for as long as it lives. Every string leaving the decoder is therefore a copy. Short ones are
+ * shared through a small table, since the same task type ids, user names, enum values and
+ * paths arrive on every call; the table is emptied whenever it fills, so it stays bounded
+ * whatever clients send.
+ */
+const SHARED_STRINGS = new Map<string, string>();
+const SHARED_MAX_LENGTH = 64;
+const SHARED_MAX_ENTRIES = 4096;
+
+/** A copy of `value` that references no other string (prepending forces a fresh flat string). */
+function copyString(value: string): string {
+  return (' ' + value).slice(1);
+}
+
+function detachString(value: string): string {
+  if (value.length > SHARED_MAX_LENGTH) return copyString(value);
+  let shared = SHARED_STRINGS.get(value);
+  if (shared === undefined) {
+    if (SHARED_STRINGS.size >= SHARED_MAX_ENTRIES) SHARED_STRINGS.clear();
+    shared = copyString(value);
+    SHARED_STRINGS.set(shared, shared);
+  }
+  return shared;
+}
+
 export class Decoder {
+  /** Per operation: its parameters by element name (built once, not on every call). */
+  private readonly paramsByName = new WeakMap<OperationDef, ReadonlyMap<string, FieldDef>>();
+  /** Per field list: the fields that must be present. */
+  private readonly requiredFields = new WeakMap<readonly FieldDef[], readonly FieldDef[]>();
+  /** Per data type: whether it is a MethodFault (whose own required fields are not demanded). */
+  private readonly faultTypes = new Map<string, boolean>();
+
   constructor(private readonly schema: VimSchema) {}
 
   decodeCall(element: XmlElement, op: OperationDef): DecodedCall {
     let self: ManagedObjectReference | undefined;
     const args: Record<string, VimValue | undefined> = {};
-    const byName = new Map(op.params.map((p) => [p.name, p]));
+    let byName = this.paramsByName.get(op);
+    if (!byName) this.paramsByName.set(op, (byName = new Map(op.params.map((p) => [p.name, p]))));
     for (const child of element.children) {
       if (child.name === '_this') {
         if (self) throw new InvalidRequest(`${op.name}: _this given twice`);
@@ -59,8 +95,10 @@ export class Decoder {
   }
 
   private checkRequired(values: Record<string, VimValue | undefined>, fields: readonly FieldDef[], owner: string): void {
-    for (const field of fields) {
-      if (!field.optional && values[field.name] === undefined) {
+    let required = this.requiredFields.get(fields);
+    if (!required) this.requiredFields.set(fields, (required = fields.filter((f) => !f.optional)));
+    for (const field of required) {
+      if (values[field.name] === undefined) {
         throw new InvalidRequest(`${owner}: missing required '${field.name}'`);
       }
     }
@@ -104,14 +142,16 @@ export class Decoder {
     }
     // Clients build faults field by field (pyVmomi enforces nothing), so a fault's own required
     // fields are not demanded; every other data object must be complete.
-    if (!this.schema.isSubtypeOf(type, 'MethodFault')) this.checkRequired(object, def.fields, where);
+    let isFault = this.faultTypes.get(type);
+    if (isFault === undefined) this.faultTypes.set(type, (isFault = this.schema.isSubtypeOf(type, 'MethodFault')));
+    if (!isFault) this.checkRequired(object, def.fields, where);
     return object;
   }
 
   private decodeAny(element: XmlElement, xsiType: string | undefined, where: string): VimValue {
     if (xsiType === undefined) {
-      if (element.children.length) return new OpaqueXml(serializeChildren(element));
-      return new TypedValue('xsd:string', element.text);
+      if (element.children.length) return new OpaqueXml(detachString(serializeChildren(element)));
+      return new TypedValue('xsd:string', detachString(element.text));
     }
     const type = this.typeNameOf(element, xsiType);
     if (!this.schema.hasType(type) || type === 'xsd:anyType') throw new InvalidRequest(`${where}: unknown xsi:type '${xsiType}'`);
@@ -136,14 +176,14 @@ export class Decoder {
     if (!type) throw new InvalidRequest(`${where}: managed object reference without a type attribute`);
     if (!value) throw new InvalidRequest(`${where}: empty managed object reference`);
     if (element.children.length) throw new InvalidRequest(`${where}: managed object reference with child elements`);
-    return new ManagedObjectReference(type, value);
+    return new ManagedObjectReference(detachString(type), detachString(value));
   }
 
   private decodeEnum(element: XmlElement, type: string, values: ReadonlySet<string>, where: string): string {
     if (element.children.length) throw new InvalidRequest(`${where}: ${type} cannot have child elements`);
     const text = element.text.trim();
     if (!values.has(text)) throw new InvalidRequest(`${where}: '${text.slice(0, 64)}' is not a valid ${type}`);
-    return text;
+    return detachString(text);
   }
 
   private decodePrimitive(element: XmlElement, type: string, where: string): VimValue {
@@ -172,12 +212,12 @@ export class Decoder {
         if (!DATE_TIME.test(text) || Number.isNaN(Date.parse(text))) {
           throw new InvalidRequest(`${where}: '${text.slice(0, 64)}' is not a valid xsd:dateTime`);
         }
-        return text;
+        return detachString(text);
       case 'xsd:base64Binary':
         if (!BASE64.test(text)) throw new InvalidRequest(`${where}: not valid xsd:base64Binary`);
-        return text;
+        return detachString(text);
       default:
-        return raw;
+        return detachString(raw);
     }
   }
 }

@@ -8,55 +8,106 @@ import { escapeAttribute, escapeText } from './xml-reader.js';
 
 export class EncodeError extends Error {}
 
+/**
+ * Everything about one element slot (a field, or an array's item) that does not depend on the
+ * value written into it, worked out once per WSDL field instead of on every call: whether the
+ * slot is xsd:anyType or a primitive/enum, the array item of its type, and its tags.
+ */
+interface Slot {
+  readonly name: string;
+  readonly type: string;
+  readonly array: boolean;
+  readonly any: boolean;
+  readonly primitive: boolean;
+  readonly arrayItem: FieldDef | undefined;
+  readonly open: string;
+  readonly close: string;
+}
+
 export class Encoder {
+  private readonly slots = new WeakMap<FieldDef, Slot>();
+  /** Type name → its fields' slots, inherited ones first. */
+  private readonly plans = new Map<string, readonly Slot[]>();
+
   constructor(private readonly schema: VimSchema) {}
 
   field(field: FieldDef, value: VimValue | undefined): string {
     if (value === undefined) return '';
-    if (field.array && Array.isArray(value)) {
-      let out = '';
-      for (const item of value) out += this.element(field.name, field.type, item);
-      return out;
-    }
-    return this.element(field.name, field.type, value);
+    return this.write(this.slotOf(field), value);
   }
 
   element(name: string, staticType: string, value: VimValue): string {
-    if (staticType === 'xsd:anyType') return this.anyElement(name, value);
-    if (value instanceof ManagedObjectReference) {
-      return `<${name} type="${escapeAttribute(value.type)}">${escapeText(value.value)}</${name}>`;
-    }
-    if (PRIMITIVES.has(staticType) || this.schema.enums.has(staticType)) {
-      return `<${name}>${formatPrimitive(staticType, value)}</${name}>`;
-    }
-    if (Array.isArray(value)) {
-      const item = this.schema.complexTypes.get(staticType)?.arrayItem;
-      if (!item) throw new EncodeError(`an array cannot be written as ${staticType}`);
-      return `<${name}>${this.items(item, value)}</${name}>`;
-    }
-    if (isDataObject(value)) {
-      const xsi = value._type === staticType ? '' : ` xsi:type="${value._type}"`;
-      return `<${name}${xsi}>${this.fields(value)}</${name}>`;
-    }
-    if (value instanceof OpaqueXml) return `<${name}>${value.xml}</${name}>`;
-    throw new EncodeError(`cannot write ${typeof value} as ${staticType}`);
+    return this.writeOne(this.makeSlot(name, staticType, false), value);
   }
 
   /** The fields of a data object, inherited ones first. */
   fields(value: DataObject): string {
-    const def = this.schema.complexTypes.get(value._type);
-    if (!def) throw new EncodeError(`unknown data type ${value._type}`);
+    let plan = this.plans.get(value._type);
+    if (!plan) {
+      const def = this.schema.complexTypes.get(value._type);
+      if (!def) throw new EncodeError(`unknown data type ${value._type}`);
+      plan = def.fields.map((f) => this.slotOf(f));
+      this.plans.set(value._type, plan);
+    }
     let out = '';
-    for (const field of def.fields) {
-      const fieldValue = value[field.name];
-      if (fieldValue !== undefined) out += this.field(field, fieldValue);
+    for (const slot of plan) {
+      const fieldValue = value[slot.name];
+      if (fieldValue !== undefined) out += this.write(slot, fieldValue);
     }
     return out;
   }
 
+  private slotOf(field: FieldDef): Slot {
+    let slot = this.slots.get(field);
+    if (!slot) this.slots.set(field, (slot = this.makeSlot(field.name, field.type, field.array)));
+    return slot;
+  }
+
+  private makeSlot(name: string, type: string, array: boolean): Slot {
+    return {
+      name,
+      type,
+      array,
+      any: type === 'xsd:anyType',
+      primitive: PRIMITIVES.has(type) || this.schema.enums.has(type),
+      arrayItem: this.schema.complexTypes.get(type)?.arrayItem,
+      open: `<${name}>`,
+      close: `</${name}>`,
+    };
+  }
+
+  /** A field's value: one element, or one per item for a repeated (maxOccurs=unbounded) field. */
+  private write(slot: Slot, value: VimValue): string {
+    if (slot.array && Array.isArray(value)) {
+      let out = '';
+      for (const item of value) out += this.writeOne(slot, item);
+      return out;
+    }
+    return this.writeOne(slot, value);
+  }
+
+  private writeOne(slot: Slot, value: VimValue): string {
+    if (slot.any) return this.anyElement(slot.name, value);
+    if (value instanceof ManagedObjectReference) {
+      return `<${slot.name} type="${escapeAttribute(value.type)}">${escapeText(value.value)}${slot.close}`;
+    }
+    if (slot.primitive) return slot.open + formatPrimitive(slot.type, value) + slot.close;
+    if (Array.isArray(value)) {
+      if (!slot.arrayItem) throw new EncodeError(`an array cannot be written as ${slot.type}`);
+      return slot.open + this.items(slot.arrayItem, value) + slot.close;
+    }
+    if (isDataObject(value)) {
+      const open = value._type === slot.type ? slot.open : `<${slot.name} xsi:type="${value._type}">`;
+      return open + this.fields(value) + slot.close;
+    }
+    if (value instanceof OpaqueXml) return slot.open + value.xml + slot.close;
+    throw new EncodeError(`cannot write ${typeof value} as ${slot.type}`);
+  }
+
   private items(item: FieldDef, values: readonly VimValue[]): string {
+    const slot = this.slotOf(item);
     let out = '';
-    for (const v of values) out += this.element(item.name, item.type, v);
+    for (const v of values) out += this.writeOne(slot, v);
     return out;
   }
 

@@ -23,9 +23,14 @@ export function readRequest(body: string, limits: XmlLimits): XmlElement {
     throw new InvalidRequest(`expected a SOAP 1.1 Envelope, got <${root.name}> in namespace '${root.ns}'`);
   }
   if (root.ns === SOAP12_NS) throw new InvalidRequest('SOAP 1.2 envelopes are not supported; vim25 speaks SOAP 1.1');
-  const bodies = root.children.filter((c) => c.ns === SOAP11_NS && c.name === 'Body');
-  if (bodies.length !== 1) throw new InvalidRequest('the Envelope must contain exactly one Body');
-  const operations = bodies[0].children;
+  let soapBody: XmlElement | undefined;
+  for (const child of root.children) {
+    if (child.ns !== SOAP11_NS || child.name !== 'Body') continue;
+    if (soapBody) throw new InvalidRequest('the Envelope must contain exactly one Body');
+    soapBody = child;
+  }
+  if (!soapBody) throw new InvalidRequest('the Envelope must contain exactly one Body');
+  const operations = soapBody.children;
   if (operations.length !== 1) throw new InvalidRequest(`the Body must contain exactly one element, found ${operations.length}`);
   return operations[0];
 }
@@ -34,8 +39,26 @@ export function responseEnvelope(inner: string): string {
   return ENVELOPE_START + inner + ENVELOPE_END;
 }
 
+/** Per operation: the envelope up to and after its returnval, and the whole empty answer. */
+interface ResponseFrame {
+  readonly head: string;
+  readonly tail: string;
+  readonly empty: string;
+}
+
+const responseFrames = new Map<string, ResponseFrame>();
+/** Operation names come from the WSDL (a few hundred); the bound only guards against misuse. */
+const MAX_RESPONSE_FRAMES = 2048;
+
 export function operationResponse(operation: string, returnval: string): string {
-  return `${ENVELOPE_START}<${operation}Response xmlns="urn:vim25">${returnval}</${operation}Response>${ENVELOPE_END}`;
+  let frame = responseFrames.get(operation);
+  if (!frame) {
+    const head = `${ENVELOPE_START}<${operation}Response xmlns="urn:vim25">`;
+    const tail = `</${operation}Response>${ENVELOPE_END}`;
+    frame = { head, tail, empty: head + tail };
+    if (responseFrames.size < MAX_RESPONSE_FRAMES) responseFrames.set(operation, frame);
+  }
+  return returnval === '' ? frame.empty : frame.head + returnval + frame.tail;
 }
 
 export function faultEnvelope(encoder: Encoder, fault: DataObject, faultString: string): string {

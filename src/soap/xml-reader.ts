@@ -43,8 +43,6 @@ const ROOT_SCOPE: ReadonlyMap<string, string> = new Map([
   ['', ''],
 ]);
 
-const NAME_END = /[\s/>=]/;
-
 function isWhitespace(code: number): boolean {
   return code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
 }
@@ -87,10 +85,83 @@ function resolveEntity(ref: string, offset: number): string {
   throw new XmlSyntaxError(`undeclared entity &${ref};`, offset);
 }
 
-interface OpenElement {
-  element: XmlElement;
-  qname: string;
+/**
+ * The namespaces in scope at an element: its own declarations over its parent's scope. Chained
+ * rather than copied: nearly every request declares namespaces on two elements (the Envelope
+ * and the operation), and copying a Map for each was a third of the parse. Lookups walk the
+ * chain; iterating (which nothing on the request path does) sees exactly what a copied Map would
+ * show: the parent's entries in their order, redeclared prefixes in place, new ones after.
+ */
+class NamespaceScope implements ReadonlyMap<string, string> {
+  private flat: Map<string, string> | undefined;
+
+  constructor(
+    private readonly parent: ReadonlyMap<string, string>,
+    private readonly prefixes: readonly string[],
+    private readonly uris: readonly string[],
+  ) {}
+
+  get(prefix: string): string | undefined {
+    // From the end: of two declarations of one prefix on an element ('xmlns' and 'xmlns:'), the later wins.
+    for (let i = this.prefixes.length - 1; i >= 0; i--) if (this.prefixes[i] === prefix) return this.uris[i];
+    return this.parent.get(prefix);
+  }
+
+  has(prefix: string): boolean {
+    return this.get(prefix) !== undefined;
+  }
+
+  get size(): number {
+    return this.materialized().size;
+  }
+
+  forEach(callback: (value: string, key: string, map: ReadonlyMap<string, string>) => void, thisArg?: unknown): void {
+    for (const [key, value] of this.materialized()) callback.call(thisArg, value, key, this);
+  }
+
+  entries(): ReturnType<Map<string, string>['entries']> {
+    return this.materialized().entries();
+  }
+
+  keys(): ReturnType<Map<string, string>['keys']> {
+    return this.materialized().keys();
+  }
+
+  values(): ReturnType<Map<string, string>['values']> {
+    return this.materialized().values();
+  }
+
+  [Symbol.iterator](): ReturnType<Map<string, string>['entries']> {
+    return this.materialized().entries();
+  }
+
+  private materialized(): Map<string, string> {
+    if (!this.flat) {
+      const flat = new Map(this.parent);
+      for (let i = 0; i < this.prefixes.length; i++) flat.set(this.prefixes[i], this.uris[i]);
+      this.flat = flat;
+    }
+    return this.flat;
+  }
 }
+
+/** An element without attributes shares this (attrs is read-only to every consumer). */
+const NO_ATTRIBUTES: readonly XmlAttribute[] = Object.freeze([]);
+
+/**
+ * Whether a character ends an element name: JavaScript's \s (what /[\s/>=]/ matched when this
+ * was a regular expression), '/', '>' or '='. A character test instead of a regex over a
+ * 256-character slice: start tags are the most frequent thing a request contains.
+ */
+function isNameEnd(code: number): boolean {
+  if (code < 0x80) return code === 0x20 || code === 0x2f || code === 0x3e || code === 0x3d || (code >= 0x09 && code <= 0x0d);
+  return (
+    code === 0xa0 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) || code === 0x2028 || code === 0x2029 ||
+    code === 0x202f || code === 0x205f || code === 0x3000 || code === 0xfeff
+  );
+}
+
+const BAD_ATTRIBUTE_NAME = /[\s<>"']/;
 
 /** Parses a whole document and returns its root element. */
 export function parseXml(source: string, limits: XmlLimits = DEFAULT_XML_LIMITS): XmlElement {
@@ -98,7 +169,9 @@ export function parseXml(source: string, limits: XmlLimits = DEFAULT_XML_LIMITS)
   let pos = 0;
   let elementCount = 0;
   let root: XmlElement | undefined;
-  const stack: OpenElement[] = [];
+  // The open elements and, in step, the qualified names their end tags must repeat.
+  const open: XmlElement[] = [];
+  const openNames: string[] = [];
 
   if (source.charCodeAt(0) === 0xfeff) pos = 1;
 
@@ -107,9 +180,9 @@ export function parseXml(source: string, limits: XmlLimits = DEFAULT_XML_LIMITS)
     const textEnd = lt === -1 ? len : lt;
     if (textEnd > pos) {
       const raw = source.slice(pos, textEnd);
-      const top = stack[stack.length - 1];
-      if (top) {
-        top.element.text += decodeEntities(raw, pos);
+      const depth = open.length;
+      if (depth) {
+        open[depth - 1].text += decodeEntities(raw, pos);
       } else if (raw.trim() !== '') {
         throw new XmlSyntaxError('text outside the root element', pos);
       }
@@ -134,9 +207,8 @@ export function parseXml(source: string, limits: XmlLimits = DEFAULT_XML_LIMITS)
       if (source.startsWith('<![CDATA[', pos)) {
         const end = source.indexOf(']]>', pos + 9);
         if (end === -1) throw new XmlSyntaxError('unterminated CDATA section', pos);
-        const top = stack[stack.length - 1];
-        if (!top) throw new XmlSyntaxError('CDATA outside the root element', pos);
-        top.element.text += source.slice(pos + 9, end);
+        if (!open.length) throw new XmlSyntaxError('CDATA outside the root element', pos);
+        open[open.length - 1].text += source.slice(pos + 9, end);
         pos = end + 3;
         continue;
       }
@@ -146,24 +218,41 @@ export function parseXml(source: string, limits: XmlLimits = DEFAULT_XML_LIMITS)
       throw new XmlSyntaxError('unexpected markup declaration', pos);
     }
     if (next === 0x2f /* / */) {
+      // Fast path: "</" + the open element's exact name + ">". Names never contain '>' or
+      // whitespace, so this is the case the general path below would also accept.
+      const depth = open.length;
+      if (depth) {
+        const expected = openNames[depth - 1];
+        const close = pos + 2 + expected.length;
+        if (source.charCodeAt(close) === 0x3e /* > */ && source.startsWith(expected, pos + 2)) {
+          open.pop();
+          openNames.pop();
+          pos = close + 1;
+          continue;
+        }
+      }
       const end = source.indexOf('>', pos + 2);
       if (end === -1) throw new XmlSyntaxError('unterminated end tag', pos);
       const qname = source.slice(pos + 2, end).trim();
-      const open = stack.pop();
-      if (!open || open.qname !== qname) throw new XmlSyntaxError(`mismatched end tag </${qname}>`, pos);
+      if (!depth || openNames[depth - 1] !== qname) throw new XmlSyntaxError(`mismatched end tag </${qname}>`, pos);
+      open.pop();
+      openNames.pop();
       pos = end + 1;
       continue;
     }
 
-    // Start tag.
+    // Start tag. A name is cut at 256 characters at most (longer ones are not vim25 names).
     pos += 1;
-    const nameMatch = source.slice(pos, pos + 256).search(NAME_END);
-    const nameLen = nameMatch === -1 ? Math.min(256, len - pos) : nameMatch;
-    if (nameLen === 0) throw new XmlSyntaxError('missing element name', pos);
-    const qname = source.slice(pos, pos + nameLen);
-    pos += nameLen;
+    const nameLimit = Math.min(pos + 256, len);
+    let nameEnd = pos;
+    while (nameEnd < nameLimit && !isNameEnd(source.charCodeAt(nameEnd))) nameEnd++;
+    if (nameEnd === pos) throw new XmlSyntaxError('missing element name', pos);
+    const qname = source.slice(pos, nameEnd);
+    pos = nameEnd;
 
-    const rawAttrs: Array<[string, string]> = [];
+    // Attributes in document order; allocated only for elements that have some.
+    let attrNames: string[] | undefined;
+    let attrValues: string[] | undefined;
     let selfClosing = false;
     for (;;) {
       while (pos < len && isWhitespace(source.charCodeAt(pos))) pos++;
@@ -179,44 +268,61 @@ export function parseXml(source: string, limits: XmlLimits = DEFAULT_XML_LIMITS)
       const eq = source.indexOf('=', pos);
       if (eq === -1) throw new XmlSyntaxError('attribute without value', pos);
       const attrName = source.slice(pos, eq).trim();
-      if (attrName === '' || /[\s<>"']/.test(attrName)) throw new XmlSyntaxError('malformed attribute name', pos);
+      if (attrName === '' || BAD_ATTRIBUTE_NAME.test(attrName)) throw new XmlSyntaxError('malformed attribute name', pos);
       let q = eq + 1;
       while (q < len && isWhitespace(source.charCodeAt(q))) q++;
-      const quote = source[q];
-      if (quote !== '"' && quote !== "'") throw new XmlSyntaxError('attribute value must be quoted', q);
-      const close = source.indexOf(quote, q + 1);
+      const quote = source.charCodeAt(q);
+      if (quote !== 0x22 /* " */ && quote !== 0x27 /* ' */) throw new XmlSyntaxError('attribute value must be quoted', q);
+      const close = source.indexOf(quote === 0x22 ? '"' : "'", q + 1);
       if (close === -1) throw new XmlSyntaxError('unterminated attribute value', q);
       const rawValue = source.slice(q + 1, close);
       if (rawValue.indexOf('<') !== -1) throw new XmlSyntaxError("'<' in attribute value", q);
-      for (const [seen] of rawAttrs) if (seen === attrName) throw new XmlSyntaxError(`duplicate attribute ${attrName}`, pos);
-      rawAttrs.push([attrName, decodeEntities(rawValue, q + 1)]);
+      if (attrNames) {
+        for (const seen of attrNames) if (seen === attrName) throw new XmlSyntaxError(`duplicate attribute ${attrName}`, pos);
+      } else {
+        attrNames = [];
+        attrValues = [];
+      }
+      attrNames.push(attrName);
+      attrValues!.push(decodeEntities(rawValue, q + 1));
       pos = close + 1;
     }
 
     if (++elementCount > limits.maxElements) throw new XmlSyntaxError(`more than ${limits.maxElements} elements`, pos);
-    if (stack.length + 1 > limits.maxDepth) throw new XmlSyntaxError(`nesting deeper than ${limits.maxDepth}`, pos);
-    if (!stack.length && root) throw new XmlSyntaxError('more than one root element', pos);
+    if (open.length + 1 > limits.maxDepth) throw new XmlSyntaxError(`nesting deeper than ${limits.maxDepth}`, pos);
+    if (!open.length && root) throw new XmlSyntaxError('more than one root element', pos);
 
-    const parentScope = stack.length ? stack[stack.length - 1].element.scope : ROOT_SCOPE;
-    let scope: Map<string, string> | undefined;
-    for (const [name, value] of rawAttrs) {
-      if (name === 'xmlns') (scope ??= new Map(parentScope)).set('', value);
-      else if (name.startsWith('xmlns:')) (scope ??= new Map(parentScope)).set(name.slice(6), value);
-    }
-    const elementScope: ReadonlyMap<string, string> = scope ?? parentScope;
-
-    const attrs: XmlAttribute[] = [];
-    for (const [name, value] of rawAttrs) {
-      if (name === 'xmlns' || name.startsWith('xmlns:')) continue;
-      const colon = name.indexOf(':');
-      if (colon === -1) {
-        attrs.push({ ns: '', name, value });
-      } else {
-        const prefix = name.slice(0, colon);
-        const ns = elementScope.get(prefix);
-        if (ns === undefined) throw new XmlSyntaxError(`undeclared namespace prefix ${prefix}`, pos);
-        attrs.push({ ns, name: name.slice(colon + 1), value });
+    const parent = open.length ? open[open.length - 1] : undefined;
+    const parentScope = parent ? parent.scope : ROOT_SCOPE;
+    let elementScope: ReadonlyMap<string, string> = parentScope;
+    let attrs = NO_ATTRIBUTES;
+    if (attrNames) {
+      // Declarations first (they may follow the attributes that use them), then the rest.
+      let prefixes: string[] | undefined;
+      let uris: string[] | undefined;
+      for (let i = 0; i < attrNames.length; i++) {
+        const name = attrNames[i];
+        const declared = name === 'xmlns' ? '' : name.startsWith('xmlns:') ? name.slice(6) : undefined;
+        if (declared === undefined) continue;
+        (prefixes ??= []).push(declared);
+        (uris ??= []).push(attrValues![i]);
       }
+      if (prefixes) elementScope = new NamespaceScope(parentScope, prefixes, uris!);
+      const list: XmlAttribute[] = [];
+      for (let i = 0; i < attrNames.length; i++) {
+        const name = attrNames[i];
+        if (name === 'xmlns' || name.startsWith('xmlns:')) continue;
+        const colon = name.indexOf(':');
+        if (colon === -1) {
+          list.push({ ns: '', name, value: attrValues![i] });
+        } else {
+          const prefix = name.slice(0, colon);
+          const ns = elementScope.get(prefix);
+          if (ns === undefined) throw new XmlSyntaxError(`undeclared namespace prefix ${prefix}`, pos);
+          list.push({ ns, name: name.slice(colon + 1), value: attrValues![i] });
+        }
+      }
+      if (list.length) attrs = list;
     }
     const colon = qname.indexOf(':');
     const prefix = colon === -1 ? '' : qname.slice(0, colon);
@@ -230,13 +336,15 @@ export function parseXml(source: string, limits: XmlLimits = DEFAULT_XML_LIMITS)
       text: '',
       scope: elementScope,
     };
-    const parent = stack[stack.length - 1];
-    if (parent) parent.element.children.push(element);
+    if (parent) parent.children.push(element);
     else root = element;
-    if (!selfClosing) stack.push({ element, qname });
+    if (!selfClosing) {
+      open.push(element);
+      openNames.push(qname);
+    }
   }
 
-  if (stack.length) throw new XmlSyntaxError(`unclosed element <${stack[stack.length - 1].qname}>`, len);
+  if (open.length) throw new XmlSyntaxError(`unclosed element <${openNames[openNames.length - 1]}>`, len);
   if (!root) throw new XmlSyntaxError('no root element', len);
   return root;
 }

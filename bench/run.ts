@@ -1,0 +1,376 @@
+// npm run bench: throughput and latency of the emulator's hot paths under autocannon, the same
+// requests against a bare node:http server (the ceiling), 1,000 WaitForUpdatesEx clients woken
+// by one change, and memory per task. It prints figures; it asserts nothing (CI times nothing).
+//
+// Environment:
+//   BENCH_SECONDS      seconds per throughput scenario (default 10; the issue's figure)
+//   BENCH_WARMUP       unmeasured seconds before each scenario, for the JIT (default 1)
+//   BENCH_CONNECTIONS  autocannon connections (default 50)
+//   BENCH_WAITERS      WaitForUpdatesEx clients (default 1000)
+//   BENCH_ONLY         comma-separated ids of what to run: bare-http, progress, description,
+//                      retrieve, create, lifecycle, bare-https, progress-https, lifecycle-https,
+//                      wait, memory (a ratio needs its bare-* ceiling in the same run)
+//   BENCH_PROFILE      directory: run every server child under `node --cpu-prof` and write
+//                      <scenario>.cpuprofile there (open in Chrome DevTools or speedscope)
+
+import os from 'node:os';
+import path from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import autocannon from 'autocannon';
+import { PINNING, pinSelf, runChild, startBareServer, startEmulator, type ServerProcess } from './processes.js';
+import { expectOk, RawConnection, requests, SOAP_HEADERS, taskKeyOf, versionOf } from './soap.js';
+
+function envNumber(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got '${raw}'`);
+  return value;
+}
+
+const SECONDS = envNumber('BENCH_SECONDS', 10);
+const WARMUP = envNumber('BENCH_WARMUP', 1);
+const CONNECTIONS = envNumber('BENCH_CONNECTIONS', 50);
+const WAITERS = envNumber('BENCH_WAITERS', 1000);
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : undefined;
+const PROFILE_DIR = process.env.BENCH_PROFILE ? path.resolve(process.env.BENCH_PROFILE) : undefined;
+
+const wanted = (id: string) => !ONLY || ONLY.has(id);
+
+// ---------------------------------------------------------------------------------------------
+// Throughput scenarios
+
+interface Prepared {
+  readonly requests: autocannon.Request[];
+  /** Requests per unit of work, e.g. 8 calls per lifecycle; reported as units/s. */
+  readonly perUnit?: { readonly size: number; readonly name: string };
+}
+
+interface Scenario {
+  readonly id: string;
+  readonly title: string;
+  readonly target: 'bare' | 'emulator';
+  readonly tls: boolean;
+  /** Runs on a logged-in connection before the load starts; returns what autocannon sends. */
+  prepare(connection: RawConnection): Promise<Prepared>;
+}
+
+/** A running task to hammer (progress, description and reads all need one). */
+async function runningTask(connection: RawConnection): Promise<string> {
+  const task = taskKeyOf((await expectOk(connection, requests.createTask(), 'CreateTask')).body);
+  if (!task) throw new Error('CreateTask answered without a task key');
+  await expectOk(connection, requests.setTaskState(task, 'running'), 'SetTaskState running');
+  return task;
+}
+
+/**
+ * Ten UpdateProgress calls with different values, cycled by every connection, so nearly every
+ * call really changes the task (an unchanged value is a cheaper no-op).
+ */
+function progressRequests(task: string): autocannon.Request[] {
+  return Array.from({ length: 10 }, (_, i) => ({ body: requests.updateProgress(task, (i + 1) * 10) }));
+}
+
+function lifecycleRequests(): autocannon.Request[] {
+  type Context = { task?: string };
+  const withTask = (make: (task: string) => string): autocannon.Request => ({
+    setupRequest: (request, context) => ({ ...request, body: make((context as Context).task ?? 'task-0') }),
+  });
+  return [
+    {
+      body: requests.createTask(),
+      onResponse: (_status, body, context) => {
+        (context as Context).task = taskKeyOf(body);
+      },
+    },
+    withTask((task) => requests.setTaskState(task, 'running')),
+    ...[20, 40, 60, 80, 100].map((percent) => withTask((task) => requests.updateProgress(task, percent))),
+    withTask((task) => requests.setTaskState(task, 'success')),
+  ];
+}
+
+function scenarios(tls: boolean): Scenario[] {
+  const list: Scenario[] = [
+    {
+      id: tls ? 'bare-https' : 'bare-http',
+      title: 'bare node:http(s), fixed UpdateProgress answer',
+      target: 'bare',
+      tls,
+      prepare: async () => ({ requests: progressRequests('task-1') }),
+    },
+    {
+      id: tls ? 'progress-https' : 'progress',
+      title: 'UpdateProgress, one running task',
+      target: 'emulator',
+      tls,
+      prepare: async (c) => ({ requests: progressRequests(await runningTask(c)) }),
+    },
+    {
+      id: tls ? 'retrieve-https' : 'retrieve',
+      title: 'RetrievePropertiesEx info, one task',
+      target: 'emulator',
+      tls,
+      prepare: async (c) => ({ requests: [{ body: requests.retrieveInfo(await runningTask(c)) }] }),
+    },
+    {
+      id: tls ? 'lifecycle-https' : 'lifecycle',
+      title: 'lifecycle: create, running, 5 progress, success',
+      target: 'emulator',
+      tls,
+      prepare: async () => ({ requests: lifecycleRequests(), perUnit: { size: 8, name: 'lifecycles' } }),
+    },
+  ];
+  // HTTPS: the ceiling, the hot call and the lifecycle (enough to see what TLS costs, within the
+  // three minutes the whole run may take).
+  if (tls) return [list[0], list[1], list[3]];
+  return [
+    ...list.slice(0, 2),
+    {
+      id: 'description',
+      title: 'SetTaskDescription, one task',
+      target: 'emulator',
+      tls,
+      prepare: async (c) => {
+        const task = await runningTask(c);
+        return { requests: Array.from({ length: 10 }, (_, i) => ({ body: requests.setTaskDescription(task, i) })) };
+      },
+    },
+    list[2],
+    {
+      id: 'create',
+      title: 'CreateTask',
+      target: 'emulator',
+      tls,
+      prepare: async () => ({ requests: [{ body: requests.createTask() }] }),
+    },
+    list[3],
+  ];
+}
+
+interface Row {
+  readonly id: string;
+  readonly title: string;
+  readonly proto: string;
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly errors: number;
+  /** Server CPU time per request (µs). */
+  readonly cpuUs?: number;
+  readonly ceiling?: number;
+  readonly note?: string;
+}
+
+function cannon(url: URL, cookie: string | undefined, prepared: Prepared, seconds: number): Promise<autocannon.Result> {
+  return autocannon({
+    url: url.toString(),
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: seconds,
+    headers: { ...SOAP_HEADERS, ...(cookie ? { cookie } : {}) },
+    requests: prepared.requests,
+    timeout: 30,
+  });
+}
+
+async function runScenario(scenario: Scenario, ceilings: Map<boolean, number>): Promise<Row> {
+  const options = { tls: scenario.tls, profileDir: PROFILE_DIR, profileName: scenario.id };
+  const server: ServerProcess = scenario.target === 'bare' ? await startBareServer(options) : await startEmulator(options);
+  try {
+    const connection = await RawConnection.open(server.url);
+    if (scenario.target === 'emulator') await expectOk(connection, requests.login(), 'Login');
+    const prepared = await scenario.prepare(connection);
+    const cookie = connection.cookie;
+    connection.close();
+    if (WARMUP > 0) await cannon(server.url, cookie, prepared, WARMUP);
+    const cpuBefore = server.cpuMs();
+    const result = await cannon(server.url, cookie, prepared, SECONDS);
+    const cpuAfter = server.cpuMs();
+    const completed = result['2xx'] + result.non2xx;
+    const rps = completed / result.duration;
+    const errors = result.errors + result.non2xx + result.mismatches;
+    if (scenario.target === 'bare') ceilings.set(scenario.tls, rps);
+    const ceiling = ceilings.get(scenario.tls);
+    return {
+      id: scenario.id,
+      title: scenario.title,
+      proto: scenario.tls ? 'https' : 'http',
+      rps,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      errors,
+      cpuUs: cpuBefore !== undefined && cpuAfter !== undefined && completed ? ((cpuAfter - cpuBefore) * 1000) / completed : undefined,
+      ceiling: ceiling ? rps / ceiling : undefined,
+      note: prepared.perUnit ? `${(rps / prepared.perUnit.size).toFixed(0)} ${prepared.perUnit.name}/s` : undefined,
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+function printTable(rows: readonly Row[]): void {
+  const header = ['scenario', 'proto', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'of ceiling', 'server CPU µs/req', ''];
+  const cells = rows.map((r) => [
+    r.title,
+    r.proto,
+    r.rps.toFixed(0),
+    r.p50.toFixed(1),
+    r.p99.toFixed(1),
+    String(r.errors),
+    r.ceiling === undefined ? '-' : `${(r.ceiling * 100).toFixed(0)}%`,
+    r.cpuUs === undefined ? '-' : r.cpuUs.toFixed(1),
+    r.note ?? '',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const line = (c: readonly string[]) => c.map((v, i) => (i >= 2 && i <= 7 ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join('  ').trimEnd();
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const c of cells) console.log(line(c));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1,000 waiting clients woken by one change
+
+interface Waiter {
+  readonly connection: RawConnection;
+  version: string;
+}
+
+async function inBatches<T>(items: readonly T[], size: number, run: (item: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(run));
+}
+
+async function runWaiters(count: number): Promise<void> {
+  const server = await startEmulator({ tls: false, profileDir: PROFILE_DIR, profileName: 'wait' });
+  const waiters: Waiter[] = [];
+  try {
+    const driver = await RawConnection.open(server.url);
+    await expectOk(driver, requests.login(), 'Login');
+    const task = taskKeyOf((await expectOk(driver, requests.createTask(), 'CreateTask')).body)!;
+
+    // Each client: its own connection and session, a filter on the task's info, and the
+    // initial full report (version 1); its next WaitForUpdatesEx then sleeps until a change.
+    const slots = Array.from({ length: count }, (_, i) => i);
+    await inBatches(slots, 100, async () => {
+      const connection = await RawConnection.open(server.url);
+      await expectOk(connection, requests.login(), 'Login');
+      await expectOk(connection, requests.createFilter(task), 'CreateFilter');
+      const first = await expectOk(connection, requests.waitForUpdatesEx('', 0), 'WaitForUpdatesEx (initial)');
+      waiters.push({ connection, version: versionOf(first.body) ?? '' });
+    });
+
+    // The first change meets a cold server (nothing JIT-compiled on the wake path yet); the
+    // figure that matters for a long-running CI server is the warm median of the others.
+    const changes: Array<[string, string]> = [
+      ['SetTaskState running', requests.setTaskState(task, 'running')],
+      ...[10, 20, 30, 40, 50, 60, 70, 80].map((p): [string, string] => [`UpdateProgress ${p}`, requests.updateProgress(task, p)]),
+      ['SetTaskDescription', requests.setTaskDescription(task, 1)],
+      ['SetTaskState success', requests.setTaskState(task, 'success')],
+    ];
+    const figures: number[] = [];
+    console.log(`\nWaitForUpdatesEx: ${count} clients (a session, a filter on ${task}'s info and a connection each), all woken by one change`);
+    for (const [what, change] of changes) {
+      let early = 0;
+      let armed = true;
+      const answered: number[] = [];
+      let failed = 0;
+      const pending = waiters.map(async (waiter) => {
+        const response = await waiter.connection.soap(requests.waitForUpdatesEx(waiter.version, 60));
+        if (armed) early++;
+        answered.push(performance.now());
+        const version = versionOf(response.body);
+        if (response.status !== 200 || !version || !response.body.includes('<filterSet>')) failed++;
+        else waiter.version = version;
+      });
+      // Every wait has been written; give the server time to read them all and go to sleep.
+      await new Promise((r) => setTimeout(r, 300));
+      armed = false;
+      const start = performance.now();
+      const changed = await driver.soap(change);
+      const changeMs = performance.now() - start;
+      await Promise.all(pending);
+      if (changed.status !== 200) failed++;
+      answered.sort((a, b) => a - b);
+      const ms = (at: number) => (at - start).toFixed(1);
+      const all = answered[answered.length - 1] - start;
+      figures.push(all);
+      console.log(
+        `  ${what.padEnd(21)} all answered in ${all.toFixed(1).padStart(6)} ms (first ${ms(answered[0])}, median ${ms(answered[answered.length >> 1])}; ` +
+          `the change call's own answer ${changeMs.toFixed(1)} ms)` +
+          (failed ? `, ${failed} FAILED` : '') +
+          (early ? `, ${early} ANSWERED BEFORE THE CHANGE` : ''),
+      );
+    }
+    const warm = figures.slice(1).sort((a, b) => a - b);
+    console.log(
+      `  ${count} waiters woken: cold ${figures[0].toFixed(1)} ms; warm median ${warm[warm.length >> 1].toFixed(1)} ms, ` +
+        `worst ${warm[warm.length - 1].toFixed(1)} ms (target: within 50 ms)`,
+    );
+    driver.close();
+  } finally {
+    for (const waiter of waiters) waiter.connection.close();
+    await server.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** Share of all cores busy over a short interval, before any of our processes start. */
+async function busyShare(ms: number): Promise<number> {
+  const total = (cpus: os.CpuInfo[]) => cpus.reduce((sum, c) => sum + c.times.user + c.times.nice + c.times.sys + c.times.irq + c.times.idle, 0);
+  const idle = (cpus: os.CpuInfo[]) => cpus.reduce((sum, c) => sum + c.times.idle, 0);
+  const before = os.cpus();
+  await new Promise((r) => setTimeout(r, ms));
+  const after = os.cpus();
+  const elapsed = total(after) - total(before);
+  return elapsed > 0 ? 1 - (idle(after) - idle(before)) / elapsed : 0;
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const cpus = os.cpus();
+  console.log(`vtask-emulator benchmark: ${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown'}), Node ${process.version}, ${os.platform()} ${os.release()}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM`);
+  pinSelf();
+  const busy = await busyShare(1000);
+  if (busy > 0.1) {
+    console.log(`WARNING: ${(busy * 100).toFixed(0)}% of the CPU was busy before the benchmark started; other processes will skew every figure.`);
+  }
+  console.log(
+    `autocannon in this process, server in a child${PINNING ? ' (load generator pinned to core 0, server to core 1)' : ' (not pinned: no taskset or one core)'}; ` +
+      `${CONNECTIONS} connections, ${SECONDS} s per scenario after ${WARMUP} s warm-up, loopback`,
+  );
+  if (PROFILE_DIR) {
+    mkdirSync(PROFILE_DIR, { recursive: true });
+    console.log(`CPU profiles of the server children go to ${PROFILE_DIR}`);
+  }
+
+  const ceilings = new Map<boolean, number>();
+  const rows: Row[] = [];
+  for (const scenario of [...scenarios(false), ...scenarios(true)]) {
+    if (!wanted(scenario.id)) continue;
+    const row = await runScenario(scenario, ceilings);
+    rows.push(row);
+    if (process.stderr.isTTY) process.stderr.write(`  ${scenario.id}: ${row.rps.toFixed(0)} req/s\n`);
+  }
+  if (rows.length) {
+    console.log('');
+    printTable(rows);
+    console.log('"of ceiling": req/s divided by the bare node:http(s) server\'s req/s in this run (same protocol).');
+    console.log('"server CPU µs/req": the server process\'s CPU time per answered request; it moves little when other processes compete.');
+  }
+
+  if (wanted('wait')) await runWaiters(WAITERS);
+
+  if (wanted('memory')) {
+    console.log('');
+    await runChild('bench/memory.js', ['retained'], ['--expose-gc']);
+    await runChild('bench/memory.js', ['churn'], ['--expose-gc']);
+  }
+  console.log(`\ntotal ${((performance.now() - started) / 1000).toFixed(0)} s`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
