@@ -63,7 +63,7 @@ async function start(maxTasks: number): Promise<Harness> {
       args: decoded.args,
       session: inventory.sessionManager.lookup(cookie),
       connection,
-      signal,
+      lifetime: { signal },
     });
     return operationResponse(operation.name, op.result && result !== undefined ? encoder.field(op.result, result) : '');
   };

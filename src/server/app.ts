@@ -117,7 +117,8 @@ export async function createEmulator(config: Config): Promise<Emulator> {
   const https = config.tls ? await tlsMaterial(config.certFile, config.keyFile, config.host) : undefined;
   const checkInterval = Math.max(100, Math.min(1000, Math.floor(config.requestTimeoutMs / 2)));
   const app = Fastify({
-    logger: loggerOptions(config.logLevel),
+    // 'silent' drops pino entirely: fastify otherwise still builds a child logger per request.
+    logger: config.logLevel === 'silent' ? false : loggerOptions(config.logLevel),
     // One line per SOAP call is logged by the endpoint itself, with the vim25 method and fault.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
@@ -160,6 +161,7 @@ export async function createEmulator(config: Config): Promise<Emulator> {
     inventory,
     xmlLimits: DEFAULT_XML_LIMITS,
     secureCookie: config.tls,
+    logCalls: ['trace', 'debug', 'info'].includes(config.logLevel),
   });
 
   const wsdlDir = wsdlDirectory();

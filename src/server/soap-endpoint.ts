@@ -3,7 +3,9 @@
 // Routing is by the Body element's name; SOAPAction is ignored, as every vim25 call sends the
 // same one.
 
+import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { CallLifetime } from '../vim/managed-object.js';
 import { ManagedObjectReference, type VimValue } from '../vim/data.js';
 import { InvalidRequest, MethodFault, MethodNotFound, SystemError } from '../vim/faults.js';
 import type { Inventory } from '../vim/inventory.js';
@@ -22,6 +24,8 @@ export interface SoapEndpointOptions {
   readonly inventory: Inventory;
   readonly xmlLimits: XmlLimits;
   readonly secureCookie: boolean;
+  /** Whether the per-call info line is wanted at all (it is not built otherwise). */
+  readonly logCalls: boolean;
 }
 
 /** Finds vmware_soap_session in a Cookie header however the client echoed it (pyVmomi sends back the whole Set-Cookie value). */
@@ -35,6 +39,32 @@ export function sessionCookie(header: string | undefined): string | undefined {
     return value || undefined;
   }
   return undefined;
+}
+
+/**
+ * Ties a call to its HTTP response: the AbortSignal (and the 'close' listener behind it) is only
+ * made when a method asks for it, so the common, non-waiting call pays nothing for it.
+ */
+class RequestLifetime implements CallLifetime {
+  private controller: AbortController | undefined;
+
+  constructor(private readonly response: ServerResponse) {}
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      const controller = (this.controller = new AbortController());
+      if (this.clientGone) controller.abort();
+      else this.response.once('close', () => {
+        if (!this.response.writableFinished) controller.abort();
+      });
+    }
+    return this.controller.signal;
+  }
+
+  /** The client closed the connection before the answer was written. */
+  get clientGone(): boolean {
+    return this.response.destroyed && !this.response.writableFinished;
+  }
 }
 
 function thisOf(operation: XmlElement): ManagedObjectReference | undefined {
@@ -53,10 +83,7 @@ export function registerSoapEndpoint(app: FastifyInstance, options: SoapEndpoint
     let self: ManagedObjectReference | undefined;
     const session = inventory.sessionManager.lookup(sessionCookie(request.headers.cookie));
     let userName = session?.userName;
-    const abort = new AbortController();
-    reply.raw.on('close', () => {
-      if (!reply.raw.writableFinished) abort.abort();
-    });
+    const lifetime = new RequestLifetime(reply.raw);
 
     let status = 200;
     let payload: string;
@@ -84,7 +111,7 @@ export function registerSoapEndpoint(app: FastifyInstance, options: SoapEndpoint
         self: call.self,
         args: call.args,
         session,
-        signal: abort.signal,
+        lifetime,
         connection: {
           ipAddress: request.ip,
           userAgent: String(request.headers['user-agent'] ?? ''),
@@ -108,7 +135,7 @@ export function registerSoapEndpoint(app: FastifyInstance, options: SoapEndpoint
       faultType = fault.faultType;
       payload = faultEnvelope(encoder, fault.toDataObject(), fault.message);
     }
-    request.log.info(
+    if (options.logCalls) request.log.info(
       {
         method: method || undefined,
         this: self?.toString(),
@@ -118,7 +145,7 @@ export function registerSoapEndpoint(app: FastifyInstance, options: SoapEndpoint
       },
       'soap call',
     );
-    if (abort.signal.aborted) return reply;
+    if (lifetime.clientGone) return reply;
     return reply.code(status).header('content-type', 'text/xml; charset=utf-8').send(payload);
   };
 

@@ -221,7 +221,7 @@ export class PropertyCollector extends ManagedObject {
       const update = this.collectUpdates(ctx, state, full, maxObjectUpdates);
       if (update) return update;
       if (mode === 'check' || (deadline !== undefined && Date.now() >= deadline)) return undefined;
-      const reason = await state.nextChange(deadline === undefined ? undefined : Math.max(0, deadline - Date.now()), ctx.signal);
+      const reason = await state.nextChange(deadline === undefined ? undefined : Math.max(0, deadline - Date.now()), ctx.lifetime.signal);
       if (reason === 'timeout') return undefined;
     }
   }

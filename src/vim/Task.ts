@@ -43,27 +43,56 @@ function actorOf(ctx: CallContext, method: string): Actor {
   return { user: ctx.session?.userName ?? '', method };
 }
 
+// Shared by every task (a task is the object the emulator holds most of): the methods table,
+// type chain and property types live once per class, not once per task.
+const TASK_METHODS: Readonly<Record<string, MethodHandler>> = {
+  CancelTask(ctx) {
+    return (this as Task).cancel(actorOf(ctx, 'CancelTask'));
+  },
+  SetTaskDescription(ctx, args) {
+    return (this as Task).setDescription(args.description as DataObject, actorOf(ctx, 'SetTaskDescription'));
+  },
+  SetTaskState(ctx, args) {
+    return (this as Task).setState(ctx.types, args, actorOf(ctx, 'SetTaskState'));
+  },
+  UpdateProgress(ctx, args) {
+    return (this as Task).updateProgress(args.percentDone as number, actorOf(ctx, 'UpdateProgress'));
+  },
+};
+const TASK_TYPE_CHAIN = ['Task', 'ExtensibleManagedObject', 'ManagedObject'] as const;
+const TASK_PROPERTY_TYPES = { info: 'TaskInfo', availableField: 'ArrayOfCustomFieldDef', value: 'ArrayOfCustomFieldValue' } as const;
+
+/**
+ * A history entry as stored: the time in milliseconds and only the new values. Old values and
+ * ISO times are derived when the history is read, which halves what each change costs in memory.
+ */
+interface StoredTransition {
+  readonly at: number;
+  readonly actor: Actor;
+  readonly values: Readonly<Record<string, VimValue | undefined>>;
+}
+
 export class Task extends ManagedObject {
   readonly ref: ManagedObjectReference;
-  readonly typeChain = ['Task', 'ExtensibleManagedObject', 'ManagedObject'];
-  readonly propertyTypes = { info: 'TaskInfo', availableField: 'ArrayOfCustomFieldDef', value: 'ArrayOfCustomFieldValue' };
+  get typeChain(): readonly string[] {
+    return TASK_TYPE_CHAIN;
+  }
+  get propertyTypes(): Readonly<Record<string, string>> {
+    return TASK_PROPERTY_TYPES;
+  }
+  get methods(): Readonly<Record<string, MethodHandler>> {
+    return TASK_METHODS;
+  }
   private current: DataObject;
   private cancelTimer: NodeJS.Timeout | undefined;
-  private transitions: TaskTransition[] | undefined;
+  private readonly transitions: StoredTransition[];
 
   constructor(info: DataObject, private readonly host: TaskHost, creator: Actor) {
     super();
     this.ref = info.task as ManagedObjectReference;
     this.current = info;
-    this.record(creator, { state: { old: undefined, new: info.state } }, info.queueTime as string);
+    this.transitions = [{ at: Date.parse(info.queueTime as string), actor: creator, values: { state: info.state } }];
   }
-
-  readonly methods: Record<string, MethodHandler> = {
-    CancelTask: (ctx) => this.cancel(actorOf(ctx, 'CancelTask')),
-    SetTaskDescription: (ctx, args) => this.setDescription(args.description as DataObject, actorOf(ctx, 'SetTaskDescription')),
-    SetTaskState: (ctx, args) => this.setState(ctx.types, args, actorOf(ctx, 'SetTaskState')),
-    UpdateProgress: (ctx, args) => this.updateProgress(args.percentDone as number, actorOf(ctx, 'UpdateProgress')),
-  };
 
   get info(): DataObject {
     return this.current;
@@ -77,9 +106,17 @@ export class Task extends ManagedObject {
     return this.current.state as TaskState;
   }
 
-  /** Every change made to this task, oldest first (at most MAX_HISTORY). */
+  /** Every change made to this task, oldest first (at most MAX_HISTORY), with old and new values. */
   get history(): readonly TaskTransition[] {
-    return this.transitions ?? [];
+    const known: Record<string, VimValue | undefined> = {};
+    return this.transitions.map(({ at, actor, values }) => {
+      const changes: Record<string, { old: VimValue | undefined; new: VimValue | undefined }> = {};
+      for (const [field, value] of Object.entries(values)) {
+        changes[field] = { old: known[field], new: value };
+        known[field] = value;
+      }
+      return { time: new Date(at).toISOString(), user: actor.user, method: actor.method, changes };
+    });
   }
 
   getProperty(name: string): VimValue | undefined {
@@ -91,21 +128,17 @@ export class Task extends ManagedObject {
     }
   }
 
-  private record(actor: Actor, changes: TaskTransition['changes'], time = this.host.timestamp()): void {
-    const list = (this.transitions ??= []);
-    if (list.length >= MAX_HISTORY) list.shift();
-    list.push({ time, user: actor.user, method: actor.method, changes });
-  }
-
   private update(fields: Record<string, VimValue | undefined>, actor: Actor): void {
-    const changes: Record<string, { old: VimValue | undefined; new: VimValue | undefined }> = {};
-    for (const [key, value] of Object.entries(fields)) {
-      if (value !== undefined || this.current[key] !== undefined) changes[key] = { old: this.current[key], new: value };
+    const values: Record<string, VimValue | undefined> = {};
+    for (const key in fields) {
+      if (fields[key] !== undefined || this.current[key] !== undefined) values[key] = fields[key];
     }
+    // Dropping the oldest entry keeps old values right: the first kept entry shows its fields' values as new.
+    if (this.transitions.length >= MAX_HISTORY) this.transitions.shift();
+    this.transitions.push({ at: Date.now(), actor, values });
     const completed = isTerminal(fields.state as TaskState);
     this.current = { ...this.current, ...fields };
     if (completed && this.cancelTimer) clearTimeout(this.cancelTimer);
-    this.record(actor, changes);
     this.host.taskChanged(this, completed);
   }
 

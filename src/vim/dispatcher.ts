@@ -4,7 +4,7 @@
 
 import type { ManagedObjectReference, VimValue } from './data.js';
 import { ManagedObjectNotFound, MethodNotFound, NoPermission, NotAuthenticated } from './faults.js';
-import type { Arguments, CallContext, ConnectionInfo } from './managed-object.js';
+import type { Arguments, CallContext, CallLifetime, ConnectionInfo } from './managed-object.js';
 import type { Injector } from './injection.js';
 import type { ObjectRegistry } from './registry.js';
 import { hasPrivilege, type Session } from './session.js';
@@ -24,7 +24,7 @@ export interface Call {
   readonly args: Arguments;
   readonly session: Session | undefined;
   readonly connection: ConnectionInfo;
-  readonly signal: AbortSignal;
+  readonly lifetime: CallLifetime;
 }
 
 export class Dispatcher {
@@ -52,7 +52,7 @@ export class Dispatcher {
       throw new NoPermission(call.self, op.privilege);
     }
     if (this.injector.active) await this.injector.before(call.method, target, call.args);
-    const ctx: CallContext = { session, types: this.types, connection: call.connection, signal: call.signal };
-    return handler(ctx, call.args);
+    const ctx: CallContext = { session, types: this.types, connection: call.connection, lifetime: call.lifetime };
+    return handler.call(target, ctx, call.args);
   }
 }

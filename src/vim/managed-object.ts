@@ -11,7 +11,12 @@ export interface CallContext {
   readonly session: Session | undefined;
   readonly types: TypeModel;
   readonly connection: ConnectionInfo;
-  /** Aborted when the client goes away or the server shuts down (ends long polls). */
+  readonly lifetime: CallLifetime;
+}
+
+/** The call's link to its client; made lazily, since only waiting methods need it. */
+export interface CallLifetime {
+  /** Aborted when the client goes away (ends long polls). */
   readonly signal: AbortSignal;
 }
 
@@ -22,7 +27,8 @@ export interface ConnectionInfo {
   setSessionCookie(key: string | undefined): void;
 }
 
-export type MethodHandler = (ctx: CallContext, args: Arguments) => VimValue | undefined | Promise<VimValue | undefined>;
+/** Called with `this` bound to the target object, so a class can share one table across instances. */
+export type MethodHandler = (this: ManagedObject, ctx: CallContext, args: Arguments) => VimValue | undefined | Promise<VimValue | undefined>;
 
 export abstract class ManagedObject {
   abstract readonly ref: ManagedObjectReference;
