@@ -364,7 +364,8 @@ class Ctx:
 
 def element(name, xtype, optional=False, array=False):
     attrs = 'name=%s type=%s' % (quoteattr(name), quoteattr(xtype))
-    if optional or array:
+    # Like vCenter's own vim.wsdl, a required array needs at least one item.
+    if optional:
         attrs += ' minOccurs="0"'
     if array:
         attrs += ' maxOccurs="unbounded"'

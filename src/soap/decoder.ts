@@ -17,7 +17,6 @@ const INT_RANGES: Record<string, [number, number]> = {
   'xsd:byte': [-128, 127],
   'xsd:short': [-32768, 32767],
   'xsd:int': [-2147483648, 2147483647],
-  'xsd:long': [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
 };
 
 const INTEGER = /^[+-]?\d{1,20}$/;
@@ -191,6 +190,7 @@ export class Decoder {
     const raw = element.text;
     if (raw.length > MAX_STRING) throw new InvalidRequest(`${where}: value longer than ${MAX_STRING} characters`);
     const text = raw.trim();
+    if (type === 'xsd:long') return decodeLong(text, where);
     const range = INT_RANGES[type];
     if (range) {
       const n = INTEGER.test(text) ? Number(text) : NaN;
@@ -239,4 +239,16 @@ function serializeChildren(element: XmlElement): string {
     out += `<${child.name}${attrs}>${child.children.length ? serializeChildren(child) : escapeText(child.text)}</${child.name}>`;
   }
   return out;
+}
+
+const LONG_MIN = -(2n ** 63n);
+const LONG_MAX = 2n ** 63n - 1n;
+
+/** An xsd:long as a number while that is exact, else as its canonical digits, so it comes back unchanged. */
+function decodeLong(text: string, where: string): number | string {
+  if (!INTEGER.test(text)) throw new InvalidRequest(`${where}: '${text.slice(0, 64)}' is not a valid xsd:long`);
+  const value = BigInt(text);
+  if (value < LONG_MIN || value > LONG_MAX) throw new InvalidRequest(`${where}: '${text.slice(0, 64)}' is out of the xsd:long range`);
+  const n = Number(value);
+  return Number.isSafeInteger(n) ? n : value.toString();
 }

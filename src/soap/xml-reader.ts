@@ -77,7 +77,7 @@ function resolveEntity(ref: string, offset: number): string {
   }
   if (ref.startsWith('#')) {
     const code = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
-    if (!Number.isFinite(code) || code <= 0 || code > 0x10ffff || (code < 0x20 && code !== 0x9 && code !== 0xa && code !== 0xd)) {
+    if (!Number.isFinite(code) || code <= 0 || code > 0x10ffff || (code < 0x20 && code !== 0x9 && code !== 0xa && code !== 0xd) || (code >= 0xd800 && code <= 0xdfff) || code === 0xfffe || code === 0xffff) {
       throw new XmlSyntaxError(`invalid character reference &${ref};`, offset);
     }
     return String.fromCodePoint(code);
@@ -164,7 +164,12 @@ function isNameEnd(code: number): boolean {
 const BAD_ATTRIBUTE_NAME = /[\s<>"']/;
 
 /** Parses a whole document and returns its root element. */
+/** Characters XML 1.0 does not allow anywhere in a document (controls, U+FFFE/FFFF, lone surrogates). */
+const ILLEGAL_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 export function parseXml(source: string, limits: XmlLimits = DEFAULT_XML_LIMITS): XmlElement {
+  const illegal = ILLEGAL_CHARACTER.exec(source);
+  if (illegal) throw new XmlSyntaxError(`character U+${illegal[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} is not allowed in XML`, illegal.index);
   const len = source.length;
   let pos = 0;
   let elementCount = 0;
@@ -370,12 +375,21 @@ export function resolveQName(element: XmlElement, qname: string): { ns: string |
   return { ns: element.scope.get(prefix), prefix, name: qname.slice(colon + 1) };
 }
 
+// A raw CR would reach the client as LF (XML end-of-line handling), and raw tabs and newlines
+// in attributes as spaces, so those go out as character references.
 export function escapeText(value: string): string {
-  if (!/[<>&]/.test(value)) return value;
-  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  if (!/[<>&\r]/.test(value)) return value;
+  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r/g, '&#13;');
 }
 
 export function escapeAttribute(value: string): string {
-  if (!/[<>&"]/.test(value)) return value;
-  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  if (!/[<>&"\r\n\t]/.test(value)) return value;
+  return value
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/\r/g, '&#13;')
+    .replace(/\n/g, '&#10;')
+    .replace(/\t/g, '&#9;');
 }

@@ -114,7 +114,7 @@ export class PropertyCollector extends ManagedObject {
     if (!state) {
       const created = new CollectorState();
       this.perSession.set(session.key, created);
-      session.onEnd.push(() => this.endState(created, () => this.perSession.delete(session.key)));
+      session.onEnd.add(() => this.endState(created, () => this.perSession.delete(session.key)));
       state = created;
     }
     return state;
@@ -282,7 +282,12 @@ export class PropertyCollector extends ManagedObject {
     const ref = new ManagedObjectReference('PropertyCollector', `session[${session.key}]${randomUUID()}`);
     const collector = new PropertyCollector(ref, this.services, session);
     this.services.registry.add(collector);
-    session.onEnd.push(() => collector.dispose());
+    // Removed again when the collector is destroyed, so a session that churns collectors keeps nothing.
+    const cleanup = () => collector.dispose();
+    session.onEnd.add(cleanup);
+    collector.detach = () => {
+      session.onEnd.delete(cleanup);
+    };
     return ref;
   }
 
@@ -304,6 +309,10 @@ export class PropertyCollector extends ManagedObject {
   /** Ends a created collector: its waiters get RequestCanceled, its filters go away. */
   dispose(): void {
     if (!this.ownState) return;
+    this.detach();
     this.endState(this.ownState, () => this.services.registry.remove(this.ref));
   }
+
+  /** Unhooks a created collector from its session's cleanups (set when it is created). */
+  private detach: () => void = () => {};
 }

@@ -82,7 +82,7 @@ export class SessionManager extends ManagedObject {
       ipAddress: ctx.connection.ipAddress,
       userAgent: ctx.connection.userAgent,
       locale: typeof args.locale === 'string' && args.locale ? args.locale : 'en_US',
-      onEnd: [],
+      onEnd: new Set(),
     };
     this.sessions.set(session.cookie, session);
     ctx.connection.setSessionCookie(session.cookie);
@@ -106,7 +106,9 @@ export class SessionManager extends ManagedObject {
   /** Ends a session and everything it owns. */
   end(session: Session): void {
     if (!this.sessions.delete(session.cookie)) return;
-    for (const cleanup of session.onEnd.splice(0)) cleanup();
+    const cleanups = [...session.onEnd];
+    session.onEnd.clear();
+    for (const cleanup of cleanups) cleanup();
   }
 
   endAll(): void {

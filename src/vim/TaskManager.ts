@@ -177,7 +177,7 @@ export class TaskManager extends ManagedObject implements TaskHost {
     if (!owned) {
       const created = new Set<TaskHistoryCollector>();
       this.collectors.set(session, (owned = created));
-      session.onEnd.push(() => {
+      session.onEnd.add(() => {
         for (const collector of [...created]) collector.destroy();
         this.collectors.delete(session);
       });

@@ -17,7 +17,7 @@ export interface Session {
   readonly userAgent: string;
   readonly locale: string;
   /** Cleanups registered by objects the session owns; run at Logout or expiry. */
-  readonly onEnd: Array<() => void>;
+  readonly onEnd: Set<() => void>;
 }
 
 export function hasPrivilege(session: Session, privilege: string): boolean {

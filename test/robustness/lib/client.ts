@@ -61,11 +61,18 @@ export class Transport {
 
 export class FastSession {
   cookie: string | undefined;
-  constructor(readonly transport: Transport, readonly style: 'pyvmomi' | 'govmomi' = 'pyvmomi', readonly label = '') {}
+  /** A pinned session never takes a cookie from an answer (for forged or ended cookies). */
+  pinned = false;
+  constructor(readonly transport: Transport, readonly style: 'pyvmomi' | 'govmomi' = 'pyvmomi') {}
 
   async call(method: string, thisType: string, thisValue: string, args = '', options: { style?: 'pyvmomi' | 'govmomi'; timeoutMs?: number } = {}): Promise<SoapResponse> {
     const inner = `<${method} xmlns="urn:vim25"><_this type="${thisType}">${thisValue}</_this>${args}</${method}>`;
-    return this.send(envelope(inner, options.style ?? this.style), options.timeoutMs);
+    try {
+      return await this.send(envelope(inner, options.style ?? this.style), options.timeoutMs);
+    } catch (error) {
+      if (error instanceof RequestTimeout) throw new RequestTimeout(`${method} on ${thisType}:${thisValue}: ${error.message}`);
+      throw error;
+    }
   }
 
   async send(body: string, timeoutMs?: number): Promise<SoapResponse> {
@@ -73,7 +80,7 @@ export class FastSession {
     if (this.cookie) headers.cookie = this.cookie;
     const res = await this.transport.request({ body, headers, timeoutMs });
     const setCookie = res.headers['set-cookie'];
-    if (setCookie?.length) this.cookie = setCookie[0];
+    if (setCookie?.length && !this.pinned) this.cookie = setCookie[0];
     const text = res.body.toString('utf8');
     return { status: res.status, headers: res.headers, body: text, result: await parseSoap(text) };
   }
@@ -85,4 +92,14 @@ export class FastSession {
 
 export function xmlEscape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+}
+
+/** Characters XML 1.0 does not allow anywhere in a document (outside its Char production). */
+export const NON_XML_CHAR = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Where a text stops being well-formed XML 1.0 because of a character, or undefined. */
+export function nonXmlChar(text: string): string | undefined {
+  const m = NON_XML_CHAR.exec(text);
+  if (!m) return undefined;
+  return `U+${m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} at offset ${m.index}: ${JSON.stringify(text.slice(Math.max(0, m.index - 60), m.index + 20))}`;
 }

@@ -100,10 +100,10 @@ export type Target = { kind: 'task'; index: number } | { kind: 'unknown'; id: st
 export type Command =
   | { m: 'CreateTask'; caller: Caller; style: Style; cancelable: boolean; parent: Target | null; initiatedBy: string | undefined }
   | { m: 'SetTaskState'; caller: Caller; style: Style; target: Target; state: string; result: ResultArg | undefined; fault: FaultArg | undefined }
-  | { m: 'UpdateProgress'; caller: Caller; style: Style; target: Target; percentDone: number | string }
+  | { m: 'UpdateProgress'; caller: Caller; style: Style; target: Target; percentDone: string }
   | { m: 'SetTaskDescription'; caller: Caller; style: Style; target: Target; key: string; message: string }
   | { m: 'CancelTask'; caller: Caller; style: Style; target: Target }
-  | { m: 'Pair'; a: Command; b: Command };
+  | { m: 'Pair'; a: SingleCommand; b: SingleCommand };
 
 export type SingleCommand = Exclude<Command, { m: 'Pair' }>;
 
@@ -177,8 +177,37 @@ export function newModelTask(key: string, cancelable: boolean, userName: string,
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
 
-/** A request the WSDL types refuse before anything else happens: InvalidRequest. */
+/** xsd:int's lexical space (whitespace collapsed, optional sign, digits) and value range. */
+export function parseXsdInt(lexical: string): number | undefined {
+  const text = lexical.trim();
+  if (!/^[+-]?\d{1,12}$/.test(text)) return undefined;
+  const n = Number(text);
+  return n >= INT32_MIN && n <= INT32_MAX ? n : undefined;
+}
+
+/** XML 1.0 Char: a request with any other character is not well-formed XML. */
+const NOT_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/;
+
+function texts(cmd: SingleCommand): string[] {
+  switch (cmd.m) {
+    case 'CreateTask': return cmd.initiatedBy === undefined ? [] : [cmd.initiatedBy];
+    case 'SetTaskDescription': return [cmd.key, cmd.message];
+    case 'SetTaskState': {
+      const out: string[] = [];
+      const r = cmd.result;
+      if (r?.kind === 'string') out.push(r.value);
+      if (r?.kind === 'strings') out.push(...r.values);
+      if (r?.kind === 'keyValue') out.push(r.key, r.value);
+      if (cmd.fault?.localizedMessage !== undefined) out.push(cmd.fault.localizedMessage);
+      return out;
+    }
+    default: return [];
+  }
+}
+
+/** A request the XML reader or the WSDL types refuse before anything else happens: InvalidRequest. */
 function malformed(cmd: SingleCommand): boolean {
+  if (texts(cmd).some((t) => NOT_XML.test(t))) return true;
   switch (cmd.m) {
     case 'SetTaskState':
       return (
@@ -187,7 +216,7 @@ function malformed(cmd: SingleCommand): boolean {
         (cmd.fault !== undefined && UNKNOWN_FAULTS.includes(cmd.fault.type))
       );
     case 'UpdateProgress':
-      return typeof cmd.percentDone !== 'number' || !Number.isInteger(cmd.percentDone) || cmd.percentDone < INT32_MIN || cmd.percentDone > INT32_MAX;
+      return parseXsdInt(cmd.percentDone) === undefined;
     default:
       return false;
   }
@@ -222,7 +251,7 @@ export function expectedAnswer(config: ModelConfig, tasks: readonly ModelTask[],
       return OK;
     case 'UpdateProgress':
       if (task.state !== 'running') return fault('InvalidState');
-      task.progress = Math.min(100, Math.max(0, cmd.percentDone as number));
+      task.progress = Math.min(100, Math.max(0, parseXsdInt(cmd.percentDone)!));
       return OK;
     case 'CancelTask':
       if (isTerminal(task.state)) return fault('InvalidState');
@@ -268,7 +297,8 @@ export const TASK_INFO_ORDER = [
 
 function text(value: string, attrs?: Record<string, string>): unknown {
   if (!attrs) return value;
-  return value === '' ? { $: attrs } : { _: value, $: attrs };
+  // xml2js drops whitespace-only text of an element that has attributes.
+  return value.trim() === '' ? { $: attrs } : { _: value, $: attrs };
 }
 
 export function resultXml(result: ResultArg): unknown {
