@@ -33,13 +33,18 @@ export function setState(s: SoapSession, task: string, state: string, extra = ''
   return taskCall(s, task, 'SetTaskState', `<state>${state}</state>${extra}`);
 }
 
+/** The RetrievePropertiesEx arguments pyVmomi sends to read one task's info. */
+export function readInfoArgs(task: string): string {
+  return `<specSet><propSet><type>Task</type><all>false</all><pathSet>info</pathSet></propSet><objectSet><obj type="Task">${task}</obj><skip>false</skip></objectSet></specSet><options><maxObjects>1</maxObjects></options>`;
+}
+
 /** Reads Task.info through RetrievePropertiesEx, as pyVmomi does. */
 export async function readInfo(s: SoapSession, task: string): Promise<Xml> {
   const res = await s.call(
     'RetrievePropertiesEx',
     'PropertyCollector',
     'propertyCollector',
-    `<specSet><propSet><type>Task</type><all>false</all><pathSet>info</pathSet></propSet><objectSet><obj type="Task">${task}</obj><skip>false</skip></objectSet></specSet><options><maxObjects>1</maxObjects></options>`,
+    readInfoArgs(task),
   );
   expect(res.status, res.body).toBe(200);
   const returnval = (res.result.RetrievePropertiesExResponse as Xml).returnval as Xml;

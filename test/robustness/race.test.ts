@@ -10,7 +10,7 @@ import { ManagedObjectReference } from '../../src/vim/data.js';
 import type { Task, TaskTransition } from '../../src/vim/Task.js';
 import { EXAMPLE_USERS, startEmulator } from '../helpers/emulator.js';
 import { faultOf, type SoapResponse } from '../helpers/soap-client.js';
-import { TASK_TYPE, type Xml } from '../helpers/tasks.js';
+import { TASK_TYPE, type Xml, readInfoArgs } from '../helpers/tasks.js';
 import { FastSession, Transport } from './lib/client.js';
 
 const CLIENTS = 50;
@@ -56,7 +56,7 @@ async function readInfo(s: FastSession, key: string): Promise<Xml> {
     'RetrievePropertiesEx',
     'PropertyCollector',
     'propertyCollector',
-    `<specSet><propSet><type>Task</type><all>false</all><pathSet>info</pathSet></propSet><objectSet><obj type="Task">${key}</obj><skip>false</skip></objectSet></specSet><options><maxObjects>1</maxObjects></options>`,
+    readInfoArgs(key),
   );
   expect(res.status, res.body).toBe(200);
   return ((((res.result.RetrievePropertiesExResponse as Xml).returnval as Xml).objects as Xml).propSet as Xml).val as Xml;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Emulator } from '../../src/server/app.js';
 import { startEmulator } from '../helpers/emulator.js';
 import { faultOf } from '../helpers/soap-client.js';
-import { TASK_TYPE, type Xml } from '../helpers/tasks.js';
+import { TASK_TYPE, type Xml, readInfoArgs } from '../helpers/tasks.js';
 import { FastSession, nonXmlChar, Transport } from './lib/client.js';
 
 let emulator: Emulator;
@@ -37,7 +37,7 @@ async function rawInfo(key: string): Promise<string> {
     'RetrievePropertiesEx',
     'PropertyCollector',
     'propertyCollector',
-    `<specSet><propSet><type>Task</type><all>false</all><pathSet>info</pathSet></propSet><objectSet><obj type="Task">${key}</obj><skip>false</skip></objectSet></specSet><options><maxObjects>1</maxObjects></options>`,
+    readInfoArgs(key),
   );
   expect(res.status, res.body).toBe(200);
   return res.body;
