@@ -2,7 +2,7 @@
 // unknown or missing elements, wrong xsi:types, out-of-range numbers and unknown enum values
 // become InvalidRequest before anything reaches a managed object.
 
-import { ManagedObjectReference, OpaqueXml, TypedValue, type DataObject, type VimValue } from '../vim/data.js';
+import { INTEGER_RANGES, ManagedObjectReference, OpaqueXml, TypedValue, type DataObject, type VimValue } from '../vim/data.js';
 import { InvalidRequest } from '../vim/faults.js';
 import type { FieldDef, OperationDef, VimSchema } from './schema.js';
 import { PRIMITIVES } from './schema.js';
@@ -13,11 +13,6 @@ export interface DecodedCall {
   readonly args: Readonly<Record<string, VimValue | undefined>>;
 }
 
-const INT_RANGES: Record<string, [number, number]> = {
-  'xsd:byte': [-128, 127],
-  'xsd:short': [-32768, 32767],
-  'xsd:int': [-2147483648, 2147483647],
-};
 
 const INTEGER = /^[+-]?\d{1,20}$/;
 const DATE_TIME = /^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/;
@@ -191,7 +186,7 @@ export class Decoder {
     if (raw.length > MAX_STRING) throw new InvalidRequest(`${where}: value longer than ${MAX_STRING} characters`);
     const text = raw.trim();
     if (type === 'xsd:long') return decodeLong(text, where);
-    const range = INT_RANGES[type];
+    const range = INTEGER_RANGES[type];
     if (range) {
       const n = INTEGER.test(text) ? Number(text) : NaN;
       if (!Number.isInteger(n) || n < range[0] || n > range[1]) {

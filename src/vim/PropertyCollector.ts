@@ -5,7 +5,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { dataObject, ManagedObjectReference, type DataObject, type VimValue } from './data.js';
-import { InvalidArgument, InvalidCollectorVersion, ManagedObjectNotFound, NotAuthenticated, NotSupported, RequestCanceled } from './faults.js';
+import { InvalidArgument, InvalidCollectorVersion, NotAuthenticated, NotSupported, RequestCanceled } from './faults.js';
 import { ManagedObject, type Arguments, type CallContext, type MethodHandler } from './managed-object.js';
 import { PropertyFilter } from './PropertyFilter.js';
 import { readPath, selectObjects, type QueryContext } from './property-query.js';

@@ -9,7 +9,6 @@ import { simpleExtension } from './ExtensionManager.js';
 import type { FaultRule, Injector, LatencyRule } from './injection.js';
 import { isJsonObject, JsonValueError, jsonToFault, jsonToVim, type Json } from './json-values.js';
 import { LifecycleRunner, type LifecycleSpec } from './lifecycle.js';
-import type { SessionManager } from './SessionManager.js';
 import type { Actor, Task } from './Task.js';
 import type { TaskManager } from './TaskManager.js';
 import type { UserDirectory, UsersFile } from './users.js';
@@ -45,7 +44,6 @@ export interface ControlDependencies {
   readonly types: TypeModel;
   readonly taskManager: TaskManager;
   readonly extensionManager: ExtensionManager;
-  readonly sessionManager: SessionManager;
   readonly users: UserDirectory;
   readonly injector: Injector;
 }

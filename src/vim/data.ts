@@ -58,6 +58,13 @@ export function dataObject(type: string, fields: Record<string, VimValue | undef
   return out;
 }
 
+/** The value ranges of the 32-bit-and-smaller XML Schema integer types (xsd:long is 64-bit: see each reader). */
+export const INTEGER_RANGES: Readonly<Record<string, readonly [number, number]>> = {
+  'xsd:byte': [-128, 127],
+  'xsd:short': [-32768, 32767],
+  'xsd:int': [-2147483648, 2147483647],
+};
+
 export const XSD_STRING = 'xsd:string';
 export const XSD_INT = 'xsd:int';
 export const XSD_BOOLEAN = 'xsd:boolean';

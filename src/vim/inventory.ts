@@ -59,7 +59,7 @@ export function createInventory(options: InventoryOptions): Inventory {
   );
   for (const object of [serviceInstance, rootFolder, propertyCollector, sessionManager, extensionManager, taskManager]) registry.add(object);
   const injector = new Injector();
-  const control = new EmulatorControl({ types: options.types, taskManager, extensionManager, sessionManager, users: options.users, injector });
+  const control = new EmulatorControl({ types: options.types, taskManager, extensionManager, users: options.users, injector });
   return {
     registry,
     control,

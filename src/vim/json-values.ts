@@ -6,7 +6,7 @@
 //   typed value      {"_type": "xsd:int", "value": 42}   (anyType slots; plain strings, booleans
 //                    and integers are taken as xsd:string, xsd:boolean and xsd:int)
 
-import { ManagedObjectReference, OpaqueXml, TypedValue, type DataObject, type TypeModel, type VimValue } from './data.js';
+import { INTEGER_RANGES, ManagedObjectReference, OpaqueXml, TypedValue, type DataObject, type TypeModel, type VimValue } from './data.js';
 import { MethodFault } from './faults.js';
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -86,15 +86,14 @@ export function jsonToVim(json: Json, staticType: string, types: TypeModel, wher
   }
 }
 
-const INT_RANGES: Record<string, [number, number]> = {
-  'xsd:byte': [-128, 127],
-  'xsd:short': [-32768, 32767],
-  'xsd:int': [-2147483648, 2147483647],
+// JSON numbers are doubles, so an xsd:long given in JSON must be an exact (safe) integer.
+const JSON_INTEGER_RANGES: Readonly<Record<string, readonly [number, number]>> = {
+  ...INTEGER_RANGES,
   'xsd:long': [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
 };
 
 function primitive(json: Json, type: string, fail: (message: string) => never): VimValue {
-  const range = INT_RANGES[type];
+  const range = JSON_INTEGER_RANGES[type];
   if (range) {
     if (typeof json !== 'number' || !Number.isInteger(json) || json < range[0] || json > range[1]) return fail(`expected an integer in ${type}'s range`);
     return json;
