@@ -1,6 +1,8 @@
 // Builds the HTTP(S) server: the SOAP endpoint plus the documents clients fetch around it.
 
 import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import path from 'node:path';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { Decoder } from '../soap/decoder.js';
@@ -15,7 +17,8 @@ import { parseUsersFile, readDocument } from './documents.js';
 import { controlApi } from './control-api.js';
 import type { Config } from './config.js';
 import { loggerOptions } from './logging.js';
-import { registerSoapEndpoint } from './soap-endpoint.js';
+import { sdkRequestListener, type SdkLog } from './sdk-http.js';
+import { SoapEndpoint } from './soap-endpoint.js';
 import { tlsMaterial } from './tls.js';
 
 /** vimServiceVersions.xml lists versions pyVmomi 6.7.1 knows, so SmartConnect negotiates 6.7.1. */
@@ -49,8 +52,6 @@ export interface Emulator {
 }
 
 let cachedSchema: VimSchema | undefined;
-
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 function httpError(statusCode: number, message: string): Error {
   return Object.assign(new Error(message), { statusCode });
@@ -116,34 +117,43 @@ export async function createEmulator(config: Config): Promise<Emulator> {
 
   const https = config.tls ? await tlsMaterial(config.certFile, config.keyFile, config.host) : undefined;
   const checkInterval = Math.max(100, Math.min(1000, Math.floor(config.requestTimeoutMs / 2)));
-  const app = Fastify({
+  const endpoint = new SoapEndpoint({ schema, decoder: new Decoder(schema), encoder: new Encoder(schema), inventory, xmlLimits: DEFAULT_XML_LIMITS });
+  const logCalls = ['trace', 'debug', 'info'].includes(config.logLevel);
+  // Assigned below; the SOAP listener logs through fastify's logger once it exists.
+  let app: FastifyInstance | undefined;
+  const sdkLog: SdkLog = {
+    call: logCalls
+      ? (answer, reqId, ms) =>
+          app?.log.info({ reqId, method: answer.method || undefined, this: answer.self?.toString(), user: answer.userName, fault: answer.faultType, ms }, 'soap call')
+      : undefined,
+    internalError: (err, method, reqId) => app?.log.error({ reqId, err, method: method || undefined }, 'internal error while serving a call'),
+  };
+
+  const serverFactory = (fastifyListener: RequestListener): Server => {
+    const listener = sdkRequestListener({ endpoint, bodyLimit: config.bodyLimitBytes, secureCookie: config.tls, log: sdkLog }, fastifyListener);
+    // Node checks request timeouts on this interval (30 s by default, too coarse for the limit).
+    const server = https
+      ? createHttpsServer({ ...https, connectionsCheckingInterval: checkInterval }, listener)
+      : createHttpServer({ connectionsCheckingInterval: checkInterval }, listener);
+    server.keepAliveTimeout = 65_000;
+    // Time to receive a whole request (not to answer it: long polls are unaffected).
+    server.requestTimeout = config.requestTimeoutMs;
+    // Node ignores requestTimeout while headersTimeout (60 s by default) is longer.
+    server.headersTimeout = Math.min(server.headersTimeout, config.requestTimeoutMs);
+    return server;
+  };
+
+  app = Fastify({
     // 'silent' drops pino entirely: fastify otherwise still builds a child logger per request.
     logger: config.logLevel === 'silent' ? false : loggerOptions(config.logLevel),
-    // One line per SOAP call is logged by the endpoint itself, with the vim25 method and fault.
+    // One line per SOAP call is logged by the SOAP listener itself, with the vim25 method and fault.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
-    keepAliveTimeout: 65_000,
-    // Time to receive a whole request (not to answer it: long polls are unaffected).
-    requestTimeout: config.requestTimeoutMs,
-    // Node checks request timeouts on this interval (30 s by default, too coarse for the limit).
-    ...(https ? { https: { ...https, connectionsCheckingInterval: checkInterval } } : { http: { connectionsCheckingInterval: checkInterval } }),
+    serverFactory,
   }) as unknown as FastifyInstance;
 
-  // Node ignores requestTimeout while headersTimeout (60 s, fixed before fastify sets the former) is longer.
-  app.server.headersTimeout = Math.min(app.server.headersTimeout, config.requestTimeoutMs);
-
   app.removeAllContentTypeParsers();
-  // SOAP 1.1 is text/xml; other XML types are read too so that a SOAP 1.2 client gets a clear
-  // fault rather than a bare 415. Anything else (forms, JSON on /sdk) is refused with 415.
-  app.addContentTypeParser(['text/xml', 'application/xml', 'application/soap+xml'], { parseAs: 'buffer' }, (request, body, done) => {
-    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1];
-    if (charset && !/^utf-?8$/i.test(charset)) return done(httpError(415, `charset ${charset} is not supported; send UTF-8`), undefined);
-    try {
-      done(null, UTF8.decode(body as Buffer));
-    } catch {
-      done(httpError(400, 'the request body is not valid UTF-8'), undefined);
-    }
-  });
+  // SOAP bodies never reach fastify (see sdk-http.ts); its routes take JSON or nothing.
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     if (body === '') return done(null, {});
     try {
@@ -153,16 +163,6 @@ export async function createEmulator(config: Config): Promise<Emulator> {
     }
   });
   await app.register(controlApi, { prefix: '/_emulator', control: inventory.control, token: config.controlToken });
-
-  registerSoapEndpoint(app, {
-    schema,
-    decoder: new Decoder(schema),
-    encoder: new Encoder(schema),
-    inventory,
-    xmlLimits: DEFAULT_XML_LIMITS,
-    secureCookie: config.tls,
-    logCalls: ['trace', 'debug', 'info'].includes(config.logLevel),
-  });
 
   const wsdlDir = wsdlDirectory();
   const wsdl = {

@@ -39,7 +39,12 @@ export class Dispatcher {
     return this.operations.get(method);
   }
 
-  async invoke(call: Call): Promise<VimValue | undefined> {
+  /**
+   * Faults before the method runs are thrown; the method's own result (or promise, for waiting
+   * methods and injected latency) is returned as it is, so a call that finishes at once costs no
+   * promise.
+   */
+  invoke(call: Call): VimValue | undefined | Promise<VimValue | undefined> {
     const op = this.operations.get(call.method);
     if (!op) throw new MethodNotFound(call.self, call.method);
     const session = call.session;
@@ -51,8 +56,8 @@ export class Dispatcher {
     if (session && op.privilege && op.privilege !== ANONYMOUS_PRIVILEGE && !hasPrivilege(session, op.privilege)) {
       throw new NoPermission(call.self, op.privilege);
     }
-    if (this.injector.active) await this.injector.before(call.method, target, call.args);
     const ctx: CallContext = { session, types: this.types, connection: call.connection, lifetime: call.lifetime };
+    if (this.injector.active) return this.injector.before(call.method, target, call.args).then(() => handler.call(target, ctx, call.args));
     return handler.call(target, ctx, call.args);
   }
 }

@@ -176,3 +176,68 @@ test('a body that arrives too slowly gets HTTP 408 and the server keeps serving'
     await slow.close();
   }
 });
+
+describe('the /sdk listener ahead of fastify', () => {
+  /** Writes raw HTTP on a socket and returns everything the server sends before it closes (or 3 s pass). */
+  async function exchange(write: (socket: import('node:net').Socket) => void): Promise<string> {
+    const { connect } = await import('node:net');
+    const { port } = new URL(emulator.url());
+    return new Promise<string>((resolve) => {
+      let data = '';
+      const socket = connect(Number(port), '127.0.0.1', () => write(socket));
+      socket.on('data', (d) => (data += d.toString()));
+      socket.on('error', () => {});
+      socket.on('close', () => resolve(data));
+      setTimeout(() => socket.destroy(), 3000);
+    });
+  }
+
+  test('a chunked body that grows past the limit gets 413 while it is still arriving, and the connection closes', async () => {
+    const answer = await exchange((socket) => {
+      socket.write('POST /sdk HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\n\r\n');
+      const chunk = 'x'.repeat(1 << 20);
+      // 6 MiB in 1 MiB chunks, over the 4 MiB default; the body is never finished.
+      for (let i = 0; i < 6; i++) socket.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`);
+    });
+    expect(answer).toMatch(/^HTTP\/1.1 413/);
+    expect(answer.toLowerCase()).toContain('connection: close');
+    ok(await post(envelope(serviceContent)));
+  });
+
+  test('a client that leaves in the middle of a body costs nothing: the server keeps serving', async () => {
+    const { connect } = await import('node:net');
+    const { port } = new URL(emulator.url());
+    await new Promise<void>((resolve) => {
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.write('POST /sdk HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: 5000\r\n\r\n<soapenv:Envelope');
+        setTimeout(() => {
+          socket.destroy();
+          resolve();
+        }, 50);
+      });
+    });
+    ok(await post(envelope(serviceContent)));
+  });
+
+  test('/sdk/vimService and a query string reach the SOAP endpoint too', async () => {
+    for (const path of ['/sdk/vimService', '/sdk?x=1']) {
+      const res = await rawRequest(emulator.url(), { path, body: envelope(serviceContent), headers: { 'content-type': 'text/xml' } });
+      expect(res.status, path).toBe(200);
+      expect(res.body).toContain('<RetrieveServiceContentResponse xmlns="urn:vim25">');
+    }
+  });
+
+  test('other methods and paths are fastify\'s: GET /sdk is 404, the documents and /healthz are served', async () => {
+    expect((await rawRequest(emulator.url(), { method: 'GET', path: '/sdk' })).status).toBe(404);
+    expect((await rawRequest(emulator.url(), { method: 'POST', path: '/sdkx', body: envelope(serviceContent), headers: { 'content-type': 'text/xml' } })).status).toBe(404);
+    expect((await rawRequest(emulator.url(), { method: 'GET', path: '/healthz' })).status).toBe(200);
+    expect((await rawRequest(emulator.url(), { method: 'GET', path: '/sdk/vimService.wsdl' })).body).toContain('<service name="VimService">');
+  });
+
+  test('a request without a Content-Type is refused with 415', async () => {
+    const answer = await exchange((socket) => {
+      socket.write(`POST /sdk HTTP/1.1\r\nHost: x\r\nContent-Length: ${Buffer.byteLength(envelope(serviceContent))}\r\n\r\n${envelope(serviceContent)}`);
+    });
+    expect(answer).toMatch(/^HTTP\/1.1 415/);
+  });
+});
