@@ -1,9 +1,8 @@
 // Memory per task, measured in a child of its own (node --expose-gc) so that nothing else lives
-// in the heap. Calls take the SOAP endpoint's path without the socket and fastify: the request
-// text goes through the XML reader, the decoder, the dispatcher (session, privileges, the task
-// rules) and the encoder, exactly as in src/server/soap-endpoint.ts. Only the HTTP framing is
-// skipped; it retains nothing once a call is answered, and it would make 500,000 calls take
-// minutes instead of seconds.
+// in the heap. Calls go through the SOAP endpoint (src/server/soap-endpoint.ts) as the HTTP
+// listener hands them over: the XML reader, the decoder, the dispatcher (session, privileges,
+// the task rules) and the encoder. Only the socket is skipped; it retains nothing once a call is
+// answered, and it would make 500,000 calls take minutes instead of seconds.
 //   node --expose-gc dist/bench/memory.js retained   100,000 tasks kept: heap and RSS per task,
 //                                                    queued and after a whole lifecycle
 //   node --expose-gc dist/bench/memory.js churn      200,000 tasks created and completed with
@@ -14,12 +13,9 @@ import { createEmulator, type Emulator } from '../src/server/app.js';
 import { DEFAULTS } from '../src/server/config.js';
 import { Decoder } from '../src/soap/decoder.js';
 import { Encoder } from '../src/soap/encoder.js';
-import { operationResponse, readRequest } from '../src/soap/envelope.js';
 import { DEFAULT_XML_LIMITS } from '../src/soap/xml-reader.js';
-import type { Dispatcher } from '../src/vim/dispatcher.js';
+import { SESSION_COOKIE, SoapEndpoint, type SoapExchange } from '../src/server/soap-endpoint.js';
 import { requests, taskKeyOf } from './soap.js';
-
-type Call = Parameters<Dispatcher['invoke']>[0];
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');
@@ -41,31 +37,20 @@ interface Harness {
 async function start(maxTasks: number): Promise<Harness> {
   const emulator = await createEmulator({ ...DEFAULTS, host: '127.0.0.1', port: 0, tls: false, logLevel: 'silent', maxTasks });
   const { schema, inventory } = emulator;
-  const decoder = new Decoder(schema);
-  const encoder = new Encoder(schema);
-  const signal = new AbortController().signal;
+  const endpoint = new SoapEndpoint({ schema, decoder: new Decoder(schema), encoder: new Encoder(schema), inventory, xmlLimits: DEFAULT_XML_LIMITS });
   let cookie: string | undefined;
-  const connection: Call['connection'] = {
+  const exchange: SoapExchange = {
     ipAddress: '127.0.0.1',
     userAgent: 'vtask-emulator bench',
     setSessionCookie: (value) => {
       cookie = value;
     },
+    signal: new AbortController().signal,
   };
   const call = async (body: string): Promise<string> => {
-    const operation = readRequest(body, DEFAULT_XML_LIMITS);
-    const op = schema.operations.get(operation.name);
-    if (!op) throw new Error(`unknown operation ${operation.name}`);
-    const decoded = decoder.decodeCall(operation, op);
-    const result = await inventory.dispatcher.invoke({
-      method: operation.name,
-      self: decoded.self,
-      args: decoded.args,
-      session: inventory.sessionManager.lookup(cookie),
-      connection,
-      lifetime: { signal },
-    });
-    return operationResponse(operation.name, op.result && result !== undefined ? encoder.field(op.result, result) : '');
+    const answer = await endpoint.serve(body, cookie && `${SESSION_COOKIE}=${cookie}`, exchange);
+    if (answer.status !== 200) throw new Error(`${answer.method} failed: ${answer.faultType}`);
+    return answer.payload;
   };
   await call(requests.login());
   return { emulator, call };

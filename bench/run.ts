@@ -5,6 +5,8 @@
 // Environment:
 //   BENCH_SECONDS      seconds per throughput scenario (default 10; the issue's figure)
 //   BENCH_WARMUP       unmeasured seconds before each scenario, for the JIT (default 1)
+//   BENCH_ROUNDS       turns the scenarios of one protocol take, each with its share of
+//                      BENCH_SECONDS, so machine load drifts alike for all (default 5)
 //   BENCH_CONNECTIONS  autocannon connections (default 50)
 //   BENCH_WAITERS      WaitForUpdatesEx clients (default 1000)
 //   BENCH_ONLY         comma-separated ids of what to run: bare-http, progress, description,
@@ -31,6 +33,7 @@ function envNumber(name: string, fallback: number): number {
 
 const SECONDS = envNumber('BENCH_SECONDS', 10);
 const WARMUP = envNumber('BENCH_WARMUP', 1);
+const ROUNDS = Math.max(1, Math.round(envNumber('BENCH_ROUNDS', 5)));
 const CONNECTIONS = envNumber('BENCH_CONNECTIONS', 50);
 const WAITERS = envNumber('BENCH_WAITERS', 1000);
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : undefined;
@@ -159,6 +162,8 @@ interface Row {
   /** Server CPU time per request (µs). */
   readonly cpuUs?: number;
   readonly ceiling?: number;
+  /** The lowest and highest per-round share of the ceiling. */
+  readonly ceilingRange?: readonly [number, number];
   readonly note?: string;
 }
 
@@ -174,7 +179,16 @@ function cannon(url: URL, cookie: string | undefined, prepared: Prepared, second
   });
 }
 
-async function runScenario(scenario: Scenario, ceilings: Map<boolean, number>): Promise<Row> {
+/** A scenario's server, started and prepared, and what its rounds have measured so far. */
+interface Running {
+  readonly scenario: Scenario;
+  readonly server: ServerProcess;
+  readonly prepared: Prepared;
+  readonly cookie: string | undefined;
+  readonly rounds: Array<{ completed: number; seconds: number; errors: number; p50: number; p99: number; cpuMs: number | undefined }>;
+}
+
+async function startScenario(scenario: Scenario): Promise<Running> {
   const options = { tls: scenario.tls, profileDir: PROFILE_DIR, profileName: scenario.id };
   const server: ServerProcess = scenario.target === 'bare' ? await startBareServer(options) : await startEmulator(options);
   try {
@@ -184,33 +198,75 @@ async function runScenario(scenario: Scenario, ceilings: Map<boolean, number>): 
     const cookie = connection.cookie;
     connection.close();
     if (WARMUP > 0) await cannon(server.url, cookie, prepared, WARMUP);
-    const cpuBefore = server.cpuMs();
-    const result = await cannon(server.url, cookie, prepared, SECONDS);
-    const cpuAfter = server.cpuMs();
-    const completed = result['2xx'] + result.non2xx;
-    const rps = completed / result.duration;
-    const errors = result.errors + result.non2xx + result.mismatches;
-    if (scenario.target === 'bare') ceilings.set(scenario.tls, rps);
-    const ceiling = ceilings.get(scenario.tls);
-    return {
-      id: scenario.id,
-      title: scenario.title,
-      proto: scenario.tls ? 'https' : 'http',
-      rps,
-      p50: result.latency.p50,
-      p99: result.latency.p99,
-      errors,
-      cpuUs: cpuBefore !== undefined && cpuAfter !== undefined && completed ? ((cpuAfter - cpuBefore) * 1000) / completed : undefined,
-      ceiling: ceiling ? rps / ceiling : undefined,
-      note: prepared.perUnit ? `${(rps / prepared.perUnit.size).toFixed(0)} ${prepared.perUnit.name}/s` : undefined,
-    };
-  } finally {
+    return { scenario, server, prepared, cookie, rounds: [] };
+  } catch (error) {
     await server.stop();
+    throw error;
+  }
+}
+
+async function runRound(running: Running, seconds: number): Promise<void> {
+  const cpuBefore = running.server.cpuMs();
+  const result = await cannon(running.server.url, running.cookie, running.prepared, seconds);
+  const cpuAfter = running.server.cpuMs();
+  running.rounds.push({
+    completed: result['2xx'] + result.non2xx,
+    seconds: result.duration,
+    errors: result.errors + result.non2xx + result.mismatches,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    cpuMs: cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter - cpuBefore : undefined,
+  });
+}
+
+const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
+const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[values.length >> 1];
+
+function rowOf(running: Running, bare: Running | undefined): Row {
+  const { scenario, prepared, rounds } = running;
+  const completed = sum(rounds.map((r) => r.completed));
+  const rps = completed / sum(rounds.map((r) => r.seconds));
+  const cpu = rounds.every((r) => r.cpuMs !== undefined) ? sum(rounds.map((r) => r.cpuMs!)) : undefined;
+  const bareRps = bare && sum(bare.rounds.map((r) => r.completed)) / sum(bare.rounds.map((r) => r.seconds));
+  const shares = bare ? rounds.map((r, i) => r.completed / r.seconds / (bare.rounds[i].completed / bare.rounds[i].seconds)) : [];
+  return {
+    id: scenario.id,
+    title: scenario.title,
+    proto: scenario.tls ? 'https' : 'http',
+    rps,
+    p50: median(rounds.map((r) => r.p50)),
+    p99: Math.max(...rounds.map((r) => r.p99)),
+    errors: sum(rounds.map((r) => r.errors)),
+    cpuUs: cpu !== undefined && completed ? (cpu * 1000) / completed : undefined,
+    ceiling: bareRps ? rps / bareRps : undefined,
+    ceilingRange: shares.length && scenario.target !== 'bare' ? [Math.min(...shares), Math.max(...shares)] : undefined,
+    note: prepared.perUnit ? `${(rps / prepared.perUnit.size).toFixed(0)} ${prepared.perUnit.name}/s` : undefined,
+  };
+}
+
+/**
+ * The scenarios of one protocol run in turns: every round drives each server (the bare ceiling
+ * first) for its slice of the scenario's time. A change in the machine's load then reaches the
+ * ceiling and the scenarios alike, instead of whichever happened to run at the time.
+ */
+async function runInterleaved(list: readonly Scenario[]): Promise<Row[]> {
+  const started: Running[] = [];
+  try {
+    for (const scenario of list) started.push(await startScenario(scenario));
+    const slice = SECONDS / ROUNDS;
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const running of started) await runRound(running, slice);
+      if (process.stderr.isTTY) process.stderr.write(`  round ${round + 1}/${ROUNDS} done\n`);
+    }
+    const bare = started.find((r) => r.scenario.target === 'bare');
+    return started.map((running) => rowOf(running, bare));
+  } finally {
+    await Promise.all(started.map((r) => r.server.stop()));
   }
 }
 
 function printTable(rows: readonly Row[]): void {
-  const header = ['scenario', 'proto', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'of ceiling', 'server CPU µs/req', ''];
+  const header = ['scenario', 'proto', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'of ceiling', 'by round', 'server CPU µs/req', ''];
   const cells = rows.map((r) => [
     r.title,
     r.proto,
@@ -219,11 +275,12 @@ function printTable(rows: readonly Row[]): void {
     r.p99.toFixed(1),
     String(r.errors),
     r.ceiling === undefined ? '-' : `${(r.ceiling * 100).toFixed(0)}%`,
+    r.ceilingRange === undefined ? '-' : `${(r.ceilingRange[0] * 100).toFixed(0)}–${(r.ceilingRange[1] * 100).toFixed(0)}%`,
     r.cpuUs === undefined ? '-' : r.cpuUs.toFixed(1),
     r.note ?? '',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  const line = (c: readonly string[]) => c.map((v, i) => (i >= 2 && i <= 7 ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (c: readonly string[]) => c.map((v, i) => (i >= 2 && i <= 8 ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join('  ').trimEnd();
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const c of cells) console.log(line(c));
@@ -338,25 +395,22 @@ async function main(): Promise<void> {
   }
   console.log(
     `autocannon in this process, server in a child${PINNING ? ' (load generator pinned to core 0, server to core 1)' : ' (not pinned: no taskset or one core)'}; ` +
-      `${CONNECTIONS} connections, ${SECONDS} s per scenario after ${WARMUP} s warm-up, loopback`,
+      `${CONNECTIONS} connections, ${SECONDS} s per scenario in ${ROUNDS} interleaved rounds after ${WARMUP} s warm-up, loopback`,
   );
   if (PROFILE_DIR) {
     mkdirSync(PROFILE_DIR, { recursive: true });
     console.log(`CPU profiles of the server children go to ${PROFILE_DIR}`);
   }
 
-  const ceilings = new Map<boolean, number>();
   const rows: Row[] = [];
-  for (const scenario of [...scenarios(false), ...scenarios(true)]) {
-    if (!wanted(scenario.id)) continue;
-    const row = await runScenario(scenario, ceilings);
-    rows.push(row);
-    if (process.stderr.isTTY) process.stderr.write(`  ${scenario.id}: ${row.rps.toFixed(0)} req/s\n`);
+  for (const tls of [false, true]) {
+    const list = scenarios(tls).filter((scenario) => wanted(scenario.id));
+    if (list.length) rows.push(...(await runInterleaved(list)));
   }
   if (rows.length) {
     console.log('');
     printTable(rows);
-    console.log('"of ceiling": req/s divided by the bare node:http(s) server\'s req/s in this run (same protocol).');
+    console.log('"of ceiling": req/s divided by the bare node:http(s) server\'s req/s over the same rounds (same protocol); "by round": the lowest and highest round.');
     console.log('"server CPU µs/req": the server process\'s CPU time per answered request; it moves little when other processes compete.');
   }
 
