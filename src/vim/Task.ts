@@ -63,14 +63,20 @@ const TASK_TYPE_CHAIN = ['Task', 'ExtensibleManagedObject', 'ManagedObject'] as 
 const TASK_PROPERTY_TYPES = { info: 'TaskInfo', availableField: 'ArrayOfCustomFieldDef', value: 'ArrayOfCustomFieldValue' } as const;
 
 /**
- * A history entry as stored: the time in milliseconds and only the new values. Old values and
- * ISO times are derived when the history is read, which halves what each change costs in memory.
+ * The history is kept as one flat array per task, since completed tasks are what accumulates and
+ * an object per entry (and per entry's values) cost more than the task itself. Each entry is
+ * `at, user, method, fieldCount, field1, value1, …`: only the new values are stored, and old
+ * values and ISO times are derived when the history is read. `at` counts milliseconds from
+ * HISTORY_EPOCH, so it stays a small integer stored inline (not a boxed double) for ~24 days;
+ * later times are still right, just boxed. The strings are the callers' own (user names come
+ * from sessions, methods are literals), so an entry holds no string of its own.
  */
-interface StoredTransition {
-  readonly at: number;
-  readonly actor: Actor;
-  readonly values: Readonly<Record<string, VimValue | undefined>>;
-}
+type HistorySlot = VimValue | undefined;
+const HISTORY_EPOCH = Date.now();
+/** Slots before an entry's field/value pairs: at, user, method, fieldCount. */
+const ENTRY_HEADER = 4;
+/** Every task starts queued (newTaskInfo), so its creation entry is derived rather than stored. */
+const INITIAL_STATE: TaskState = 'queued';
 
 export class Task extends ManagedObject {
   readonly ref: ManagedObjectReference;
@@ -85,13 +91,20 @@ export class Task extends ManagedObject {
   }
   private current: DataObject;
   private cancelTimer: NodeJS.Timeout | undefined;
-  private readonly transitions: StoredTransition[];
+  /** Who created the task; the creator's user is undefined once the creation entry has been dropped. */
+  private creatorUser: string | undefined;
+  private readonly creatorMethod: string;
+  /** The changes after creation (see HistorySlot); none until the first change. */
+  private log: HistorySlot[] | undefined;
+  private logEntries = 0;
 
   constructor(info: DataObject, private readonly host: TaskHost, creator: Actor) {
     super();
+    if (info.state !== INITIAL_STATE) throw new Error(`A task is created ${INITIAL_STATE}, not ${String(info.state)}.`);
     this.ref = info.task as ManagedObjectReference;
     this.current = info;
-    this.transitions = [{ at: Date.parse(info.queueTime as string), actor: creator, values: { state: info.state } }];
+    this.creatorUser = creator.user;
+    this.creatorMethod = creator.method;
   }
 
   get info(): DataObject {
@@ -108,15 +121,35 @@ export class Task extends ManagedObject {
 
   /** Every change made to this task, oldest first (at most MAX_HISTORY), with old and new values. */
   get history(): readonly TaskTransition[] {
+    // Old values are replayed from the kept entries: once the oldest are dropped, the first kept
+    // entry shows its fields as new with no old value.
     const known: Record<string, VimValue | undefined> = {};
-    return this.transitions.map(({ at, actor, values }) => {
+    const history: TaskTransition[] = [];
+    if (this.creatorUser !== undefined) {
+      known.state = INITIAL_STATE;
+      history.push({
+        time: new Date(Date.parse(this.current.queueTime as string)).toISOString(),
+        user: this.creatorUser,
+        method: this.creatorMethod,
+        changes: { state: { old: undefined, new: INITIAL_STATE } },
+      });
+    }
+    const log = this.log ?? [];
+    for (let i = 0; i < log.length; ) {
+      const at = log[i] as number;
+      const user = log[i + 1] as string;
+      const method = log[i + 2] as string;
+      const end = i + ENTRY_HEADER + 2 * (log[i + 3] as number);
       const changes: Record<string, { old: VimValue | undefined; new: VimValue | undefined }> = {};
-      for (const [field, value] of Object.entries(values)) {
+      for (i += ENTRY_HEADER; i < end; i += 2) {
+        const field = log[i] as string;
+        const value = log[i + 1];
         changes[field] = { old: known[field], new: value };
         known[field] = value;
       }
-      return { time: new Date(at).toISOString(), user: actor.user, method: actor.method, changes };
-    });
+      history.push({ time: new Date(HISTORY_EPOCH + at).toISOString(), user, method, changes });
+    }
+    return history;
   }
 
   getProperty(name: string): VimValue | undefined {
@@ -129,17 +162,41 @@ export class Task extends ManagedObject {
   }
 
   private update(fields: Record<string, VimValue | undefined>, actor: Actor): void {
-    const values: Record<string, VimValue | undefined> = {};
-    for (const key in fields) {
-      if (fields[key] !== undefined || this.current[key] !== undefined) values[key] = fields[key];
-    }
-    // Dropping the oldest entry keeps old values right: the first kept entry shows its fields' values as new.
-    if (this.transitions.length >= MAX_HISTORY) this.transitions.shift();
-    this.transitions.push({ at: Date.now(), actor, values });
+    this.record(fields, actor.user, actor.method);
     const completed = isTerminal(fields.state as TaskState);
     this.current = { ...this.current, ...fields };
     if (completed && this.cancelTimer) clearTimeout(this.cancelTimer);
     this.host.taskChanged(this, completed);
+  }
+
+  /** Appends a history entry with the fields that are set or were set before. */
+  private record(fields: Record<string, VimValue | undefined>, user: string, method: string): void {
+    // Dropping the oldest entry keeps old values right: the first kept entry shows its fields' values as new.
+    if (this.logEntries + (this.creatorUser === undefined ? 0 : 1) >= MAX_HISTORY) this.dropOldest();
+    const log = (this.log ??= []);
+    const start = log.length;
+    log.push(Date.now() - HISTORY_EPOCH, user, method, 0);
+    let count = 0;
+    for (const key in fields) {
+      if (fields[key] !== undefined || this.current[key] !== undefined) {
+        log.push(key, fields[key]);
+        count++;
+      }
+    }
+    log[start + 3] = count;
+    this.logEntries++;
+    // A finished task is what accumulates, and push-growth leaves up to half the array unused.
+    if (isTerminal((fields.state ?? this.current.state) as TaskState)) this.log = log.slice();
+  }
+
+  private dropOldest(): void {
+    if (this.creatorUser !== undefined) {
+      this.creatorUser = undefined;
+      return;
+    }
+    const log = this.log!;
+    log.splice(0, ENTRY_HEADER + 2 * (log[3] as number));
+    this.logEntries--;
   }
 
   cancel(actor: Actor): undefined {
