@@ -45,7 +45,7 @@ async function start(maxTasks: number): Promise<Harness> {
     setSessionCookie: (value) => {
       cookie = value;
     },
-    signal: new AbortController().signal,
+    whenClientGone: () => () => {},
   };
   const call = async (body: string): Promise<string> => {
     const answer = await endpoint.serve(body, cookie && `${SESSION_COOKIE}=${cookie}`, exchange);

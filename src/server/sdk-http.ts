@@ -35,11 +35,12 @@ function pathOf(url: string | undefined): string {
 
 /**
  * The one object a call allocates for its transport: what the methods may ask of the connection
- * (its peer, a cookie to set) and of the call's lifetime (an AbortSignal, made only on demand).
+ * (its peer, a cookie to set) and of the call's lifetime (a 'close' listener, made only on demand).
  */
 class SdkExchange implements SoapExchange {
   cookie: string | null = null;
-  private controller: AbortController | undefined;
+  private goneListener: (() => void) | undefined;
+  private watchingClose = false;
 
   constructor(
     private readonly request: IncomingMessage,
@@ -58,15 +59,24 @@ class SdkExchange implements SoapExchange {
     this.cookie = key ?? '';
   }
 
-  get signal(): AbortSignal {
-    if (!this.controller) {
-      const controller = (this.controller = new AbortController());
-      if (this.clientGone) controller.abort();
-      else this.response.once('close', () => {
-        if (!this.response.writableFinished) controller.abort();
+  whenClientGone(listener: () => void): () => void {
+    if (this.clientGone) {
+      listener();
+      return () => {};
+    }
+    // One 'close' listener per call however often a waiting method re-registers.
+    if (!this.watchingClose) {
+      this.watchingClose = true;
+      this.response.once('close', () => {
+        const gone = this.goneListener;
+        this.goneListener = undefined;
+        if (gone && !this.response.writableFinished) gone();
       });
     }
-    return this.controller.signal;
+    this.goneListener = listener;
+    return () => {
+      if (this.goneListener === listener) this.goneListener = undefined;
+    };
   }
 
   /** The client closed the connection before the answer was written. */

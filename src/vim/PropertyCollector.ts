@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { dataObject, ManagedObjectReference, type DataObject, type VimValue } from './data.js';
 import { InvalidArgument, InvalidCollectorVersion, NotAuthenticated, NotSupported, RequestCanceled } from './faults.js';
-import { ManagedObject, type Arguments, type CallContext, type MethodHandler } from './managed-object.js';
+import { ManagedObject, type Arguments, type CallContext, type CallLifetime, type MethodHandler } from './managed-object.js';
 import { PropertyFilter } from './PropertyFilter.js';
 import { readPath, selectObjects, type QueryContext } from './property-query.js';
 import type { ObjectRegistry } from './registry.js';
@@ -33,24 +33,23 @@ class CollectorState {
     for (const waiter of this.waiters) waiter.fail(new RequestCanceled('The wait for updates was canceled.'));
   }
 
-  nextChange(timeoutMs: number | undefined, signal: AbortSignal): Promise<WakeReason> {
+  nextChange(timeoutMs: number | undefined, lifetime: CallLifetime): Promise<WakeReason> {
     return new Promise<WakeReason>((resolve, reject) => {
+      if (this.ended) return reject(new RequestCanceled('The property collector was destroyed.'));
       let timer: NodeJS.Timeout | undefined;
+      let forgetClient: (() => void) | undefined;
+      const done = () => {
+        this.waiters.delete(waiter);
+        if (timer) clearTimeout(timer);
+        forgetClient?.();
+      };
       const waiter = {
         wake: (reason: WakeReason) => { done(); resolve(reason); },
         fail: (error: Error) => { done(); reject(error); },
       };
-      const onAbort = () => waiter.fail(new RequestCanceled('The request was canceled.'));
-      const done = () => {
-        this.waiters.delete(waiter);
-        if (timer) clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
-      };
-      if (signal.aborted) return onAbort();
-      if (this.ended) return reject(new RequestCanceled('The property collector was destroyed.'));
       this.waiters.add(waiter);
-      signal.addEventListener('abort', onAbort, { once: true });
-      if (timeoutMs !== undefined) timer = setTimeout(() => waiter.wake('timeout'), timeoutMs);
+      forgetClient = lifetime.whenClientGone(() => waiter.fail(new RequestCanceled('The request was canceled.')));
+      if (timeoutMs !== undefined && this.waiters.has(waiter)) timer = setTimeout(() => waiter.wake('timeout'), timeoutMs);
     });
   }
 }
@@ -221,12 +220,16 @@ export class PropertyCollector extends ManagedObject {
       const update = this.collectUpdates(ctx, state, full, maxObjectUpdates);
       if (update) return update;
       if (mode === 'check' || (deadline !== undefined && Date.now() >= deadline)) return undefined;
-      const reason = await state.nextChange(deadline === undefined ? undefined : Math.max(0, deadline - Date.now()), ctx.lifetime.signal);
+      const reason = await state.nextChange(deadline === undefined ? undefined : Math.max(0, deadline - Date.now()), ctx.lifetime);
       if (reason === 'timeout') return undefined;
     }
   }
 
-  /** Builds the next UpdateSet, or undefined when nothing changed (and this is not a full report). */
+  /**
+   * Builds the next UpdateSet, or undefined when nothing changed (and this is not a full report).
+   * One change can wake a thousand waiters at once, each running this for its own filter, so it
+   * builds its result objects directly and leaves the hub's index alone when nothing moved.
+   */
   private collectUpdates(ctx: CallContext, state: CollectorState, full: boolean, maxObjectUpdates: number | undefined): DataObject | undefined {
     const query = this.query(ctx);
     const filterSet: DataObject[] = [];
@@ -236,12 +239,12 @@ export class PropertyCollector extends ManagedObject {
       if (!full && !filter.dirty) continue;
       if (full) filter.reported.clear();
       const selected = selectObjects(filter.spec, query, 'skip');
-      const present = new Set<string>();
+      const keys: string[] = [];
       const objectSet: DataObject[] = [];
       let complete = true;
       for (const { object, paths } of selected) {
         const key = object.ref.toString();
-        present.add(key);
+        keys.push(key);
         const previous = filter.reported.get(key);
         const current = new Map<string, VimValue | undefined>();
         const changeSet: DataObject[] = [];
@@ -250,30 +253,31 @@ export class PropertyCollector extends ManagedObject {
           current.set(path, value);
           if (previous && valuesEqual(previous.get(path), value)) continue;
           if (!previous && value === undefined) continue;
-          changeSet.push(dataObject('PropertyChange', { name: path, op: 'assign', val: value }));
+          changeSet.push({ _type: 'PropertyChange', name: path, op: 'assign', val: value });
         }
         if (previous && !changeSet.length) continue;
         if (budget <= 0) { complete = false; continue; }
         budget--;
         filter.reported.set(key, current);
-        objectSet.push(dataObject('ObjectUpdate', { kind: previous ? 'modify' : 'enter', obj: object.ref, changeSet }));
+        objectSet.push({ _type: 'ObjectUpdate', kind: previous ? 'modify' : 'enter', obj: object.ref, changeSet });
       }
+      const present = sameKeys(filter.watched, keys) ? filter.watched : new Set(keys);
       for (const key of [...filter.reported.keys()]) {
         if (present.has(key)) continue;
         if (budget <= 0) { complete = false; break; }
         budget--;
         filter.reported.delete(key);
         const [type, ...rest] = key.split(':');
-        objectSet.push(dataObject('ObjectUpdate', { kind: 'leave', obj: new ManagedObjectReference(type, rest.join(':')), changeSet: [] }));
+        objectSet.push({ _type: 'ObjectUpdate', kind: 'leave', obj: new ManagedObjectReference(type, rest.join(':')), changeSet: [] });
       }
-      this.services.hub.watch(filter, present);
+      if (present !== filter.watched) this.services.hub.watch(filter, present);
       filter.dirty = !complete;
       truncated ||= !complete;
-      if (objectSet.length) filterSet.push(dataObject('PropertyFilterUpdate', { filter: filter.ref, objectSet }));
+      if (objectSet.length) filterSet.push({ _type: 'PropertyFilterUpdate', filter: filter.ref, objectSet });
     }
     if (!filterSet.length && !full) return undefined;
     state.version++;
-    return dataObject('UpdateSet', { version: String(state.version), filterSet, truncated: truncated || undefined });
+    return { _type: 'UpdateSet', version: String(state.version), filterSet, truncated: truncated || undefined };
   }
 
   private createCollector(ctx: CallContext): ManagedObjectReference {
@@ -315,4 +319,10 @@ export class PropertyCollector extends ManagedObject {
 
   /** Unhooks a created collector from its session's cleanups (set when it is created). */
   private detach: () => void = () => {};
+}
+
+function sameKeys(set: ReadonlySet<string>, keys: readonly string[]): boolean {
+  if (set.size !== keys.length) return false;
+  for (const key of keys) if (!set.has(key)) return false;
+  return true;
 }

@@ -14,10 +14,14 @@ export interface CallContext {
   readonly lifetime: CallLifetime;
 }
 
-/** The call's link to its client; made lazily, since only waiting methods need it. */
+/** The call's link to its client; only waiting methods use it. */
 export interface CallLifetime {
-  /** Aborted when the client goes away (ends long polls). */
-  readonly signal: AbortSignal;
+  /**
+   * Calls `listener` once if the client goes away before the answer is written (at once if it
+   * already has), and returns the function that cancels the registration. A plain callback, not
+   * an AbortSignal: a thousand waiting clients woken together each pay for one.
+   */
+  whenClientGone(listener: () => void): () => void;
 }
 
 export interface ConnectionInfo {

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Emulator } from '../../src/server/app.js';
 import { EXAMPLE_USERS, startEmulator } from '../helpers/emulator.js';
-import { SoapSession, type SoapResponse } from '../helpers/soap-client.js';
+import { envelope, SoapSession, type SoapResponse } from '../helpers/soap-client.js';
 import { createTask, expectFault, moref, ok, setState, taskCall, type Xml } from '../helpers/tasks.js';
 
 let emulator: Emulator;
@@ -133,6 +133,32 @@ describe('filters and waiting', () => {
     expect((change.val as Xml).state).toBe('success');
     ok(await pc(admin, 'DestroyPropertyCollector', '', collector));
     expectFault(await pc(admin, 'WaitForUpdatesEx', '', collector), 'ManagedObjectNotFound');
+  });
+
+  test('a client that hangs up while waiting leaves no waiter behind to swallow the next update', async () => {
+    const s = new SoapSession(emulator.url());
+    ok(await s.login('admin', 'admin'));
+    const task = await createTask(s);
+    ok(await pc(s, 'CreateFilter', `<spec>${taskSpec([task], ['info.state'])}</spec><partialUpdates>false</partialUpdates>`));
+    const version = updateSetOf(await pc(s, 'WaitForUpdatesEx', ''), 'WaitForUpdatesEx')!.version as string;
+
+    // The same wait on a connection of its own, which goes away while the server holds it.
+    const { request } = await import('node:http');
+    const body = envelope(`<WaitForUpdatesEx xmlns="urn:vim25"><_this type="PropertyCollector">propertyCollector</_this><version>${version}</version></WaitForUpdatesEx>`);
+    const abandoned = request(`${emulator.url()}/sdk`, { method: 'POST', agent: false, headers: { 'content-type': 'text/xml', cookie: s.cookie! } });
+    abandoned.on('error', () => {});
+    abandoned.end(body);
+    await new Promise((r) => setTimeout(r, 100));
+    abandoned.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+
+    // A waiter still registered would take this change, advance the collector's version and
+    // answer a dead socket; the session's next wait would then be refused as out of date.
+    ok(await setState(s, task, 'running'));
+    const next = await pc(s, 'WaitForUpdatesEx', `<version>${version}</version><options><maxWaitSeconds>5</maxWaitSeconds></options>`);
+    ok(next);
+    const change = ((updateSetOf(next, 'WaitForUpdatesEx')!.filterSet as Xml).objectSet as Xml).changeSet as Xml;
+    expect(change).toMatchObject({ name: 'info.state', val: { _: 'running' } });
   });
 
   test('pyVim flow: CreateFilter(all) on the default collector, WaitForUpdates blocks until the change, DestroyPropertyFilter', async () => {
