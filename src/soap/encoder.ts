@@ -104,6 +104,24 @@ export class Encoder {
     throw new EncodeError(`cannot write ${typeof value} as ${slot.type}`);
   }
 
+  /**
+   * A data object in an anyType slot (a property value: TaskInfo in an UpdateSet or a
+   * RetrieveResult). When one change wakes a thousand waiting clients, each answer carries the
+   * same TaskInfo object, so the last one written is remembered by identity. That is sound
+   * because data objects are values no one changes after making them (a task makes a new
+   * TaskInfo for every change, and filters rely on that to see changes at all).
+   */
+  private anyFields(value: DataObject): string {
+    if (value === this.lastAnyValue) return this.lastAnyFields;
+    const xml = this.fields(value);
+    this.lastAnyValue = value;
+    this.lastAnyFields = xml;
+    return xml;
+  }
+
+  private lastAnyValue: DataObject | undefined;
+  private lastAnyFields = '';
+
   private items(item: FieldDef, values: readonly VimValue[]): string {
     const slot = this.slotOf(item);
     let out = '';
@@ -125,7 +143,7 @@ export class Encoder {
     if (value instanceof ManagedObjectReference) {
       return `<${name} xsi:type="ManagedObjectReference" type="${escapeAttribute(value.type)}">${escapeText(value.value)}</${name}>`;
     }
-    if (isDataObject(value)) return `<${name} xsi:type="${value._type}">${this.fields(value)}</${name}>`;
+    if (isDataObject(value)) return `<${name} xsi:type="${value._type}">${this.anyFields(value)}</${name}>`;
     if (value instanceof OpaqueXml) return `<${name}>${value.xml}</${name}>`;
     if (typeof value === 'string') return `<${name} xsi:type="xsd:string">${escapeText(value)}</${name}>`;
     if (typeof value === 'boolean') return `<${name} xsi:type="xsd:boolean">${value}</${name}>`;
