@@ -5,6 +5,8 @@
 import type { PropertyFilter } from './PropertyFilter.js';
 import type { ObjectRegistry } from './registry.js';
 
+const WAKE_SLICE = 64;
+
 export class UpdateHub {
   private readonly watchers = new Map<string, Set<PropertyFilter>>();
 
@@ -13,14 +15,36 @@ export class UpdateHub {
     registry.onRemove((ref) => this.notify(ref.toString()));
   }
 
+  /** Filters marked dirty whose waiters have not been woken yet, oldest first. */
+  private readonly toWake: PropertyFilter[] = [];
+  private wakeScheduled = false;
+
   private notify(key: string): void {
     const filters = this.watchers.get(key);
     if (!filters) return;
+    // Dirty at once, so any read from now on sees the change; the waiters are woken in slices.
     for (const filter of filters) {
       filter.dirty = true;
-      filter.onChange();
+      this.toWake.push(filter);
+    }
+    if (!this.wakeScheduled) {
+      this.wakeScheduled = true;
+      queueMicrotask(this.wakeSlice);
     }
   }
+
+  /**
+   * Wakes at most WAKE_SLICE filters' waiters, then yields to the event loop before the next
+   * slice. Each woken waiter builds and writes its answer in the microtasks that follow, so the
+   * first answers are on the wire while later ones are still being built, instead of a thousand
+   * answers being built before the first is written.
+   */
+  private readonly wakeSlice = (): void => {
+    const slice = this.toWake.splice(0, WAKE_SLICE);
+    for (const filter of slice) filter.onChange();
+    if (this.toWake.length) setImmediate(this.wakeSlice);
+    else this.wakeScheduled = false;
+  };
 
   /** Replaces the set of objects a filter watches. */
   watch(filter: PropertyFilter, keys: ReadonlySet<string>): void {
