@@ -287,6 +287,26 @@ export class Task extends ManagedObject {
   }
 }
 
+/**
+ * Every task a user starts has an equal reason, so tasks share one per user name (data objects
+ * are never mutated). Only short names are shared, and the table is emptied whenever it fills,
+ * so it stays small whatever names clients send.
+ */
+const USER_REASONS = new Map<string, DataObject>();
+const USER_REASONS_MAX = 4096;
+const USER_REASON_MAX_NAME = 64;
+
+function userReason(userName: string): DataObject {
+  if (userName.length > USER_REASON_MAX_NAME) return dataObject('TaskReasonUser', { userName });
+  let reason = USER_REASONS.get(userName);
+  if (reason === undefined) {
+    if (USER_REASONS.size >= USER_REASONS_MAX) USER_REASONS.clear();
+    reason = dataObject('TaskReasonUser', { userName });
+    USER_REASONS.set(userName, reason);
+  }
+  return reason;
+}
+
 export function newTaskInfo(fields: {
   key: string;
   descriptionId: string;
@@ -309,7 +329,7 @@ export function newTaskInfo(fields: {
     state: 'queued',
     cancelled: false,
     cancelable: fields.cancelable,
-    reason: dataObject('TaskReasonUser', { userName: fields.userName }),
+    reason: userReason(fields.userName),
     queueTime: fields.queueTime,
     eventChainId: fields.eventChainId,
     parentTaskKey: fields.parentTaskKey,

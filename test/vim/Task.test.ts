@@ -1,5 +1,6 @@
 // Task.history as read back from the compact log it is stored in: the creation entry, old and
-// new values, times, users and methods, and the MAX_HISTORY bound (oldest dropped first).
+// new values, times, users and methods, and the MAX_HISTORY bound (oldest dropped first); and
+// the TaskReasonUser that tasks of one user share.
 
 import { afterEach, beforeEach, expect, test, vi } from 'vitest';
 import { ManagedObjectReference, TypedValue, type TypeModel } from '../../src/vim/data.js';
@@ -168,4 +169,11 @@ test(`the creation entry is the first to go once ${MAX_HISTORY} entries exist`, 
     changes: { state: { old: undefined, new: 'running' }, startTime: { old: undefined, new: iso(T0) } },
   });
   expect(history.at(-1)!.changes.progress).toEqual({ old: 1, new: 50 });
+});
+
+test('tasks started by the same user share one TaskReasonUser', () => {
+  const a = newTask().info.reason;
+  const b = newTask().info.reason;
+  expect(a).toEqual({ _type: 'TaskReasonUser', userName: 'initiator' });
+  expect(b).toBe(a);
 });
