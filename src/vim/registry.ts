@@ -8,26 +8,30 @@ export type ChangeListener = (object: ManagedObject, properties: readonly string
 export type RemoveListener = (ref: ManagedObjectReference) => void;
 
 export class ObjectRegistry {
-  private readonly objects = new Map<string, ManagedObject>();
+  /**
+   * By type, then by value: a "type:value" key would be a new string per object kept and per
+   * lookup (one on every SOAP call), where the ref's own value string serves as the key. A
+   * type's map stays when it empties, since the types are the server's own few classes.
+   */
+  private readonly byType = new Map<string, Map<string, ManagedObject>>();
   private readonly changeListeners = new Set<ChangeListener>();
   private readonly removeListeners = new Set<RemoveListener>();
 
-  private static key(ref: ManagedObjectReference): string {
-    return `${ref.type}:${ref.value}`;
-  }
-
   get(ref: ManagedObjectReference): ManagedObject | undefined {
-    return this.objects.get(ObjectRegistry.key(ref));
+    return this.byType.get(ref.type)?.get(ref.value);
   }
 
   /** Registers an object; watchers hear of it as a change of all its properties. */
   add(object: ManagedObject): void {
-    this.objects.set(ObjectRegistry.key(object.ref), object);
+    const { type, value } = object.ref;
+    let objects = this.byType.get(type);
+    if (!objects) this.byType.set(type, (objects = new Map()));
+    objects.set(value, object);
     if (this.changeListeners.size) this.changed(object, Object.keys(object.propertyTypes));
   }
 
   remove(ref: ManagedObjectReference): void {
-    if (!this.objects.delete(ObjectRegistry.key(ref))) return;
+    if (!this.byType.get(ref.type)?.delete(ref.value)) return;
     for (const listener of this.removeListeners) listener(ref);
   }
 
@@ -47,6 +51,8 @@ export class ObjectRegistry {
   }
 
   get size(): number {
-    return this.objects.size;
+    let size = 0;
+    for (const objects of this.byType.values()) size += objects.size;
+    return size;
   }
 }
