@@ -48,6 +48,37 @@ function detachString(value: string): string {
   return shared;
 }
 
+/**
+ * Managed object references are immutable and the same few arrive over and over (every
+ * CreateTask names the same folder, which its task then keeps), so they are shared the same way,
+ * by type and then value, with the same bounds. `_this` is left out: it only finds the target
+ * and goes with the request, and with each task's own ref on every task call it would just
+ * churn the table.
+ */
+const SHARED_REFS = new Map<string, Map<string, ManagedObjectReference>>();
+let sharedRefCount = 0;
+
+function sharedRef(type: string, value: string): ManagedObjectReference {
+  if (type.length > SHARED_MAX_LENGTH || value.length > SHARED_MAX_LENGTH) {
+    return new ManagedObjectReference(detachString(type), detachString(value));
+  }
+  let byValue = SHARED_REFS.get(type);
+  let ref = byValue?.get(value);
+  if (ref === undefined) {
+    if (sharedRefCount >= SHARED_MAX_ENTRIES) {
+      SHARED_REFS.clear();
+      sharedRefCount = 0;
+      byValue = undefined;
+    }
+    ref = new ManagedObjectReference(detachString(type), detachString(value));
+    // Keyed by the ref's own detached strings: the ones passed in may be slices of the request.
+    if (!byValue) SHARED_REFS.set(ref.type, (byValue = new Map()));
+    byValue.set(ref.value, ref);
+    sharedRefCount++;
+  }
+  return ref;
+}
+
 export class Decoder {
   /** Per operation: its parameters by element name (built once, not on every call). */
   private readonly paramsByName = new WeakMap<OperationDef, ReadonlyMap<string, FieldDef>>();
@@ -66,7 +97,7 @@ export class Decoder {
     for (const child of element.children) {
       if (child.name === '_this') {
         if (self) throw new InvalidRequest(`${op.name}: _this given twice`);
-        self = this.decodeMoRef(child, '_this');
+        self = this.decodeMoRef(child, '_this', false);
         continue;
       }
       const field = byName.get(child.name);
@@ -164,13 +195,13 @@ export class Decoder {
     return name;
   }
 
-  private decodeMoRef(element: XmlElement, where: string): ManagedObjectReference {
+  private decodeMoRef(element: XmlElement, where: string, share = true): ManagedObjectReference {
     const type = attribute(element, '', 'type');
     const value = element.text.trim();
     if (!type) throw new InvalidRequest(`${where}: managed object reference without a type attribute`);
     if (!value) throw new InvalidRequest(`${where}: empty managed object reference`);
     if (element.children.length) throw new InvalidRequest(`${where}: managed object reference with child elements`);
-    return new ManagedObjectReference(detachString(type), detachString(value));
+    return share ? sharedRef(type, value) : new ManagedObjectReference(detachString(type), detachString(value));
   }
 
   private decodeEnum(element: XmlElement, type: string, values: ReadonlySet<string>, where: string): string {
