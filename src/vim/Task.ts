@@ -96,6 +96,8 @@ export class Task extends ManagedObject {
   private readonly creatorMethod: string;
   /** The changes after creation (see HistorySlot); none until the first change. */
   private log: HistorySlot[] | undefined;
+  /** Where the oldest kept entry starts: dropped entries are skipped, and cut off in bulk. */
+  private logStart = 0;
   private logEntries = 0;
 
   constructor(info: DataObject, private readonly host: TaskHost, creator: Actor) {
@@ -135,7 +137,7 @@ export class Task extends ManagedObject {
       });
     }
     const log = this.log ?? [];
-    for (let i = 0; i < log.length; ) {
+    for (let i = this.logStart; i < log.length; ) {
       const at = log[i] as number;
       const user = log[i + 1] as string;
       const method = log[i + 2] as string;
@@ -186,7 +188,10 @@ export class Task extends ManagedObject {
     log[start + 3] = count;
     this.logEntries++;
     // A finished task is what accumulates, and push-growth leaves up to half the array unused.
-    if (isTerminal((fields.state ?? this.current.state) as TaskState)) this.log = log.slice();
+    if (isTerminal((fields.state ?? this.current.state) as TaskState)) {
+      this.log = log.slice(this.logStart);
+      this.logStart = 0;
+    }
   }
 
   private dropOldest(): void {
@@ -195,8 +200,14 @@ export class Task extends ManagedObject {
       return;
     }
     const log = this.log!;
-    log.splice(0, ENTRY_HEADER + 2 * (log[3] as number));
+    this.logStart += ENTRY_HEADER + 2 * (log[this.logStart + 3] as number);
     this.logEntries--;
+    // A task whose progress is set over and over drops an entry per call: cutting the array's
+    // front each time would move all of it every call, so the dropped half goes at once.
+    if (this.logStart * 2 > log.length) {
+      this.log = log.slice(this.logStart);
+      this.logStart = 0;
+    }
   }
 
   cancel(actor: Actor): undefined {
