@@ -17,7 +17,7 @@ export interface XmlElement {
   readonly ns: string;
   readonly name: string;
   readonly attrs: readonly XmlAttribute[];
-  readonly children: XmlElement[];
+  readonly children: readonly XmlElement[];
   /** Direct character content, concatenated (text between child elements included). */
   text: string;
   /** prefix → namespace URI in scope at this element ('' is the default namespace). */
@@ -147,6 +147,21 @@ class NamespaceScope implements ReadonlyMap<string, string> {
 
 /** An element without attributes shares this (attrs is read-only to every consumer). */
 const NO_ATTRIBUTES: readonly XmlAttribute[] = Object.freeze([]);
+/** A leaf element shares this; its first child replaces it with an array of its own. */
+const NO_CHILDREN: readonly XmlElement[] = Object.freeze([]);
+
+/** An element while it is being read: its children array is replaced or grown as they arrive. */
+interface OpenElement extends XmlElement {
+  children: XmlElement[];
+}
+
+// Scratch space every parse reuses (parsing is synchronous and never re-entered): an attribute
+// list and the stack of open elements. A request has a handful of elements, and arrays made per
+// element and grown by push (to 17 slots at the first push) were most of what a parse allocated.
+const attrNames: string[] = [];
+const attrValues: string[] = [];
+const open: (OpenElement | undefined)[] = [];
+const openNames: string[] = [];
 
 /**
  * Whether a character ends an element name: JavaScript's \s (what /[\s/>=]/ matched when this
@@ -170,13 +185,28 @@ const ILLEGAL_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|
 export function parseXml(source: string, limits: XmlLimits = DEFAULT_XML_LIMITS): XmlElement {
   const illegal = ILLEGAL_CHARACTER.exec(source);
   if (illegal) throw new XmlSyntaxError(`character U+${illegal[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} is not allowed in XML`, illegal.index);
+  try {
+    return parseDocument(source, limits);
+  } finally {
+    // The scratch lists keep their size but not the document: a kept slice of it would keep all
+    // of it alive. Both are bounded (by the depth limit, and by the widest element seen, which
+    // is cut back if an odd document made it large).
+    open.fill(undefined);
+    openNames.fill('');
+    if (attrNames.length > 64) attrNames.length = attrValues.length = 0;
+    attrNames.fill('');
+    attrValues.fill('');
+  }
+}
+
+function parseDocument(source: string, limits: XmlLimits): XmlElement {
   const len = source.length;
   let pos = 0;
   let elementCount = 0;
   let root: XmlElement | undefined;
-  // The open elements and, in step, the qualified names their end tags must repeat.
-  const open: XmlElement[] = [];
-  const openNames: string[] = [];
+  // open[0..depth) holds the open elements and, in step, openNames the qualified names their
+  // end tags must repeat.
+  let depth = 0;
 
   if (source.charCodeAt(0) === 0xfeff) pos = 1;
 
@@ -185,9 +215,8 @@ export function parseXml(source: string, limits: XmlLimits = DEFAULT_XML_LIMITS)
     const textEnd = lt === -1 ? len : lt;
     if (textEnd > pos) {
       const raw = source.slice(pos, textEnd);
-      const depth = open.length;
       if (depth) {
-        open[depth - 1].text += decodeEntities(raw, pos);
+        open[depth - 1]!.text += decodeEntities(raw, pos);
       } else if (raw.trim() !== '') {
         throw new XmlSyntaxError('text outside the root element', pos);
       }
@@ -212,8 +241,8 @@ export function parseXml(source: string, limits: XmlLimits = DEFAULT_XML_LIMITS)
       if (source.startsWith('<![CDATA[', pos)) {
         const end = source.indexOf(']]>', pos + 9);
         if (end === -1) throw new XmlSyntaxError('unterminated CDATA section', pos);
-        if (!open.length) throw new XmlSyntaxError('CDATA outside the root element', pos);
-        open[open.length - 1].text += source.slice(pos + 9, end);
+        if (!depth) throw new XmlSyntaxError('CDATA outside the root element', pos);
+        open[depth - 1]!.text += source.slice(pos + 9, end);
         pos = end + 3;
         continue;
       }
@@ -225,13 +254,11 @@ export function parseXml(source: string, limits: XmlLimits = DEFAULT_XML_LIMITS)
     if (next === 0x2f /* / */) {
       // Fast path: "</" + the open element's exact name + ">". Names never contain '>' or
       // whitespace, so this is the case the general path below would also accept.
-      const depth = open.length;
       if (depth) {
         const expected = openNames[depth - 1];
         const close = pos + 2 + expected.length;
         if (source.charCodeAt(close) === 0x3e /* > */ && source.startsWith(expected, pos + 2)) {
-          open.pop();
-          openNames.pop();
+          depth--;
           pos = close + 1;
           continue;
         }
@@ -240,8 +267,7 @@ export function parseXml(source: string, limits: XmlLimits = DEFAULT_XML_LIMITS)
       if (end === -1) throw new XmlSyntaxError('unterminated end tag', pos);
       const qname = source.slice(pos + 2, end).trim();
       if (!depth || openNames[depth - 1] !== qname) throw new XmlSyntaxError(`mismatched end tag </${qname}>`, pos);
-      open.pop();
-      openNames.pop();
+      depth--;
       pos = end + 1;
       continue;
     }
@@ -255,9 +281,8 @@ export function parseXml(source: string, limits: XmlLimits = DEFAULT_XML_LIMITS)
     const qname = source.slice(pos, nameEnd);
     pos = nameEnd;
 
-    // Attributes in document order; allocated only for elements that have some.
-    let attrNames: string[] | undefined;
-    let attrValues: string[] | undefined;
+    // Attributes in document order, in the scratch lists.
+    let attrCount = 0;
     let selfClosing = false;
     for (;;) {
       while (pos < len && isWhitespace(source.charCodeAt(pos))) pos++;
@@ -282,74 +307,81 @@ export function parseXml(source: string, limits: XmlLimits = DEFAULT_XML_LIMITS)
       if (close === -1) throw new XmlSyntaxError('unterminated attribute value', q);
       const rawValue = source.slice(q + 1, close);
       if (rawValue.indexOf('<') !== -1) throw new XmlSyntaxError("'<' in attribute value", q);
-      if (attrNames) {
-        for (const seen of attrNames) if (seen === attrName) throw new XmlSyntaxError(`duplicate attribute ${attrName}`, pos);
-      } else {
-        attrNames = [];
-        attrValues = [];
-      }
-      attrNames.push(attrName);
-      attrValues!.push(decodeEntities(rawValue, q + 1));
+      for (let i = 0; i < attrCount; i++) if (attrNames[i] === attrName) throw new XmlSyntaxError(`duplicate attribute ${attrName}`, pos);
+      attrNames[attrCount] = attrName;
+      attrValues[attrCount] = decodeEntities(rawValue, q + 1);
+      attrCount++;
       pos = close + 1;
     }
 
     if (++elementCount > limits.maxElements) throw new XmlSyntaxError(`more than ${limits.maxElements} elements`, pos);
-    if (open.length + 1 > limits.maxDepth) throw new XmlSyntaxError(`nesting deeper than ${limits.maxDepth}`, pos);
-    if (!open.length && root) throw new XmlSyntaxError('more than one root element', pos);
+    if (depth + 1 > limits.maxDepth) throw new XmlSyntaxError(`nesting deeper than ${limits.maxDepth}`, pos);
+    if (!depth && root) throw new XmlSyntaxError('more than one root element', pos);
 
-    const parent = open.length ? open[open.length - 1] : undefined;
+    const parent = depth ? open[depth - 1] : undefined;
     const parentScope = parent ? parent.scope : ROOT_SCOPE;
     let elementScope: ReadonlyMap<string, string> = parentScope;
     let attrs = NO_ATTRIBUTES;
-    if (attrNames) {
-      // Declarations first (they may follow the attributes that use them), then the rest.
+    if (attrCount) {
+      // Declarations first (they may follow the attributes that use them), then the rest. The
+      // kept arrays start at their first item's size: most elements have one of each at most.
       let prefixes: string[] | undefined;
       let uris: string[] | undefined;
-      for (let i = 0; i < attrNames.length; i++) {
+      for (let i = 0; i < attrCount; i++) {
         const name = attrNames[i];
         const declared = name === 'xmlns' ? '' : name.startsWith('xmlns:') ? name.slice(6) : undefined;
         if (declared === undefined) continue;
-        (prefixes ??= []).push(declared);
-        (uris ??= []).push(attrValues![i]);
+        if (prefixes) {
+          prefixes.push(declared);
+          uris!.push(attrValues[i]);
+        } else {
+          prefixes = [declared];
+          uris = [attrValues[i]];
+        }
       }
       if (prefixes) elementScope = new NamespaceScope(parentScope, prefixes, uris!);
-      const list: XmlAttribute[] = [];
-      for (let i = 0; i < attrNames.length; i++) {
+      let list: XmlAttribute[] | undefined;
+      for (let i = 0; i < attrCount; i++) {
         const name = attrNames[i];
         if (name === 'xmlns' || name.startsWith('xmlns:')) continue;
         const colon = name.indexOf(':');
+        let attribute: XmlAttribute;
         if (colon === -1) {
-          list.push({ ns: '', name, value: attrValues![i] });
+          attribute = { ns: '', name, value: attrValues[i] };
         } else {
           const prefix = name.slice(0, colon);
           const ns = elementScope.get(prefix);
           if (ns === undefined) throw new XmlSyntaxError(`undeclared namespace prefix ${prefix}`, pos);
-          list.push({ ns, name: name.slice(colon + 1), value: attrValues![i] });
+          attribute = { ns, name: name.slice(colon + 1), value: attrValues[i] };
         }
+        if (list) list.push(attribute);
+        else list = [attribute];
       }
-      if (list.length) attrs = list;
+      if (list) attrs = list;
     }
     const colon = qname.indexOf(':');
     const prefix = colon === -1 ? '' : qname.slice(0, colon);
     const ns = elementScope.get(prefix);
     if (ns === undefined) throw new XmlSyntaxError(`undeclared namespace prefix ${prefix}`, pos);
-    const element: XmlElement = {
+    const element: OpenElement = {
       ns,
       name: colon === -1 ? qname : qname.slice(colon + 1),
       attrs,
-      children: [],
+      children: NO_CHILDREN as XmlElement[],
       text: '',
       scope: elementScope,
     };
-    if (parent) parent.children.push(element);
-    else root = element;
+    if (!parent) root = element;
+    else if (parent.children === NO_CHILDREN) parent.children = [element];
+    else parent.children.push(element);
     if (!selfClosing) {
-      open.push(element);
-      openNames.push(qname);
+      open[depth] = element;
+      openNames[depth] = qname;
+      depth++;
     }
   }
 
-  if (open.length) throw new XmlSyntaxError(`unclosed element <${openNames[openNames.length - 1]}>`, len);
+  if (depth) throw new XmlSyntaxError(`unclosed element <${openNames[depth - 1]}>`, len);
   if (!root) throw new XmlSyntaxError('no root element', len);
   return root;
 }
