@@ -1,7 +1,14 @@
 // Structural equality of vim25 values, so the PropertyCollector reports a property as changed
 // only when its value really changed (values may be rebuilt on every read).
 
-import { isDataObject, ManagedObjectReference, OpaqueXml, TypedValue, type VimValue } from './data.js';
+import { isDataObject, ManagedObjectReference, OpaqueXml, TypedValue, type DataObject, type VimValue } from './data.js';
+
+// The last pair of data objects compared, and the answer. One change wakes every filter on the
+// object, and each compares the same old TaskInfo with the same new one; values are never changed
+// once made, so the answer for a pair of objects never changes either.
+let lastA: object | undefined;
+let lastB: object | undefined;
+let lastEqual = false;
 
 export function valuesEqual(a: VimValue | undefined, b: VimValue | undefined): boolean {
   if (a === b) return true;
@@ -16,11 +23,26 @@ export function valuesEqual(a: VimValue | undefined, b: VimValue | undefined): b
   }
   if (isDataObject(a)) {
     if (!isDataObject(b) || a._type !== b._type) return false;
-    const keysA = Object.keys(a).filter((k) => a[k] !== undefined);
-    const keysB = Object.keys(b).filter((k) => b[k] !== undefined);
-    if (keysA.length !== keysB.length) return false;
-    for (const key of keysA) if (!valuesEqual(a[key], b[key])) return false;
-    return true;
+    if (a === lastA && b === lastB) return lastEqual;
+    const equal = sameFields(a, b);
+    lastA = a;
+    lastB = b;
+    lastEqual = equal;
+    return equal;
   }
   return false;
+}
+
+/** Field by field, an unset field and one set to undefined being the same. */
+function sameFields(a: DataObject, b: DataObject): boolean {
+  let setInA = 0;
+  for (const key in a) {
+    const value = a[key];
+    if (value === undefined) continue;
+    setInA++;
+    if (!valuesEqual(value, b[key])) return false;
+  }
+  let setInB = 0;
+  for (const key in b) if (b[key] !== undefined) setInB++;
+  return setInA === setInB;
 }
