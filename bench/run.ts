@@ -282,7 +282,7 @@ function printTable(rows: readonly Row[]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const line = (c: readonly string[]) => c.map((v, i) => (i >= 2 && i <= 8 ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join('  ').trimEnd();
   console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  console.log(widths.map((w, i) => '-'.repeat(header[i] ? w : 0)).join('  ').trimEnd());
   for (const c of cells) console.log(line(c));
 }
 
@@ -321,7 +321,7 @@ async function runWaiters(count: number): Promise<void> {
     // figure that matters for a long-running CI server is the warm median of the others.
     const changes: Array<[string, string]> = [
       ['SetTaskState running', requests.setTaskState(task, 'running')],
-      ...[10, 20, 30, 40, 50, 60, 70, 80].map((p): [string, string] => [`UpdateProgress ${p}`, requests.updateProgress(task, p)]),
+      ...[5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 80].map((p): [string, string] => [`UpdateProgress ${p}`, requests.updateProgress(task, p)]),
       ['SetTaskDescription', requests.setTaskDescription(task, 1)],
       ['SetTaskState success', requests.setTaskState(task, 'success')],
     ];
@@ -362,7 +362,7 @@ async function runWaiters(count: number): Promise<void> {
     const warm = figures.slice(1).sort((a, b) => a - b);
     console.log(
       `  ${count} waiters woken: cold ${figures[0].toFixed(1)} ms; warm median ${warm[warm.length >> 1].toFixed(1)} ms, ` +
-        `worst ${warm[warm.length - 1].toFixed(1)} ms (target: within 50 ms)`,
+        `${warm.filter((ms) => ms <= 50).length} of ${warm.length} warm rounds within 50 ms, worst ${warm[warm.length - 1].toFixed(1)} ms (target: within 50 ms)`,
     );
     driver.close();
   } finally {
