@@ -93,11 +93,23 @@ function refuse(response: ServerResponse, status: number, error: string, message
   response.end(body);
 }
 
+/** Why a Content-Type is refused, or undefined when it is a SOAP-capable XML type in UTF-8. */
+function contentTypeRefusal(contentType: string): string | undefined {
+  const semicolon = contentType.indexOf(';');
+  const mediaType = (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
+  // SOAP 1.2 and plain XML types are read so that such a client gets a clear fault; anything else is not SOAP.
+  if (!XML_MEDIA_TYPES.has(mediaType)) return `Content-Type '${contentType}' is not supported; send text/xml`;
+  const charset = semicolon === -1 ? undefined : CHARSET.exec(contentType)?.[1];
+  if (charset && !UTF8_CHARSET.test(charset)) return `charset ${charset} is not supported; send UTF-8`;
+  return undefined;
+}
+
 /** Wraps fastify's request listener: /sdk calls are served here, everything else passes through. */
 export function sdkRequestListener(options: SdkHttpOptions, fallback: RequestListener): RequestListener {
   const { endpoint, bodyLimit, log } = options;
   const secure = options.secureCookie ? '; Secure' : '';
   let requestCount = 0;
+  let acceptedContentType: string | undefined;
   const nextRequestId = () => `req-${(++requestCount).toString(36)}`;
 
   const write = (exchange: SdkExchange, response: ServerResponse, answer: SoapAnswer, requestId: string, started: number) => {
@@ -139,15 +151,11 @@ export function sdkRequestListener(options: SdkHttpOptions, fallback: RequestLis
     if (request.method !== 'POST' || (url !== '/sdk' && !SDK_PATHS.has(pathOf(url)))) return fallback(request, response);
 
     const contentType = request.headers['content-type'] ?? '';
-    const semicolon = contentType.indexOf(';');
-    const mediaType = (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
-    if (!XML_MEDIA_TYPES.has(mediaType)) {
-      // SOAP 1.2 and plain XML types are read so that such a client gets a clear fault; anything else is not SOAP.
-      return refuse(response, 415, 'Unsupported Media Type', `Content-Type '${contentType}' is not supported; send text/xml`, true);
-    }
-    if (semicolon !== -1) {
-      const charset = CHARSET.exec(contentType)?.[1];
-      if (charset && !UTF8_CHARSET.test(charset)) return refuse(response, 415, 'Unsupported Media Type', `charset ${charset} is not supported; send UTF-8`, true);
+    if (contentType !== acceptedContentType) {
+      const refusal = contentTypeRefusal(contentType);
+      if (refusal) return refuse(response, 415, 'Unsupported Media Type', refusal, true);
+      // A client sends the same header on every call: the last good one is not parsed again.
+      acceptedContentType = contentType;
     }
     const declared = request.headers['content-length'];
     if (declared !== undefined && Number(declared) > bodyLimit) {
