@@ -162,6 +162,8 @@ const attrNames: string[] = [];
 const attrValues: string[] = [];
 const open: (OpenElement | undefined)[] = [];
 const openNames: string[] = [];
+/** How much of the scratch lists the current parse has filled, so that only that is cleared. */
+const scratchUsed = { depth: 0, attributes: 0 };
 
 /**
  * Whether a character ends an element name: JavaScript's \s (what /[\s/>=]/ matched when this
@@ -191,11 +193,13 @@ export function parseXml(source: string, limits: XmlLimits = DEFAULT_XML_LIMITS)
     // The scratch lists keep their size but not the document: a kept slice of it would keep all
     // of it alive. Both are bounded (by the depth limit, and by the widest element seen, which
     // is cut back if an odd document made it large).
-    open.fill(undefined);
-    openNames.fill('');
-    if (attrNames.length > 64) attrNames.length = attrValues.length = 0;
-    attrNames.fill('');
-    attrValues.fill('');
+    for (let i = 0; i < scratchUsed.depth; i++) {
+      open[i] = undefined;
+      openNames[i] = '';
+    }
+    if (scratchUsed.attributes > 64) attrNames.length = attrValues.length = 0;
+    else for (let i = 0; i < scratchUsed.attributes; i++) attrNames[i] = attrValues[i] = '';
+    scratchUsed.depth = scratchUsed.attributes = 0;
   }
 }
 
@@ -311,6 +315,7 @@ function parseDocument(source: string, limits: XmlLimits): XmlElement {
       attrNames[attrCount] = attrName;
       attrValues[attrCount] = decodeEntities(rawValue, q + 1);
       attrCount++;
+      if (attrCount > scratchUsed.attributes) scratchUsed.attributes = attrCount;
       pos = close + 1;
     }
 
@@ -378,6 +383,7 @@ function parseDocument(source: string, limits: XmlLimits): XmlElement {
       open[depth] = element;
       openNames[depth] = qname;
       depth++;
+      if (depth > scratchUsed.depth) scratchUsed.depth = depth;
     }
   }
 
