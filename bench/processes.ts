@@ -119,7 +119,7 @@ async function start(script: string, args: readonly string[], options: StartOpti
 
 /** The emulator as users run it: `node dist/src/cli.js`, logging off (a log line per call is not what we measure). */
 export function startEmulator(options: StartOptions): Promise<ServerProcess> {
-  const args = ['--host', '127.0.0.1', '--log-level', 'silent', ...(options.tls ? [] : ['--http'])];
+  const args = ['--host', '127.0.0.1', '--log-level', process.env.BENCH_LOG_LEVEL || 'silent', ...(options.tls ? [] : ['--http'])];
   return start(path.join(DIST, 'src/cli.js'), args, options);
 }
 

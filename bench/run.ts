@@ -12,6 +12,7 @@
 //   BENCH_ONLY         comma-separated ids of what to run: bare-http, progress, description,
 //                      retrieve, create, lifecycle, bare-https, progress-https, lifecycle-https,
 //                      wait, memory (a ratio needs its bare-* ceiling in the same run)
+//   BENCH_LOG_LEVEL    the server's --log-level (default silent; info logs a line per call)
 //   BENCH_PROFILE      directory: run every server child under `node --cpu-prof` and write
 //                      <scenario>.cpuprofile there (open in Chrome DevTools or speedscope)
 
@@ -395,7 +396,8 @@ async function main(): Promise<void> {
   }
   console.log(
     `autocannon in this process, server in a child${PINNING ? ' (load generator pinned to core 0, server to core 1)' : ' (not pinned: no taskset or one core)'}; ` +
-      `${CONNECTIONS} connections, ${SECONDS} s per scenario in ${ROUNDS} interleaved rounds after ${WARMUP} s warm-up, loopback`,
+      `${CONNECTIONS} connections, ${SECONDS} s per scenario in ${ROUNDS} interleaved rounds after ${WARMUP} s warm-up, loopback, ` +
+      `server log level ${process.env.BENCH_LOG_LEVEL || 'silent'}`,
   );
   if (PROFILE_DIR) {
     mkdirSync(PROFILE_DIR, { recursive: true });
