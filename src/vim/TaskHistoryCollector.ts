@@ -17,6 +17,7 @@ export const MAX_PAGE_SIZE = 1000;
 export interface TaskSource {
   /** Every task held, in creation order. */
   allTasks(): IterableIterator<Task>;
+  task(key: string): Task | undefined;
 }
 
 export function taskNumber(key: string): number {
@@ -30,6 +31,11 @@ export class TaskHistoryCollector extends ManagedObject {
   /** The cursor sits after every matching task numbered ≤ this. */
   private cursor = 0;
   private readonly unsubscribe: Array<() => void> = [];
+  /**
+   * The keys of the latest page, oldest first, kept up to date change by change: a task change
+   * costs O(page size), and the scan of every task (O(tasks held)) is left to the rare change
+   * that can reorder the page, such as an older task starting or ceasing to match.
+   */
   private lastPage: readonly string[] = [];
 
   constructor(
@@ -45,13 +51,13 @@ export class TaskHistoryCollector extends ManagedObject {
     // Watches task changes itself: tasks never call collectors.
     this.unsubscribe.push(
       registry.onChange((object) => {
-        if (object.isA('Task') && (this.lastPage.includes((object as Task).key) || this.matches((object as Task).info))) this.pageChanged();
+        if (object.isA('Task')) this.taskChanged(object as Task);
       }),
       registry.onRemove((ref) => {
-        if (ref.type === 'Task' && this.lastPage.includes(ref.value)) this.pageChanged();
+        if (ref.type === 'Task' && this.lastPage.includes(ref.value)) this.pageChanged(this.scanLatestPage());
       }),
     );
-    this.lastPage = this.latestPage().map((info) => info.key as string);
+    this.lastPage = this.scanLatestPage();
   }
 
   readonly methods: Record<string, MethodHandler> = {
@@ -84,9 +90,35 @@ export class TaskHistoryCollector extends ManagedObject {
     return undefined;
   }
 
-  private pageChanged(): void {
-    this.lastPage = this.latestPage().map((info) => info.key as string);
+  private taskChanged(task: Task): void {
+    const key = task.key;
+    const onPage = this.lastPage.includes(key);
+    const matches = this.matches(task.info);
+    if (onPage && matches) return this.pageChanged(this.lastPage);
+    if (!matches) {
+      if (onPage) this.pageChanged(this.scanLatestPage());
+      return;
+    }
+    if (this.pageSize === 0) return;
+    // By induction the page holds the newest matching tasks, so a matching task newer than all of
+    // them (a new task, above all) simply joins at the end.
+    const number = taskNumber(key);
+    const page = this.lastPage;
+    if (!page.length || number > taskNumber(page[page.length - 1])) {
+      return this.pageChanged([...page.slice(page.length >= this.pageSize ? page.length - this.pageSize + 1 : 0), key]);
+    }
+    if (page.length < this.pageSize || number > taskNumber(page[0])) this.pageChanged(this.scanLatestPage());
+  }
+
+  private pageChanged(page: readonly string[]): void {
+    this.lastPage = page;
     this.registry.changed(this, ['latestPage']);
+  }
+
+  /** The latest page from a scan of every task held. */
+  private scanLatestPage(): string[] {
+    const all = this.matching();
+    return all.slice(Math.max(0, all.length - this.pageSize)).map((task) => task.key);
   }
 
   private matching(): Task[] {
@@ -101,8 +133,12 @@ export class TaskHistoryCollector extends ManagedObject {
   }
 
   latestPage(): DataObject[] {
-    const all = this.matching();
-    return all.slice(Math.max(0, all.length - this.pageSize)).map((t) => t.info);
+    const page: DataObject[] = [];
+    for (const key of this.lastPage) {
+      const task = this.tasks.task(key);
+      if (task) page.push(task.info);
+    }
+    return page;
   }
 
   private maxCount(args: Arguments): number {
@@ -136,7 +172,7 @@ export class TaskHistoryCollector extends ManagedObject {
     const maxCount = args.maxCount as number;
     if (maxCount < 0 || maxCount > MAX_PAGE_SIZE) throw new InvalidArgument('maxCount', `maxCount must be between 0 and ${MAX_PAGE_SIZE}.`);
     this.pageSize = maxCount;
-    this.pageChanged();
+    this.pageChanged(this.scanLatestPage());
     return undefined;
   }
 

@@ -172,6 +172,42 @@ describe('collector behaviour', () => {
     expect(list((change.val as Xml).TaskInfo as Xml[]).map((i) => i.key)).toEqual([...keys.slice(-4), newest]);
   });
 
+  test('latestPage follows tasks entering and leaving the filter in any order, as a scan of all tasks would', async () => {
+    // state = running: tasks enter when started (older ones too) and leave when they finish.
+    const c = await collector(alice, '<state>running</state><userName><systemUser>false</systemUser><userList>churn-test</userList></userName>');
+    ok(await alice.call('SetCollectorPageSize', 'TaskHistoryCollector', c, '<maxCount>4</maxCount>'));
+    const states = new Map<string, 'queued' | 'running' | 'success'>();
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (seed * 48271) % 2147483647;
+      return Math.floor((seed / 2147483647) * n);
+    };
+    for (let step = 0; step < 200; step++) {
+      const keys = [...states.keys()];
+      const queued = keys.filter((k) => states.get(k) === 'queued');
+      const running = keys.filter((k) => states.get(k) === 'running');
+      // Weighted so that more tasks run than the page holds: leaving then uncovers older ones.
+      const roll = random(10);
+      const choice = roll < 3 ? 0 : roll < 6 ? 1 : roll < 8 ? 2 : 3;
+      if (choice === 0 || !keys.length) {
+        states.set(await createTask(alice, { initiatedBy: 'churn-test' }), 'queued');
+      } else if (choice === 1 && queued.length) {
+        const key = queued[random(queued.length)];
+        ok(await setState(alice, key, 'running'));
+        states.set(key, 'running');
+      } else if (choice === 2 && running.length) {
+        const key = running[random(running.length)];
+        ok(await setState(alice, key, 'success'));
+        states.set(key, 'success');
+      } else if (running.length) {
+        ok(await taskCall(alice, running[random(running.length)], 'UpdateProgress', `<percentDone>${random(100)}</percentDone>`));
+      }
+      const expected = [...states].filter(([, state]) => state === 'running').map(([key]) => key).slice(-4);
+      expect(await latestPage(alice, c), `after step ${step}`).toEqual(expected);
+    }
+    ok(await alice.call('DestroyCollector', 'TaskHistoryCollector', c));
+  });
+
   test('ResetCollector puts the cursor before the latest page', async () => {
     const keys: string[] = [];
     for (let i = 0; i < 15; i++) keys.push(await createTask(alice, { initiatedBy: 'reset-test' }));
