@@ -110,7 +110,8 @@ export function sdkRequestListener(options: SdkHttpOptions, fallback: RequestLis
   const secure = options.secureCookie ? '; Secure' : '';
   let requestCount = 0;
   let acceptedContentType: string | undefined;
-  const nextRequestId = () => `req-${(++requestCount).toString(36)}`;
+  // Distinct from fastify's own ids (req-N), which the other routes' log lines carry.
+  const nextRequestId = () => `soap-${(++requestCount).toString(36)}`;
 
   const write = (exchange: SdkExchange, response: ServerResponse, answer: SoapAnswer, requestId: string, started: number) => {
     if (answer.internalError !== undefined) log.internalError(answer.internalError, answer.method, requestId || nextRequestId());

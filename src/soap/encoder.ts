@@ -28,6 +28,9 @@ export class Encoder {
   private readonly slots = new WeakMap<FieldDef, Slot>();
   /** Type name → its fields' slots, inherited ones first. */
   private readonly plans = new Map<string, readonly Slot[]>();
+  /** The last data object written in an anyType slot and its fields' XML (see anyFields). */
+  private lastAnyValue: DataObject | undefined;
+  private lastAnyFields = '';
 
   constructor(private readonly schema: VimSchema) {}
 
@@ -118,9 +121,6 @@ export class Encoder {
     this.lastAnyFields = xml;
     return xml;
   }
-
-  private lastAnyValue: DataObject | undefined;
-  private lastAnyFields = '';
 
   private items(item: FieldDef, values: readonly VimValue[]): string {
     const slot = this.slotOf(item);
