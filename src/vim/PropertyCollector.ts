@@ -16,6 +16,43 @@ import { valuesEqual } from './values-equal.js';
 
 type WakeReason = 'changed' | 'timeout';
 
+/**
+ * One blocked WaitForUpdates call. A class rather than a bundle of closures: when one change
+ * wakes a thousand of them, what each pending call holds is what the garbage collector copies.
+ */
+class Waiter {
+  timer: NodeJS.Timeout | undefined;
+  forgetClient: (() => void) | undefined;
+
+  constructor(
+    private readonly waiters: Set<Waiter>,
+    private readonly resolve: (reason: WakeReason) => void,
+    private readonly reject: (error: Error) => void,
+  ) {}
+
+  wake(reason: WakeReason): void {
+    this.done();
+    this.resolve(reason);
+  }
+
+  fail(error: Error): void {
+    this.done();
+    this.reject(error);
+  }
+
+  readonly clientGone = (): void => this.fail(new RequestCanceled('The request was canceled.'));
+
+  private done(): void {
+    this.waiters.delete(this);
+    if (this.timer) clearTimeout(this.timer);
+    this.forgetClient?.();
+  }
+}
+
+function wakeOnTimeout(waiter: Waiter): void {
+  waiter.wake('timeout');
+}
+
 /** The filters, version and waiters of one collector as one session sees it. */
 class CollectorState {
   readonly filters = new Map<string, PropertyFilter>();
@@ -23,7 +60,7 @@ class CollectorState {
   version = 0;
   /** Set when the session or collector ends: later waits fail at once instead of sleeping forever. */
   ended = false;
-  private readonly waiters = new Set<{ wake: (reason: WakeReason) => void; fail: (error: Error) => void }>();
+  private readonly waiters = new Set<Waiter>();
 
   wake(): void {
     for (const waiter of this.waiters) waiter.wake('changed');
@@ -36,20 +73,10 @@ class CollectorState {
   nextChange(timeoutMs: number | undefined, lifetime: CallLifetime): Promise<WakeReason> {
     return new Promise<WakeReason>((resolve, reject) => {
       if (this.ended) return reject(new RequestCanceled('The property collector was destroyed.'));
-      let timer: NodeJS.Timeout | undefined;
-      let forgetClient: (() => void) | undefined;
-      const done = () => {
-        this.waiters.delete(waiter);
-        if (timer) clearTimeout(timer);
-        forgetClient?.();
-      };
-      const waiter = {
-        wake: (reason: WakeReason) => { done(); resolve(reason); },
-        fail: (error: Error) => { done(); reject(error); },
-      };
+      const waiter = new Waiter(this.waiters, resolve, reject);
       this.waiters.add(waiter);
-      forgetClient = lifetime.whenClientGone(() => waiter.fail(new RequestCanceled('The request was canceled.')));
-      if (timeoutMs !== undefined && this.waiters.has(waiter)) timer = setTimeout(() => waiter.wake('timeout'), timeoutMs);
+      waiter.forgetClient = lifetime.whenClientGone(waiter.clientGone);
+      if (timeoutMs !== undefined && this.waiters.has(waiter)) waiter.timer = setTimeout(wakeOnTimeout, timeoutMs, waiter);
     });
   }
 }
@@ -239,30 +266,33 @@ export class PropertyCollector extends ManagedObject {
       if (!full && !filter.dirty) continue;
       if (full) filter.reported.clear();
       const selected = selectObjects(filter.spec, query, 'skip');
-      const keys: string[] = [];
+      const watched = filter.watched;
+      // Whether the selection is still exactly what the hub watches for this filter (nearly always).
+      let sameAsWatched = selected.length === watched.size;
       const objectSet: DataObject[] = [];
       let complete = true;
       for (const { object, paths } of selected) {
         const key = object.ref.toString();
-        keys.push(key);
+        if (sameAsWatched && !watched.has(key)) sameAsWatched = false;
         const previous = filter.reported.get(key);
-        const current = new Map<string, VimValue | undefined>();
         const changeSet: DataObject[] = [];
         for (const path of paths) {
           const value = readPath(object, path, query);
-          current.set(path, value);
-          if (previous && valuesEqual(previous.get(path), value)) continue;
-          if (!previous && value === undefined) continue;
+          if (previous ? valuesEqual(previous.get(path), value) : value === undefined) continue;
           changeSet.push({ _type: 'PropertyChange', name: path, op: 'assign', val: value });
         }
         if (previous && !changeSet.length) continue;
         if (budget <= 0) { complete = false; continue; }
         budget--;
-        filter.reported.set(key, current);
+        // What was reported is this filter's own record: it is updated in place, not copied.
+        const reported = previous ?? new Map<string, VimValue | undefined>();
+        for (const change of changeSet) reported.set(change.name as string, change.val);
+        if (!previous) filter.reported.set(key, reported);
         objectSet.push({ _type: 'ObjectUpdate', kind: previous ? 'modify' : 'enter', obj: object.ref, changeSet });
       }
-      const present = sameKeys(filter.watched, keys) ? filter.watched : new Set(keys);
-      for (const key of [...filter.reported.keys()]) {
+      const present = sameAsWatched ? watched : new Set(selected.map((s) => s.object.ref.toString()));
+      // Deleting the entry being visited is safe while iterating a Map.
+      for (const key of filter.reported.keys()) {
         if (present.has(key)) continue;
         if (budget <= 0) { complete = false; break; }
         budget--;
@@ -270,7 +300,7 @@ export class PropertyCollector extends ManagedObject {
         const [type, ...rest] = key.split(':');
         objectSet.push({ _type: 'ObjectUpdate', kind: 'leave', obj: new ManagedObjectReference(type, rest.join(':')), changeSet: [] });
       }
-      if (present !== filter.watched) this.services.hub.watch(filter, present);
+      if (present !== watched) this.services.hub.watch(filter, present);
       filter.dirty = !complete;
       truncated ||= !complete;
       if (objectSet.length) filterSet.push({ _type: 'PropertyFilterUpdate', filter: filter.ref, objectSet });
@@ -319,10 +349,4 @@ export class PropertyCollector extends ManagedObject {
 
   /** Unhooks a created collector from its session's cleanups (set when it is created). */
   private detach: () => void = () => {};
-}
-
-function sameKeys(set: ReadonlySet<string>, keys: readonly string[]): boolean {
-  if (set.size !== keys.length) return false;
-  for (const key of keys) if (!set.has(key)) return false;
-  return true;
 }
