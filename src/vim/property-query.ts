@@ -27,11 +27,32 @@ export interface QueryContext {
 
 const MAX_TRAVERSAL_DEPTH = 32;
 
+/** Above this many ObjectSpecs, duplicates are found with a Map rather than by looking back. */
+const SMALL_OBJECT_SET = 8;
+
 /** The objects a filter spec selects, each with the property paths to report for it. */
 export function selectObjects(spec: DataObject, ctx: QueryContext, missing: 'fault' | 'skip'): SelectedObject[] {
   const propSet = (spec.propSet as DataObject[] | undefined) ?? [];
+  const objectSet = (spec.objectSet as DataObject[] | undefined) ?? [];
+  // The common spec (pyVim's and govmomi's waits: a task, no traversal) is answered without the
+  // traversal's Maps; a thousand woken waiters each run this.
+  if (objectSet.length <= SMALL_OBJECT_SET && objectSet.every((o) => o.skip !== true && !(o.selectSet as DataObject[] | undefined)?.length)) {
+    const selected: SelectedObject[] = [];
+    for (const objectSpec of objectSet) {
+      const ref = objectSpec.obj as ManagedObjectReference;
+      const object = ctx.registry.get(ref);
+      if (!object || !object.visibleTo(ctx.session)) {
+        if (missing === 'fault') throw new ManagedObjectNotFound(ref);
+        continue;
+      }
+      if (selected.some((s) => s.object === object)) continue;
+      const paths = pathsOf(object, propSet);
+      if (paths) selected.push({ object, paths });
+    }
+    return selected;
+  }
   const found = new Map<string, ManagedObject>();
-  for (const objectSpec of (spec.objectSet as DataObject[] | undefined) ?? []) {
+  for (const objectSpec of objectSet) {
     const ref = objectSpec.obj as ManagedObjectReference;
     const root = ctx.registry.get(ref);
     if (!root || !root.visibleTo(ctx.session)) {
@@ -45,17 +66,38 @@ export function selectObjects(spec: DataObject, ctx: QueryContext, missing: 'fau
   }
   const selected: SelectedObject[] = [];
   for (const object of found.values()) {
-    const paths = new Set<string>();
-    let matched = false;
-    for (const propertySpec of propSet) {
-      if (!object.isA(propertySpec.type as string)) continue;
-      matched = true;
-      if (propertySpec.all === true) for (const name of Object.keys(object.propertyTypes)) paths.add(name);
-      for (const path of (propertySpec.pathSet as string[] | undefined) ?? []) paths.add(path);
-    }
-    if (matched) selected.push({ object, paths: [...paths] });
+    const paths = pathsOf(object, propSet);
+    if (paths) selected.push({ object, paths });
   }
   return selected;
+}
+
+/**
+ * The paths the PropertySpecs of the object's type ask for, each once and in the order asked;
+ * undefined when no PropertySpec names the type. A single spec's own pathSet is used as it is
+ * when it repeats nothing (the usual case), without building a Set.
+ */
+function pathsOf(object: ManagedObject, propSet: readonly DataObject[]): readonly string[] | undefined {
+  let only: readonly string[] | undefined;
+  let merged: Set<string> | undefined;
+  for (const propertySpec of propSet) {
+    if (!object.isA(propertySpec.type as string)) continue;
+    const pathSet = (propertySpec.pathSet as string[] | undefined) ?? [];
+    if (!only && !merged && propertySpec.all !== true && distinct(pathSet)) {
+      only = pathSet;
+      continue;
+    }
+    merged ??= new Set(only);
+    only = undefined;
+    if (propertySpec.all === true) for (const name of Object.keys(object.propertyTypes)) merged.add(name);
+    for (const path of pathSet) merged.add(path);
+  }
+  return merged ? [...merged] : only;
+}
+
+function distinct(paths: readonly string[]): boolean {
+  for (let i = 1; i < paths.length; i++) if (paths.lastIndexOf(paths[i], i - 1) !== -1) return false;
+  return true;
 }
 
 function collectNamedSpecs(selectSet: readonly DataObject[], named: Map<string, DataObject>, depth: number): void {
