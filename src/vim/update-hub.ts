@@ -9,15 +9,16 @@ const WAKE_SLICE = 64;
 
 export class UpdateHub {
   private readonly watchers = new Map<string, Set<PropertyFilter>>();
+  /** Filters marked dirty whose waiters have not been woken yet, oldest first. */
+  private readonly toWake: PropertyFilter[] = [];
+  /** How many of toWake have been woken (the list is emptied once all have). */
+  private woken = 0;
+  private wakeScheduled = false;
 
   constructor(registry: ObjectRegistry) {
     registry.onChange((object) => this.notify(object.ref.toString()));
     registry.onRemove((ref) => this.notify(ref.toString()));
   }
-
-  /** Filters marked dirty whose waiters have not been woken yet, oldest first. */
-  private readonly toWake: PropertyFilter[] = [];
-  private wakeScheduled = false;
 
   private notify(key: string): void {
     const filters = this.watchers.get(key);
@@ -40,10 +41,15 @@ export class UpdateHub {
    * answers being built before the first is written.
    */
   private readonly wakeSlice = (): void => {
-    const slice = this.toWake.splice(0, WAKE_SLICE);
-    for (const filter of slice) filter.onChange();
-    if (this.toWake.length) setImmediate(this.wakeSlice);
-    else this.wakeScheduled = false;
+    const end = Math.min(this.toWake.length, this.woken + WAKE_SLICE);
+    for (; this.woken < end; this.woken++) this.toWake[this.woken].onChange();
+    if (this.woken < this.toWake.length) {
+      setImmediate(this.wakeSlice);
+      return;
+    }
+    this.toWake.length = 0;
+    this.woken = 0;
+    this.wakeScheduled = false;
   };
 
   /** Replaces the set of objects a filter watches. */
