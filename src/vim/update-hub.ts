@@ -42,7 +42,14 @@ export class UpdateHub {
    */
   private readonly wakeSlice = (): void => {
     const end = Math.min(this.toWake.length, this.woken + WAKE_SLICE);
-    for (; this.woken < end; this.woken++) this.toWake[this.woken].onChange();
+    while (this.woken < end) {
+      const filter = this.toWake[this.woken++];
+      try {
+        filter.onChange();
+      } catch {
+        // One filter's failure to wake must not leave the others, and every later change, asleep.
+      }
+    }
     if (this.woken < this.toWake.length) {
       setImmediate(this.wakeSlice);
       return;
