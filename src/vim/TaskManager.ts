@@ -50,6 +50,7 @@ export class TaskManager extends ManagedObject implements TaskHost {
   private nextTaskNumber = 1;
   private nextEventChainId = 1;
   private lastTimestamp = 0;
+  private lastIsoTime = '';
   private readonly now: () => number;
   private sweepTimer: NodeJS.Timeout | undefined;
   private announcedExpiry = 0;
@@ -85,8 +86,13 @@ export class TaskManager extends ManagedObject implements TaskHost {
   }
 
   timestamp(): string {
-    this.lastTimestamp = Math.max(this.lastTimestamp, this.now());
-    return new Date(this.lastTimestamp).toISOString();
+    const at = Math.max(this.lastTimestamp, this.now());
+    // Calls within one millisecond (thousands a second under load) share one string.
+    if (at !== this.lastTimestamp || this.lastIsoTime === '') {
+      this.lastTimestamp = at;
+      this.lastIsoTime = new Date(at).toISOString();
+    }
+    return this.lastIsoTime;
   }
 
   taskChanged(task: Task, completed: boolean): void {

@@ -54,7 +54,11 @@ export function isDataObject(value: VimValue | undefined): value is DataObject {
 
 export function dataObject(type: string, fields: Record<string, VimValue | undefined>): DataObject {
   const out: DataObject = { _type: type };
-  for (const [key, value] of Object.entries(fields)) if (value !== undefined) out[key] = value;
+  // for-in rather than Object.entries: no [key, value] pair per field (a TaskInfo has fifteen).
+  for (const key in fields) {
+    const value = fields[key];
+    if (value !== undefined) out[key] = value;
+  }
   return out;
 }
 
