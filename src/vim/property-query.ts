@@ -39,13 +39,8 @@ export function selectObjects(spec: DataObject, ctx: QueryContext, missing: 'fau
   if (objectSet.length <= SMALL_OBJECT_SET && objectSet.every((o) => o.skip !== true && !(o.selectSet as DataObject[] | undefined)?.length)) {
     const selected: SelectedObject[] = [];
     for (const objectSpec of objectSet) {
-      const ref = objectSpec.obj as ManagedObjectReference;
-      const object = ctx.registry.get(ref);
-      if (!object || !object.visibleTo(ctx.session)) {
-        if (missing === 'fault') throw new ManagedObjectNotFound(ref);
-        continue;
-      }
-      if (selected.some((s) => s.object === object)) continue;
+      const object = startingObject(objectSpec, ctx, missing);
+      if (!object || selected.some((s) => s.object === object)) continue;
       const paths = pathsOf(object, propSet);
       if (paths) selected.push({ object, paths });
     }
@@ -53,12 +48,8 @@ export function selectObjects(spec: DataObject, ctx: QueryContext, missing: 'fau
   }
   const found = new Map<string, ManagedObject>();
   for (const objectSpec of objectSet) {
-    const ref = objectSpec.obj as ManagedObjectReference;
-    const root = ctx.registry.get(ref);
-    if (!root || !root.visibleTo(ctx.session)) {
-      if (missing === 'fault') throw new ManagedObjectNotFound(ref);
-      continue;
-    }
+    const root = startingObject(objectSpec, ctx, missing);
+    if (!root) continue;
     const selectSet = (objectSpec.selectSet as DataObject[] | undefined) ?? [];
     const named = new Map<string, DataObject>();
     collectNamedSpecs(selectSet, named, 0);
@@ -70,6 +61,15 @@ export function selectObjects(spec: DataObject, ctx: QueryContext, missing: 'fau
     if (paths) selected.push({ object, paths });
   }
   return selected;
+}
+
+/** An ObjectSpec's object, if the caller may see it; one that is missing is a fault or skipped. */
+function startingObject(objectSpec: DataObject, ctx: QueryContext, missing: 'fault' | 'skip'): ManagedObject | undefined {
+  const ref = objectSpec.obj as ManagedObjectReference;
+  const object = ctx.registry.get(ref);
+  if (object && object.visibleTo(ctx.session)) return object;
+  if (missing === 'fault') throw new ManagedObjectNotFound(ref);
+  return undefined;
 }
 
 /**
