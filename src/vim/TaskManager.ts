@@ -255,6 +255,7 @@ export class TaskManager extends ManagedObject implements TaskHost {
   }
 
   private evictBeyondLimit(): void {
+    let evicted = false;
     for (const key of this.completed.keys()) {
       if (this.tasks.size <= this.options.maxTasks) break;
       const task = this.tasks.get(key);
@@ -265,7 +266,11 @@ export class TaskManager extends ManagedObject implements TaskHost {
       this.tasks.delete(key);
       task.dispose();
       this.registry.remove(task.ref);
+      evicted = true;
     }
+    // Not only at the sweep: calls can keep the event loop from running timers for a while, and
+    // recentOrder must not hold forgotten tasks meanwhile.
+    if (evicted) this.compactRecent(this.now() - this.options.recentTaskRetentionMs);
   }
 
   dispose(): void {

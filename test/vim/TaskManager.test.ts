@@ -71,3 +71,15 @@ test('recentTask matches a model through creation, completion, retention and evi
   expect(made.some((m) => manager.task(m.task.key) !== m.task)).toBe(true);
   expect(expiredButHeld).toBeGreaterThan(100);
 });
+
+test('forgotten tasks do not pile up while calls keep the sweep timer from running', () => {
+  // No timer runs in this loop (as when calls arrive back to back): eviction alone must keep the
+  // index of recent tasks bounded. White-box: the index is what would grow.
+  const recentIndexLength = () => (manager as unknown as { recentOrder: unknown[] }).recentOrder.length;
+  for (let i = 0; i < 10 * MAX_TASKS; i++) {
+    const task = manager.create({ entity: new ManagedObjectReference('Folder', 'group-d1'), taskTypeId: 't', cancelable: false }, actor);
+    task.setState(types, { state: 'success' }, actor);
+  }
+  expect(recentIndexLength()).toBeLessThanOrEqual(MAX_TASKS * 1.5);
+  expect(keysOf(manager.getProperty('recentTask'))).toHaveLength(RECENT_TASK_LIMIT);
+});
