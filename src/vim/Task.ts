@@ -188,10 +188,13 @@ export class Task extends ManagedObject {
     log[start + 3] = count;
     this.logEntries++;
     // A finished task is what accumulates, and push-growth leaves up to half the array unused.
-    if (isTerminal((fields.state ?? this.current.state) as TaskState)) {
-      this.log = log.slice(this.logStart);
-      this.logStart = 0;
-    }
+    if (isTerminal((fields.state ?? this.current.state) as TaskState)) this.cutLog();
+  }
+
+  /** Replaces the log with an exact-size copy of its kept entries. */
+  private cutLog(): void {
+    this.log = this.log!.slice(this.logStart);
+    this.logStart = 0;
   }
 
   private dropOldest(): void {
@@ -204,10 +207,7 @@ export class Task extends ManagedObject {
     this.logEntries--;
     // A task whose progress is set over and over drops an entry per call: cutting the array's
     // front each time would move all of it every call, so the dropped half goes at once.
-    if (this.logStart * 2 > log.length) {
-      this.log = log.slice(this.logStart);
-      this.logStart = 0;
-    }
+    if (this.logStart * 2 > log.length) this.cutLog();
   }
 
   cancel(actor: Actor): undefined {
