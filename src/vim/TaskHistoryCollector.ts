@@ -69,8 +69,7 @@ export class TaskHistoryCollector extends ManagedObject {
       return undefined;
     },
     ResetCollector: () => {
-      const page = this.latestPage();
-      this.cursor = page.length ? taskNumber(page[0].key as string) - 1 : this.newestNumber();
+      this.cursor = this.lastPage.length ? taskNumber(this.lastPage[0]) - 1 : this.newestNumber();
       return undefined;
     },
     DestroyCollector: () => {
