@@ -8,7 +8,7 @@ import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { SESSION_COOKIE, type SoapAnswer, type SoapEndpoint, type SoapExchange } from './soap-endpoint.js';
 
-export const SDK_PATHS: ReadonlySet<string> = new Set(['/sdk', '/sdk/vimService']);
+const SDK_PATHS: ReadonlySet<string> = new Set(['/sdk', '/sdk/vimService']);
 
 const XML_MEDIA_TYPES: ReadonlySet<string> = new Set(['text/xml', 'application/xml', 'application/soap+xml']);
 const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i;
