@@ -34,19 +34,25 @@ export function setState(s: SoapSession, task: string, state: string, extra = ''
 }
 
 /** The RetrievePropertiesEx arguments pyVmomi sends to read one task's info. */
-export function readInfoArgs(task: string): string {
+function readInfoArgs(task: string): string {
   return `<specSet><propSet><type>Task</type><all>false</all><pathSet>info</pathSet></propSet><objectSet><obj type="Task">${task}</obj><skip>false</skip></objectSet></specSet><options><maxObjects>1</maxObjects></options>`;
 }
 
-/** Reads Task.info through RetrievePropertiesEx, as pyVmomi does. */
-export async function readInfo(s: SoapSession, task: string): Promise<Xml> {
-  const res = await s.call(
-    'RetrievePropertiesEx',
-    'PropertyCollector',
-    'propertyCollector',
-    readInfoArgs(task),
-  );
+/** What sends a vim25 call: the wire tests' SoapSession or the robustness suites' pooled FastSession. */
+export interface VimCaller {
+  call(method: string, thisType: string, thisValue: string, args?: string): Promise<SoapResponse>;
+}
+
+/** Task.info read through RetrievePropertiesEx as pyVmomi reads it; the answer must be HTTP 200. */
+export async function retrieveInfo(s: VimCaller, task: string): Promise<SoapResponse> {
+  const res = await s.call('RetrievePropertiesEx', 'PropertyCollector', 'propertyCollector', readInfoArgs(task));
   expect(res.status, res.body).toBe(200);
+  return res;
+}
+
+/** Reads Task.info through RetrievePropertiesEx, as pyVmomi does. */
+export async function readInfo(s: VimCaller, task: string): Promise<Xml> {
+  const res = await retrieveInfo(s, task);
   const returnval = (res.result.RetrievePropertiesExResponse as Xml).returnval as Xml;
   const objects = returnval.objects as Xml;
   const propSet = objects.propSet as Xml;

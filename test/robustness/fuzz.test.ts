@@ -9,6 +9,7 @@ import type { Emulator } from '../../src/server/app.js';
 import { startEmulator } from '../helpers/emulator.js';
 import { TASK_TYPE, type Xml } from '../helpers/tasks.js';
 import { FastSession, Transport } from './lib/client.js';
+import { loggedIn } from './lib/sessions.js';
 import { createFuzzer, Rng, runFuzz } from './lib/fuzz.js';
 
 const MAX_REQUESTS = Number(process.env.VTASK_FUZZ_REQUESTS ?? 3000);
@@ -29,8 +30,7 @@ async function createTask(s: FastSession, cancelable = true): Promise<string> {
 beforeAll(async () => {
   emulator = await startEmulator();
   transport = new Transport(emulator.url(), 32);
-  admin = new FastSession(transport);
-  expect((await admin.login('admin', 'admin')).status).toBe(200);
+  admin = await loggedIn(transport, 'admin');
   // Tasks in every state, so mutated calls reach the task code, not only ManagedObjectNotFound.
   for (let i = 0; i < 16; i++) {
     const key = await createTask(admin, i % 4 !== 3);

@@ -11,6 +11,7 @@ import type { Emulator } from '../../src/server/app.js';
 import { startEmulator } from '../helpers/emulator.js';
 import { TASK_TYPE, type Xml } from '../helpers/tasks.js';
 import { FastSession, Transport } from './lib/client.js';
+import { loggedIn } from './lib/sessions.js';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -28,8 +29,7 @@ let task: string;
 beforeAll(async () => {
   emulator = await startEmulator();
   transport = new Transport(emulator.url(), 16);
-  s = new FastSession(transport);
-  expect((await s.login('admin', 'admin')).status).toBe(200);
+  s = await loggedIn(transport, 'admin');
   const res = await s.call('CreateTask', 'TaskManager', 'TaskManager', `<obj type="Folder">group-d1</obj><taskTypeId>${TASK_TYPE}</taskTypeId><cancelable>true</cancelable>`);
   task = ((res.result.CreateTaskResponse as Xml).returnval as Xml).key as string;
 });

@@ -10,8 +10,9 @@ import { ManagedObjectReference } from '../../src/vim/data.js';
 import type { Task, TaskTransition } from '../../src/vim/Task.js';
 import { EXAMPLE_USERS, startEmulator } from '../helpers/emulator.js';
 import { faultOf, type SoapResponse } from '../helpers/soap-client.js';
-import { TASK_TYPE, type Xml, readInfoArgs } from '../helpers/tasks.js';
+import { TASK_TYPE, type Xml, readInfo } from '../helpers/tasks.js';
 import { FastSession, Transport } from './lib/client.js';
+import { loggedIn } from './lib/sessions.js';
 
 const CLIENTS = 50;
 const TIMEOUT_MS = 10_000;
@@ -30,15 +31,9 @@ interface Rig {
 async function rig(cancelMode: 'immediate' | 'cooperative'): Promise<Rig> {
   const emulator = await startEmulator({ usersFile: EXAMPLE_USERS, cancelMode });
   const transport = new Transport(emulator.url(), 128);
-  const login = async (user: string) => {
-    const s = new FastSession(transport);
-    const res = await s.login(user, user);
-    expect(res.status, res.body).toBe(200);
-    return s;
-  };
-  const owner = await login('admin');
+  const owner = await loggedIn(transport, 'admin');
   // Separate sessions, two users with Task.Update; both may cancel.
-  const clients = await Promise.all(Array.from({ length: CLIENTS }, (_, i) => login(i % 2 ? 'operator' : 'admin')));
+  const clients = await Promise.all(Array.from({ length: CLIENTS }, (_, i) => loggedIn(transport, i % 2 ? 'operator' : 'admin')));
   return { emulator, transport, owner, clients };
 }
 
@@ -49,17 +44,6 @@ async function newRunningTask(owner: FastSession): Promise<string> {
   const run = await owner.call('SetTaskState', 'Task', key, '<state>running</state>');
   expect(run.status, run.body).toBe(200);
   return key;
-}
-
-async function readInfo(s: FastSession, key: string): Promise<Xml> {
-  const res = await s.call(
-    'RetrievePropertiesEx',
-    'PropertyCollector',
-    'propertyCollector',
-    readInfoArgs(key),
-  );
-  expect(res.status, res.body).toBe(200);
-  return ((((res.result.RetrievePropertiesExResponse as Xml).returnval as Xml).objects as Xml).propSet as Xml).val as Xml;
 }
 
 /** The state a change set reports for the task, from `info` (whole value) or `info.state`. */

@@ -7,8 +7,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Emulator } from '../../src/server/app.js';
 import { startEmulator } from '../helpers/emulator.js';
 import { faultOf } from '../helpers/soap-client.js';
-import { TASK_TYPE, type Xml, readInfoArgs } from '../helpers/tasks.js';
+import { TASK_TYPE, type Xml, retrieveInfo } from '../helpers/tasks.js';
 import { FastSession, nonXmlChar, Transport } from './lib/client.js';
+import { loggedIn } from './lib/sessions.js';
 
 let emulator: Emulator;
 let transport: Transport;
@@ -17,8 +18,7 @@ let s: FastSession;
 beforeAll(async () => {
   emulator = await startEmulator();
   transport = new Transport(emulator.url());
-  s = new FastSession(transport);
-  expect((await s.login('admin', 'admin')).status).toBe(200);
+  s = await loggedIn(transport, 'admin');
 });
 afterAll(async () => {
   transport.close();
@@ -33,14 +33,7 @@ async function runningTask(): Promise<string> {
 }
 
 async function rawInfo(key: string): Promise<string> {
-  const res = await s.call(
-    'RetrievePropertiesEx',
-    'PropertyCollector',
-    'propertyCollector',
-    readInfoArgs(key),
-  );
-  expect(res.status, res.body).toBe(200);
-  return res.body;
+  return (await retrieveInfo(s, key)).body;
 }
 
 describe('xsd:long results keep their value over the whole 64-bit range', () => {

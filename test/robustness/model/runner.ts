@@ -9,6 +9,7 @@ import { expect } from 'vitest';
 import { faultOf, type SoapResponse } from '../../helpers/soap-client.js';
 import { TASK_TYPE, type Xml } from '../../helpers/tasks.js';
 import { FastSession, nonXmlChar, Transport, xmlEscape as esc } from '../lib/client.js';
+import { loggedIn } from '../lib/sessions.js';
 import {
   expectedAnswer,
   expectedInfo,
@@ -58,14 +59,8 @@ export interface World {
 
 export async function openWorld(baseUrl: string, config: ModelConfig): Promise<World> {
   const transport = new Transport(baseUrl);
-  const login = async (user: string) => {
-    const s = new FastSession(transport);
-    const res = await s.login(user, user);
-    expect(res.status, res.body).toBe(200);
-    return s;
-  };
-  const admin = await login('admin');
-  const loggedOut = await login('operator');
+  const admin = await loggedIn(transport, 'admin');
+  const loggedOut = await loggedIn(transport, 'operator');
   const ended = loggedOut.cookie;
   const res = await loggedOut.call('Logout', 'SessionManager', 'SessionManager');
   expect(res.status, res.body).toBe(200);
@@ -80,15 +75,15 @@ export async function openWorld(baseUrl: string, config: ModelConfig): Promise<W
   anonymous.pinned = true;
   const sessions: Record<Caller, FastSession> = {
     admin,
-    admin2: await login('admin'),
-    operator: await login('operator'),
-    creator: await login('creator'),
-    viewer: await login('viewer'),
+    admin2: await loggedIn(transport, 'admin'),
+    operator: await loggedIn(transport, 'operator'),
+    creator: await loggedIn(transport, 'creator'),
+    viewer: await loggedIn(transport, 'viewer'),
     anonymous,
     loggedOut,
     forged,
   };
-  return { config, transport, sessions, observer: await login('admin'), maxKey: 0, sequences: 0, steps: 0 };
+  return { config, transport, sessions, observer: await loggedIn(transport, 'admin'), maxKey: 0, sequences: 0, steps: 0 };
 }
 
 // ---- writing commands ----------------------------------------------------------------------
