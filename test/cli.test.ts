@@ -41,6 +41,8 @@ function startCli(args: string[]): Promise<{ url: string; lines: Array<Record<st
 test('logs one JSON line per SOAP call with method, _this, user, fault and duration, and never a password or cookie', async () => {
   const { url, lines } = await startCli(['--port', '0', '--log-level', 'info']);
   expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+  // fastify's own line too names the scheme actually served (it does not make the server).
+  expect(lines.find((l) => String(l.msg).startsWith('Server listening at'))?.msg).toMatch(/^Server listening at https:\/\//);
   const s = new SoapSession(url);
   ok(await s.login('someone', 'sup3r-secret'));
   await s.call('CancelTask', 'Task', 'task-77');
@@ -58,8 +60,9 @@ test('logs one JSON line per SOAP call with method, _this, user, fault and durat
 });
 
 test('SIGTERM: exits 0 within 2 s, ending long polls', async () => {
-  const { url } = await startCli(['--port', '0', '--http', '--log-level', 'info']);
+  const { url, lines } = await startCli(['--port', '0', '--http', '--log-level', 'info']);
   expect(url).toMatch(/^http:\/\//);
+  expect(lines.find((l) => String(l.msg).startsWith('Server listening at'))?.msg).toMatch(/^Server listening at http:\/\//);
   const s = new SoapSession(url);
   ok(await s.login('a', 'b'));
   ok(await s.call('CreateFilter', 'PropertyCollector', 'propertyCollector', '<spec><propSet><type>TaskManager</type><pathSet>recentTask</pathSet></propSet><objectSet><obj type="TaskManager">TaskManager</obj></objectSet></spec><partialUpdates>false</partialUpdates>'));

@@ -143,14 +143,19 @@ export async function createEmulator(config: Config): Promise<Emulator> {
     return server;
   };
 
-  app = Fastify({
+  const fastifyOptions = {
     // 'silent' drops pino entirely: fastify otherwise still builds a child logger per request.
     logger: config.logLevel === 'silent' ? false : loggerOptions(config.logLevel),
     // One line per SOAP call is logged by the SOAP listener itself, with the vim25 method and fault.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
     serverFactory,
-  }) as unknown as FastifyInstance;
+    // The factory makes the server, so fastify ignores these; they only give the scheme of its
+    // "Server listening at" line. (Passed as a variable: fastify's types pair https with an
+    // https.Server factory, ours returns either kind.)
+    https: https ?? null,
+  };
+  app = Fastify(fastifyOptions) as unknown as FastifyInstance;
 
   app.removeAllContentTypeParsers();
   // SOAP bodies never reach fastify (see sdk-http.ts); its routes take JSON or nothing.
