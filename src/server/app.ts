@@ -5,19 +5,21 @@ import { createServer as createHttpServer, type RequestListener, type Server } f
 import { createServer as createHttpsServer } from 'node:https';
 import path from 'node:path';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { EmulatorControl } from '../control/control.js';
+import { Injector } from '../control/injection.js';
+import { toJson } from '../control/json-values.js';
+import { controlApi } from '../control/routes.js';
 import { Decoder } from '../soap/decoder.js';
 import { Encoder } from '../soap/encoder.js';
+import { operationTable } from '../soap/operations.js';
 import { loadSchema, wsdlDirectory, type VimSchema } from '../soap/schema.js';
 import { DEFAULT_XML_LIMITS } from '../soap/xml-reader.js';
-import type { OperationInfo } from '../vim/dispatcher.js';
 import { createInventory, type Inventory } from '../vim/inventory.js';
-import type { Json } from '../vim/json-values.js';
 import { UserDirectory } from '../vim/users.js';
-import { parseUsersFile, readDocument } from './documents.js';
-import { controlApi } from './control-api.js';
 import type { Config } from './config.js';
+import { parseUsersFile, readDocument } from './documents.js';
 import { loggerOptions } from './logging.js';
-import { sdkRequestListener, type SdkLog } from './sdk-http.js';
+import { sdkRoute } from './sdk-route.js';
 import { SoapEndpoint } from './soap-endpoint.js';
 import { tlsMaterial } from './tls.js';
 
@@ -44,6 +46,9 @@ const SERVICE_VERSIONS = `<?xml version="1.0" encoding="UTF-8"?>
 export interface Emulator {
   readonly app: FastifyInstance;
   readonly inventory: Inventory;
+  readonly control: EmulatorControl;
+  /** The SOAP pipeline /sdk serves (the memory bench calls it without a socket). */
+  readonly endpoint: SoapEndpoint;
   readonly schema: VimSchema;
   readonly config: Config;
   /** Base URL once listening, e.g. https://127.0.0.1:8989 */
@@ -51,50 +56,30 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
-let cachedSchema: VimSchema | undefined;
-
 function httpError(statusCode: number, message: string): Error {
   return Object.assign(new Error(message), { statusCode });
-}
-
-/** The WSDL is parsed once per process; every server instance shares the read-only result. */
-export function vimSchema(): VimSchema {
-  cachedSchema ??= loadSchema(path.join(wsdlDirectory(), 'vim.wsdl'));
-  return cachedSchema;
-}
-
-/**
- * The privilege table: the WSDL's (VMODL's) privileges, with the choices contract.md makes
- * (CancelTask needs only a session unless --cancel-privilege says otherwise), then the
- * --privileges file's overrides ("" means none).
- */
-export function operationTable(schema: VimSchema, config: Pick<Config, 'cancelTaskPrivilege'>, overrides: Readonly<Record<string, string>> = {}): Map<string, OperationInfo> {
-  const table = new Map<string, OperationInfo>();
-  for (const op of schema.operations.values()) table.set(op.name, { managedType: op.managedType, privilege: op.privilege });
-  table.set('CancelTask', { managedType: 'Task', privilege: config.cancelTaskPrivilege || undefined });
-  for (const [method, privilege] of Object.entries(overrides)) {
-    const op = table.get(method);
-    if (!op) throw new Error(`privileges: '${method}' is not an operation the server routes`);
-    table.set(method, { managedType: op.managedType, privilege: privilege || undefined });
-  }
-  return table;
 }
 
 function readPrivileges(file: string | undefined): Record<string, string> {
   if (!file) return {};
   const parsed = readDocument(file);
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || Object.values(parsed).some((v) => typeof v !== 'string')) {
-    throw new Error(`${file}: expected {"Method": "Privilege.Id" or ""}`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`${file}: expected {"Method": "Privilege.Id" or ""}`);
+  const privileges: Record<string, string> = {};
+  for (const [method, privilege] of Object.entries(parsed)) {
+    if (typeof privilege !== 'string') throw new Error(`${file}: expected {"Method": "Privilege.Id" or ""}`);
+    privileges[method] = privilege;
   }
-  return parsed as Record<string, string>;
+  return privileges;
 }
 
 export async function createEmulator(config: Config): Promise<Emulator> {
-  const schema = vimSchema();
+  const schema = loadSchema(path.join(wsdlDirectory(), 'vim.wsdl'));
+  const operations = operationTable(schema, { cancelTaskPrivilege: config.cancelTaskPrivilege, overrides: readPrivileges(config.privilegesFile) });
   const users = new UserDirectory(config.usersFile ? parseUsersFile(readFileSync(config.usersFile, 'utf8'), config.usersFile) : undefined);
+  const injector = new Injector();
   const inventory = createInventory({
     types: schema,
-    operations: operationTable(schema, config, readPrivileges(config.privilegesFile)),
+    callHook: injector,
     users,
     sessionIdleTimeoutMs: config.sessionIdleTimeoutMs,
     tasks: {
@@ -106,31 +91,23 @@ export async function createEmulator(config: Config): Promise<Emulator> {
     },
     about: { apiVersion: config.apiVersion, version: config.productVersion, build: config.productBuild },
   });
+  const control = new EmulatorControl({ types: schema, taskManager: inventory.taskManager, extensionManager: inventory.extensionManager, users, injector });
+  const dispose = () => {
+    control.dispose();
+    inventory.dispose();
+  };
   if (config.seedFile) {
     try {
-      inventory.control.seed(readDocument(config.seedFile) as Json);
+      control.seed(toJson(readDocument(config.seedFile), 'seed'));
     } catch (error) {
-      inventory.dispose();
-      throw new Error(`seed ${config.seedFile}: ${(error as Error).message}`);
+      dispose();
+      throw new Error(`seed ${config.seedFile}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 
   const https = config.tls ? await tlsMaterial(config.certFile, config.keyFile, config.host) : undefined;
   const checkInterval = Math.max(100, Math.min(1000, Math.floor(config.requestTimeoutMs / 2)));
-  const endpoint = new SoapEndpoint({ schema, decoder: new Decoder(schema), encoder: new Encoder(schema), inventory, xmlLimits: DEFAULT_XML_LIMITS });
-  const logCalls = ['trace', 'debug', 'info'].includes(config.logLevel);
-  // Assigned below; the SOAP listener logs through fastify's logger once it exists.
-  let app: FastifyInstance | undefined;
-  const sdkLog: SdkLog = {
-    call: logCalls
-      ? (answer, reqId, ms) =>
-          app?.log.info({ reqId, method: answer.method || undefined, this: answer.self?.toString(), user: answer.userName, fault: answer.faultType, ms }, 'soap call')
-      : undefined,
-    internalError: (err, method, reqId) => app?.log.error({ reqId, err, method: method || undefined }, 'internal error while serving a call'),
-  };
-
-  const serverFactory = (fastifyListener: RequestListener): Server => {
-    const listener = sdkRequestListener({ endpoint, bodyLimit: config.bodyLimitBytes, secureCookie: config.tls, log: sdkLog }, fastifyListener);
+  const serverFactory = (listener: RequestListener): Server => {
     // Node checks request timeouts on this interval (30 s by default, too coarse for the limit).
     const server = https
       ? createHttpsServer({ ...https, connectionsCheckingInterval: checkInterval }, listener)
@@ -143,31 +120,35 @@ export async function createEmulator(config: Config): Promise<Emulator> {
     return server;
   };
 
-  const fastifyOptions = {
+  const app = Fastify({
     // 'silent' drops pino entirely: fastify otherwise still builds a child logger per request.
     logger: config.logLevel === 'silent' ? false : loggerOptions(config.logLevel),
-    // One line per SOAP call is logged by the SOAP listener itself, with the vim25 method and fault.
+    // One line per SOAP call is logged by the /sdk route itself, with the vim25 method and fault.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
     serverFactory,
-    // The factory makes the server, so fastify ignores these; they only give the scheme of its
-    // "Server listening at" line. (Passed as a variable: fastify's types pair https with an
-    // https.Server factory, ours returns either kind.)
-    https: https ?? null,
-  };
-  app = Fastify(fastifyOptions) as unknown as FastifyInstance;
+  });
 
   app.removeAllContentTypeParsers();
-  // SOAP bodies never reach fastify (see sdk-http.ts); its routes take JSON or nothing.
+  // The control API takes JSON or nothing; /sdk registers its own XML parser (sdk-route.ts).
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     if (body === '') return done(null, {});
     try {
-      done(null, JSON.parse(body as string));
+      done(null, JSON.parse(String(body)));
     } catch (error) {
-      done(httpError(400, `the body is not valid JSON: ${(error as Error).message}`), undefined);
+      done(httpError(400, `the body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`), undefined);
     }
   });
-  await app.register(controlApi, { prefix: '/_emulator', control: inventory.control, token: config.controlToken });
+  const endpoint = new SoapEndpoint({
+    operations,
+    decoder: new Decoder(schema),
+    encoder: new Encoder(schema),
+    dispatcher: inventory.dispatcher,
+    sessions: inventory.sessionManager,
+    xmlLimits: DEFAULT_XML_LIMITS,
+  });
+  await app.register(sdkRoute, { endpoint, secureCookie: config.tls, logCalls: ['trace', 'debug', 'info'].includes(config.logLevel) });
+  await app.register(controlApi, { prefix: '/_emulator', control, token: config.controlToken });
 
   const wsdlDir = wsdlDirectory();
   const wsdl = {
@@ -180,11 +161,15 @@ export async function createEmulator(config: Config): Promise<Emulator> {
   app.get('/sdk/vim.wsdl', (_req, reply) => reply.type(xml).send(wsdl['vim.wsdl']));
   app.get('/healthz', () => ({ status: 'ok', sessions: inventory.sessionManager.count, objects: inventory.registry.size }));
 
-  await app.listen({ host: config.host, port: config.port });
+  // The factory makes the server, so fastify's "Server listening at" line is told the scheme.
+  const scheme = config.tls ? 'https' : 'http';
+  await app.listen({ host: config.host, port: config.port, listenTextResolver: (address) => `Server listening at ${address.replace(/^https?:/, `${scheme}:`)}` });
 
   return {
     app,
     inventory,
+    control,
+    endpoint,
     schema,
     config,
     url() {
@@ -194,7 +179,7 @@ export async function createEmulator(config: Config): Promise<Emulator> {
       return `${config.tls ? 'https' : 'http'}://${host}:${port}`;
     },
     async close() {
-      inventory.dispose();
+      dispose();
       await app.close();
     },
   };

@@ -85,14 +85,14 @@ export class SessionManager extends ManagedObject {
       onEnd: new Set(),
     };
     this.sessions.set(session.cookie, session);
-    ctx.connection.setSessionCookie(session.cookie);
+    ctx.connection.sessionChanged(session);
     return userSession(session);
   }
 
   private logout(ctx: CallContext): undefined {
     if (!ctx.session) throw new NotAuthenticated(this.ref);
     this.end(ctx.session);
-    ctx.connection.setSessionCookie(undefined);
+    ctx.connection.sessionChanged(undefined);
     return undefined;
   }
 

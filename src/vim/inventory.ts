@@ -2,9 +2,7 @@
 // registry, and the dispatcher that calls into it.
 
 import { ManagedObjectReference, type DataObject, type TypeModel } from './data.js';
-import { EmulatorControl } from './control.js';
-import { Dispatcher, type OperationInfo } from './dispatcher.js';
-import { Injector } from './injection.js';
+import { Dispatcher, type CallHook } from './dispatcher.js';
 import { ExtensionManager, GOVMOMI_SIMULATOR_EXTENSION, GOVMOMI_SIMULATOR_TASK_TYPE, simpleExtension } from './ExtensionManager.js';
 import { Folder } from './Folder.js';
 import { PropertyCollector } from './PropertyCollector.js';
@@ -17,7 +15,8 @@ import type { UserDirectory } from './users.js';
 
 export interface InventoryOptions {
   readonly types: TypeModel;
-  readonly operations: ReadonlyMap<string, OperationInfo>;
+  /** Runs before every method (the server wires the test authors' rules into it). */
+  readonly callHook?: CallHook;
   readonly users: UserDirectory;
   readonly sessionIdleTimeoutMs: number;
   readonly tasks: TaskManagerOptions;
@@ -28,7 +27,6 @@ export interface InventoryOptions {
 
 export interface Inventory {
   readonly registry: ObjectRegistry;
-  readonly control: EmulatorControl;
   readonly dispatcher: Dispatcher;
   readonly sessionManager: SessionManager;
   readonly taskManager: TaskManager;
@@ -58,17 +56,13 @@ export function createInventory(options: InventoryOptions): Inventory {
     options.about,
   );
   for (const object of [serviceInstance, rootFolder, propertyCollector, sessionManager, extensionManager, taskManager]) registry.add(object);
-  const injector = new Injector();
-  const control = new EmulatorControl({ types: options.types, taskManager, extensionManager, users: options.users, injector });
   return {
     registry,
-    control,
-    dispatcher: new Dispatcher(registry, options.types, options.operations, injector),
+    dispatcher: new Dispatcher(registry, options.types, options.callHook),
     sessionManager,
     taskManager,
     extensionManager,
     dispose() {
-      control.lifecycles.clear();
       sessionManager.endAll();
       taskManager.dispose();
     },

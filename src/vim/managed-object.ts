@@ -6,6 +6,9 @@ import type { Session } from './session.js';
 
 export type Arguments = Readonly<Record<string, VimValue | undefined>>;
 
+/** What a method returns: its value, or a promise of it for the calls that wait. */
+export type Outcome<T> = T | Promise<T>;
+
 /** What a method needs to know about the call it serves. */
 export interface CallContext {
   readonly session: Session | undefined;
@@ -27,12 +30,12 @@ export interface CallLifetime {
 export interface ConnectionInfo {
   readonly ipAddress: string;
   readonly userAgent: string;
-  /** Called by Login / Logout to set or clear the session cookie on the HTTP response. */
-  setSessionCookie(key: string | undefined): void;
+  /** Called by Login / Logout: the transport answers with the session's cookie (or clears it). */
+  sessionChanged(session: Session | undefined): void;
 }
 
 /** Called with `this` bound to the target object, so a class can share one table across instances. */
-export type MethodHandler = (this: ManagedObject, ctx: CallContext, args: Arguments) => VimValue | undefined | Promise<VimValue | undefined>;
+export type MethodHandler = (this: ManagedObject, ctx: CallContext, args: Arguments) => Outcome<VimValue | undefined>;
 
 export abstract class ManagedObject {
   abstract readonly ref: ManagedObjectReference;

@@ -14,7 +14,7 @@ test('--seed examples/seed.yaml brings up its tasks, extension and fault rule', 
   try {
     const s = new SoapSession(emulator.url());
     ok(await s.login('a', 'b'));
-    const tasks = emulator.inventory.control.tasks();
+    const tasks = emulator.control.tasks();
     expect(tasks.map((t) => t.state)).toEqual(['running', 'success', 'error', 'queued']);
     const running = tasks[0].key;
     const info = await readInfo(s, running);

@@ -6,8 +6,8 @@
 //   typed value      {"_type": "xsd:int", "value": 42}   (anyType slots; plain strings, booleans
 //                    and integers are taken as xsd:string, xsd:boolean and xsd:int)
 
-import { INTEGER_RANGES, ManagedObjectReference, OpaqueXml, TypedValue, type DataObject, type TypeModel, type VimValue } from './data.js';
-import { MethodFault } from './faults.js';
+import { INTEGER_RANGES, ManagedObjectReference, OpaqueXml, TypedValue, type DataObject, type TypeModel, type VimValue } from '../vim/data.js';
+import { MethodFault } from '../vim/faults.js';
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
@@ -119,4 +119,27 @@ export function jsonToFault(json: Json, types: TypeModel, where: string): Method
 
 export function isJsonObject(json: unknown): json is { [key: string]: Json } {
   return isObject(json as Json);
+}
+
+/** The deepest JSON document the control API and seed files accept (as deep as SOAP input may nest). */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * A parsed document (JSON or YAML) as Json, or a JsonValueError naming where it is not: YAML can
+ * hold dates and other values JSON cannot, and nothing deeper than MAX_JSON_DEPTH is taken.
+ */
+export function toJson(value: unknown, where: string, depth = 0): Json {
+  if (depth > MAX_JSON_DEPTH) throw new JsonValueError(`${where}: nested deeper than ${MAX_JSON_DEPTH} levels`);
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new JsonValueError(`${where}: ${value} is not a JSON number`);
+    return value;
+  }
+  if (Array.isArray(value)) return value.map((item, i) => toJson(item, `${where}[${i}]`, depth + 1));
+  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    const out: { [key: string]: Json } = {};
+    for (const [key, item] of Object.entries(value)) out[key] = toJson(item, `${where}.${key}`, depth + 1);
+    return out;
+  }
+  throw new JsonValueError(`${where}: a ${typeof value === 'object' ? 'non-JSON object' : typeof value} is not a JSON value`);
 }

@@ -3,9 +3,9 @@
 // Task methods (and rules) as SOAP calls; a step the task no longer allows (it was canceled,
 // say) ends the script quietly.
 
-import type { DataObject, TypeModel, VimValue } from './data.js';
-import { MethodFault } from './faults.js';
-import type { Actor, Task } from './Task.js';
+import type { DataObject, TypeModel, VimValue } from '../vim/data.js';
+import { MethodFault } from '../vim/faults.js';
+import type { Actor, Task } from '../vim/Task.js';
 
 export interface LifecycleSpec {
   /** Delay before the task starts running. */

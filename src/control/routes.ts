@@ -4,9 +4,9 @@
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { ControlError, type EmulatorControl } from '../vim/control.js';
-import type { FaultRule, LatencyRule } from '../vim/injection.js';
-import { vimToJson, type Json } from '../vim/json-values.js';
+import { ControlError, type EmulatorControl } from './control.js';
+import type { FaultRule, LatencyRule } from './injection.js';
+import { vimToJson, type Json } from './json-values.js';
 import type { Task, TaskTransition } from '../vim/Task.js';
 
 export interface ControlApiOptions {

@@ -2,17 +2,17 @@
 // in any state, seed extensions and users, inject faults and latency, script lifecycles, reset.
 // Input is JSON (checked against the WSDL types); every change still goes through the task rules.
 
-import { ManagedObjectReference, type DataObject, type TypeModel } from './data.js';
-import { localizedMethodFault, MethodFault } from './faults.js';
-import type { ExtensionManager } from './ExtensionManager.js';
-import { simpleExtension } from './ExtensionManager.js';
+import { ManagedObjectReference, type DataObject, type TypeModel } from '../vim/data.js';
+import { localizedMethodFault, MethodFault } from '../vim/faults.js';
+import type { ExtensionManager } from '../vim/ExtensionManager.js';
+import { simpleExtension } from '../vim/ExtensionManager.js';
 import type { FaultRule, Injector, LatencyRule } from './injection.js';
 import { isJsonObject, JsonValueError, jsonToFault, jsonToVim, type Json } from './json-values.js';
 import { LifecycleRunner, type LifecycleSpec } from './lifecycle.js';
-import type { Actor, Task } from './Task.js';
-import type { TaskManager } from './TaskManager.js';
-import type { UserDirectory, UsersFile } from './users.js';
-import { parseUsersValue } from './users.js';
+import type { Actor, Task } from '../vim/Task.js';
+import type { TaskManager } from '../vim/TaskManager.js';
+import type { UserDirectory, UsersFile } from '../vim/users.js';
+import { parseUsersValue } from '../vim/users.js';
 
 const ACTOR: Actor = { user: 'vtask-emulator', method: 'control API' };
 const DEFAULT_TASK_TYPE = 'com.vmware.govmomi.simulator.test';
@@ -241,6 +241,11 @@ export class EmulatorControl {
     const faults = list('faults').map((f) => this.addFaultRule(f));
     const latency = list('latency').map((l) => this.addLatencyRule(l));
     return { tasks, faults: faults.length, latency: latency.length };
+  }
+
+  /** Stops scripted lifecycles' timers (the emulator is closing). */
+  dispose(): void {
+    this.lifecycles.clear();
   }
 
   /** Back to the state at start: no tasks, the configured extensions and users, no rules or scripts. Sessions stay. */

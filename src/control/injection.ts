@@ -1,13 +1,14 @@
 // Fault and latency injection for test authors: rules say which calls (by method, task key or
-// task type) fail with which vim25 fault, how often, and which calls are slowed down. The
-// dispatcher consults this after authorization and before the method runs, so an injected
-// fault looks to the client exactly like one the method raised.
+// task type) fail with which vim25 fault, how often, and which calls are slowed down. It is the
+// call pipeline's hook (src/vim/dispatcher.ts), run after authorization and before the method,
+// so an injected fault looks to the client exactly like one the method raised.
 
 import { randomUUID } from 'node:crypto';
-import type { Arguments, ManagedObject } from './managed-object.js';
-import type { MethodFault } from './faults.js';
+import type { CallHook } from '../vim/dispatcher.js';
+import type { MethodFault } from '../vim/faults.js';
+import type { Arguments, ManagedObject } from '../vim/managed-object.js';
+import { Task } from '../vim/Task.js';
 import type { Json } from './json-values.js';
-import type { Task } from './Task.js';
 
 export interface FaultRuleSpec {
   readonly method?: string;
@@ -38,16 +39,11 @@ export interface LatencyRule extends LatencyRuleSpec {
   readonly id: string;
 }
 
-export class Injector {
+export class Injector implements CallHook {
   private faults: FaultRule[] = [];
   private latency: LatencyRule[] = [];
 
   constructor(private readonly random: () => number = Math.random) {}
-
-  /** Quick check so calls pay nothing when no rule exists. */
-  get active(): boolean {
-    return this.faults.length > 0 || this.latency.length > 0;
-  }
 
   addFault(spec: FaultRuleSpec): FaultRule {
     const rule: FaultRule = { ...spec, id: randomUUID(), hits: 0 };
@@ -94,10 +90,16 @@ export class Injector {
     this.clearLatency();
   }
 
-  /** Delays, then throws the injected fault if a rule matches this call. */
-  async before(method: string, target: ManagedObject, args: Arguments): Promise<void> {
+  /** Throws the injected fault if a rule matches this call, after the rules' delay if any. */
+  before(method: string, target: ManagedObject, args: Arguments): Promise<void> | undefined {
+    if (this.faults.length === 0 && this.latency.length === 0) return undefined;
     const delay = this.delayFor(method);
-    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    if (delay > 0) return new Promise<void>((resolve) => setTimeout(resolve, delay)).then(() => this.raise(method, target, args));
+    this.raise(method, target, args);
+    return undefined;
+  }
+
+  private raise(method: string, target: ManagedObject, args: Arguments): void {
     const fault = this.faultFor(method, target, args);
     if (fault) throw fault;
   }
@@ -112,8 +114,8 @@ export class Injector {
   }
 
   private faultFor(method: string, target: ManagedObject, args: Arguments): MethodFault | undefined {
-    const task = target.isA('Task') ? (target as Task) : undefined;
-    const taskTypeId = task ? (task.info.descriptionId as string) : method === 'CreateTask' ? (args.taskTypeId as string) : undefined;
+    const task = target instanceof Task ? target : undefined;
+    const taskTypeId = task ? task.info.descriptionId : method === 'CreateTask' && typeof args.taskTypeId === 'string' ? args.taskTypeId : undefined;
     for (const rule of this.faults) {
       if (rule.method !== undefined && rule.method !== method) continue;
       if (rule.task !== undefined && rule.task !== task?.key) continue;
