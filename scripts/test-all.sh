@@ -20,7 +20,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-echo "test-all: type-checking src/, test/ and bench/"
+echo "test-all: type-checking src/, test/, bench/ and scripts/"
 npx tsc -p tsconfig.check.json
 
 report="$(mktemp -t vtask-vitest-XXXXXX.json)"

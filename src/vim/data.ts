@@ -31,6 +31,7 @@ export class OpaqueXml {
   constructor(readonly xml: string) {}
 }
 
+// Arrays are readonly so that the generated types (vim-types.ts), whose arrays are readonly, fit.
 export type VimValue =
   | string
   | number
@@ -39,7 +40,7 @@ export type VimValue =
   | DataObject
   | TypedValue
   | OpaqueXml
-  | VimValue[];
+  | readonly VimValue[];
 
 export function isDataObject(value: VimValue | undefined): value is DataObject {
   return (
