@@ -2,7 +2,7 @@
 // in any state, seed extensions and users, inject faults and latency, script lifecycles, reset.
 // Input is JSON (checked against the WSDL types); every change still goes through the task rules.
 
-import { ManagedObjectReference, type DataObject, type TypeModel } from '../vim/data.js';
+import { isDataObject, ManagedObjectReference, type TypeModel, type VimValue } from '../vim/data.js';
 import { localizedMethodFault, MethodFault } from '../vim/faults.js';
 import type { ExtensionManager } from '../vim/ExtensionManager.js';
 import { simpleExtension } from '../vim/ExtensionManager.js';
@@ -11,17 +11,32 @@ import { isJsonObject, JsonValueError, jsonToFault, jsonToVim, type Json } from 
 import { LifecycleRunner, type LifecycleSpec } from './lifecycle.js';
 import type { Actor, Task } from '../vim/Task.js';
 import type { TaskManager } from '../vim/TaskManager.js';
+import { isTaskState, TASK_STATES, type TaskState } from '../vim/task-state.js';
 import type { UserDirectory, UsersFile } from '../vim/users.js';
+import type { LocalizableMessage, LocalizedMethodFault } from '../vim/vim-types.js';
 import { parseUsersValue } from '../vim/users.js';
 
 const ACTOR: Actor = { user: 'vtask-emulator', method: 'control API' };
 const DEFAULT_TASK_TYPE = 'com.vmware.govmomi.simulator.test';
 
-/** A request the control API cannot carry out as given (→ HTTP 4xx with this message). */
+/**
+ * Why a control request cannot be carried out as given: it is malformed or names unknown types
+ * ('invalid'), names something that does not exist ('not-found'), or the task rules refuse it
+ * ('conflict'). The routes turn each kind into its HTTP status.
+ */
+export type ControlErrorKind = 'invalid' | 'not-found' | 'conflict';
+
 export class ControlError extends Error {
-  constructor(message: string, readonly status: 400 | 404 | 409 = 400) {
+  constructor(
+    message: string,
+    readonly kind: ControlErrorKind = 'invalid',
+  ) {
     super(message);
   }
+}
+
+function isLocalizableMessage(value: VimValue): value is LocalizableMessage {
+  return isDataObject(value) && value._type === 'LocalizableMessage' && typeof value.key === 'string';
 }
 
 type JsonObject = { [key: string]: Json };
@@ -52,7 +67,7 @@ export class EmulatorControl {
   readonly lifecycles: LifecycleRunner;
 
   constructor(private readonly deps: ControlDependencies) {
-    this.lifecycles = new LifecycleRunner(deps.types);
+    this.lifecycles = new LifecycleRunner();
   }
 
   private convert<T>(run: () => T): T {
@@ -60,19 +75,19 @@ export class EmulatorControl {
       return run();
     } catch (error) {
       if (error instanceof JsonValueError) throw new ControlError(error.message);
-      if (error instanceof MethodFault) throw new ControlError(`${error.faultType}: ${error.message}`, 409);
+      if (error instanceof MethodFault) throw new ControlError(`${error.faultType}: ${error.message}`, 'conflict');
       throw error;
     }
   }
 
-  tasks(state?: string): Task[] {
+  tasks(state?: TaskState): Task[] {
     const all = [...this.deps.taskManager.allTasks()];
     return state ? all.filter((t) => t.state === state) : all;
   }
 
   task(key: string): Task {
     const task = this.deps.taskManager.task(key);
-    if (!task) throw new ControlError(`no task '${key}'`, 404);
+    if (!task) throw new ControlError(`no task '${key}'`, 'not-found');
     return task;
   }
 
@@ -85,13 +100,15 @@ export class EmulatorControl {
     if (!isJsonObject(json)) throw new ControlError(`${where} must be a JSON object`);
     return this.convert(() => {
       const { types, taskManager } = this.deps;
-      const entity = json.entity === undefined ? new ManagedObjectReference('Folder', 'group-d1') : (jsonToVim(json.entity, 'ManagedObjectReference', types, `${where}.entity`) as ManagedObjectReference);
+      const entity = json.entity === undefined ? new ManagedObjectReference('Folder', 'group-d1') : jsonToVim(json.entity, 'ManagedObjectReference', types, `${where}.entity`);
+      if (!(entity instanceof ManagedObjectReference)) throw new ControlError(`${where}.entity must be a managed object reference`);
       const cancelable = json.cancelable === undefined ? true : json.cancelable;
       if (typeof cancelable !== 'boolean') throw new ControlError(`${where}.cancelable must be true or false`);
       const state = optionalString(json, 'state', where) ?? 'queued';
-      if (!['queued', 'running', 'success', 'error'].includes(state)) throw new ControlError(`${where}.state must be queued, running, success or error`);
+      if (!isTaskState(state)) throw new ControlError(`${where}.state must be one of ${TASK_STATES.join(', ')}`);
       const progress = optionalNumber(json, 'progress', where, -(2 ** 31), 2 ** 31 - 1);
-      const description = json.description === undefined ? undefined : (jsonToVim(json.description, 'LocalizableMessage', types, `${where}.description`) as DataObject);
+      const description = json.description === undefined ? undefined : jsonToVim(json.description, 'LocalizableMessage', types, `${where}.description`);
+      if (description !== undefined && !isLocalizableMessage(description)) throw new ControlError(`${where}.description must be a LocalizableMessage with a key`);
       const result = json.result === undefined ? undefined : jsonToVim(json.result, 'xsd:anyType', types, `${where}.result`);
       const fault = json.fault === undefined ? undefined : this.taskFault(json.fault, `${where}.fault`);
       const lifecycle = json.lifecycle === undefined ? undefined : this.lifecycleSpec(json.lifecycle, `${where}.lifecycle`);
@@ -99,7 +116,7 @@ export class EmulatorControl {
 
       const task = taskManager.create(
         {
-          entity,
+          obj: entity,
           taskTypeId: optionalString(json, 'taskTypeId', where) ?? DEFAULT_TASK_TYPE,
           initiatedBy: optionalString(json, 'initiatedBy', where),
           cancelable,
@@ -110,16 +127,16 @@ export class EmulatorControl {
       );
       if (description) task.setDescription(description, ACTOR);
       // Seeded finished tasks pass through running, so they carry a startTime like real ones.
-      if (state !== 'queued') task.setState(types, { state: 'running' }, ACTOR);
+      if (state !== 'queued') task.setState({ state: 'running' }, ACTOR);
       if (progress !== undefined && state === 'running') task.updateProgress(progress, ACTOR);
-      if (state === 'success' || state === 'error') task.setState(types, { state, result, fault }, ACTOR);
+      if (state === 'success' || state === 'error') task.setState({ state, result, fault }, ACTOR);
       if (lifecycle) this.lifecycles.start(task, lifecycle);
       return task;
     });
   }
 
   /** {"type": "NotFound", "message": "...", "fields": {...}} as the LocalizedMethodFault a task stores. */
-  private taskFault(json: Json, where: string): DataObject {
+  private taskFault(json: Json, where: string): LocalizedMethodFault {
     const fault = jsonToFault(json, this.deps.types, where);
     return localizedMethodFault(fault.toDataObject(), fault.message);
   }
@@ -141,7 +158,7 @@ export class EmulatorControl {
   /** Runs a scripted lifecycle on an existing queued or running task. */
   scriptTask(key: string, json: Json): Task {
     const task = this.task(key);
-    if (task.state === 'success' || task.state === 'error') throw new ControlError(`task '${key}' has already completed`, 409);
+    if (task.state === 'success' || task.state === 'error') throw new ControlError(`task '${key}' has already completed`, 'conflict');
     this.lifecycles.start(task, this.convert(() => this.lifecycleSpec(json, 'lifecycle')));
     return task;
   }
@@ -219,14 +236,14 @@ export class EmulatorControl {
       if (!isJsonObject(e) || typeof e.key !== 'string' || !Array.isArray(e.taskTypes) || e.taskTypes.some((t) => typeof t !== 'string')) {
         throw new ControlError(`seed.extensions[${i}] must be {"key": "...", "taskTypes": ["..."]}`);
       }
-      return simpleExtension(e.key, e.taskTypes as string[], typeof e.label === 'string' ? e.label : e.key);
+      return simpleExtension(e.key, e.taskTypes.filter((t) => typeof t === 'string'), typeof e.label === 'string' ? e.label : e.key);
     });
     let users: UsersFile | undefined;
     if (json.users !== undefined || json.roles !== undefined) {
       try {
         users = parseUsersValue({ users: json.users ?? [], roles: json.roles }, 'seed');
       } catch (error) {
-        throw new ControlError((error as Error).message);
+        throw new ControlError(error instanceof Error ? error.message : String(error));
       }
     }
     for (const extension of extensions) this.deps.extensionManager.put(extension);
@@ -234,7 +251,7 @@ export class EmulatorControl {
       try {
         this.deps.users.load(users);
       } catch (error) {
-        throw new ControlError((error as Error).message);
+        throw new ControlError(error instanceof Error ? error.message : String(error));
       }
     }
     const tasks = list('tasks').map((t, i) => this.createTask(t, `seed.tasks[${i}]`).key);

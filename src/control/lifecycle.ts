@@ -3,9 +3,10 @@
 // Task methods (and rules) as SOAP calls; a step the task no longer allows (it was canceled,
 // say) ends the script quietly.
 
-import type { DataObject, TypeModel, VimValue } from '../vim/data.js';
+import type { VimValue } from '../vim/data.js';
 import { MethodFault } from '../vim/faults.js';
 import type { Actor, Task } from '../vim/Task.js';
+import type { LocalizedMethodFault } from '../vim/vim-types.js';
 
 export interface LifecycleSpec {
   /** Delay before the task starts running. */
@@ -17,7 +18,7 @@ export interface LifecycleSpec {
   readonly outcome: 'success' | 'error';
   readonly result?: VimValue;
   /** LocalizedMethodFault for an error outcome. */
-  readonly fault?: DataObject;
+  readonly fault?: LocalizedMethodFault;
 }
 
 const ACTOR: Actor = { user: 'vtask-emulator', method: 'scripted lifecycle' };
@@ -25,11 +26,9 @@ const ACTOR: Actor = { user: 'vtask-emulator', method: 'scripted lifecycle' };
 export class LifecycleRunner {
   private readonly timers = new Set<NodeJS.Timeout>();
 
-  constructor(private readonly types: TypeModel) {}
-
   start(task: Task, spec: LifecycleSpec): void {
     const steps: Array<[number, () => void]> = [];
-    if (task.state === 'queued') steps.push([spec.startAfterMs, () => task.setState(this.types, { state: 'running' }, ACTOR)]);
+    if (task.state === 'queued') steps.push([spec.startAfterMs, () => task.setState({ state: 'running' }, ACTOR)]);
     for (let i = 1; i <= spec.progressSteps; i++) {
       const at = spec.startAfterMs + (spec.durationMs * i) / (spec.progressSteps + 1);
       const percent = Math.round((100 * i) / (spec.progressSteps + 1));
@@ -39,7 +38,6 @@ export class LifecycleRunner {
       spec.startAfterMs + spec.durationMs,
       () =>
         task.setState(
-          this.types,
           spec.outcome === 'success' ? { state: 'success', result: spec.result } : { state: 'error', fault: spec.fault },
           ACTOR,
         ),

@@ -4,7 +4,8 @@
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { ControlError, type EmulatorControl } from './control.js';
+import { ControlError, type ControlErrorKind, type EmulatorControl } from './control.js';
+import { TASK_STATES, type TaskState } from '../vim/task-state.js';
 import type { FaultRule, LatencyRule } from './injection.js';
 import { vimToJson, type Json } from './json-values.js';
 import type { Task, TaskTransition } from '../vim/Task.js';
@@ -14,6 +15,8 @@ export interface ControlApiOptions {
   /** When set, every request needs `Authorization: Bearer <token>` (or `X-Emulator-Token`). */
   readonly token: string | undefined;
 }
+
+const STATUS_OF: Readonly<Record<ControlErrorKind, number>> = { invalid: 400, 'not-found': 404, conflict: 409 };
 
 const keyParams = { type: 'object', required: ['key'], properties: { key: { type: 'string', minLength: 1 } } } as const;
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1 } } } as const;
@@ -67,15 +70,15 @@ export const controlApi: FastifyPluginAsync<ControlApiOptions> = async (app: Fas
   }
 
   app.setErrorHandler((error: FastifyError | ControlError, _request, reply) => {
-    if (error instanceof ControlError) return reply.code(error.status).send({ error: error.message });
-    const status = (error as FastifyError).statusCode ?? 500;
+    if (error instanceof ControlError) return reply.code(STATUS_OF[error.kind]).send({ error: error.message });
+    const status = error.statusCode ?? 500;
     if (status >= 500) app.log.error({ err: error }, 'control API error');
     return reply.code(status).send({ error: error.message });
   });
 
-  app.get<{ Querystring: { state?: string } }>(
+  app.get<{ Querystring: { state?: TaskState } }>(
     '/tasks',
-    { schema: { querystring: { type: 'object', properties: { state: { type: 'string', enum: ['queued', 'running', 'success', 'error'] } }, additionalProperties: false } } },
+    { schema: { querystring: { type: 'object', properties: { state: { type: 'string', enum: TASK_STATES } }, additionalProperties: false } } },
     async (request) => ({ tasks: control.tasks(request.query.state).map(taskJson) }),
   );
   app.post<{ Body: Json }>('/tasks', { schema: { body: objectBody } }, async (request, reply) => reply.code(201).send(taskJson(control.createTask(request.body))));
@@ -101,7 +104,7 @@ export const controlApi: FastifyPluginAsync<ControlApiOptions> = async (app: Fas
     return reply.code(204).send();
   });
   app.delete<{ Params: { id: string } }>('/faults/:id', { schema: { params: idParams } }, async (request, reply) => {
-    if (!control.removeFaultRule(request.params.id)) throw new ControlError(`no fault rule '${request.params.id}'`, 404);
+    if (!control.removeFaultRule(request.params.id)) throw new ControlError(`no fault rule '${request.params.id}'`, 'not-found');
     return reply.code(204).send();
   });
 
@@ -112,7 +115,7 @@ export const controlApi: FastifyPluginAsync<ControlApiOptions> = async (app: Fas
     return reply.code(204).send();
   });
   app.delete<{ Params: { id: string } }>('/latency/:id', { schema: { params: idParams } }, async (request, reply) => {
-    if (!control.removeLatencyRule(request.params.id)) throw new ControlError(`no latency rule '${request.params.id}'`, 404);
+    if (!control.removeLatencyRule(request.params.id)) throw new ControlError(`no latency rule '${request.params.id}'`, 'not-found');
     return reply.code(204).send();
   });
 };

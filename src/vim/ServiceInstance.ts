@@ -1,8 +1,9 @@
 // vim.ServiceInstance: the root every client starts from (RetrieveServiceContent, CurrentTime).
 
 import { randomUUID } from 'node:crypto';
-import { dataObject, ManagedObjectReference, type DataObject, type VimValue } from './data.js';
-import { ManagedObject, type MethodHandler } from './managed-object.js';
+import { ManagedObjectReference, type VimValue } from './data.js';
+import { ManagedObject, type Methods } from './managed-object.js';
+import type { ServiceContent } from './vim-types.js';
 
 export interface AboutOptions {
   /** Reported as about.apiVersion, e.g. "7.0.3.0". */
@@ -24,14 +25,16 @@ export class ServiceInstance extends ManagedObject {
   readonly ref = new ManagedObjectReference('ServiceInstance', 'ServiceInstance');
   readonly typeChain = ['ServiceInstance', 'ManagedObject'];
   readonly propertyTypes = { content: 'ServiceContent', serverClock: 'xsd:dateTime', capability: 'Capability' };
-  private readonly content: DataObject;
+  private readonly content: ServiceContent;
 
   constructor(refs: ServiceContentRefs, about: AboutOptions) {
     super();
-    this.content = dataObject('ServiceContent', {
+    this.content = {
+      _type: 'ServiceContent',
       rootFolder: refs.rootFolder,
       propertyCollector: refs.propertyCollector,
-      about: dataObject('AboutInfo', {
+      about: {
+        _type: 'AboutInfo',
         name: 'VMware vCenter Server',
         fullName: `VMware vCenter Server ${about.version} build-${about.build} (vtask-emulator)`,
         vendor: 'VMware, Inc.',
@@ -46,14 +49,14 @@ export class ServiceInstance extends ManagedObject {
         instanceUuid: randomUUID(),
         licenseProductName: 'VMware VirtualCenter Server',
         licenseProductVersion: about.version.split('.')[0] + '.0',
-      }),
+      },
       sessionManager: refs.sessionManager,
       taskManager: refs.taskManager,
       extensionManager: refs.extensionManager,
-    });
+    };
   }
 
-  readonly methods: Record<string, MethodHandler> = {
+  readonly methods: Methods<'RetrieveServiceContent' | 'CurrentTime', ServiceInstance> = {
     RetrieveServiceContent: () => this.content,
     CurrentTime: () => new Date().toISOString(),
   };

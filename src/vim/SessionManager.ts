@@ -2,11 +2,13 @@
 // unguessable cookie value and end at Logout or after an idle time.
 
 import { randomBytes, randomUUID } from 'node:crypto';
-import { dataObject, ManagedObjectReference, type DataObject, type VimValue } from './data.js';
+import { ManagedObjectReference, type VimValue } from './data.js';
 import { InvalidLogin, NotAuthenticated } from './faults.js';
-import { ManagedObject, type Arguments, type CallContext, type MethodHandler } from './managed-object.js';
+import { ManagedObject, type CallContext, type Methods } from './managed-object.js';
 import type { Session } from './session.js';
+import { taskReasonUser } from './Task.js';
 import type { UserDirectory } from './users.js';
+import type { LoginArgs, SessionIsActiveArgs, UserSession } from './vim-types.js';
 
 export interface SessionManagerOptions {
   readonly idleTimeoutMs: number;
@@ -34,10 +36,10 @@ export class SessionManager extends ManagedObject {
     for (const session of [...this.sessions.values()]) if (session.lastActive < cutoff) this.end(session);
   }
 
-  readonly methods: Record<string, MethodHandler> = {
+  readonly methods: Methods<'Login' | 'Logout' | 'SessionIsActive', SessionManager> = {
     Login: (ctx, args) => this.login(ctx, args),
     Logout: (ctx) => this.logout(ctx),
-    SessionIsActive: (ctx, args) => this.sessionIsActive(ctx, args),
+    SessionIsActive: (_ctx, args) => this.sessionIsActive(args),
   };
 
   getProperty(name: string, session: Session | undefined): VimValue | undefined {
@@ -64,8 +66,8 @@ export class SessionManager extends ManagedObject {
     return session;
   }
 
-  private login(ctx: CallContext, args: Arguments): DataObject {
-    const principal = this.users.authenticate(String(args.userName ?? ''), String(args.password ?? ''));
+  private login(ctx: CallContext, args: LoginArgs): UserSession {
+    const principal = this.users.authenticate(args.userName, args.password);
     if (!principal) throw new InvalidLogin();
     if (ctx.session) this.end(ctx.session);
     const now = this.now();
@@ -81,7 +83,8 @@ export class SessionManager extends ManagedObject {
       callCount: 1,
       ipAddress: ctx.connection.ipAddress,
       userAgent: ctx.connection.userAgent,
-      locale: typeof args.locale === 'string' && args.locale ? args.locale : 'en_US',
+      locale: args.locale || 'en_US',
+      taskReason: taskReasonUser(principal.userName),
       onEnd: new Set(),
     };
     this.sessions.set(session.cookie, session);
@@ -89,14 +92,13 @@ export class SessionManager extends ManagedObject {
     return userSession(session);
   }
 
-  private logout(ctx: CallContext): undefined {
+  private logout(ctx: CallContext): void {
     if (!ctx.session) throw new NotAuthenticated(this.ref);
     this.end(ctx.session);
     ctx.connection.sessionChanged(undefined);
-    return undefined;
   }
 
-  private sessionIsActive(_ctx: CallContext, args: Arguments): boolean {
+  private sessionIsActive(args: SessionIsActiveArgs): boolean {
     for (const session of this.sessions.values()) {
       if (session.key === args.sessionID) return session.userName === args.userName && this.now() - session.lastActive <= this.options.idleTimeoutMs;
     }
@@ -121,8 +123,9 @@ export class SessionManager extends ManagedObject {
   }
 }
 
-function userSession(session: Session): DataObject {
-  return dataObject('UserSession', {
+function userSession(session: Session): UserSession {
+  return {
+    _type: 'UserSession',
     key: session.key,
     userName: session.userName,
     fullName: session.fullName,
@@ -134,5 +137,5 @@ function userSession(session: Session): DataObject {
     ipAddress: session.ipAddress,
     userAgent: session.userAgent,
     callCount: session.callCount,
-  });
+  };
 }

@@ -5,11 +5,12 @@
 
 import { ManagedObjectReference, type DataObject, type VimValue } from './data.js';
 import { InvalidArgument } from './faults.js';
-import { ManagedObject, type Arguments, type MethodHandler } from './managed-object.js';
+import { ManagedObject, type Methods } from './managed-object.js';
 import type { ObjectRegistry } from './registry.js';
 import type { Session } from './session.js';
 import type { TaskPredicate } from './task-filter.js';
-import type { Task } from './Task.js';
+import { Task } from './Task.js';
+import type { TaskInfo } from './vim-types.js';
 
 export const DEFAULT_PAGE_SIZE = 10;
 export const MAX_PAGE_SIZE = 1000;
@@ -51,7 +52,7 @@ export class TaskHistoryCollector extends ManagedObject {
     // Watches task changes itself: tasks never call collectors.
     this.unsubscribe.push(
       registry.onChange((object) => {
-        if (object.isA('Task')) this.taskChanged(object as Task);
+        if (object instanceof Task) this.taskChanged(object);
       }),
       registry.onRemove((ref) => {
         if (ref.type === 'Task' && this.lastPage.includes(ref.value)) this.pageChanged(this.scanLatestPage());
@@ -60,22 +61,17 @@ export class TaskHistoryCollector extends ManagedObject {
     this.lastPage = this.scanLatestPage();
   }
 
-  readonly methods: Record<string, MethodHandler> = {
-    ReadNextTasks: (_ctx, args) => this.readNext(args),
-    ReadPreviousTasks: (_ctx, args) => this.readPrevious(args),
-    SetCollectorPageSize: (_ctx, args) => this.setPageSize(args),
+  readonly methods: Methods<'ReadNextTasks' | 'ReadPreviousTasks' | 'SetCollectorPageSize' | 'RewindCollector' | 'ResetCollector' | 'DestroyCollector', TaskHistoryCollector> = {
+    ReadNextTasks: (_ctx, args) => this.readNext(args.maxCount),
+    ReadPreviousTasks: (_ctx, args) => this.readPrevious(args.maxCount),
+    SetCollectorPageSize: (_ctx, args) => this.setPageSize(args.maxCount),
     RewindCollector: () => {
       this.cursor = 0;
-      return undefined;
     },
     ResetCollector: () => {
       this.cursor = this.lastPage.length ? taskNumber(this.lastPage[0]) - 1 : this.newestNumber();
-      return undefined;
     },
-    DestroyCollector: () => {
-      this.destroy();
-      return undefined;
-    },
+    DestroyCollector: () => this.destroy(),
   };
 
   /** Another session's collector does not exist for the caller, as in vCenter. */
@@ -131,8 +127,8 @@ export class TaskHistoryCollector extends ManagedObject {
     return all.length ? taskNumber(all[all.length - 1].key) : 0;
   }
 
-  latestPage(): DataObject[] {
-    const page: DataObject[] = [];
+  latestPage(): TaskInfo[] {
+    const page: TaskInfo[] = [];
     for (const key of this.lastPage) {
       const task = this.tasks.task(key);
       if (task) page.push(task.info);
@@ -140,39 +136,36 @@ export class TaskHistoryCollector extends ManagedObject {
     return page;
   }
 
-  private maxCount(args: Arguments): number {
-    const maxCount = args.maxCount as number;
+  private checkMaxCount(maxCount: number): number {
     if (maxCount < 1 || maxCount > MAX_PAGE_SIZE) throw new InvalidArgument('maxCount', `maxCount must be between 1 and ${MAX_PAGE_SIZE}.`);
     return maxCount;
   }
 
-  private readNext(args: Arguments): DataObject[] {
-    const maxCount = this.maxCount(args);
-    const page: DataObject[] = [];
+  private readNext(requested: number): TaskInfo[] {
+    const maxCount = this.checkMaxCount(requested);
+    const page: TaskInfo[] = [];
     for (const task of this.matching()) {
       if (taskNumber(task.key) <= this.cursor) continue;
       page.push(task.info);
       if (page.length === maxCount) break;
     }
-    if (page.length) this.cursor = taskNumber(page[page.length - 1].key as string);
+    if (page.length) this.cursor = taskNumber(page[page.length - 1].key);
     return page;
   }
 
   /** Older tasks, newest first, so reading back to the start sees every task once, newest to oldest. */
-  private readPrevious(args: Arguments): DataObject[] {
-    const maxCount = this.maxCount(args);
+  private readPrevious(requested: number): TaskInfo[] {
+    const maxCount = this.checkMaxCount(requested);
     const older = this.matching().filter((task) => taskNumber(task.key) <= this.cursor);
     const page = older.slice(Math.max(0, older.length - maxCount)).reverse().map((t) => t.info);
-    if (page.length) this.cursor = taskNumber(page[page.length - 1].key as string) - 1;
+    if (page.length) this.cursor = taskNumber(page[page.length - 1].key) - 1;
     return page;
   }
 
-  private setPageSize(args: Arguments): undefined {
-    const maxCount = args.maxCount as number;
+  private setPageSize(maxCount: number): void {
     if (maxCount < 0 || maxCount > MAX_PAGE_SIZE) throw new InvalidArgument('maxCount', `maxCount must be between 0 and ${MAX_PAGE_SIZE}.`);
     this.pageSize = maxCount;
     this.pageChanged(this.scanLatestPage());
-    return undefined;
   }
 
   destroy(): void {

@@ -55,7 +55,7 @@ export class Dispatcher {
     if (!session && operation.privilege !== ANONYMOUS_PRIVILEGE) throw new NotAuthenticated(call.self);
     const target = this.registry.get(call.self);
     if (!target || !target.visibleTo(session)) throw new ManagedObjectNotFound(call.self);
-    const handler = target.isA(operation.managedType) ? target.methods[operation.name] : undefined;
+    const handler = target.isA(operation.managedType) ? target.method(operation.name) : undefined;
     if (!handler) throw new MethodNotFound(call.self, operation.name);
     if (session && operation.privilege && operation.privilege !== ANONYMOUS_PRIVILEGE && !hasPrivilege(session, operation.privilege)) {
       throw new NoPermission(call.self, operation.privilege);

@@ -1,7 +1,7 @@
 // Builds the managed-object inventory a client sees through ServiceContent, wired to one
 // registry, and the dispatcher that calls into it.
 
-import { ManagedObjectReference, type DataObject, type TypeModel } from './data.js';
+import { ManagedObjectReference, type TypeModel } from './data.js';
 import { Dispatcher, type CallHook } from './dispatcher.js';
 import { ExtensionManager, GOVMOMI_SIMULATOR_EXTENSION, GOVMOMI_SIMULATOR_TASK_TYPE, simpleExtension } from './ExtensionManager.js';
 import { Folder } from './Folder.js';
@@ -12,6 +12,7 @@ import { SessionManager } from './SessionManager.js';
 import { TaskManager, type TaskManagerOptions } from './TaskManager.js';
 import { UpdateHub } from './update-hub.js';
 import type { UserDirectory } from './users.js';
+import type { Extension } from './vim-types.js';
 
 export interface InventoryOptions {
   readonly types: TypeModel;
@@ -22,7 +23,7 @@ export interface InventoryOptions {
   readonly tasks: TaskManagerOptions;
   readonly about: AboutOptions;
   /** Extensions registered at start, besides the govmomi simulator one. */
-  readonly extensions?: readonly DataObject[];
+  readonly extensions?: readonly Extension[];
 }
 
 export interface Inventory {
@@ -44,7 +45,7 @@ export function createInventory(options: InventoryOptions): Inventory {
     simpleExtension(GOVMOMI_SIMULATOR_EXTENSION, [GOVMOMI_SIMULATOR_TASK_TYPE], 'govmomi simulator'),
     ...(options.extensions ?? []),
   ]);
-  const taskManager = new TaskManager(registry, extensionManager, options.tasks, rootFolder.ref);
+  const taskManager = new TaskManager(registry, extensionManager, options.tasks, rootFolder.ref, options.types);
   const serviceInstance = new ServiceInstance(
     {
       rootFolder: rootFolder.ref,

@@ -2,6 +2,7 @@
 // PropertyCollector can read, and methods the dispatcher can call. No XML here.
 
 import type { ManagedObjectReference, TypeModel, VimValue } from './data.js';
+import type { OperationArgs, OperationResults } from './vim-types.js';
 import type { Session } from './session.js';
 
 export type Arguments = Readonly<Record<string, VimValue | undefined>>;
@@ -34,8 +35,22 @@ export interface ConnectionInfo {
   sessionChanged(session: Session | undefined): void;
 }
 
-/** Called with `this` bound to the target object, so a class can share one table across instances. */
-export type MethodHandler = (this: ManagedObject, ctx: CallContext, args: Arguments) => Outcome<VimValue | undefined>;
+export type OperationName = keyof OperationArgs;
+
+/**
+ * One vim25 method, typed by the WSDL (src/vim/vim-types.ts is generated from it). Called with
+ * `this` bound to the target object, so a class can share one table across its instances.
+ */
+export type Method<Op extends OperationName, Self> = (this: Self, ctx: CallContext, args: OperationArgs[Op]) => Outcome<OperationResults[Op]>;
+
+/** The methods a managed object type implements, by operation name. */
+export type Methods<Ops extends OperationName, Self> = { readonly [Op in Ops]: Method<Op, Self> };
+
+/** Any object's table, as the dispatcher sees it before it knows the type (`this: never` accepts every Self). */
+type MethodTable = { readonly [Op in OperationName]?: Method<Op, never> };
+
+/** A method called with arguments the decoder has already checked against its WSDL parameters. */
+type CheckedMethod = (this: ManagedObject, ctx: CallContext, args: Arguments) => Outcome<VimValue | undefined>;
 
 export abstract class ManagedObject {
   abstract readonly ref: ManagedObjectReference;
@@ -43,10 +58,20 @@ export abstract class ManagedObject {
   abstract readonly typeChain: readonly string[];
   /** Property name → declared WSDL type ("TaskInfo", "ArrayOfManagedObjectReference", "xsd:int"). */
   abstract readonly propertyTypes: Readonly<Record<string, string>>;
-  abstract readonly methods: Readonly<Record<string, MethodHandler>>;
+  abstract readonly methods: MethodTable;
 
   /** The current value of a top-level property; undefined when unset. */
   abstract getProperty(name: string, session: Session | undefined): VimValue | undefined;
+
+  /**
+   * The method for an operation, ready to be called with decoded arguments. The decoder checked
+   * the arguments against the operation's WSDL parameters, which OperationArgs mirrors, so the
+   * typed method can take them as they are: this is the one place that says so.
+   */
+  method(name: string): CheckedMethod | undefined {
+    if (!Object.hasOwn(this.methods, name)) return undefined;
+    return this.methods[name as OperationName] as CheckedMethod | undefined;
+  }
 
   isA(type: string): boolean {
     return this.typeChain.includes(type);
