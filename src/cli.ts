@@ -5,7 +5,7 @@ import { ConfigError, helpText, loadConfig } from './server/config.js';
 import { createEmulator } from './server/app.js';
 
 async function main(): Promise<void> {
-  let config;
+  let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig(process.argv.slice(2), process.env);
   } catch (error) {

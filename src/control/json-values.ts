@@ -49,7 +49,7 @@ export function jsonToVim(json: Json, staticType: string, types: TypeModel, wher
     case 'primitive':
       return primitive(json, staticType, fail);
     case 'enum': {
-      if (typeof json !== 'string' || !types.enumValues(staticType)!.has(json)) return fail(`'${String(json)}' is not a valid ${staticType}`);
+      if (typeof json !== 'string' || !types.enumValues(staticType)?.has(json)) return fail(`'${String(json)}' is not a valid ${staticType}`);
       return json;
     }
     case 'moref': {
@@ -60,7 +60,8 @@ export function jsonToVim(json: Json, staticType: string, types: TypeModel, wher
     }
     case 'array': {
       if (!Array.isArray(json)) return fail(`${staticType} must be a JSON array`);
-      const item = types.arrayItemOf(staticType)!;
+      const item = types.arrayItemOf(staticType);
+      if (item === undefined) return fail(`unknown type '${staticType}'`);
       return json.map((v, i) => jsonToVim(v, item, types, `${where}[${i}]`));
     }
     case 'data': {

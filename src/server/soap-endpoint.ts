@@ -9,7 +9,7 @@ import type { Decoder } from '../soap/decoder.js';
 import type { Encoder } from '../soap/encoder.js';
 import { readRequest } from '../soap/envelope.js';
 import type { OperationTable } from '../soap/operations.js';
-import { XmlSyntaxError, type XmlLimits } from '../soap/xml-reader.js';
+import { XmlSyntaxError, type XmlElement, type XmlLimits } from '../soap/xml-reader.js';
 import type { ManagedObjectReference, VimValue } from '../vim/data.js';
 import type { Dispatcher } from '../vim/dispatcher.js';
 import { InvalidRequest, MethodFault, MethodNotFound, SystemError } from '../vim/faults.js';
@@ -97,7 +97,7 @@ export class SoapEndpoint {
     const call = new SoapCall(this, sessions.lookup(sessionCookie(cookieHeader)));
     try {
       if (!body.trim()) throw new InvalidRequest('The request body is empty; expected a SOAP 1.1 envelope.');
-      let element;
+      let element: XmlElement;
       try {
         element = readRequest(body, xmlLimits);
       } catch (error) {

@@ -19,7 +19,7 @@ const SHARED_MAX_ENTRIES = 4096;
 
 /** A copy of `value` that references no other string (prepending forces a fresh flat string). */
 function copyString(value: string): string {
-  return (' ' + value).slice(1);
+  return ` ${value}`.slice(1);
 }
 
 export class Decoder {
@@ -151,7 +151,8 @@ export class Decoder {
     if (!this.schema.hasType(type) || type === 'xsd:anyType') throw new InvalidRequest(`${where}: unknown xsi:type '${xsiType}'`);
     if (type === 'ManagedObjectReference') return this.decodeMoRef(element, where);
     const value = this.decodeValue(element, type, where);
-    if (this.schema.complexTypes.has(type) && !this.schema.complexTypes.get(type)!.arrayItem) return value;
+    const complex = this.schema.complexTypes.get(type);
+    if (complex && !complex.arrayItem) return value;
     return new TypedValue(type, value);
   }
 

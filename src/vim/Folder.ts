@@ -1,6 +1,6 @@
 // vim.Folder: only the root folder, so that tasks have an entity clients can name.
 
-import { ManagedObjectReference, type VimValue } from './data.js';
+import type { ManagedObjectReference, VimValue } from './data.js';
 import { ManagedObject } from './managed-object.js';
 
 export class Folder extends ManagedObject {

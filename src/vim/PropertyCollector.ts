@@ -224,13 +224,15 @@ export class PropertyCollector extends ManagedObject {
 
   private createFilter(ctx: CallContext, args: CreateFilterArgs): ManagedObjectReference {
     const state = this.state(ctx);
+    const session = ctx.session;
+    if (!session) throw new NotAuthenticated(this.ref);
     const { spec } = args;
     const query = this.query(ctx);
     // Validates the spec now (unknown objects, invalid paths) so mistakes surface at CreateFilter.
     const selected = selectObjects(spec, query, 'fault');
     for (const { object, paths } of selected) for (const path of paths) readPath(object, path, query);
-    const ref = new ManagedObjectReference('PropertyFilter', `session[${ctx.session!.key}]${randomUUID()}`);
-    const filter = new PropertyFilter(ref, spec, args.partialUpdates, { destroyFilter: (f) => this.removeFilter(state, f) }, ctx.session!, () => state.wake());
+    const ref = new ManagedObjectReference('PropertyFilter', `session[${session.key}]${randomUUID()}`);
+    const filter = new PropertyFilter(ref, spec, args.partialUpdates, { destroyFilter: (f) => this.removeFilter(state, f) }, session, () => state.wake());
     state.filters.set(ref.value, filter);
     this.services.registry.add(filter);
     this.services.hub.watch(filter, new Set(selected.map((s) => s.object.ref.toString())));

@@ -48,7 +48,7 @@ export class ServiceInstance extends ManagedObject {
         apiVersion: about.apiVersion,
         instanceUuid: randomUUID(),
         licenseProductName: 'VMware VirtualCenter Server',
-        licenseProductVersion: about.version.split('.')[0] + '.0',
+        licenseProductVersion: `${about.version.split('.')[0]}.0`,
       },
       sessionManager: refs.sessionManager,
       taskManager: refs.taskManager,

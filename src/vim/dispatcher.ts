@@ -54,7 +54,7 @@ export class Dispatcher {
     const { operation, session } = call;
     if (!session && operation.privilege !== ANONYMOUS_PRIVILEGE) throw new NotAuthenticated(call.self);
     const target = this.registry.get(call.self);
-    if (!target || !target.visibleTo(session)) throw new ManagedObjectNotFound(call.self);
+    if (!target?.visibleTo(session)) throw new ManagedObjectNotFound(call.self);
     const handler = target.isA(operation.managedType) ? target.method(operation.name) : undefined;
     if (!handler) throw new MethodNotFound(call.self, operation.name);
     if (session && operation.privilege && operation.privilege !== ANONYMOUS_PRIVILEGE && !hasPrivilege(session, operation.privilege)) {

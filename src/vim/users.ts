@@ -68,8 +68,9 @@ export class UserDirectory {
     const user = this.users.get(userName);
     // Compare digests so the time taken does not depend on how much of the password matched.
     const ok = timingSafeEqual(digest(password), digest(user?.password ?? '\u0000no user'));
-    if (!user || !ok) return undefined;
-    return { userName, fullName: user.fullName ?? userName, role: user.role, privileges: this.roles.get(user.role)! };
+    const privileges = user && this.roles.get(user.role);
+    if (!user || !ok || !privileges) return undefined;
+    return { userName, fullName: user.fullName ?? userName, role: user.role, privileges };
   }
 }
 
