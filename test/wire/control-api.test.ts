@@ -3,17 +3,15 @@
 // scripted tasks, reset.
 
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import type { Emulator } from '../../src/server/app.js';
-import { startEmulator } from '../helpers/emulator.js';
+import { startEmulator, startLoggedIn, type Running, type SoapConnection } from '../helpers/emulator.js';
 import { rawRequest, SoapSession } from '../helpers/soap-client.js';
 import { createTask, expectFault, ok, readInfo, setState, taskCall, type Xml } from '../helpers/tasks.js';
 
-let emulator: Emulator;
+let emulator: Running<SoapConnection>;
 let admin: SoapSession;
 beforeAll(async () => {
-  emulator = await startEmulator();
-  admin = new SoapSession(emulator.url());
-  ok(await admin.login('admin', 'admin'));
+  emulator = await startLoggedIn();
+  admin = emulator.session;
 });
 afterAll(async () => {
   await emulator.close();
@@ -211,8 +209,7 @@ describe('scripted lifecycles, seed and reset', () => {
     expect(seeded.status).toBe(200);
     expect(seeded.json).toMatchObject({ faults: 1, latency: 1 });
     const [running] = seeded.json.tasks as string[];
-    const ops = new SoapSession(emulator.url());
-    ok(await ops.login('ops', 'ops'));
+    const ops = await emulator.login('ops');
     expect((await readInfo(ops, running)).progress).toBe('30');
     expectFault(await taskCall(ops, running, 'CancelTask'), 'NotFound');
     expectFault(await new SoapSession(emulator.url()).login('anyone', 'x'), 'InvalidLogin');
@@ -221,7 +218,7 @@ describe('scripted lifecycles, seed and reset', () => {
     expectFault(await taskCall(admin, running, 'UpdateProgress', '<percentDone>1</percentDone>'), 'ManagedObjectNotFound');
     expect((await api('GET', '/tasks')).json.tasks).toEqual([]);
     expect((await api('GET', '/faults')).json.rules).toEqual([]);
-    ok(await new SoapSession(emulator.url()).login('anyone', 'x'));
+    await emulator.login('anyone', 'x');
     const res = await admin.call('CreateTask', 'TaskManager', 'TaskManager', '<obj type="Folder">group-d1</obj><taskTypeId>com.example.backup.run</taskTypeId><cancelable>true</cancelable>');
     expectFault(res, 'InvalidArgument');
     const next = await createTask(admin);
