@@ -84,6 +84,20 @@ describe('tasks', () => {
     expect(history[3].changes.result).toEqual({ old: null, new: { _type: 'xsd:string', value: 'ok' } });
   });
 
+  test('UpdateProgress to the progress a task already has (as given or once clamped) adds no history entry', async () => {
+    const key = await createTask(admin);
+    ok(await setState(admin, key, 'running'));
+    for (const percentDone of [40, 40, 100, 150, 100, 0, -5]) ok(await taskCall(admin, key, 'UpdateProgress', `<percentDone>${percentDone}</percentDone>`));
+    const history = (await api('GET', `/tasks/${key}/history`)).json.history as Array<{ method: string; changes: Record<string, { old: unknown; new: unknown }> }>;
+    expect(history.map((h) => h.method)).toEqual(['CreateTask', 'SetTaskState', 'UpdateProgress', 'UpdateProgress', 'UpdateProgress']);
+    expect(history.slice(2).map((h) => h.changes)).toEqual([
+      { progress: { old: null, new: 40 } },
+      { progress: { old: 40, new: 100 } },
+      { progress: { old: 100, new: 0 } },
+    ]);
+    expect((await readInfo(admin, key)).progress).toBe('0');
+  });
+
   test('unknown ids → 404; bad JSON and bad values → 400 with a clear message', async () => {
     expect(await api('GET', '/tasks/task-999999')).toMatchObject({ status: 404, json: { error: "no task 'task-999999'" } });
     expect((await api('GET', '/tasks/task-999999/history')).status).toBe(404);
