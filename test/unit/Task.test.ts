@@ -1,6 +1,7 @@
 // Task.history as read back from the compact log it is stored in: the creation entry, old and
 // new values, times, users and methods, and the MAX_HISTORY bound (oldest dropped first); and
-// the TaskReasonUser that tasks of one user share.
+// the TaskReasonUser that tasks of one user share; and that setting the progress a task already
+// has is no change (nothing recorded, announced to the host or stored).
 
 import { afterEach, beforeEach, expect, test, vi } from 'vitest';
 import { ManagedObjectReference, TypedValue, type TypeModel } from '../../src/vim/data.js';
@@ -17,7 +18,7 @@ const host: TaskHost = {
   taskChanged: () => {},
 };
 
-function newTask(): Task {
+function newTask(taskHost: TaskHost = host): Task {
   const info = newTaskInfo({
     key: 'task-1',
     descriptionId: 'com.example.test',
@@ -31,7 +32,7 @@ function newTask(): Task {
     rootTaskKey: undefined,
     activationId: undefined,
   });
-  return new Task(info, host, { user: 'alice', method: 'CreateTask' });
+  return new Task(info, taskHost, { user: 'alice', method: 'CreateTask' });
 }
 
 /** Moves the clock to T0 + ms. */
@@ -169,6 +170,42 @@ test(`the creation entry is the first to go once ${MAX_HISTORY} entries exist`, 
     changes: { state: { old: undefined, new: 'running' }, startTime: { old: undefined, new: iso(T0) } },
   });
   expect(history.at(-1)!.changes.progress).toEqual({ old: 1, new: 50 });
+});
+
+test('progress set to what the task already has (as given or once clamped) is no change: no history entry, nothing announced, the same info', () => {
+  const announced: boolean[] = [];
+  const task = newTask({ ...host, taskChanged: (_task, completed) => announced.push(completed) });
+  const bob = { user: 'bob', method: 'UpdateProgress' };
+  task.setState(types, { state: 'running' }, { user: 'bob', method: 'SetTaskState' });
+  at(10);
+  task.updateProgress(40, bob);
+  expect(announced).toEqual([false, false]);
+  const history = task.history;
+  const info = task.info;
+
+  at(20);
+  task.updateProgress(40, bob);
+  task.updateProgress(40.9, bob); // truncated to 40
+  expect(task.history).toEqual(history);
+  expect(task.info).toBe(info);
+  expect(announced).toHaveLength(2);
+
+  // At the bounds too: values clamped to the progress the task has are no change.
+  at(30);
+  task.updateProgress(100, bob);
+  at(40);
+  task.updateProgress(150, bob);
+  task.updateProgress(2147483647, bob);
+  at(50);
+  task.updateProgress(0, bob);
+  at(60);
+  task.updateProgress(-5, bob);
+  expect(task.history.slice(history.length)).toEqual([
+    { time: iso(T0 + 30), user: 'bob', method: 'UpdateProgress', changes: { progress: { old: 40, new: 100 } } },
+    { time: iso(T0 + 50), user: 'bob', method: 'UpdateProgress', changes: { progress: { old: 100, new: 0 } } },
+  ]);
+  expect(announced).toEqual([false, false, false, false]);
+  expect(task.info.progress).toBe(0);
 });
 
 test('tasks started by the same user share one TaskReasonUser', () => {

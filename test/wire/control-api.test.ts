@@ -3,17 +3,15 @@
 // scripted tasks, reset.
 
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import type { Emulator } from '../../src/server/app.js';
-import { startEmulator } from '../helpers/emulator.js';
+import { startEmulator, startLoggedIn, type Running, type SoapConnection } from '../helpers/emulator.js';
 import { rawRequest, SoapSession } from '../helpers/soap-client.js';
 import { createTask, expectFault, ok, readInfo, setState, taskCall, type Xml } from '../helpers/tasks.js';
 
-let emulator: Emulator;
+let emulator: Running<SoapConnection>;
 let admin: SoapSession;
 beforeAll(async () => {
-  emulator = await startEmulator();
-  admin = new SoapSession(emulator.url());
-  ok(await admin.login('admin', 'admin'));
+  emulator = await startLoggedIn();
+  admin = emulator.session;
 });
 afterAll(async () => {
   await emulator.close();
@@ -84,6 +82,20 @@ describe('tasks', () => {
     expect(history[1].changes.state).toEqual({ old: 'queued', new: 'running' });
     expect(history[2].changes.progress).toEqual({ old: null, new: 40 });
     expect(history[3].changes.result).toEqual({ old: null, new: { _type: 'xsd:string', value: 'ok' } });
+  });
+
+  test('UpdateProgress to the progress a task already has (as given or once clamped) adds no history entry', async () => {
+    const key = await createTask(admin);
+    ok(await setState(admin, key, 'running'));
+    for (const percentDone of [40, 40, 100, 150, 100, 0, -5]) ok(await taskCall(admin, key, 'UpdateProgress', `<percentDone>${percentDone}</percentDone>`));
+    const history = (await api('GET', `/tasks/${key}/history`)).json.history as Array<{ method: string; changes: Record<string, { old: unknown; new: unknown }> }>;
+    expect(history.map((h) => h.method)).toEqual(['CreateTask', 'SetTaskState', 'UpdateProgress', 'UpdateProgress', 'UpdateProgress']);
+    expect(history.slice(2).map((h) => h.changes)).toEqual([
+      { progress: { old: null, new: 40 } },
+      { progress: { old: 40, new: 100 } },
+      { progress: { old: 100, new: 0 } },
+    ]);
+    expect((await readInfo(admin, key)).progress).toBe('0');
   });
 
   test('unknown ids → 404; bad JSON and bad values → 400 with a clear message', async () => {
@@ -211,8 +223,7 @@ describe('scripted lifecycles, seed and reset', () => {
     expect(seeded.status).toBe(200);
     expect(seeded.json).toMatchObject({ faults: 1, latency: 1 });
     const [running] = seeded.json.tasks as string[];
-    const ops = new SoapSession(emulator.url());
-    ok(await ops.login('ops', 'ops'));
+    const ops = await emulator.login('ops');
     expect((await readInfo(ops, running)).progress).toBe('30');
     expectFault(await taskCall(ops, running, 'CancelTask'), 'NotFound');
     expectFault(await new SoapSession(emulator.url()).login('anyone', 'x'), 'InvalidLogin');
@@ -221,7 +232,7 @@ describe('scripted lifecycles, seed and reset', () => {
     expectFault(await taskCall(admin, running, 'UpdateProgress', '<percentDone>1</percentDone>'), 'ManagedObjectNotFound');
     expect((await api('GET', '/tasks')).json.tasks).toEqual([]);
     expect((await api('GET', '/faults')).json.rules).toEqual([]);
-    ok(await new SoapSession(emulator.url()).login('anyone', 'x'));
+    await emulator.login('anyone', 'x');
     const res = await admin.call('CreateTask', 'TaskManager', 'TaskManager', '<obj type="Folder">group-d1</obj><taskTypeId>com.example.backup.run</taskTypeId><cancelable>true</cancelable>');
     expectFault(res, 'InvalidArgument');
     const next = await createTask(admin);

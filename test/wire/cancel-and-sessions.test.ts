@@ -3,22 +3,20 @@
 
 import { afterEach, describe, expect, test } from 'vitest';
 import type { Config } from '../../src/server/config.js';
-import type { Emulator } from '../../src/server/app.js';
-import { EXAMPLE_USERS, startEmulator } from '../helpers/emulator.js';
+import { EXAMPLE_USERS, startLoggedIn, type Running, type SoapConnection } from '../helpers/emulator.js';
 import { SoapSession } from '../helpers/soap-client.js';
 import { createTask, expectFault, moref, ok, readInfo, setState, taskCall, type Xml } from '../helpers/tasks.js';
 
-let emulator: Emulator | undefined;
+let emulator: Running<SoapConnection> | undefined;
 afterEach(async () => {
   await emulator?.close();
   emulator = undefined;
 });
 
-async function start(overrides: Partial<Config> = {}): Promise<{ admin: SoapSession; url: string }> {
-  emulator = await startEmulator({ usersFile: EXAMPLE_USERS, ...overrides });
-  const admin = new SoapSession(emulator.url());
-  ok(await admin.login('admin', 'admin'));
-  return { admin, url: emulator.url() };
+/** An emulator with the example users and admin logged in; afterEach closes it. */
+async function start(overrides: Partial<Config> = {}): Promise<{ admin: SoapSession; url: string; login: Running<SoapConnection>['login'] }> {
+  emulator = await startLoggedIn({ usersFile: EXAMPLE_USERS, ...overrides });
+  return { admin: emulator.session, url: emulator.url(), login: emulator.login };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -72,14 +70,12 @@ describe('cooperative cancellation', () => {
 
 describe('configurable CancelTask privilege', () => {
   test('with --cancel-privilege Global.CancelTask a ReadOnly user gets NoPermission and an operator may cancel', async () => {
-    const { admin, url } = await start({ cancelTaskPrivilege: 'Global.CancelTask' });
+    const { admin, login } = await start({ cancelTaskPrivilege: 'Global.CancelTask' });
     const task = await createTask(admin);
-    const viewer = new SoapSession(url);
-    ok(await viewer.login('viewer', 'viewer'));
+    const viewer = await login('viewer');
     expectFault(await taskCall(viewer, task, 'CancelTask'), 'NoPermission', { object: moref('Task', task), privilegeId: 'Global.CancelTask' });
     expect((await readInfo(admin, task)).state).toBe('queued');
-    const operator = new SoapSession(url);
-    ok(await operator.login('operator', 'operator'));
+    const operator = await login('operator');
     ok(await taskCall(operator, task, 'CancelTask'));
   });
 });
@@ -109,9 +105,8 @@ describe('sessions', () => {
   });
 
   test('with no users file any non-empty user and password log in as Admin', async () => {
-    emulator = await startEmulator();
-    const s = new SoapSession(emulator.url());
-    ok(await s.login('someone', 'anything'));
+    emulator = await startLoggedIn({}, { user: 'someone', password: 'anything' });
+    const s = emulator.session;
     await createTask(s);
     expectFault(await new SoapSession(emulator.url()).call('Login', 'SessionManager', 'SessionManager', '<userName>x</userName><password></password>'), 'InvalidLogin');
   });

@@ -2,17 +2,15 @@
 // event-driven waiting (filters, WaitForUpdates[Ex], CheckForUpdates, CancelWaitForUpdates).
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Emulator } from '../../src/server/app.js';
-import { EXAMPLE_USERS, startEmulator } from '../helpers/emulator.js';
+import { EXAMPLE_USERS, startLoggedIn, type Running, type SoapConnection } from '../helpers/emulator.js';
 import { envelope, SoapSession, type SoapResponse } from '../helpers/soap-client.js';
 import { createTask, expectFault, moref, ok, setState, taskCall, type Xml } from '../helpers/tasks.js';
 
-let emulator: Emulator;
+let emulator: Running<SoapConnection>;
 let admin: SoapSession;
 beforeAll(async () => {
-  emulator = await startEmulator({ usersFile: EXAMPLE_USERS });
-  admin = new SoapSession(emulator.url());
-  ok(await admin.login('admin', 'admin'));
+  emulator = await startLoggedIn({ usersFile: EXAMPLE_USERS });
+  admin = emulator.session;
 });
 afterAll(async () => {
   await emulator.close();
@@ -136,8 +134,7 @@ describe('filters and waiting', () => {
   });
 
   test('a client that hangs up while waiting leaves no waiter behind to swallow the next update', async () => {
-    const s = new SoapSession(emulator.url());
-    ok(await s.login('admin', 'admin'));
+    const s = await emulator.login('admin');
     const task = await createTask(s);
     ok(await pc(s, 'CreateFilter', `<spec>${taskSpec([task], ['info.state'])}</spec><partialUpdates>false</partialUpdates>`));
     const version = updateSetOf(await pc(s, 'WaitForUpdatesEx', ''), 'WaitForUpdatesEx')!.version as string;
@@ -162,8 +159,7 @@ describe('filters and waiting', () => {
   });
 
   test('pyVim flow: CreateFilter(all) on the default collector, WaitForUpdates blocks until the change, DestroyPropertyFilter', async () => {
-    const s = new SoapSession(emulator.url());
-    ok(await s.login('admin', 'admin'));
+    const s = await emulator.login('admin');
     const task = await createTask(s);
     const filterRes = await pc(s, 'CreateFilter', `<spec>${taskSpec([task], 'all')}</spec><partialUpdates>true</partialUpdates>`);
     ok(filterRes);
@@ -186,8 +182,7 @@ describe('filters and waiting', () => {
   });
 
   test('WaitForUpdatesEx with maxWaitSeconds returns empty when nothing changes; CheckForUpdates never blocks', async () => {
-    const s = new SoapSession(emulator.url());
-    ok(await s.login('admin', 'admin'));
+    const s = await emulator.login('admin');
     const task = await createTask(s);
     ok(await pc(s, 'CreateFilter', `<spec>${taskSpec([task], ['info.state'])}</spec><partialUpdates>false</partialUpdates>`));
     const first = updateSetOf(await pc(s, 'WaitForUpdatesEx', '<options><maxWaitSeconds>0</maxWaitSeconds></options>'), 'WaitForUpdatesEx')!;
@@ -207,8 +202,7 @@ describe('filters and waiting', () => {
   });
 
   test('CancelWaitForUpdates ends a blocked WaitForUpdatesEx with RequestCanceled; other calls are not blocked meanwhile', async () => {
-    const s = new SoapSession(emulator.url());
-    ok(await s.login('admin', 'admin'));
+    const s = await emulator.login('admin');
     const task = await createTask(s);
     ok(await pc(s, 'CreateFilter', `<spec>${taskSpec([task], ['info'])}</spec><partialUpdates>false</partialUpdates>`));
     const first = updateSetOf(await pc(s, 'WaitForUpdatesEx', ''), 'WaitForUpdatesEx')!;
@@ -220,8 +214,7 @@ describe('filters and waiting', () => {
   });
 
   test('maxObjectUpdates truncates and the rest follows in the next call', async () => {
-    const s = new SoapSession(emulator.url());
-    ok(await s.login('admin', 'admin'));
+    const s = await emulator.login('admin');
     const tasks = [await createTask(s), await createTask(s), await createTask(s)];
     ok(await pc(s, 'CreateFilter', `<spec>${taskSpec(tasks, ['info.state'])}</spec><partialUpdates>false</partialUpdates>`));
     const first = updateSetOf(await pc(s, 'WaitForUpdatesEx', '<options><maxObjectUpdates>2</maxObjectUpdates></options>'), 'WaitForUpdatesEx')!;
@@ -233,8 +226,7 @@ describe('filters and waiting', () => {
   });
 
   test('filters die with their session: Logout cancels a blocked wait', async () => {
-    const s = new SoapSession(emulator.url());
-    ok(await s.login('admin', 'admin'));
+    const s = await emulator.login('admin');
     const task = await createTask(s);
     ok(await pc(s, 'CreateFilter', `<spec>${taskSpec([task], ['info'])}</spec><partialUpdates>false</partialUpdates>`));
     const first = updateSetOf(await pc(s, 'WaitForUpdatesEx', ''), 'WaitForUpdatesEx')!;

@@ -4,9 +4,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, expect, test } from 'vitest';
-import { ROOT } from './helpers/emulator.js';
-import { SoapSession } from './helpers/soap-client.js';
-import { ok } from './helpers/tasks.js';
+import { ROOT } from '../helpers/emulator.js';
+import { SoapSession } from '../helpers/soap-client.js';
+import { ok } from '../helpers/tasks.js';
 
 let child: ChildProcess | undefined;
 afterEach(() => {

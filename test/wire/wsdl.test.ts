@@ -7,8 +7,8 @@ import path from 'node:path';
 import * as soap from 'soap';
 import { parseStringPromise } from 'xml2js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXAMPLE_USERS, ROOT, startEmulator } from './helpers/emulator.js';
-import type { Emulator } from '../src/server/app.js';
+import { EXAMPLE_USERS, ROOT, startEmulator } from '../helpers/emulator.js';
+import type { Emulator } from '../../src/server/app.js';
 
 const XML_CONTENT_TYPE = /^text\/xml\b/;
 

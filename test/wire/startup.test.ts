@@ -5,17 +5,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test } from 'vitest';
-import { EXAMPLE_USERS, ROOT, startEmulator } from '../helpers/emulator.js';
-import { SoapSession } from '../helpers/soap-client.js';
+import { EXAMPLE_USERS, ROOT, startEmulator, startLoggedIn } from '../helpers/emulator.js';
 import { expectFault, ok, readInfo, taskCall } from '../helpers/tasks.js';
 
 test('--seed examples/seed.yaml brings up its tasks, extension and fault rule', async () => {
-  const emulator = await startEmulator({ seedFile: path.join(ROOT, 'examples/seed.yaml') });
+  const started = await startLoggedIn({ seedFile: path.join(ROOT, 'examples/seed.yaml') }, { user: 'admin', password: 'admin' });
   try {
-    const s = new SoapSession(emulator.url());
     // The seed names users, so only they log in (examples/seed.yaml keeps admin/admin).
-    ok(await s.login('admin', 'admin'));
-    const tasks = emulator.control.tasks();
+    const s = started.session;
+    const tasks = started.emulator.control.tasks();
     expect(tasks.map((t) => t.state)).toEqual(['running', 'queued', 'success', 'error', 'queued', 'queued']);
     const running = tasks[0].key;
     const info = await readInfo(s, running);
@@ -24,7 +22,7 @@ test('--seed examples/seed.yaml brings up its tasks, extension and fault rule', 
     expectFault(await taskCall(s, running, 'CancelTask'), 'InvalidState');
     ok(await taskCall(s, tasks[2].key, 'SetTaskDescription', '<description><key>k</key><message>m</message></description>'));
   } finally {
-    await emulator.close();
+    await started.close();
   }
 });
 
@@ -33,12 +31,10 @@ test('a broken seed file stops the start with a message naming the file', async 
 });
 
 test('--privileges overrides the privilege table ("" means none)', async () => {
-  const emulator = await startEmulator({ usersFile: EXAMPLE_USERS, privilegesFile: path.join(ROOT, 'examples/privileges.json') });
+  const emulator = await startLoggedIn({ usersFile: EXAMPLE_USERS, privilegesFile: path.join(ROOT, 'examples/privileges.json') });
   try {
-    const admin = new SoapSession(emulator.url());
-    ok(await admin.login('admin', 'admin'));
-    const viewer = new SoapSession(emulator.url());
-    ok(await viewer.login('viewer', 'viewer'));
+    const admin = emulator.session;
+    const viewer = await emulator.login('viewer');
     const task = (await admin.call('CreateTask', 'TaskManager', 'TaskManager', '<obj type="Folder">group-d1</obj><taskTypeId>com.vmware.govmomi.simulator.test</taskTypeId><cancelable>true</cancelable>')).body.match(/<key>(task-\d+)<\/key>/)![1];
     ok(await taskCall(viewer, task, 'SetTaskDescription', '<description><key>k</key><message>m</message></description>'));
     expectFault(await taskCall(viewer, task, 'CancelTask'), 'NoPermission', { privilegeId: 'Global.CancelTask' });

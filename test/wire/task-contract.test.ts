@@ -2,21 +2,18 @@
 // fault on the wire, or the resulting info read back through RetrievePropertiesEx.
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Emulator } from '../../src/server/app.js';
-import { EXAMPLE_USERS, startEmulator } from '../helpers/emulator.js';
+import { EXAMPLE_USERS, startLoggedIn, type Running, type SoapConnection } from '../helpers/emulator.js';
 import { SoapSession } from '../helpers/soap-client.js';
 import { createTask, expectFault, moref, ok, readInfo, setState, taskCall, type Xml } from '../helpers/tasks.js';
 
-let emulator: Emulator;
+let emulator: Running<SoapConnection>;
 let admin: SoapSession;
 let viewer: SoapSession;
 
 beforeAll(async () => {
-  emulator = await startEmulator({ usersFile: EXAMPLE_USERS });
-  admin = new SoapSession(emulator.url());
-  ok(await admin.login('admin', 'admin'));
-  viewer = new SoapSession(emulator.url());
-  ok(await viewer.login('viewer', 'viewer'));
+  emulator = await startLoggedIn({ usersFile: EXAMPLE_USERS });
+  admin = emulator.session;
+  viewer = await emulator.login('viewer');
 });
 afterAll(async () => {
   await emulator.close();
@@ -262,8 +259,7 @@ describe('TaskManager.CreateTask', () => {
     expect(b).toBeGreaterThan(a);
   });
   test('the task exists for every other connection the moment CreateTask answers', async () => {
-    const other = new SoapSession(emulator.url());
-    ok(await other.login('admin', 'admin'));
+    const other = await emulator.login('admin');
     for (let i = 0; i < 20; i++) {
       const task = await createTask(admin);
       ok(await setState(other, task, 'running'));

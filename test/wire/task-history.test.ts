@@ -2,21 +2,18 @@
 // per TaskFilterSpec field, latestPage live through the PropertyCollector, ownership, limits.
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Emulator } from '../../src/server/app.js';
-import { startEmulator } from '../helpers/emulator.js';
+import { startLoggedIn, type Running, type SoapConnection } from '../helpers/emulator.js';
 import { SoapSession } from '../helpers/soap-client.js';
 import { createTask, expectFault, ok, setState, taskCall, type Xml } from '../helpers/tasks.js';
 
-let emulator: Emulator;
+let emulator: Running<SoapConnection>;
 let alice: SoapSession;
 let bob: SoapSession;
 
 beforeAll(async () => {
-  emulator = await startEmulator({ maxTasks: 100_000 });
-  alice = new SoapSession(emulator.url());
-  ok(await alice.login('alice', 'pw'));
-  bob = new SoapSession(emulator.url());
-  ok(await bob.login('bob', 'pw'));
+  emulator = await startLoggedIn({ maxTasks: 100_000 }, { user: 'alice', password: 'pw' });
+  alice = emulator.session;
+  bob = await emulator.login('bob', 'pw');
 });
 afterAll(async () => {
   await emulator.close();
@@ -233,8 +230,7 @@ describe('collector behaviour', () => {
   });
 
   test('more than maxCollector collectors in one session is InvalidState; Logout destroys them', async () => {
-    const s = new SoapSession(emulator.url());
-    ok(await s.login('many', 'pw'));
+    const s = await emulator.login('many', 'pw');
     const made: string[] = [];
     for (let i = 0; i < 32; i++) made.push(await collector(s, ''));
     expectFault(await s.call('CreateCollectorForTasks', 'TaskManager', 'TaskManager', '<filter></filter>'), 'InvalidState');
@@ -242,18 +238,16 @@ describe('collector behaviour', () => {
     made[0] = await collector(s, '');
     const cookie = s.cookie;
     ok(await s.call('Logout', 'SessionManager', 'SessionManager'));
-    const again = new SoapSession(emulator.url());
-    ok(await again.login('many', 'pw'));
+    const again = await emulator.login('many', 'pw');
     again.cookie = again.cookie ?? cookie;
     expectFault(await again.call('ReadNextTasks', 'TaskHistoryCollector', made[1], '<maxCount>1</maxCount>'), 'ManagedObjectNotFound');
   });
 });
 
 test('evicted tasks drop out of collectors without errors', async () => {
-  const small = await startEmulator({ maxTasks: 5 });
+  const small = await startLoggedIn({ maxTasks: 5 }, { user: 'a', password: 'b' });
   try {
-    const s = new SoapSession(small.url());
-    ok(await s.login('a', 'b'));
+    const s = small.session;
     const c = await collector(s, '');
     const keys: string[] = [];
     for (let i = 0; i < 8; i++) {
@@ -269,8 +263,7 @@ test('evicted tasks drop out of collectors without errors', async () => {
 });
 
 test('Logout while waiting on a collector the session owns ends the wait (no wait is left sleeping)', async () => {
-  const s = new SoapSession(emulator.url());
-  ok(await s.login('waiter', 'pw'));
+  const s = await emulator.login('waiter', 'pw');
   const c = await collector(s, '');
   ok(await s.call('CreateFilter', 'PropertyCollector', 'propertyCollector', `<spec><propSet><type>TaskHistoryCollector</type><pathSet>latestPage</pathSet></propSet><objectSet><obj type="TaskHistoryCollector">${c}</obj></objectSet></spec><partialUpdates>false</partialUpdates>`));
   const first = await s.call('WaitForUpdatesEx', 'PropertyCollector', 'propertyCollector', '');

@@ -2,17 +2,15 @@
 // fault shape, documents served, HTTPS, and bad input that must get a fault and not hurt the server.
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Emulator } from '../../src/server/app.js';
-import { startEmulator } from '../helpers/emulator.js';
+import { startLoggedIn, type Running, type SoapConnection } from '../helpers/emulator.js';
 import { envelope, parseSoap, rawRequest, SoapSession } from '../helpers/soap-client.js';
 import { createTask, expectFault, ok, readInfo, type Xml } from '../helpers/tasks.js';
 
-let emulator: Emulator;
+let emulator: Running<SoapConnection>;
 let admin: SoapSession;
 beforeAll(async () => {
-  emulator = await startEmulator();
-  admin = new SoapSession(emulator.url());
-  ok(await admin.login('admin', 'admin'));
+  emulator = await startLoggedIn();
+  admin = emulator.session;
 });
 afterAll(async () => {
   await emulator.close();
@@ -123,13 +121,11 @@ describe('bad input gets a fault and the server keeps serving', () => {
 
 describe('HTTPS (the default)', () => {
   test('serves SOAP over TLS with a self-signed certificate', async () => {
-    const secure = await startEmulator({ tls: true });
+    const secure = await startLoggedIn({ tls: true });
     try {
       expect(secure.url()).toMatch(/^https:\/\//);
-      const s = new SoapSession(secure.url());
-      const res = await s.login('admin', 'admin');
-      ok(res);
-      expect(res.headers['set-cookie']?.[0]).toContain('; Secure');
+      // The session keeps the Set-Cookie its Login was answered with.
+      expect(secure.session.cookie).toContain('; Secure');
     } finally {
       await secure.close();
     }
@@ -156,7 +152,7 @@ describe('transport-level checks', () => {
 });
 
 test('a body that arrives too slowly gets HTTP 408 and the server keeps serving', async () => {
-  const slow = await startEmulator({ requestTimeoutMs: 500 });
+  const slow = await startLoggedIn({ requestTimeoutMs: 500 }, { user: 'a', password: 'b' });
   try {
     const { connect } = await import('node:net');
     const { port } = new URL(slow.url());
@@ -170,8 +166,7 @@ test('a body that arrives too slowly gets HTTP 408 and the server keeps serving'
       setTimeout(() => socket.destroy(), 5000);
     });
     expect(answer).toMatch(/^HTTP\/1.1 408/);
-    const s = new SoapSession(slow.url());
-    ok(await s.login('a', 'b'));
+    await slow.login('a', 'b');
   } finally {
     await slow.close();
   }

@@ -1,6 +1,7 @@
 // TaskManager.recentTask against a model: after any mix of creating, finishing, waiting out the
 // retention time and eviction, it lists exactly the held tasks that are unfinished or finished
-// within the retention time, the newest RECENT_TASK_LIMIT of them, oldest first.
+// within the retention time, the newest RECENT_TASK_LIMIT of them, oldest first. And what the
+// registry hears of a task's changes.
 
 import { afterEach, beforeEach, expect, test, vi } from 'vitest';
 import { ManagedObjectReference, type TypeModel } from '../../src/vim/data.js';
@@ -13,12 +14,14 @@ const MAX_TASKS = 300;
 const types = {} as TypeModel; // only consulted for faults, which these calls do not set
 const actor = { user: 'alice', method: 'test' };
 
+let registry: ObjectRegistry;
 let manager: TaskManager;
 beforeEach(() => {
   vi.useFakeTimers();
   vi.setSystemTime(Date.parse('2030-01-02T03:04:05.000Z'));
+  registry = new ObjectRegistry();
   manager = new TaskManager(
-    new ObjectRegistry(),
+    registry,
     { hasTaskType: () => true },
     { cancelMode: 'immediate', cancelTimeoutMs: 0, recentTaskRetentionMs: RETENTION_MS, maxTasks: MAX_TASKS, maxCollector: 4 },
     new ManagedObjectReference('Folder', 'group-d1'),
@@ -82,4 +85,18 @@ test('forgotten tasks do not pile up while calls keep the sweep timer from runni
   }
   expect(recentIndexLength()).toBeLessThanOrEqual(MAX_TASKS * 1.5);
   expect(keysOf(manager.getProperty('recentTask'))).toHaveLength(RECENT_TASK_LIMIT);
+});
+
+test('a progress update that leaves the progress as it was announces no change to the registry (no waiter is woken)', () => {
+  const task = manager.create({ entity: new ManagedObjectReference('Folder', 'group-d1'), taskTypeId: 't', cancelable: false }, actor);
+  task.setState(types, { state: 'running' }, actor);
+  const announced: string[] = [];
+  registry.onChange((object, properties) => announced.push(`${object.ref.toString()} ${properties.join(',')}`));
+  task.updateProgress(30, actor);
+  expect(announced).toEqual([`${task.ref.toString()} info`]);
+  task.updateProgress(30, actor);
+  task.updateProgress(30.5, actor);
+  expect(announced).toHaveLength(1);
+  task.updateProgress(31, actor);
+  expect(announced).toHaveLength(2);
 });
