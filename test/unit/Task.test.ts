@@ -4,17 +4,17 @@
 // has is no change (nothing recorded, announced to the host or stored).
 
 import { afterEach, beforeEach, expect, test, vi } from 'vitest';
-import { ManagedObjectReference, TypedValue, type TypeModel } from '../../src/vim/data.js';
-import { MAX_HISTORY, Task, newTaskInfo, type TaskHost } from '../../src/vim/Task.js';
+import { ManagedObjectReference, TypedValue } from '../../src/vim/data.js';
+import { MAX_HISTORY, Task, newTaskInfo, taskReasonUser, type TaskHost } from '../../src/vim/Task.js';
 
 const T0 = Date.parse('2030-01-02T03:04:05.000Z');
 const iso = (ms: number) => new Date(ms).toISOString();
-const types = {} as TypeModel; // only consulted for faults, which these tests do not set
 
 const host: TaskHost = {
   cancelMode: 'immediate',
   cancelTimeoutMs: 0,
   timestamp: () => new Date().toISOString(),
+  isVimFault: () => true, // no test here sets a fault
   taskChanged: () => {},
 };
 
@@ -25,7 +25,7 @@ function newTask(taskHost: TaskHost = host): Task {
     entity: new ManagedObjectReference('Folder', 'group-d1'),
     entityName: 'Datacenters',
     cancelable: true,
-    userName: 'initiator',
+    reason: taskReasonUser('initiator'),
     queueTime: host.timestamp(),
     eventChainId: 1,
     parentTaskKey: undefined,
@@ -53,14 +53,14 @@ test('a whole lifecycle: creation entry, then each change with its actor, time, 
   ]);
 
   at(10);
-  task.setState(types, { state: 'running' }, { user: 'bob', method: 'SetTaskState' });
+  task.setState({ state: 'running' }, { user: 'bob', method: 'SetTaskState' });
   at(20);
   task.updateProgress(40, { user: 'bob', method: 'UpdateProgress' });
   at(30);
   task.updateProgress(70, { user: '', method: 'UpdateProgress' });
   at(40);
   const result = new TypedValue('xsd:string', 'ok');
-  task.setState(types, { state: 'success', result }, { user: 'vtask-emulator', method: 'control API' });
+  task.setState({ state: 'success', result }, { user: 'vtask-emulator', method: 'control API' });
   at(50);
   // A description set after completion is still recorded (the trimmed log grows again).
   const description = { _type: 'LocalizableMessage', key: 'k', message: 'done' };
@@ -96,7 +96,7 @@ test('a whole lifecycle: creation entry, then each change with its actor, time, 
 test('a field cleared by a change shows undefined as its new value; a field never set and not set is left out', () => {
   const task = newTask();
   const actor = { user: 'alice', method: 'SetTaskState' };
-  task.setState(types, { state: 'running' }, actor);
+  task.setState({ state: 'running' }, actor);
   task.cancel({ user: 'alice', method: 'CancelTask' }); // immediate: completes as canceled with an error
   const last = task.history.at(-1)!;
   expect(last.method).toBe('CancelTask');
@@ -105,13 +105,13 @@ test('a field cleared by a change shows undefined as its new value; a field neve
   expect(last.changes.cancelled).toEqual({ old: undefined, new: true });
   // success without a result records no result (it was never set)
   const other = newTask();
-  other.setState(types, { state: 'success' }, actor);
+  other.setState({ state: 'success' }, actor);
   expect(Object.keys(other.history[1].changes)).toEqual(['state', 'completeTime']);
 });
 
 test(`at most ${MAX_HISTORY} entries: the oldest go first (creation entry included), later old values stay right`, () => {
   const task = newTask();
-  task.setState(types, { state: 'running' }, { user: 'bob', method: 'SetTaskState' });
+  task.setState({ state: 'running' }, { user: 'bob', method: 'SetTaskState' });
   // Entries so far: creation + running = 2. Then 300 progress changes: 302 in all, 46 dropped.
   const progressAt = (i: number) => (i % 2 === 0 ? 10 : 20) + (i % 50);
   for (let i = 0; i < 300; i++) {
@@ -138,7 +138,7 @@ test(`at most ${MAX_HISTORY} entries: the oldest go first (creation entry includ
   }
 
   at(1000);
-  task.setState(types, { state: 'success' }, { user: 'bob', method: 'SetTaskState' });
+  task.setState({ state: 'success' }, { user: 'bob', method: 'SetTaskState' });
   history = task.history;
   expect(history).toHaveLength(MAX_HISTORY);
   expect(history[0].user).toBe(`u${firstKept + 1}`);
@@ -156,7 +156,7 @@ test(`at most ${MAX_HISTORY} entries: the oldest go first (creation entry includ
 
 test(`the creation entry is the first to go once ${MAX_HISTORY} entries exist`, () => {
   const task = newTask();
-  task.setState(types, { state: 'running' }, { user: 'bob', method: 'SetTaskState' });
+  task.setState({ state: 'running' }, { user: 'bob', method: 'SetTaskState' });
   for (let i = 0; i < MAX_HISTORY - 2; i++) task.updateProgress(i % 2 ? 1 : 2, { user: 'bob', method: 'UpdateProgress' });
   expect(task.history).toHaveLength(MAX_HISTORY);
   expect(task.history[0].method).toBe('CreateTask');
@@ -176,7 +176,7 @@ test('progress set to what the task already has (as given or once clamped) is no
   const announced: boolean[] = [];
   const task = newTask({ ...host, taskChanged: (_task, completed) => announced.push(completed) });
   const bob = { user: 'bob', method: 'UpdateProgress' };
-  task.setState(types, { state: 'running' }, { user: 'bob', method: 'SetTaskState' });
+  task.setState({ state: 'running' }, { user: 'bob', method: 'SetTaskState' });
   at(10);
   task.updateProgress(40, bob);
   expect(announced).toEqual([false, false]);
@@ -208,9 +208,6 @@ test('progress set to what the task already has (as given or once clamped) is no
   expect(task.info.progress).toBe(0);
 });
 
-test('tasks started by the same user share one TaskReasonUser', () => {
-  const a = newTask().info.reason;
-  const b = newTask().info.reason;
-  expect(a).toEqual({ _type: 'TaskReasonUser', userName: 'initiator' });
-  expect(b).toBe(a);
+test('a task keeps the TaskReasonUser it was made with', () => {
+  expect(newTask().info.reason).toEqual({ _type: 'TaskReasonUser', userName: 'initiator' });
 });

@@ -6,12 +6,13 @@
 import { afterEach, beforeEach, expect, test, vi } from 'vitest';
 import { ManagedObjectReference, type TypeModel } from '../../src/vim/data.js';
 import { ObjectRegistry } from '../../src/vim/registry.js';
-import type { Task } from '../../src/vim/Task.js';
+import type { Session } from '../../src/vim/session.js';
+import { taskReasonUser, type Task } from '../../src/vim/Task.js';
 import { RECENT_TASK_LIMIT, TaskManager } from '../../src/vim/TaskManager.js';
 
 const RETENTION_MS = 1000;
 const MAX_TASKS = 300;
-const types = {} as TypeModel; // only consulted for faults, which these calls do not set
+const types = { isSubtypeOf: () => true } as unknown as TypeModel; // only consulted for faults, which these calls do not set
 const actor = { user: 'alice', method: 'test' };
 
 let registry: ObjectRegistry;
@@ -25,6 +26,7 @@ beforeEach(() => {
     { hasTaskType: () => true },
     { cancelMode: 'immediate', cancelTimeoutMs: 0, recentTaskRetentionMs: RETENTION_MS, maxTasks: MAX_TASKS, maxCollector: 4 },
     new ManagedObjectReference('Folder', 'group-d1'),
+    types,
   );
 });
 afterEach(() => {
@@ -47,12 +49,12 @@ test('recentTask matches a model through creation, completion, retention and evi
   for (let step = 0; step < 3000; step++) {
     const roll = random(10);
     if (roll < 5) {
-      made.push({ task: manager.create({ entity: new ManagedObjectReference('Folder', 'group-d1'), taskTypeId: 't', cancelable: false }, actor) });
+      made.push({ task: manager.create({ obj: new ManagedObjectReference('Folder', 'group-d1'), taskTypeId: 't', cancelable: false }, actor) });
     } else if (roll < 8) {
       const open = made.filter((m) => m.finishedAt === undefined);
       if (open.length) {
         const entry = open[random(open.length)];
-        entry.task.setState(types, { state: 'success' }, actor);
+        entry.task.setState({ state: 'success' }, actor);
         entry.finishedAt = Date.now();
       }
     } else {
@@ -80,16 +82,16 @@ test('forgotten tasks do not pile up while calls keep the sweep timer from runni
   // index of recent tasks bounded. White-box: the index is what would grow.
   const recentIndexLength = () => (manager as unknown as { recentOrder: unknown[] }).recentOrder.length;
   for (let i = 0; i < 10 * MAX_TASKS; i++) {
-    const task = manager.create({ entity: new ManagedObjectReference('Folder', 'group-d1'), taskTypeId: 't', cancelable: false }, actor);
-    task.setState(types, { state: 'success' }, actor);
+    const task = manager.create({ obj: new ManagedObjectReference('Folder', 'group-d1'), taskTypeId: 't', cancelable: false }, actor);
+    task.setState({ state: 'success' }, actor);
   }
   expect(recentIndexLength()).toBeLessThanOrEqual(MAX_TASKS * 1.5);
   expect(keysOf(manager.getProperty('recentTask'))).toHaveLength(RECENT_TASK_LIMIT);
 });
 
 test('a progress update that leaves the progress as it was announces no change to the registry (no waiter is woken)', () => {
-  const task = manager.create({ entity: new ManagedObjectReference('Folder', 'group-d1'), taskTypeId: 't', cancelable: false }, actor);
-  task.setState(types, { state: 'running' }, actor);
+  const task = manager.create({ obj: new ManagedObjectReference('Folder', 'group-d1'), taskTypeId: 't', cancelable: false }, actor);
+  task.setState({ state: 'running' }, actor);
   const announced: string[] = [];
   registry.onChange((object, properties) => announced.push(`${object.ref.toString()} ${properties.join(',')}`));
   task.updateProgress(30, actor);
@@ -99,4 +101,15 @@ test('a progress update that leaves the progress as it was announces no change t
   expect(announced).toHaveLength(1);
   task.updateProgress(31, actor);
   expect(announced).toHaveLength(2);
+});
+
+test('the tasks one session starts share its TaskReasonUser; initiatedBy names another user', () => {
+  const session = { userName: 'alice', taskReason: taskReasonUser('alice') } as Session;
+  const creator = { ...actor, session };
+  const folder = new ManagedObjectReference('Folder', 'group-d1');
+  const a = manager.create({ obj: folder, taskTypeId: 't', cancelable: false }, creator);
+  const b = manager.create({ obj: folder, taskTypeId: 't', cancelable: false }, creator);
+  expect(a.info.reason).toEqual({ _type: 'TaskReasonUser', userName: 'alice' });
+  expect(b.info.reason).toBe(a.info.reason);
+  expect(manager.create({ obj: folder, taskTypeId: 't', cancelable: false, initiatedBy: 'bob' }, creator).info.reason).toEqual({ _type: 'TaskReasonUser', userName: 'bob' });
 });

@@ -26,7 +26,8 @@ function decode(type: string, xml: string, namespaces = NAMESPACES): VimValue {
 function call(op: string, inner: string) {
   const def = schema.operations.get(op);
   if (!def) throw new Error(`no operation ${op} in the WSDL`);
-  return decoder.decodeCall(parseXml(`<${op} ${NAMESPACES}>${inner}</${op}>`), def);
+  const element = parseXml(`<${op} ${NAMESPACES}>${inner}</${op}>`);
+  return { self: decoder.receiver(element), args: decoder.decodeArguments(element, def) };
 }
 
 /** The call or decode must be refused with InvalidRequest, its message containing every fragment. */
@@ -243,7 +244,7 @@ describe('xsd:anyType', () => {
   });
 });
 
-describe('decodeCall', () => {
+describe('receiver and decodeArguments (one call)', () => {
   test('_this and each argument by its declared type; optional arguments left out are undefined', () => {
     const decoded = call('UpdateProgress', '<_this type="Task">task-1</_this><percentDone>40</percentDone>');
     expect(decoded.self).toStrictEqual(mor('Task', 'task-1'));

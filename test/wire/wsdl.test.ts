@@ -193,7 +193,7 @@ describe('the soap npm client loads the served WSDL', () => {
     for (const [name, op] of emu.schema.operations) {
       const target = objects.find((o) => o.isA(op.managedType));
       if (!target) problems.push(`${name}: no object of managed type ${op.managedType} could be obtained`);
-      else if (typeof target.methods[name] !== 'function') problems.push(`${name}: ${target.ref.toString()} has no handler`);
+      else if (typeof target.method(name) !== 'function') problems.push(`${name}: ${target.ref.toString()} has no handler`);
     }
     for (const object of objects) {
       for (const method of Object.keys(object.methods)) {
