@@ -8,7 +8,7 @@ import type { CallHook } from '../vim/dispatcher.js';
 import type { MethodFault } from '../vim/faults.js';
 import type { Arguments, ManagedObject } from '../vim/managed-object.js';
 import { Task } from '../vim/Task.js';
-import type { Json } from './json-values.js';
+import type { FaultJson } from './schemas.js';
 
 export interface FaultRuleSpec {
   readonly method?: string;
@@ -16,7 +16,7 @@ export interface FaultRuleSpec {
   readonly taskTypeId?: string;
   readonly fault: MethodFault;
   /** As given, for listing. */
-  readonly faultJson: Json;
+  readonly faultJson: FaultJson;
   /** Fail this many matching calls, then the rule is used up (default: every matching call). */
   readonly count?: number;
   /** Fail each matching call with this probability (0..1, default 1). */

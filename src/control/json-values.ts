@@ -8,6 +8,7 @@
 
 import { INTEGER_RANGES, ManagedObjectReference, OpaqueXml, TypedValue, type DataObject, type TypeModel, type VimValue } from '../vim/data.js';
 import { MethodFault } from '../vim/faults.js';
+import type { FaultJson } from './schemas.js';
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
@@ -107,15 +108,19 @@ function primitive(json: Json, type: string, fail: (message: string) => never): 
 }
 
 /** {"type": "NotFound", "message": "...", "fields": {...}} → a fault value the dispatcher can throw. */
-export function jsonToFault(json: Json, types: TypeModel, where: string): MethodFault {
-  if (!isObject(json) || typeof json.type !== 'string') throw new JsonValueError(`${where}: a fault is {"type": "...", "message"?: "...", "fields"?: {...}}`);
+export function jsonToFault(json: FaultJson, types: TypeModel, where: string): MethodFault {
   const type = json.type;
   if (types.kindOf(type) !== 'data' || !types.isSubtypeOf(type, 'MethodFault')) throw new JsonValueError(`${where}: '${type}' is not a vim25 fault type`);
-  const fields = jsonToVim({ ...(isObject(json.fields) ? json.fields : {}), _type: type }, type, types, `${where}.fields`) as DataObject;
-  const { _type, ...rest } = fields;
-  void _type;
-  const message = typeof json.message === 'string' ? json.message : `Injected fault ${type}.`;
-  return new MethodFault(type, message, rest);
+  const fields: Record<string, VimValue | undefined> = {};
+  for (const [name, value] of Object.entries(json.fields ?? {})) {
+    const field = types.fieldOf(type, name);
+    if (!field) throw new JsonValueError(`${where}.fields: ${type} has no field '${name}'`);
+    if (value === null) continue;
+    if (!field.array) fields[name] = jsonToVim(value, field.type, types, `${where}.fields.${name}`);
+    else if (Array.isArray(value)) fields[name] = value.map((item, i) => jsonToVim(item, field.type, types, `${where}.fields.${name}[${i}]`));
+    else throw new JsonValueError(`${where}.fields: ${type}.${name} must be a JSON array`);
+  }
+  return new MethodFault(type, json.message ?? `Injected fault ${type}.`, fields);
 }
 
 export function isJsonObject(json: unknown): json is { [key: string]: Json } {

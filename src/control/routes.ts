@@ -3,8 +3,9 @@
 // EmulatorControl operations and their errors to 4xx answers.
 
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
 import { ControlError, type ControlErrorKind, type EmulatorControl } from './control.js';
+import { describeErrors, faultRuleSchema, latencyRuleSchema, lifecycleSchema, seedSchema, taskSchema, type ControlSchemas, type FaultRuleJson, type LatencyRuleJson, type LifecycleJson, type SeedJson, type TaskJson } from './schemas.js';
 import { TASK_STATES, type TaskState } from '../vim/task-state.js';
 import type { FaultRule, LatencyRule } from './injection.js';
 import { vimToJson, type Json } from './json-values.js';
@@ -12,6 +13,7 @@ import type { Task, TaskTransition } from '../vim/Task.js';
 
 export interface ControlApiOptions {
   readonly control: EmulatorControl;
+  readonly schemas: ControlSchemas;
   /** When set, every request needs `Authorization: Bearer <token>` (or `X-Emulator-Token`). */
   readonly token: string | undefined;
 }
@@ -20,7 +22,6 @@ const STATUS_OF: Readonly<Record<ControlErrorKind, number>> = { invalid: 400, 'n
 
 const keyParams = { type: 'object', required: ['key'], properties: { key: { type: 'string', minLength: 1 } } } as const;
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1 } } } as const;
-const objectBody = { type: 'object' } as const;
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
@@ -56,7 +57,11 @@ function latencyRuleJson(rule: LatencyRule): Json {
 }
 
 export const controlApi: FastifyPluginAsync<ControlApiOptions> = async (app: FastifyInstance, options) => {
-  const { control, token } = options;
+  const { control, token, schemas } = options;
+  // Every body is checked by the control schemas' own Ajv (strict: no coercion, no silent
+  // removal), and a refusal is worded as the seed file's would be.
+  app.setValidatorCompiler(({ schema }) => schemas.ajv.compile(schema));
+  const refused = (root: string) => (errors: FastifySchemaValidationError[]) => new ControlError(describeErrors(errors, root));
 
   if (token) {
     const expected = digest(token);
@@ -81,13 +86,21 @@ export const controlApi: FastifyPluginAsync<ControlApiOptions> = async (app: Fas
     { schema: { querystring: { type: 'object', properties: { state: { type: 'string', enum: TASK_STATES } }, additionalProperties: false } } },
     async (request) => ({ tasks: control.tasks(request.query.state).map(taskJson) }),
   );
-  app.post<{ Body: Json }>('/tasks', { schema: { body: objectBody } }, async (request, reply) => reply.code(201).send(taskJson(control.createTask(request.body))));
+  app.post<{ Body: TaskJson }>('/tasks', { schema: { body: taskSchema }, schemaErrorFormatter: refused('task') }, async (request, reply) =>
+    reply.code(201).send(taskJson(control.createTask(request.body))),
+  );
   app.get<{ Params: { key: string } }>('/tasks/:key', { schema: { params: keyParams } }, async (request) => taskJson(control.task(request.params.key)));
   app.get<{ Params: { key: string } }>('/tasks/:key/history', { schema: { params: keyParams } }, async (request) => {
     const task = control.task(request.params.key);
     return { task: task.key, history: task.history.map(transitionJson) };
   });
-  app.post<{ Params: { key: string }; Body: Json }>('/tasks/:key/lifecycle', { schema: { params: keyParams, body: objectBody } }, async (request, reply) =>
+  app.post<{ Params: { key: string }; Body: LifecycleJson }>('/tasks/:key/lifecycle', {
+      schema: { params: keyParams, body: lifecycleSchema },
+      schemaErrorFormatter: refused('lifecycle'),
+      // Which task comes before what is asked of it: an unknown one is 404, a finished one 409.
+      preValidation: async (request) => void control.scriptable(request.params.key),
+    },
+    async (request, reply) =>
     reply.code(202).send(taskJson(control.scriptTask(request.params.key, request.body))),
   );
 
@@ -95,10 +108,12 @@ export const controlApi: FastifyPluginAsync<ControlApiOptions> = async (app: Fas
     control.reset();
     return { reset: true };
   });
-  app.post<{ Body: Json }>('/seed', { schema: { body: objectBody } }, async (request) => control.seed(request.body));
+  app.post<{ Body: SeedJson }>('/seed', { schema: { body: seedSchema }, schemaErrorFormatter: refused('seed') }, async (request) => control.seed(request.body));
 
   app.get('/faults', async () => ({ rules: control.faultRules().map(faultRuleJson) }));
-  app.post<{ Body: Json }>('/faults', { schema: { body: objectBody } }, async (request, reply) => reply.code(201).send(faultRuleJson(control.addFaultRule(request.body))));
+  app.post<{ Body: FaultRuleJson }>('/faults', { schema: { body: faultRuleSchema }, schemaErrorFormatter: refused('rule') }, async (request, reply) =>
+    reply.code(201).send(faultRuleJson(control.addFaultRule(request.body))),
+  );
   app.delete('/faults', async (_request, reply) => {
     control.clearFaultRules();
     return reply.code(204).send();
@@ -109,7 +124,9 @@ export const controlApi: FastifyPluginAsync<ControlApiOptions> = async (app: Fas
   });
 
   app.get('/latency', async () => ({ rules: control.latencyRules().map(latencyRuleJson) }));
-  app.post<{ Body: Json }>('/latency', { schema: { body: objectBody } }, async (request, reply) => reply.code(201).send(latencyRuleJson(control.addLatencyRule(request.body))));
+  app.post<{ Body: LatencyRuleJson }>('/latency', { schema: { body: latencyRuleSchema }, schemaErrorFormatter: refused('rule') }, async (request, reply) =>
+    reply.code(201).send(latencyRuleJson(control.addLatencyRule(request.body))),
+  );
   app.delete('/latency', async (_request, reply) => {
     control.clearLatencyRules();
     return reply.code(204).send();

@@ -9,6 +9,7 @@ import { EmulatorControl } from '../control/control.js';
 import { Injector } from '../control/injection.js';
 import { toJson } from '../control/json-values.js';
 import { controlApi } from '../control/routes.js';
+import { ControlSchemas } from '../control/schemas.js';
 import { Decoder } from '../soap/decoder.js';
 import { Encoder } from '../soap/encoder.js';
 import { operationTable } from '../soap/operations.js';
@@ -91,14 +92,15 @@ export async function createEmulator(config: Config): Promise<Emulator> {
     },
     about: { apiVersion: config.apiVersion, version: config.productVersion, build: config.productBuild },
   });
-  const control = new EmulatorControl({ types: schema, taskManager: inventory.taskManager, extensionManager: inventory.extensionManager, users, injector });
+  const controlSchemas = new ControlSchemas();
+  const control = new EmulatorControl({ types: schema, taskManager: inventory.taskManager, extensionManager: inventory.extensionManager, users, injector, schemas: controlSchemas });
   const dispose = () => {
     control.dispose();
     inventory.dispose();
   };
   if (config.seedFile) {
     try {
-      control.seed(toJson(readDocument(config.seedFile), 'seed'));
+      control.seedDocument(toJson(readDocument(config.seedFile), 'seed'));
     } catch (error) {
       dispose();
       throw new Error(`seed ${config.seedFile}: ${error instanceof Error ? error.message : String(error)}`);
@@ -148,7 +150,7 @@ export async function createEmulator(config: Config): Promise<Emulator> {
     xmlLimits: DEFAULT_XML_LIMITS,
   });
   await app.register(sdkRoute, { endpoint, secureCookie: config.tls, logCalls: ['trace', 'debug', 'info'].includes(config.logLevel) });
-  await app.register(controlApi, { prefix: '/_emulator', control, token: config.controlToken });
+  await app.register(controlApi, { prefix: '/_emulator', control, token: config.controlToken, schemas: controlSchemas });
 
   const wsdlDir = wsdlDirectory();
   const wsdl = {
