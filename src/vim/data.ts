@@ -70,10 +70,6 @@ export const INTEGER_RANGES: Readonly<Record<string, readonly [number, number]>>
   'xsd:int': [-2147483648, 2147483647],
 };
 
-export const XSD_STRING = 'xsd:string';
-export const XSD_INT = 'xsd:int';
-export const XSD_BOOLEAN = 'xsd:boolean';
-
 /** What the managed objects need to know about the WSDL type system (implemented by the codec). */
 export interface TypeModel {
   isSubtypeOf(type: string, base: string): boolean;
