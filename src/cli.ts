@@ -38,6 +38,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`vtask-emulator: ${(error as Error).stack ?? String(error)}\n`);
+  process.stderr.write(`vtask-emulator: ${error instanceof Error && error.stack ? error.stack : String(error)}\n`);
   process.exit(1);
 });

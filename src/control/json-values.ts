@@ -21,7 +21,7 @@ export function vimToJson(value: VimValue): Json {
   if (value instanceof TypedValue) return { _type: value.type, value: vimToJson(value.value) };
   if (value instanceof OpaqueXml) return { _type: 'xsd:anyType', xml: value.xml };
   const out: { [key: string]: Json } = {};
-  for (const [key, field] of Object.entries(value)) if (field !== undefined) out[key] = key === '_type' ? (field as string) : vimToJson(field);
+  for (const [key, field] of Object.entries(value)) if (field !== undefined) out[key] = typeof field === 'string' ? field : vimToJson(field);
   return out;
 }
 
@@ -123,9 +123,6 @@ export function jsonToFault(json: FaultJson, types: TypeModel, where: string): M
   return new MethodFault(type, json.message ?? `Injected fault ${type}.`, fields);
 }
 
-export function isJsonObject(json: unknown): json is { [key: string]: Json } {
-  return isObject(json as Json);
-}
 
 /** The deepest JSON document the control API and seed files accept (as deep as SOAP input may nest). */
 export const MAX_JSON_DEPTH = 64;

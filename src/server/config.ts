@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parseDocument } from './documents.js';
+import { messageOf, parseDocument } from './documents.js';
 import type { CancelMode } from '../vim/Task.js';
 
 export interface Config {
@@ -122,15 +122,17 @@ function readConfigFile(file: string, readFile: (path: string) => string): Recor
   try {
     parsed = parseDocument(readFile(file), file);
   } catch (error) {
-    throw new ConfigError((error as Error).message);
+    throw new ConfigError(messageOf(error));
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ConfigError(`${file}: expected an object keyed by flag names`);
   const known = new Set(SETTINGS.map((s) => s.flag));
+  const settings: Record<string, string | number | boolean> = {};
   for (const [key, value] of Object.entries(parsed)) {
     if (!known.has(key) || key === 'config') throw new ConfigError(`${file}: unknown setting '${key}' (use the flag names from --help)`);
-    if (!['string', 'number', 'boolean'].includes(typeof value)) throw new ConfigError(`${file}: '${key}' must be a string, number or boolean`);
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') throw new ConfigError(`${file}: '${key}' must be a string, number or boolean`);
+    settings[key] = value;
   }
-  return parsed as Record<string, string | number | boolean>;
+  return settings;
 }
 
 export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): Config | 'help' {
@@ -138,16 +140,16 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, read
   for (const s of SETTINGS) options[s.flag] = { type: s.kind === 'boolean' ? 'boolean' : 'string' };
   let values: Record<string, string | boolean | undefined>;
   try {
-    values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
+    values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
   } catch (error) {
-    throw new ConfigError((error as Error).message);
+    throw new ConfigError(messageOf(error));
   }
   if (values.help) return 'help';
   const config: Config = { ...DEFAULTS };
   const assign = <K extends keyof Config>(key: K, value: Config[keyof Config]) => {
     config[key] = value as Config[K];
   };
-  const configFile = (values.config as string | undefined) ?? (env.VTASK_CONFIG || undefined);
+  const configFile = (typeof values.config === 'string' ? values.config : undefined) ?? (env.VTASK_CONFIG || undefined);
   if (configFile) {
     const fromFile = readConfigFile(configFile, readFile);
     for (const s of SETTINGS) if (fromFile[s.flag] !== undefined) assign(s.key, convert(s, fromFile[s.flag], `${configFile}: ${s.flag}`));

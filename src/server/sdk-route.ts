@@ -89,7 +89,7 @@ export const sdkRoute: FastifyPluginCallback<SdkRouteOptions> = (app: FastifyIns
     const charset = CHARSET.exec(contentType)?.[1];
     if (charset && !UTF8_CHARSET.test(charset)) return parsed(httpError(415, `charset ${charset} is not supported; send UTF-8`), undefined);
     // isUtf8 then a plain decode: faster than a fatal TextDecoder, and as strict.
-    const bytes = body as Buffer;
+    const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body);
     if (!isUtf8(bytes)) return parsed(httpError(400, 'the request body is not valid UTF-8'), undefined);
     parsed(null, bytes.toString('utf8'));
   });

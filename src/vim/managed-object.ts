@@ -69,8 +69,8 @@ export abstract class ManagedObject {
    * typed method can take them as they are: this is the one place that says so.
    */
   method(name: string): CheckedMethod | undefined {
-    if (!Object.hasOwn(this.methods, name)) return undefined;
-    return this.methods[name as OperationName] as CheckedMethod | undefined;
+    const byName: Readonly<Record<string, CheckedMethod | undefined>> = Object.hasOwn(this.methods, name) ? (this.methods as Readonly<Record<string, CheckedMethod>>) : {};
+    return byName[name];
   }
 
   isA(type: string): boolean {
