@@ -3,7 +3,7 @@
 // The same rules serve SOAP callers and the control API (seeds, scripted lifecycles), and every
 // change is recorded with who made it.
 
-import { dataObject, ManagedObjectReference, type DataObject, type VimValue } from './data.js';
+import { ManagedObjectReference, type DataObject, type VimValue } from './data.js';
 import { InvalidState, NotSupported, RequestCanceled, localizedMethodFault } from './faults.js';
 import { ManagedObject, type CallContext, type Methods } from './managed-object.js';
 import { clampProgress, isTerminal, transition, type TaskState } from './task-state.js';
@@ -103,10 +103,11 @@ export class Task extends ManagedObject {
   }
   private current: TaskInfo;
   private cancelTimer: NodeJS.Timeout | undefined;
-  /** Who created the task; undefined once the creation entry has been dropped. */
-  private creator: Actor | undefined;
-  /** The changes after creation, oldest first, at most MAX_HISTORY with the creation entry. */
-  private changes: TaskHistoryEntry[] = [];
+  /** Who created the task (the creation entry is derived from them and queueTime); undefined once dropped. */
+  private creatorUser: string | undefined;
+  private readonly creatorMethod: string;
+  /** The changes after creation, oldest first, at most MAX_HISTORY with the creation entry; none until the first. */
+  private changes: TaskHistoryEntry[] | undefined;
 
   constructor(
     info: TaskInfo,
@@ -117,7 +118,8 @@ export class Task extends ManagedObject {
     if (info.state !== INITIAL_STATE) throw new Error(`A task is created ${INITIAL_STATE}, not ${info.state}.`);
     this.ref = info.task;
     this.current = info;
-    this.creator = creator;
+    this.creatorUser = creator.user;
+    this.creatorMethod = creator.method;
   }
 
   get info(): TaskInfo {
@@ -138,16 +140,16 @@ export class Task extends ManagedObject {
     // entry shows its fields as new with no old value.
     const known: Record<string, VimValue | undefined> = {};
     const history: TaskTransition[] = [];
-    if (this.creator) {
+    if (this.creatorUser !== undefined) {
       known.state = INITIAL_STATE;
       history.push({
         time: this.current.queueTime,
-        user: this.creator.user,
-        method: this.creator.method,
+        user: this.creatorUser,
+        method: this.creatorMethod,
         changes: { state: { old: undefined, new: INITIAL_STATE } },
       });
     }
-    for (const entry of this.changes) {
+    for (const entry of this.changes ?? []) {
       const changes: Record<string, { old: VimValue | undefined; new: VimValue | undefined }> = {};
       for (const [field, value] of Object.entries(entry.fields)) {
         changes[field] = { old: known[field], new: value };
@@ -171,26 +173,36 @@ export class Task extends ManagedObject {
   }
 
   private update(change: TaskInfoChange, actor: Actor): void {
-    this.record(change, actor);
     const completed = change.state !== undefined && isTerminal(change.state);
+    this.record(change, actor, completed);
     this.current = { ...this.current, ...change };
     if (completed && this.cancelTimer) clearTimeout(this.cancelTimer);
     this.host.taskChanged(this, completed);
   }
 
   /** Appends a history entry with the fields the change sets, or clears after they were set. */
-  private record(change: TaskInfoChange, actor: Actor): void {
-    const before: DataObject = this.current;
-    const fields: Record<string, VimValue | undefined> = {};
-    for (const [key, value] of Object.entries(change)) {
-      if (value !== undefined || before[key] !== undefined) fields[key] = value;
-    }
-    if (this.changes.length + (this.creator ? 1 : 0) >= MAX_HISTORY) {
+  private record(change: TaskInfoChange, actor: Actor, completed: boolean): void {
+    const changes = (this.changes ??= []);
+    if (changes.length + (this.creatorUser === undefined ? 0 : 1) >= MAX_HISTORY) {
       // The creation entry goes first; after it the oldest change.
-      if (this.creator) this.creator = undefined;
-      else this.changes.shift();
+      if (this.creatorUser !== undefined) this.creatorUser = undefined;
+      else changes.shift();
     }
-    this.changes.push({ time: this.host.timestamp(), user: actor.user, method: actor.method, fields });
+    changes.push({ time: this.host.timestamp(), user: actor.user, method: actor.method, fields: this.recordedFields(change) });
+    // Completed tasks are what accumulates, and an array grown by push keeps room for 17
+    // entries: a completed task keeps an exact-size one (heap per completed task, npm run bench).
+    if (completed) this.changes = changes.slice();
+  }
+
+  /** The change without the fields it leaves unset that were never set (most changes have none). */
+  private recordedFields(change: TaskInfoChange): TaskInfoChange {
+    const before: DataObject = this.current;
+    let unsetNeverSet = false;
+    for (const [key, value] of Object.entries(change)) if (value === undefined && before[key] === undefined) unsetNeverSet = true;
+    if (!unsetNeverSet) return change;
+    const fields: Record<string, VimValue | undefined> = {};
+    for (const [key, value] of Object.entries(change)) if (value !== undefined || before[key] !== undefined) fields[key] = value;
+    return fields;
   }
 
   cancel(actor: Actor): void {
@@ -277,22 +289,30 @@ export function newTaskInfo(fields: {
   rootTaskKey: string | undefined;
   activationId: string | undefined;
 }): TaskInfo {
+  // Every field a task's changes can set is here from the start (undefined until set), in WSDL
+  // order, so each TaskInfo has one shape and the copies later changes make keep it; the fields
+  // nothing here sets (name, locked, changeTag) are left out. Readers treat undefined as unset.
   return {
-    ...dataObject('TaskInfo', {
-      entityName: fields.entityName,
-      parentTaskKey: fields.parentTaskKey,
-      rootTaskKey: fields.rootTaskKey,
-      activationId: fields.activationId,
-    }),
+    _type: 'TaskInfo',
     key: fields.key,
     task: new ManagedObjectReference('Task', fields.key),
+    description: undefined,
     descriptionId: fields.descriptionId,
     entity: fields.entity,
+    entityName: fields.entityName,
     state: 'queued',
     cancelled: false,
     cancelable: fields.cancelable,
+    error: undefined,
+    result: undefined,
+    progress: undefined,
     reason: fields.reason,
     queueTime: fields.queueTime,
+    startTime: undefined,
+    completeTime: undefined,
     eventChainId: fields.eventChainId,
+    parentTaskKey: fields.parentTaskKey,
+    rootTaskKey: fields.rootTaskKey,
+    activationId: fields.activationId,
   };
 }
