@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { InvalidArgument, InvalidState, NotAuthenticated } from './faults.js';
 import { taskFilter } from './task-filter.js';
 import { TaskHistoryCollector } from './TaskHistoryCollector.js';
+import { TaskHistoryIndex } from './task-history-index.js';
 import type { Session } from './session.js';
 import { ManagedObject, type Arguments, type CallContext, type MethodHandler } from './managed-object.js';
 import type { ObjectRegistry } from './registry.js';
@@ -76,6 +77,7 @@ export class TaskManager extends ManagedObject implements TaskHost {
     this.now = options.now ?? Date.now;
     this.sweepTimer = setInterval(() => this.sweep(), Math.min(1000, Math.max(10, options.recentTaskRetentionMs / 4)));
     this.sweepTimer.unref();
+    this.collectorIndex = new TaskHistoryIndex(registry, this);
   }
 
   readonly methods: Record<string, MethodHandler> = {
@@ -84,6 +86,8 @@ export class TaskManager extends ManagedObject implements TaskHost {
   };
 
   private readonly collectors = new Map<Session, Set<TaskHistoryCollector>>();
+  /** What each collector's filter selects, shared by all collectors. */
+  private readonly collectorIndex: TaskHistoryIndex;
 
   getProperty(name: string): VimValue | undefined {
     switch (name) {
@@ -206,7 +210,7 @@ export class TaskManager extends ManagedObject implements TaskHost {
     const spec = args.filter as DataObject;
     const ref = new ManagedObjectReference('TaskHistoryCollector', `session[${session.key}]${randomUUID()}`);
     const set = owned;
-    const collector = new TaskHistoryCollector(ref, spec, taskFilter(spec, this.rootFolder), this, this.registry, session, (c) => set.delete(c));
+    const collector = new TaskHistoryCollector(ref, spec, taskFilter(spec, this.rootFolder), this.collectorIndex, this.registry, session, (c) => set.delete(c));
     owned.add(collector);
     this.registry.add(collector);
     return ref;
