@@ -21,6 +21,19 @@ const DOUBLE = /^([+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|INF|-INF|NaN)$/;
 const MAX_STRING = 1 << 20;
 
 /**
+ * Items one array may hold: a repeated field (pathSet, propSet, objectSet, selectSet, any list
+ * in a data object or argument) or an ArrayOf value. No client sends a list this long (a
+ * RetrieveProperties over every task held, 10,000 by default, is the longest that makes sense),
+ * and without it one argument could carry all 100,000 elements a request may have.
+ */
+export const MAX_ARRAY_ITEMS = 10_000;
+
+export interface DecoderOptions {
+  /** Items one array may hold (default MAX_ARRAY_ITEMS). */
+  readonly maxArrayItems?: number;
+}
+
+/**
  * Decoded strings outlive the request (a task keeps its taskTypeId, a filter its spec), but in
  * V8 a substring of 13 or more characters is a slice that keeps the whole request body alive
  * for as long as it lives. Every string leaving the decoder is therefore a copy. Short ones are
@@ -87,7 +100,11 @@ export class Decoder {
   /** Per data type: whether it is a MethodFault (whose own required fields are not demanded). */
   private readonly faultTypes = new Map<string, boolean>();
 
-  constructor(private readonly schema: VimSchema) {}
+  private readonly maxArrayItems: number;
+
+  constructor(private readonly schema: VimSchema, options: DecoderOptions = {}) {
+    this.maxArrayItems = options.maxArrayItems ?? MAX_ARRAY_ITEMS;
+  }
 
   decodeCall(element: XmlElement, op: OperationDef): DecodedCall {
     let self: ManagedObjectReference | undefined;
@@ -112,11 +129,16 @@ export class Decoder {
   private assign(target: Record<string, VimValue | undefined>, field: FieldDef, value: VimValue, owner: string): void {
     if (field.array) {
       const list = (target[field.name] ??= []) as VimValue[];
+      if (list.length >= this.maxArrayItems) throw this.tooMany(`${owner}.${field.name}`);
       list.push(value);
     } else {
       if (target[field.name] !== undefined) throw new InvalidRequest(`${owner}: '${field.name}' given more than once`);
       target[field.name] = value;
     }
+  }
+
+  private tooMany(where: string): InvalidRequest {
+    return new InvalidRequest(`${where}: more than ${this.maxArrayItems} items (the limit for one list)`);
   }
 
   private checkRequired(values: Record<string, VimValue | undefined>, fields: readonly FieldDef[], owner: string): void {
@@ -154,6 +176,7 @@ export class Decoder {
     if (!def) throw new InvalidRequest(`${where}: unknown type '${type}'`);
     if (def.arrayItem) {
       const item = def.arrayItem;
+      if (element.children.length > this.maxArrayItems) throw this.tooMany(where);
       return element.children.map((child, i) => {
         if (child.name !== item.name) throw new InvalidRequest(`${where}: unexpected '${child.name}' in ${type}`);
         return this.decodeValue(child, item.type, `${where}[${i}]`);
