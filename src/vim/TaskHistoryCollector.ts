@@ -74,7 +74,10 @@ export class TaskHistoryCollector extends ManagedObject implements MatchListener
     return undefined;
   }
 
-  /** Whether the page changed: exactly when the task was on it or is on it now. */
+  /**
+   * Moves the page for a change of one task that matches or matched, at most one step along the
+   * set, and announces latestPage exactly when the task was on the page or is on it now.
+   */
   matchChanged(number: number, wasMember: boolean, isMember: boolean): void {
     const wasOnPage = wasMember && number >= this.pageStart;
     if (wasMember && isMember) {
@@ -122,7 +125,7 @@ export class TaskHistoryCollector extends ManagedObject implements MatchListener
     }
   }
 
-  /** The TaskInfos of the tasks numbered `first` and up in the set, at most `count`, in order. */
+  /** The TaskInfos of at most `count` matching tasks from `first` on, stepping up (next) or down (prev). */
   private infosFrom(first: number | undefined, count: number, step: 'next' | 'prev'): DataObject[] {
     const page: DataObject[] = [];
     const numbers = this.matching.numbers;

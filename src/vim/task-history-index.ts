@@ -1,15 +1,15 @@
 // The tasks each TaskHistoryCollector's filter selects, kept in task order as tasks change, for
 // all collectors of one TaskManager. One registry subscription serves every collector, and
 // collectors with equal filters share one ordered set of task numbers: a task change costs one
-// filter test and one set update per distinct filter, then O(1) per collector, whose latest
-// page is a window on that set. (One subscription per collector made every collector's own
-// change announcement visit every other collector: the cost grew with their square.)
+// filter test and one set update per distinct filter, then at most one step along the set per
+// collector, whose latest page is a window on it. (One subscription per collector made every
+// collector's own change announcement visit every other collector: the cost grew with their
+// square.)
 
-import type { ManagedObjectReference } from './data.js';
+import type { DataObject, ManagedObjectReference } from './data.js';
 import type { ObjectRegistry } from './registry.js';
 import { taskFilterKey, type TaskPredicate } from './task-filter.js';
 import { TaskNumberSet } from './task-number-set.js';
-import type { DataObject } from './data.js';
 import type { Task } from './Task.js';
 
 export interface TaskSource {
