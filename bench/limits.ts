@@ -197,7 +197,6 @@ export async function runCollectors(): Promise<void> {
       await expectOk(connection, requests.login(), 'Login');
       connections.push(connection);
     }
-    const driver = connections[0];
     const running: string[] = new Array(TASKS);
     await spread(connections, TASKS, async (connection, i) => {
       const key = taskKeyOf((await expectOk(connection, requests.createTask(), 'CreateTask')).body)!;
@@ -216,7 +215,11 @@ export async function runCollectors(): Promise<void> {
       if (distinct) {
         // As many collectors again, each with a filter of its own: no two share an index.
         for (const session of sessions.splice(0)) {
-          await expectOk(session, logout, 'Logout');
+          // On a new connection: this one has been idle since its collectors were made.
+          const fresh = await RawConnection.open(server.url);
+          fresh.cookie = session.cookie;
+          await expectOk(fresh, logout, 'Logout');
+          fresh.close();
           session.close();
         }
         open = 0;
@@ -234,6 +237,9 @@ export async function runCollectors(): Promise<void> {
       });
       sessions.push(...made);
       open += more * PER_SESSION;
+      // A connection of its own: one left idle while the collectors were made may have timed out.
+      const driver = await RawConnection.open(server.url);
+      await expectOk(driver, requests.login(), 'Login');
       // The newest running tasks are on every page: progress changes every page, finishing one
       // moves every page down to an older task, and a new task that starts joins every page.
       const times = { progress: [] as number[], finish: [] as number[], fresh: [] as number[] };
@@ -251,6 +257,7 @@ export async function runCollectors(): Promise<void> {
         times.fresh.push(performance.now() - started);
         running.push(key);
       }
+      driver.close();
       const [p, f, n] = [median(times.progress), median(times.finish), median(times.fresh)];
       const slowest = Math.max(p, f, n);
       baseline ??= slowest;
