@@ -11,7 +11,8 @@
 //   BENCH_WAITERS      WaitForUpdatesEx clients (default 1000)
 //   BENCH_ONLY         comma-separated ids of what to run: bare-http, progress, description,
 //                      retrieve, create, lifecycle, bare-https, progress-https, lifecycle-https,
-//                      wait, memory (a ratio needs its bare-* ceiling in the same run)
+//                      wait, memory, linear, collectors (a ratio needs its bare-* ceiling in
+//                      the same run)
 //   BENCH_LOG_LEVEL    the server's --log-level (default silent; info logs a line per call)
 //   BENCH_PROFILE      directory: run every server child under `node --cpu-prof` and write
 //                      <scenario>.cpuprofile there (open in Chrome DevTools or speedscope)
@@ -21,6 +22,7 @@ import path from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
+import { runCollectors, runLinearity } from './limits.js';
 import { PINNING, pinSelf, runChild, startBareServer, startEmulator, type ServerProcess } from './processes.js';
 import { expectOk, RawConnection, requests, SOAP_HEADERS, taskKeyOf, versionOf } from './soap.js';
 
@@ -417,6 +419,9 @@ async function main(): Promise<void> {
   }
 
   if (wanted('wait')) await runWaiters(WAITERS);
+
+  if (wanted('linear')) await runLinearity();
+  if (wanted('collectors')) await runCollectors();
 
   if (wanted('memory')) {
     console.log('');

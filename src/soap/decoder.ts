@@ -14,6 +14,20 @@ const DATE_TIME = /^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\
 const BASE64 = /^[A-Za-z0-9+/=\s]*$/;
 const DOUBLE = /^([+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|INF|-INF|NaN)$/;
 const MAX_STRING = 1 << 20;
+
+/**
+ * Items one array may hold: a repeated field (pathSet, propSet, objectSet, selectSet, any list
+ * in a data object or argument) or an ArrayOf value. No client sends a list this long (a
+ * RetrieveProperties over every task held, 10,000 by default, is the longest that makes sense),
+ * and without it one argument could carry all 100,000 elements a request may have.
+ */
+export const MAX_ARRAY_ITEMS = 10_000;
+
+export interface DecoderOptions {
+  /** Items one array may hold (default MAX_ARRAY_ITEMS). */
+  readonly maxArrayItems?: number;
+}
+
 const SHARED_MAX_LENGTH = 64;
 const SHARED_MAX_ENTRIES = 4096;
 
@@ -48,7 +62,11 @@ export class Decoder {
   /** Per data type: whether it is a MethodFault (whose own required fields are not demanded). */
   private readonly faultTypes = new Map<string, boolean>();
 
-  constructor(private readonly schema: VimSchema) {}
+  private readonly maxArrayItems: number;
+
+  constructor(private readonly schema: VimSchema, options: DecoderOptions = {}) {
+    this.maxArrayItems = options.maxArrayItems ?? MAX_ARRAY_ITEMS;
+  }
 
   /** The request's `_this`: the object the call is made on. */
   receiver(element: XmlElement): ManagedObjectReference {
@@ -80,12 +98,20 @@ export class Decoder {
   private assign(target: Record<string, VimValue | undefined>, field: FieldDef, value: VimValue, owner: string): void {
     if (field.array) {
       const list = target[field.name];
-      if (Array.isArray(list)) list.push(value);
-      else target[field.name] = [value];
+      if (Array.isArray(list)) {
+        if (list.length >= this.maxArrayItems) throw this.tooMany(`${owner}.${field.name}`);
+        list.push(value);
+      } else {
+        target[field.name] = [value];
+      }
     } else {
       if (target[field.name] !== undefined) throw new InvalidRequest(`${owner}: '${field.name}' given more than once`);
       target[field.name] = value;
     }
+  }
+
+  private tooMany(where: string): InvalidRequest {
+    return new InvalidRequest(`${where}: more than ${this.maxArrayItems} items (the limit for one list)`);
   }
 
   private checkRequired(values: Record<string, VimValue | undefined>, fields: readonly FieldDef[], owner: string): void {
@@ -123,6 +149,7 @@ export class Decoder {
     if (!def) throw new InvalidRequest(`${where}: unknown type '${type}'`);
     if (def.arrayItem) {
       const item = def.arrayItem;
+      if (element.children.length > this.maxArrayItems) throw this.tooMany(where);
       return element.children.map((child, i) => {
         if (child.name !== item.name) throw new InvalidRequest(`${where}: unexpected '${child.name}' in ${type}`);
         return this.decodeValue(child, item.type, `${where}[${i}]`);

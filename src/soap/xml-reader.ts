@@ -1,7 +1,7 @@
 // A single-pass, namespace-resolving XML reader for SOAP envelopes and our own WSDL.
 // It is deliberately small: no DTDs (refused before anything is expanded), only the five
-// predefined entities and character references, and hard limits on depth and element count,
-// so hostile input costs at most one linear scan.
+// predefined entities and character references, and hard limits on depth, element count and
+// attributes, so hostile input costs at most one linear scan.
 
 export const XSI_NS = 'http://www.w3.org/2001/XMLSchema-instance';
 export const XSD_NS = 'http://www.w3.org/2001/XMLSchema';
@@ -27,9 +27,19 @@ export interface XmlElement {
 export interface XmlLimits {
   maxDepth: number;
   maxElements: number;
+  /** Attributes (namespace declarations included) on one element; absent: no limit (trusted input such as our WSDL). */
+  maxAttributesPerElement?: number;
+  /** Attributes in the whole document; absent: no limit. */
+  maxAttributes?: number;
 }
 
-export const DEFAULT_XML_LIMITS: XmlLimits = { maxDepth: 64, maxElements: 100_000 };
+/**
+ * Request limits. No vim25 element carries more than a handful of attributes (an Envelope with
+ * its namespace declarations, an xsi:type, a reference's type), so 256 per element is far above
+ * any client; 200,000 per request lets every one of the 100,000 elements carry the two a vim25
+ * element ever has (xsi:type and type, as a reference in an anyType slot does).
+ */
+export const DEFAULT_XML_LIMITS: XmlLimits = { maxDepth: 64, maxElements: 100_000, maxAttributesPerElement: 256, maxAttributes: 200_000 };
 
 export class XmlSyntaxError extends Error {
   constructor(message: string, readonly offset: number) {
@@ -85,6 +95,9 @@ function resolveEntity(ref: string, offset: number): string {
   throw new XmlSyntaxError(`undeclared entity &${ref};`, offset);
 }
 
+/** Up to this many names (declarations, attributes) are compared one by one; more go in a Map or Set. */
+const SCAN_DECLARATIONS = 8;
+
 /**
  * The namespaces in scope at an element: its own declarations over its parent's scope. Chained
  * rather than copied: nearly every request declares namespaces on two elements (the Envelope
@@ -95,13 +108,24 @@ function resolveEntity(ref: string, offset: number): string {
 class NamespaceScope implements ReadonlyMap<string, string> {
   private flat: Map<string, string> | undefined;
 
+  /** An element's own declarations by prefix, when it has too many to look through one by one. */
+  private readonly own: Map<string, string> | undefined;
+
   constructor(
     private readonly parent: ReadonlyMap<string, string>,
     private readonly prefixes: readonly string[],
     private readonly uris: readonly string[],
-  ) {}
+  ) {
+    // Every lookup passes each ancestor's declarations: a scan of hundreds per ancestor, for
+    // every element and attribute below, was work growing with the square of the input.
+    if (prefixes.length > SCAN_DECLARATIONS) {
+      this.own = new Map();
+      for (let i = 0; i < prefixes.length; i++) this.own.set(prefixes[i], uris[i]);
+    }
+  }
 
   get(prefix: string): string | undefined {
+    if (this.own) return this.own.get(prefix) ?? this.parent.get(prefix);
     // From the end: of two declarations of one prefix on an element ('xmlns' and 'xmlns:'), the later wins.
     for (let i = this.prefixes.length - 1; i >= 0; i--) if (this.prefixes[i] === prefix) return this.uris[i];
     return this.parent.get(prefix);
@@ -207,6 +231,9 @@ function parseDocument(source: string, limits: XmlLimits): XmlElement {
   const len = source.length;
   let pos = 0;
   let elementCount = 0;
+  let attributeCount = 0;
+  const maxPerElement = limits.maxAttributesPerElement ?? Infinity;
+  const maxAttributes = limits.maxAttributes ?? Infinity;
   let root: XmlElement | undefined;
   // open[0..depth) holds the open elements and, in step, openNames the qualified names their
   // end tags must repeat.
@@ -285,8 +312,11 @@ function parseDocument(source: string, limits: XmlLimits): XmlElement {
     const qname = source.slice(pos, nameEnd);
     pos = nameEnd;
 
-    // Attributes in document order, in the scratch lists.
+    // Attributes in document order, in the scratch lists. Duplicates are found by comparing with
+    // each earlier name while there are few, and with a Set beyond that: comparing each with
+    // every earlier one froze the server for most of a minute on one element of 160,000.
     let attrCount = 0;
+    let seen: Set<string> | undefined;
     let selfClosing = false;
     for (;;) {
       while (pos < len && isWhitespace(source.charCodeAt(pos))) pos++;
@@ -311,7 +341,18 @@ function parseDocument(source: string, limits: XmlLimits): XmlElement {
       if (close === -1) throw new XmlSyntaxError('unterminated attribute value', q);
       const rawValue = source.slice(q + 1, close);
       if (rawValue.indexOf('<') !== -1) throw new XmlSyntaxError("'<' in attribute value", q);
-      for (let i = 0; i < attrCount; i++) if (attrNames[i] === attrName) throw new XmlSyntaxError(`duplicate attribute ${attrName}`, pos);
+      if (attrCount >= maxPerElement) throw new XmlSyntaxError(`more than ${maxPerElement} attributes on one element`, pos);
+      if (++attributeCount > maxAttributes) throw new XmlSyntaxError(`more than ${maxAttributes} attributes`, pos);
+      if (seen) {
+        if (seen.has(attrName)) throw new XmlSyntaxError(`duplicate attribute ${attrName}`, pos);
+        seen.add(attrName);
+      } else {
+        for (let i = 0; i < attrCount; i++) if (attrNames[i] === attrName) throw new XmlSyntaxError(`duplicate attribute ${attrName}`, pos);
+        if (attrCount === SCAN_DECLARATIONS) {
+          seen = new Set([attrName]);
+          for (let i = 0; i < attrCount; i++) seen.add(attrNames[i]);
+        }
+      }
       attrNames[attrCount] = attrName;
       attrValues[attrCount] = decodeEntities(rawValue, q + 1);
       attrCount++;

@@ -3,62 +3,47 @@
 // cursor. The cursor is a task number, not an index, so tasks created or evicted while a client
 // pages never make it skip or repeat a task.
 
-import { ManagedObjectReference, type DataObject, type VimValue } from './data.js';
+import type { ManagedObjectReference, VimValue } from './data.js';
 import { InvalidArgument } from './faults.js';
 import { ManagedObject, type Methods } from './managed-object.js';
 import type { ObjectRegistry } from './registry.js';
 import type { Session } from './session.js';
 import type { TaskPredicate } from './task-filter.js';
-import { Task } from './Task.js';
-import type { TaskInfo } from './vim-types.js';
+import { taskNumber, type MatchingTasks, type MatchListener, type TaskHistoryIndex } from './task-history-index.js';
+import type { TaskFilterSpec, TaskInfo } from './vim-types.js';
 
 export const DEFAULT_PAGE_SIZE = 10;
 export const MAX_PAGE_SIZE = 1000;
 
-export interface TaskSource {
-  /** Every task held, in creation order. */
-  allTasks(): IterableIterator<Task>;
-  task(key: string): Task | undefined;
-}
-
-export function taskNumber(key: string): number {
-  return Number(key.slice(key.lastIndexOf('-') + 1));
-}
-
-export class TaskHistoryCollector extends ManagedObject {
+export class TaskHistoryCollector extends ManagedObject implements MatchListener {
   readonly typeChain = ['TaskHistoryCollector', 'HistoryCollector', 'ManagedObject'];
   readonly propertyTypes = { latestPage: 'ArrayOfTaskInfo', filter: 'xsd:anyType' };
   private pageSize = DEFAULT_PAGE_SIZE;
   /** The cursor sits after every matching task numbered ≤ this. */
   private cursor = 0;
-  private readonly unsubscribe: Array<() => void> = [];
+  /** The tasks the filter selects, in order (shared with collectors whose filter is the same). */
+  private readonly matching: MatchingTasks;
   /**
-   * The keys of the latest page, oldest first, kept up to date change by change: a task change
-   * costs O(page size), and the scan of every task (O(tasks held)) is left to the rare change
-   * that can reorder the page, such as an older task starting or ceasing to match.
+   * The latest page is the `pageCount` matching tasks numbered `pageStart` or more: the newest
+   * min(pageSize, matching) of them. Kept change by change in O(log n), so no task change ever
+   * scans the tasks; the page's TaskInfos are gathered only when it is read.
    */
-  private lastPage: readonly string[] = [];
+  private pageStart = Infinity;
+  private pageCount = 0;
+  private destroyed = false;
 
   constructor(
     readonly ref: ManagedObjectReference,
-    private readonly spec: DataObject,
-    private readonly matches: TaskPredicate,
-    private readonly tasks: TaskSource,
+    private readonly spec: TaskFilterSpec,
+    matches: TaskPredicate,
+    private readonly index: TaskHistoryIndex,
     private readonly registry: ObjectRegistry,
     readonly owner: Session,
     private readonly onDestroy: (collector: TaskHistoryCollector) => void,
   ) {
     super();
-    // Watches task changes itself: tasks never call collectors.
-    this.unsubscribe.push(
-      registry.onChange((object) => {
-        if (object instanceof Task) this.taskChanged(object);
-      }),
-      registry.onRemove((ref) => {
-        if (ref.type === 'Task' && this.lastPage.includes(ref.value)) this.pageChanged(this.scanLatestPage());
-      }),
-    );
-    this.lastPage = this.scanLatestPage();
+    this.matching = index.open(spec, matches, this);
+    this.fillPage();
   }
 
   readonly methods: Methods<'ReadNextTasks' | 'ReadPreviousTasks' | 'SetCollectorPageSize' | 'RewindCollector' | 'ResetCollector' | 'DestroyCollector', TaskHistoryCollector> = {
@@ -69,7 +54,7 @@ export class TaskHistoryCollector extends ManagedObject {
       this.cursor = 0;
     },
     ResetCollector: () => {
-      this.cursor = this.lastPage.length ? taskNumber(this.lastPage[0]) - 1 : this.newestNumber();
+      this.cursor = this.pageCount ? this.pageStart - 1 : (this.matching.numbers.max() ?? 0);
     },
     DestroyCollector: () => this.destroy(),
   };
@@ -85,55 +70,70 @@ export class TaskHistoryCollector extends ManagedObject {
     return undefined;
   }
 
-  private taskChanged(task: Task): void {
-    const key = task.key;
-    const onPage = this.lastPage.includes(key);
-    const matches = this.matches(task.info);
-    if (onPage && matches) return this.pageChanged(this.lastPage);
-    if (!matches) {
-      if (onPage) this.pageChanged(this.scanLatestPage());
+  /**
+   * Moves the page for a change of one task that matches or matched, at most one step along the
+   * set, and announces latestPage exactly when the task was on the page or is on it now.
+   */
+  matchChanged(number: number, wasMember: boolean, isMember: boolean): void {
+    const wasOnPage = wasMember && number >= this.pageStart;
+    if (wasMember && isMember) {
+      if (wasOnPage) this.pageChanged();
       return;
     }
-    if (this.pageSize === 0) return;
-    // By induction the page holds the newest matching tasks, so a matching task newer than all of
-    // them (a new task, above all) simply joins at the end.
-    const number = taskNumber(key);
-    const page = this.lastPage;
-    if (!page.length || number > taskNumber(page[page.length - 1])) {
-      return this.pageChanged([...page.slice(page.length >= this.pageSize ? page.length - this.pageSize + 1 : 0), key]);
+    const numbers = this.matching.numbers;
+    if (isMember) {
+      if (this.pageCount < this.pageSize) {
+        // The page holds every matching task, so it takes this one too.
+        this.pageCount++;
+        if (number < this.pageStart) this.pageStart = number;
+        this.pageChanged();
+      } else if (number > this.pageStart) {
+        // A full page takes a task newer than its oldest, which leaves.
+        this.pageStart = numbers.next(this.pageStart)!;
+        this.pageChanged();
+      }
+      return;
     }
-    if (page.length < this.pageSize || number > taskNumber(page[0])) this.pageChanged(this.scanLatestPage());
+    if (!wasOnPage) return;
+    // A task left the page: the newest older matching task, if any, takes its place.
+    const older = numbers.prev(this.pageStart);
+    if (older !== undefined) {
+      this.pageStart = older;
+    } else {
+      this.pageCount--;
+      if (number === this.pageStart) this.pageStart = numbers.next(number) ?? Infinity;
+    }
+    this.pageChanged();
   }
 
-  private pageChanged(page: readonly string[]): void {
-    this.lastPage = page;
+  private pageChanged(): void {
     this.registry.changed(this, ['latestPage']);
   }
 
-  /** The latest page from a scan of every task held. */
-  private scanLatestPage(): string[] {
-    const all = this.matching();
-    return all.slice(Math.max(0, all.length - this.pageSize)).map((task) => task.key);
+  /** Sets the page from the newest matching tasks (at creation and when the page size changes). */
+  private fillPage(): void {
+    this.pageStart = Infinity;
+    this.pageCount = 0;
+    const numbers = this.matching.numbers;
+    for (let n = numbers.max(); n !== undefined && this.pageCount < this.pageSize; n = numbers.prev(n)) {
+      this.pageStart = n;
+      this.pageCount++;
+    }
   }
 
-  private matching(): Task[] {
-    const out: Task[] = [];
-    for (const task of this.tasks.allTasks()) if (this.matches(task.info)) out.push(task);
-    return out;
-  }
-
-  private newestNumber(): number {
-    const all = this.matching();
-    return all.length ? taskNumber(all[all.length - 1].key) : 0;
-  }
-
-  latestPage(): TaskInfo[] {
+  /** The TaskInfos of at most `count` matching tasks from `first` on, stepping up (next) or down (prev). */
+  private infosFrom(first: number | undefined, count: number, step: 'next' | 'prev'): TaskInfo[] {
     const page: TaskInfo[] = [];
-    for (const key of this.lastPage) {
-      const task = this.tasks.task(key);
+    const numbers = this.matching.numbers;
+    for (let n = first; n !== undefined && page.length < count; n = numbers[step](n)) {
+      const task = this.index.task(n);
       if (task) page.push(task.info);
     }
     return page;
+  }
+
+  latestPage(): TaskInfo[] {
+    return this.pageCount ? this.infosFrom(this.pageStart, this.pageCount, 'next') : [];
   }
 
   private checkMaxCount(maxCount: number): number {
@@ -143,12 +143,7 @@ export class TaskHistoryCollector extends ManagedObject {
 
   private readNext(requested: number): TaskInfo[] {
     const maxCount = this.checkMaxCount(requested);
-    const page: TaskInfo[] = [];
-    for (const task of this.matching()) {
-      if (taskNumber(task.key) <= this.cursor) continue;
-      page.push(task.info);
-      if (page.length === maxCount) break;
-    }
+    const page = this.infosFrom(this.matching.numbers.next(this.cursor), maxCount, 'next');
     if (page.length) this.cursor = taskNumber(page[page.length - 1].key);
     return page;
   }
@@ -156,8 +151,7 @@ export class TaskHistoryCollector extends ManagedObject {
   /** Older tasks, newest first, so reading back to the start sees every task once, newest to oldest. */
   private readPrevious(requested: number): TaskInfo[] {
     const maxCount = this.checkMaxCount(requested);
-    const older = this.matching().filter((task) => taskNumber(task.key) <= this.cursor);
-    const page = older.slice(Math.max(0, older.length - maxCount)).reverse().map((t) => t.info);
+    const page = this.infosFrom(this.matching.numbers.prev(this.cursor + 1), maxCount, 'prev');
     if (page.length) this.cursor = taskNumber(page[page.length - 1].key) - 1;
     return page;
   }
@@ -165,11 +159,13 @@ export class TaskHistoryCollector extends ManagedObject {
   private setPageSize(maxCount: number): void {
     if (maxCount < 0 || maxCount > MAX_PAGE_SIZE) throw new InvalidArgument('maxCount', `maxCount must be between 0 and ${MAX_PAGE_SIZE}.`);
     this.pageSize = maxCount;
-    this.pageChanged(this.scanLatestPage());
+    this.fillPage();
+    this.pageChanged();
   }
 
   destroy(): void {
-    for (const stop of this.unsubscribe.splice(0)) stop();
+    if (!this.destroyed) this.index.close(this.matching, this);
+    this.destroyed = true;
     this.registry.remove(this.ref);
     this.onDestroy(this);
   }

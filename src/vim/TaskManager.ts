@@ -10,6 +10,7 @@ import type { Session } from './session.js';
 import { Task, newTaskInfo, taskReasonUser, type Actor, type CancelMode, type TaskHost } from './Task.js';
 import { taskFilter } from './task-filter.js';
 import { TaskHistoryCollector } from './TaskHistoryCollector.js';
+import { TaskHistoryIndex } from './task-history-index.js';
 import { TASK_STATES } from './task-state.js';
 import type { CreateTaskArgs, TaskFilterSpec, TaskReasonUser } from './vim-types.js';
 
@@ -74,6 +75,7 @@ export class TaskManager extends ManagedObject implements TaskHost {
     this.now = options.now ?? Date.now;
     this.sweepTimer = setInterval(() => this.sweep(), Math.min(1000, Math.max(10, options.recentTaskRetentionMs / 4)));
     this.sweepTimer.unref();
+    this.collectorIndex = new TaskHistoryIndex(registry, this);
   }
 
   readonly methods: Methods<'CreateTask' | 'CreateCollectorForTasks', TaskManager> = {
@@ -82,6 +84,8 @@ export class TaskManager extends ManagedObject implements TaskHost {
   };
 
   private readonly collectors = new Map<Session, Set<TaskHistoryCollector>>();
+  /** What each collector's filter selects, shared by all collectors. */
+  private readonly collectorIndex: TaskHistoryIndex;
 
   getProperty(name: string): VimValue | undefined {
     switch (name) {
@@ -199,7 +203,7 @@ export class TaskManager extends ManagedObject implements TaskHost {
     }
     const ref = new ManagedObjectReference('TaskHistoryCollector', `session[${session.key}]${randomUUID()}`);
     const set = owned;
-    const collector = new TaskHistoryCollector(ref, spec, taskFilter(spec, this.rootFolder), this, this.registry, session, (c) => set.delete(c));
+    const collector = new TaskHistoryCollector(ref, spec, taskFilter(spec, this.rootFolder), this.collectorIndex, this.registry, session, (c) => set.delete(c));
     owned.add(collector);
     this.registry.add(collector);
     return ref;

@@ -29,6 +29,8 @@ const MAX_TRAVERSAL_DEPTH = 32;
 
 /** Above this many ObjectSpecs, duplicates are found with a Map rather than by looking back. */
 const SMALL_OBJECT_SET = 8;
+/** Up to this many paths are checked for repeats by looking back; more go through a Set. */
+const SMALL_PATH_SET = 8;
 
 /** The objects a filter spec selects, each with the property paths to report for it. */
 export function selectObjects(spec: DataObject, ctx: QueryContext, missing: 'fault' | 'skip'): SelectedObject[] {
@@ -46,21 +48,37 @@ export function selectObjects(spec: DataObject, ctx: QueryContext, missing: 'fau
     }
     return selected;
   }
-  const found = new Map<string, ManagedObject>();
+  const walk: Traversal = { found: new Set(), followed: new Map(), targets: new Map(), ctx };
   for (const objectSpec of objectSet) {
     const root = startingObject(objectSpec, ctx, missing);
     if (!root) continue;
     const selectSet = (objectSpec.selectSet as DataObject[] | undefined) ?? [];
     const named = new Map<string, DataObject>();
     collectNamedSpecs(selectSet, named, 0);
-    visit(root, objectSpec.skip === true, selectSet, named, found, ctx, 0);
+    visit(root, objectSpec.skip === true, selectSet, named, walk, 0);
   }
+  // The paths depend on the object's type alone, so they are worked out once per type: per
+  // object, a propSet of thousands of specs made thousands of objects cost their product.
+  const pathsByType = new Map<string, readonly string[] | undefined>();
   const selected: SelectedObject[] = [];
-  for (const object of found.values()) {
-    const paths = pathsOf(object, propSet);
+  for (const object of walk.found) {
+    const type = object.typeChain[0];
+    let paths = pathsByType.get(type);
+    if (paths === undefined && !pathsByType.has(type)) pathsByType.set(type, (paths = pathsOf(object, propSet)));
     if (paths) selected.push({ object, paths });
   }
   return selected;
+}
+
+/** One selection's traversal state. */
+interface Traversal {
+  /** The objects selected, in the order first reached. */
+  readonly found: Set<ManagedObject>;
+  /** Per TraversalSpec, the objects it was followed from and the shallowest depth it was followed at. */
+  readonly followed: Map<DataObject, Map<ManagedObject, number>>;
+  /** Per object and property path, the visible objects the property refers to. */
+  readonly targets: Map<ManagedObject, Map<string, readonly ManagedObject[]>>;
+  readonly ctx: QueryContext;
 }
 
 /** An ObjectSpec's object, if the caller may see it; one that is missing is a fault or skipped. */
@@ -95,8 +113,10 @@ function pathsOf(object: ManagedObject, propSet: readonly DataObject[]): readonl
   return merged ? [...merged] : only;
 }
 
+/** Whether no path repeats: linear (looking back from each path froze the server on 90,000). */
 function distinct(paths: readonly string[]): boolean {
-  for (let i = 1; i < paths.length; i++) if (paths.lastIndexOf(paths[i], i - 1) !== -1) return false;
+  if (paths.length > SMALL_PATH_SET) return new Set(paths).size === paths.length;
+  for (let i = 1; i < paths.length; i++) for (let j = 0; j < i; j++) if (paths[i] === paths[j]) return false;
   return true;
 }
 
@@ -118,29 +138,50 @@ function visit(
   skip: boolean,
   selectSet: readonly DataObject[],
   named: ReadonlyMap<string, DataObject>,
-  found: Map<string, ManagedObject>,
-  ctx: QueryContext,
+  walk: Traversal,
   depth: number,
 ): void {
-  const key = object.ref.toString();
-  if (!skip) found.set(key, object);
+  if (!skip) walk.found.add(object);
   if (depth > MAX_TRAVERSAL_DEPTH) return;
   for (const selection of selectSet) {
     const traversal = selection._type === 'TraversalSpec' ? selection : named.get(selection.name as string);
     if (!traversal || !object.isA(traversal.type as string)) continue;
-    const path = traversal.path as string;
-    if (!(path in object.propertyTypes)) throw new InvalidProperty(path);
-    checkReadable(object, path, ctx.session);
-    const value = object.getProperty(path, ctx.session);
-    const refs = Array.isArray(value) ? value : value === undefined ? [] : [value];
-    for (const ref of refs) {
-      if (!(ref instanceof ManagedObjectReference)) continue;
-      const next = ctx.registry.get(ref);
-      // Objects that went away between reads (an evicted task) are simply not selected.
-      if (!next || !next.visibleTo(ctx.session) || (found.has(next.ref.toString()) && depth > 0)) continue;
-      visit(next, traversal.skip === true, (traversal.selectSet as DataObject[] | undefined) ?? [], named, found, ctx, depth + 1);
+    // A traversal followed again from the same object, no shallower than before, reaches nothing
+    // new: without this, thousands of selections naming one spec (or of equal specs) multiplied
+    // the objects visited.
+    let from = walk.followed.get(traversal);
+    if (!from) walk.followed.set(traversal, (from = new Map()));
+    const before = from.get(object);
+    if (before !== undefined && before <= depth) continue;
+    from.set(object, depth);
+    const nextSelectSet = (traversal.selectSet as DataObject[] | undefined) ?? [];
+    for (const next of targets(object, traversal.path as string, walk)) {
+      if (depth > 0 && walk.found.has(next)) continue;
+      visit(next, traversal.skip === true, nextSelectSet, named, walk, depth + 1);
     }
   }
+}
+
+/** The visible objects an object's property refers to, read once per object and path. */
+function targets(object: ManagedObject, path: string, walk: Traversal): readonly ManagedObject[] {
+  let byPath = walk.targets.get(object);
+  const known = byPath?.get(path);
+  if (known) return known;
+  const { ctx } = walk;
+  if (!(path in object.propertyTypes)) throw new InvalidProperty(path);
+  checkReadable(object, path, ctx.session);
+  const value = object.getProperty(path, ctx.session);
+  const refs = Array.isArray(value) ? value : value === undefined ? [] : [value];
+  const objects: ManagedObject[] = [];
+  for (const ref of refs) {
+    if (!(ref instanceof ManagedObjectReference)) continue;
+    const next = ctx.registry.get(ref);
+    // Objects that went away between reads (an evicted task) are simply not selected.
+    if (next && next.visibleTo(ctx.session)) objects.push(next);
+  }
+  if (!byPath) walk.targets.set(object, (byPath = new Map()));
+  byPath.set(path, objects);
+  return objects;
 }
 
 export function checkReadable(object: ManagedObject, path: string, session: Session | undefined): void {

@@ -6,6 +6,21 @@ import { ManagedObjectReference, type DataObject } from './data.js';
 
 export type TaskPredicate = (info: DataObject) => boolean;
 
+/** Specs longer than this as a key are not shared (the key would be a second copy of a big spec). */
+const MAX_KEY_LENGTH = 4096;
+
+/**
+ * A key equal for two specs exactly when they are written the same, field by field and in
+ * order, so that collectors with equal filters can share the list of tasks they select (specs
+ * that differ only in order merely share nothing); undefined for a spec too long to be worth one.
+ */
+export function taskFilterKey(spec: DataObject): string | undefined {
+  const key = JSON.stringify(spec, (_field, value: unknown) =>
+    value instanceof ManagedObjectReference ? { moref: [value.type, value.value] } : value,
+  );
+  return key.length <= MAX_KEY_LENGTH ? key : undefined;
+}
+
 function inList<T>(list: T[] | undefined, value: T | undefined): boolean {
   return list === undefined || list.length === 0 || (value !== undefined && list.includes(value));
 }
@@ -38,11 +53,18 @@ export function taskFilter(spec: DataObject, rootFolder: ManagedObjectReference)
     const field = { queuedTime: 'queueTime', startedTime: 'startTime', completedTime: 'completeTime' }[byTime.timeType as string] ?? 'queueTime';
     const begin = byTime.beginTime === undefined ? -Infinity : toMillis(byTime.beginTime as string, 'up');
     const end = byTime.endTime === undefined ? Infinity : toMillis(byTime.endTime as string, 'down');
+    // Every open collector tests every task change, and tasks created in one millisecond share
+    // their time string: the last one parsed is kept, as parsing was most of a test's cost.
+    let lastAt: string | undefined;
+    let lastTime = NaN;
     checks.push((info) => {
       const at = info[field];
       if (typeof at !== 'string') return false;
-      const t = Date.parse(at);
-      return t >= begin && t <= end;
+      if (at !== lastAt) {
+        lastAt = at;
+        lastTime = Date.parse(at);
+      }
+      return lastTime >= begin && lastTime <= end;
     });
   }
   const byUser = spec.userName as DataObject | undefined;
