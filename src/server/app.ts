@@ -14,7 +14,7 @@ import { Decoder } from '../soap/decoder.js';
 import { Encoder } from '../soap/encoder.js';
 import { operationTable } from '../soap/operations.js';
 import { loadSchema, wsdlDirectory, type VimSchema } from '../soap/schema.js';
-import { DEFAULT_XML_LIMITS } from '../soap/xml-reader.js';
+import { DEFAULT_XML_LIMITS, XmlReader } from '../soap/xml-reader.js';
 import { createInventory, type Inventory } from '../vim/inventory.js';
 import { UserDirectory } from '../vim/users.js';
 import type { Config } from './config.js';
@@ -147,7 +147,7 @@ export async function createEmulator(config: Config): Promise<Emulator> {
     encoder: new Encoder(schema),
     dispatcher: inventory.dispatcher,
     sessions: inventory.sessionManager,
-    xmlLimits: DEFAULT_XML_LIMITS,
+    xmlReader: new XmlReader(DEFAULT_XML_LIMITS),
   });
   await app.register(sdkRoute, { endpoint, secureCookie: config.tls, logCalls: ['trace', 'debug', 'info'].includes(config.logLevel) });
   await app.register(controlApi, { prefix: '/_emulator', control, token: config.controlToken, schemas: controlSchemas });

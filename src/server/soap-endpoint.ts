@@ -9,7 +9,7 @@ import type { Decoder } from '../soap/decoder.js';
 import type { Encoder } from '../soap/encoder.js';
 import { readRequest } from '../soap/envelope.js';
 import type { OperationTable } from '../soap/operations.js';
-import { XmlSyntaxError, type XmlElement, type XmlLimits } from '../soap/xml-reader.js';
+import { XmlSyntaxError, type XmlElement, type XmlReader } from '../soap/xml-reader.js';
 import type { ManagedObjectReference, VimValue } from '../vim/data.js';
 import type { Dispatcher } from '../vim/dispatcher.js';
 import { InvalidRequest, MethodFault, MethodNotFound, SystemError } from '../vim/faults.js';
@@ -58,7 +58,7 @@ export interface SoapEndpointOptions {
   readonly encoder: Encoder;
   readonly dispatcher: Dispatcher;
   readonly sessions: SessionManager;
-  readonly xmlLimits: XmlLimits;
+  readonly xmlReader: XmlReader;
 }
 
 /**
@@ -93,13 +93,13 @@ export class SoapEndpoint {
 
   /** Decodes and runs one request body; never throws (a fault is an answer too). */
   call(body: string, cookieHeader: string | undefined, exchange: SoapExchange): SoapCall {
-    const { decoder, dispatcher, operations, sessions, xmlLimits } = this.options;
+    const { decoder, dispatcher, operations, sessions, xmlReader } = this.options;
     const call = new SoapCall(this, sessions.lookup(sessionCookie(cookieHeader)));
     try {
       if (!body.trim()) throw new InvalidRequest('The request body is empty; expected a SOAP 1.1 envelope.');
       let element: XmlElement;
       try {
-        element = readRequest(body, xmlLimits);
+        element = readRequest(body, xmlReader);
       } catch (error) {
         if (error instanceof XmlSyntaxError) throw new InvalidRequest(`The request is not well-formed XML: ${error.message}`);
         throw error;

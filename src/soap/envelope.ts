@@ -3,7 +3,7 @@
 // declared, faults as vCenter writes them (HTTP 500, ServerFaultCode, <detail><XFault>).
 
 import { InvalidRequest } from '../vim/faults.js';
-import { escapeText, parseXml, type XmlElement, type XmlLimits } from './xml-reader.js';
+import { escapeText, type XmlElement, type XmlReader } from './xml-reader.js';
 
 export const SOAP11_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
 export const SOAP12_NS = 'http://www.w3.org/2003/05/soap-envelope';
@@ -15,8 +15,8 @@ const ENVELOPE_START =
 const ENVELOPE_END = '</soapenv:Body>\n</soapenv:Envelope>';
 
 /** Returns the single element inside soapenv:Body: the operation being called. */
-export function readRequest(body: string, limits: XmlLimits): XmlElement {
-  const root = parseXml(body, limits);
+export function readRequest(body: string, reader: XmlReader): XmlElement {
+  const root = reader.parse(body);
   if (root.name !== 'Envelope' || (root.ns !== SOAP11_NS && root.ns !== SOAP12_NS)) {
     throw new InvalidRequest(`expected a SOAP 1.1 Envelope, got <${root.name}> in namespace '${root.ns}'`);
   }

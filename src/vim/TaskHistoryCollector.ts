@@ -89,7 +89,7 @@ export class TaskHistoryCollector extends ManagedObject implements MatchListener
         this.pageChanged();
       } else if (number > this.pageStart) {
         // A full page takes a task newer than its oldest, which leaves.
-        this.pageStart = numbers.next(this.pageStart)!;
+        this.pageStart = numbers.next(this.pageStart) ?? number;
         this.pageChanged();
       }
       return;
