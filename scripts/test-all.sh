@@ -22,6 +22,8 @@ fi
 
 echo "test-all: type-checking src/, test/, bench/ and scripts/"
 npx tsc -p tsconfig.check.json
+echo "test-all: lint and format check (npm run lint)"
+npx biome check .
 
 report="$(mktemp -t vtask-vitest-XXXXXX.json)"
 trap 'rm -f "$report"' EXIT
