@@ -130,9 +130,18 @@ function checkValue(value: VimValue, where: string, maxBytes: number): void {
     return;
   }
   if (typeof value !== 'object') return;
-  if (value instanceof ManagedObjectReference) return checkValue(value.value, `${where}.value`, maxBytes);
-  if (value instanceof TypedValue) return checkValue(value.value, where, maxBytes);
-  if (value instanceof OpaqueXml) return checkValue(value.xml, where, maxBytes);
+  if (value instanceof ManagedObjectReference) {
+    checkValue(value.value, `${where}.value`, maxBytes);
+    return;
+  }
+  if (value instanceof TypedValue) {
+    checkValue(value.value, where, maxBytes);
+    return;
+  }
+  if (value instanceof OpaqueXml) {
+    checkValue(value.xml, where, maxBytes);
+    return;
+  }
   if (Array.isArray(value)) {
     const items: readonly VimValue[] = value;
     for (let i = 0; i < items.length; i++) checkValue(items[i], `${where}[${i}]`, maxBytes);

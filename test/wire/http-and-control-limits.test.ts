@@ -31,12 +31,23 @@ function nested(depth: number): unknown {
 describe('control API input (row 8)', () => {
   test('a result nested 1,500 deep is refused with 400; the recent-task read of every client still works', async () => {
     const url = await start();
-    const res = await rawRequest(url, { path: '/_emulator/tasks', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ state: 'success', result: nested(1500) }) });
+    const res = await rawRequest(url, {
+      path: '/_emulator/tasks',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ state: 'success', result: nested(1500) }),
+    });
     expect(res.status, res.body).toBe(400);
     expect(res.body).toMatch(/deeper than/);
     const s = new SoapSession(url);
     ok(await s.login());
-    ok(await s.call('RetrieveProperties', 'PropertyCollector', 'propertyCollector', '<specSet><propSet><type>TaskManager</type><pathSet>recentTask</pathSet></propSet><objectSet><obj type="TaskManager">TaskManager</obj></objectSet></specSet>'));
+    ok(
+      await s.call(
+        'RetrieveProperties',
+        'PropertyCollector',
+        'propertyCollector',
+        '<specSet><propSet><type>TaskManager</type><pathSet>recentTask</pathSet></propSet><objectSet><obj type="TaskManager">TaskManager</obj></objectSet></specSet>',
+      ),
+    );
   });
 
   test('the deepest result the control API accepts is read back through SOAP', async () => {
@@ -45,7 +56,11 @@ describe('control API input (row 8)', () => {
     let depth = 40;
     let created: { status: number; body: string } | undefined;
     for (; depth > 0; depth--) {
-      created = await rawRequest(url, { path: '/_emulator/tasks', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ state: 'success', result: nested(depth) }) });
+      created = await rawRequest(url, {
+        path: '/_emulator/tasks',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ state: 'success', result: nested(depth) }),
+      });
       if (created.status === 201) break;
     }
     expect(depth).toBeGreaterThan(20);
@@ -144,19 +159,25 @@ describe('HTTP: a body over the limit (row 11)', () => {
 
   test('Expect: 100-continue with a Content-Length over the limit: 413 at once, no 100 Continue, for 24 clients at once', async () => {
     const url = await start();
-    const results = await Promise.all(Array.from({ length: 24 }, () => bigPost(portOf(url), { contentLength: true, bodyBytes: 20_000_000, waitForContinue: true })));
+    const results = await Promise.all(
+      Array.from({ length: 24 }, () => bigPost(portOf(url), { contentLength: true, bodyBytes: 20_000_000, waitForContinue: true })),
+    );
     for (const r of results) expect(r).toEqual({ continued: false, status: 413 });
   });
 
   test('a body that turns out too large while it streams (chunked, after 100 Continue): every client reads the 413, 12 clients at once', async () => {
     const url = await start();
-    const results = await Promise.all(Array.from({ length: 12 }, () => bigPost(portOf(url), { contentLength: false, bodyBytes: 20_000_000, waitForContinue: true })));
+    const results = await Promise.all(
+      Array.from({ length: 12 }, () => bigPost(portOf(url), { contentLength: false, bodyBytes: 20_000_000, waitForContinue: true })),
+    );
     for (const r of results) expect(r).toEqual({ continued: true, status: 413 });
   }, 60_000);
 
   test('a client that sends a too-large body without waiting for 100 Continue still reads the 413, 12 clients at once', async () => {
     const url = await start();
-    const results = await Promise.all(Array.from({ length: 12 }, () => bigPost(portOf(url), { contentLength: true, bodyBytes: 20_000_000, waitForContinue: false })));
+    const results = await Promise.all(
+      Array.from({ length: 12 }, () => bigPost(portOf(url), { contentLength: true, bodyBytes: 20_000_000, waitForContinue: false })),
+    );
     for (const r of results) expect(r.status).toBe(413);
     // The server is still there for everyone else.
     ok(await new SoapSession(url).login());
@@ -166,7 +187,9 @@ describe('HTTP: a body over the limit (row 11)', () => {
     test(`a client that writes its whole too-large body before reading anything still reads the 413 (${contentLength ? 'Content-Length' : 'chunked'}, 12 clients at once)`, async () => {
       const url = await start();
       const results = await Promise.all(
-        Array.from({ length: 12 }, () => bigPost(portOf(url), { contentLength, bodyBytes: 20_000_000, waitForContinue: false, expect: false, readAfterSending: true })),
+        Array.from({ length: 12 }, () =>
+          bigPost(portOf(url), { contentLength, bodyBytes: 20_000_000, waitForContinue: false, expect: false, readAfterSending: true }),
+        ),
       );
       expect(results.map((r) => r.status)).toEqual(Array(12).fill(413));
     }, 60_000);

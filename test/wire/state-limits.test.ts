@@ -131,7 +131,8 @@ describe('property filters and collectors (row 6)', () => {
 });
 
 describe('paging tokens (row 4)', () => {
-  const retrieveEx = (s: SoapSession, tasks: readonly string[]) => pc(s, 'RetrievePropertiesEx', `<specSet>${taskSpec(tasks)}</specSet><options><maxObjects>1</maxObjects></options>`);
+  const retrieveEx = (s: SoapSession, tasks: readonly string[]) =>
+    pc(s, 'RetrievePropertiesEx', `<specSet>${taskSpec(tasks)}</specSet><options><maxObjects>1</maxObjects></options>`);
 
   test('maxRetrieveTokens: RetrievePropertiesEx that would leave one more token gets LimitExceeded; continuing or canceling one makes room', async () => {
     const url = await start({ maxRetrieveTokens: 3 });
@@ -186,8 +187,16 @@ describe('strings (row 5)', () => {
     const s = await login(url);
     const task = await createTask(s);
     ok(await taskCall(s, task, 'SetTaskDescription', `<description><key>k</key><message>${'é'.repeat(150)}</message></description>`));
-    expectLimit(await taskCall(s, task, 'SetTaskDescription', `<description><key>k</key><message>${'é'.repeat(150)}a</message></description>`), 'maxStringBytes', 300);
-    expectLimit(await taskCall(s, task, 'SetTaskDescription', `<description><key>${'k'.repeat(301)}</key><message>m</message></description>`), 'maxStringBytes', 300);
+    expectLimit(
+      await taskCall(s, task, 'SetTaskDescription', `<description><key>k</key><message>${'é'.repeat(150)}a</message></description>`),
+      'maxStringBytes',
+      300,
+    );
+    expectLimit(
+      await taskCall(s, task, 'SetTaskDescription', `<description><key>${'k'.repeat(301)}</key><message>m</message></description>`),
+      'maxStringBytes',
+      300,
+    );
   });
 
   test('the control API refuses a string past maxStringBytes with 400', async () => {
