@@ -21,6 +21,12 @@ async function main(): Promise<void> {
   }
   const emulator = await createEmulator(config);
   emulator.app.log.info({ url: `${emulator.url()}/sdk` }, 'vtask-emulator listening');
+  // Printed once, on stderr beside the JSON log on stdout, so log collectors do not keep it.
+  if (emulator.generatedControlToken) {
+    process.stderr.write(
+      `vtask-emulator: control API token (generated: listening on ${emulator.config.host}; set --control-token or VTASK_CONTROL_TOKEN to choose one): ${emulator.generatedControlToken}\n`,
+    );
+  }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

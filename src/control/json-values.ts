@@ -131,17 +131,25 @@ export const MAX_JSON_DEPTH = 64;
  * A parsed document (JSON or YAML) as Json, or a JsonValueError naming where it is not: YAML can
  * hold dates and other values JSON cannot, and nothing deeper than MAX_JSON_DEPTH is taken.
  */
-export function toJson(value: unknown, where: string, depth = 0): Json {
+export function toJson(value: unknown, where: string, maxStringBytes = Number.POSITIVE_INFINITY, depth = 0): Json {
   if (depth > MAX_JSON_DEPTH) throw new JsonValueError(`${where}: nested deeper than ${MAX_JSON_DEPTH} levels`);
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'string') {
+    // As for SOAP arguments: refused, not cut (src/vim/limits.ts says why).
+    if (value.length * 3 > maxStringBytes && Buffer.byteLength(value, 'utf8') > maxStringBytes) throw new JsonValueError(`${where}: a string longer than ${maxStringBytes} bytes (max-string-bytes)`);
+    return value;
+  }
+  if (value === null || typeof value === 'boolean') return value;
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new JsonValueError(`${where}: ${value} is not a JSON number`);
     return value;
   }
-  if (Array.isArray(value)) return value.map((item, i) => toJson(item, `${where}[${i}]`, depth + 1));
+  if (Array.isArray(value)) return value.map((item, i) => toJson(item, `${where}[${i}]`, maxStringBytes, depth + 1));
   if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
     const out: { [key: string]: Json } = {};
-    for (const [key, item] of Object.entries(value)) out[key] = toJson(item, `${where}.${key}`, depth + 1);
+    for (const [key, item] of Object.entries(value)) {
+      if (key.length * 3 > maxStringBytes && Buffer.byteLength(key, 'utf8') > maxStringBytes) throw new JsonValueError(`${where}: a key longer than ${maxStringBytes} bytes (max-string-bytes)`);
+      out[key] = toJson(item, `${where}.${key}`, maxStringBytes, depth + 1);
+    }
     return out;
   }
   throw new JsonValueError(`${where}: a ${typeof value === 'object' ? 'non-JSON object' : typeof value} is not a JSON value`);

@@ -1,13 +1,14 @@
 // Builds the HTTP(S) server: the SOAP endpoint plus the documents clients fetch around it.
 
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import path from 'node:path';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { EmulatorControl } from '../control/control.js';
 import { Injector } from '../control/injection.js';
-import { toJson } from '../control/json-values.js';
+import { JsonValueError, toJson } from '../control/json-values.js';
 import { controlApi } from '../control/routes.js';
 import { ControlSchemas } from '../control/schemas.js';
 import { Decoder } from '../soap/decoder.js';
@@ -51,7 +52,10 @@ export interface Emulator {
   /** The SOAP pipeline /sdk serves (the memory bench calls it without a socket). */
   readonly endpoint: SoapEndpoint;
   readonly schema: VimSchema;
+  /** The settings in force (with the generated control token, if one was made). */
   readonly config: Config;
+  /** Set when the control API token was generated at start (non-loopback address, none given): print it once. */
+  readonly generatedControlToken: string | undefined;
   /** Base URL once listening, e.g. https://127.0.0.1:8989 */
   url(): string;
   close(): Promise<void>;
@@ -59,6 +63,28 @@ export interface Emulator {
 
 function httpError(statusCode: number, message: string): Error {
   return Object.assign(new Error(message), { statusCode });
+}
+
+/** How long the rest of a refused (413) body is read and thrown away, so the client gets to read the 413. */
+const MAX_DRAIN_MS = 5_000;
+
+/** Whether only this machine can reach an address the server listens on. */
+export function isLoopback(host: string): boolean {
+  return /^(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3})$/i.test(host);
+}
+
+/**
+ * After a 413 with Connection: close, shuts only our side (FIN) instead of closing the socket, and
+ * reads and drops what the client still sends, so its unsent bytes cannot reset the connection
+ * before it reads the 413; closed when the client stops or after MAX_DRAIN_MS at most.
+ */
+function drainThenClose(request: IncomingMessage, requestTimeoutMs: number): void {
+  const socket = request.socket;
+  socket.destroySoon = () => socket.end();
+  const timer = setTimeout(() => socket.destroy(), Math.min(MAX_DRAIN_MS, requestTimeoutMs));
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+  request.resume();
 }
 
 function readPrivileges(file: string | undefined): Record<string, string> {
@@ -73,7 +99,10 @@ function readPrivileges(file: string | undefined): Record<string, string> {
   return privileges;
 }
 
-export async function createEmulator(config: Config): Promise<Emulator> {
+export async function createEmulator(given: Config): Promise<Emulator> {
+  // Secure by default: a control API others can reach needs a token; none given, one is made.
+  const generatedControlToken = !given.controlToken && !isLoopback(given.host) ? randomBytes(24).toString('base64url') : undefined;
+  const config: Config = generatedControlToken ? { ...given, controlToken: generatedControlToken } : given;
   const schema = loadSchema(path.join(wsdlDirectory(), 'vim.wsdl'));
   const operations = operationTable(schema, { cancelTaskPrivilege: config.cancelTaskPrivilege, overrides: readPrivileges(config.privilegesFile) });
   const users = new UserDirectory(config.usersFile ? parseUsersFile(readFileSync(config.usersFile, 'utf8'), config.usersFile) : undefined);
@@ -91,6 +120,7 @@ export async function createEmulator(config: Config): Promise<Emulator> {
       maxCollector: config.maxCollector,
     },
     about: { apiVersion: config.apiVersion, version: config.productVersion, build: config.productBuild },
+    limits: config,
   });
   const controlSchemas = new ControlSchemas();
   const control = new EmulatorControl({ types: schema, taskManager: inventory.taskManager, extensionManager: inventory.extensionManager, users, injector, schemas: controlSchemas });
@@ -100,7 +130,7 @@ export async function createEmulator(config: Config): Promise<Emulator> {
   };
   if (config.seedFile) {
     try {
-      control.seedDocument(toJson(readDocument(config.seedFile), 'seed'));
+      control.seedDocument(toJson(readDocument(config.seedFile), 'seed', config.maxStringBytes));
     } catch (error) {
       dispose();
       throw new Error(`seed ${config.seedFile}: ${error instanceof Error ? error.message : String(error)}`);
@@ -119,6 +149,21 @@ export async function createEmulator(config: Config): Promise<Emulator> {
     server.requestTimeout = config.requestTimeoutMs;
     // Node ignores requestTimeout while headersTimeout (60 s by default) is longer.
     server.headersTimeout = Math.min(server.headersTimeout, config.requestTimeoutMs);
+    // Expect: 100-continue with a Content-Length already over the limit: refused before the
+    // client sends the body (node would otherwise send 100 Continue first). The connection then
+    // closes, as the client has not sent the body it announced.
+    server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
+      const length = Number(request.headers['content-length']);
+      if (Number.isFinite(length) && length > config.bodyLimitBytes) {
+        // A client that sends the body anyway (curl does after a second) still reads the 413.
+        drainThenClose(request, config.requestTimeoutMs);
+        response.writeHead(413, { 'content-type': 'application/json; charset=utf-8', connection: 'close' });
+        response.end(JSON.stringify({ statusCode: 413, error: 'Payload Too Large', message: `the body is larger than ${config.bodyLimitBytes} bytes` }));
+        return;
+      }
+      response.writeContinue();
+      listener(request, response);
+    });
     return server;
   };
 
@@ -131,14 +176,33 @@ export async function createEmulator(config: Config): Promise<Emulator> {
     serverFactory,
   });
 
+  // A body refused as too large (413) while the client is still sending it: fastify answers with
+  // Connection: close and node then closes the socket at once; the bytes the client is still
+  // sending then reset the connection, and a reset discards the 413 the client has not read yet.
+  // So after the 413 only our side is shut (FIN): the rest of the body is read and dropped until
+  // the client stops, for at most MAX_DRAIN_MS (or the request timeout), then the socket closes.
+  app.addHook('onError', (request, _reply, error, done) => {
+    const raw = request.raw;
+    if (error.statusCode === 413 && !raw.complete) drainThenClose(raw, config.requestTimeoutMs);
+    done();
+  });
+
   app.removeAllContentTypeParsers();
   // The control API takes JSON or nothing; /sdk registers its own XML parser (sdk-route.ts).
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     if (body === '') return done(null, {});
+    let parsed: unknown;
     try {
-      done(null, JSON.parse(String(body)));
+      parsed = JSON.parse(String(body));
     } catch (error) {
-      done(httpError(400, `the body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`), undefined);
+      return done(httpError(400, `the body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`), undefined);
+    }
+    // The same depth and string limits as SOAP input, so nothing stored here can break a later read.
+    try {
+      done(null, toJson(parsed, 'body', config.maxStringBytes));
+    } catch (error) {
+      if (error instanceof JsonValueError) return done(httpError(400, error.message), undefined);
+      throw error;
     }
   });
   const endpoint = new SoapEndpoint({
@@ -148,6 +212,7 @@ export async function createEmulator(config: Config): Promise<Emulator> {
     dispatcher: inventory.dispatcher,
     sessions: inventory.sessionManager,
     xmlReader: new XmlReader(DEFAULT_XML_LIMITS),
+    maxStringBytes: config.maxStringBytes,
   });
   await app.register(sdkRoute, { endpoint, secureCookie: config.tls, logCalls: ['trace', 'debug', 'info'].includes(config.logLevel) });
   await app.register(controlApi, { prefix: '/_emulator', control, token: config.controlToken, schemas: controlSchemas });
@@ -161,7 +226,7 @@ export async function createEmulator(config: Config): Promise<Emulator> {
   app.get('/sdk/vimServiceVersions.xml', (_req, reply) => reply.type(xml).send(SERVICE_VERSIONS));
   app.get('/sdk/vimService.wsdl', (_req, reply) => reply.type(xml).send(wsdl['vimService.wsdl']));
   app.get('/sdk/vim.wsdl', (_req, reply) => reply.type(xml).send(wsdl['vim.wsdl']));
-  app.get('/healthz', () => ({ status: 'ok', sessions: inventory.sessionManager.count, objects: inventory.registry.size }));
+  app.get('/healthz', () => ({ status: 'ok', sessions: inventory.sessionManager.count, objects: inventory.registry.size, waiters: inventory.collectorUsage.waiters }));
 
   // The factory makes the server, so fastify's "Server listening at" line is told the scheme.
   const scheme = config.tls ? 'https' : 'http';
@@ -174,6 +239,7 @@ export async function createEmulator(config: Config): Promise<Emulator> {
     endpoint,
     schema,
     config,
+    generatedControlToken,
     url() {
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;

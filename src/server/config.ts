@@ -4,9 +4,10 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { messageOf, parseDocument } from './documents.js';
+import { DEFAULT_STATE_LIMITS, type StateLimits } from '../vim/limits.js';
 import type { CancelMode } from '../vim/Task.js';
 
-export interface Config {
+export interface Config extends StateLimits {
   host: string;
   port: number;
   tls: boolean;
@@ -54,7 +55,15 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'sessionIdleTimeoutMs', flag: 'session-idle-timeout-ms', env: 'VTASK_SESSION_IDLE_TIMEOUT_MS', kind: 'number', help: 'end sessions idle this long' },
   { key: 'recentTaskRetentionMs', flag: 'task-retention-ms', env: 'VTASK_TASK_RETENTION_MS', kind: 'number', help: 'how long a completed task stays in TaskManager.recentTask' },
   { key: 'maxTasks', flag: 'max-tasks', env: 'VTASK_MAX_TASKS', kind: 'number', help: 'tasks kept in memory; beyond it the oldest completed are forgotten' },
-  { key: 'maxCollector', flag: 'max-collector', env: 'VTASK_MAX_COLLECTOR', kind: 'number', help: 'TaskManager.maxCollector' },
+  { key: 'maxCollector', flag: 'max-collector', env: 'VTASK_MAX_COLLECTOR', kind: 'number', help: 'task history collectors per session (TaskManager.maxCollector)' },
+  { key: 'maxSessions', flag: 'max-sessions', env: 'VTASK_MAX_SESSIONS', kind: 'number', help: 'sessions logged in at once; one more Login: LimitExceeded' },
+  { key: 'maxSessionsPerUser', flag: 'max-sessions-per-user', env: 'VTASK_MAX_SESSIONS_PER_USER', kind: 'number', help: 'sessions logged in at once under one user name' },
+  { key: 'maxFiltersPerSession', flag: 'max-filters', env: 'VTASK_MAX_FILTERS', kind: 'number', help: 'property filters per session (all its property collectors)' },
+  { key: 'maxCollectorsPerSession', flag: 'max-collectors', env: 'VTASK_MAX_COLLECTORS', kind: 'number', help: 'property collectors a session may create' },
+  { key: 'maxRetrieveTokens', flag: 'max-retrieve-tokens', env: 'VTASK_MAX_RETRIEVE_TOKENS', kind: 'number', help: 'unfinished RetrievePropertiesEx results (paging tokens) per session' },
+  { key: 'retrieveTokenIdleMs', flag: 'retrieve-token-idle-ms', env: 'VTASK_RETRIEVE_TOKEN_IDLE_MS', kind: 'number', help: 'a paging token not continued for this long is forgotten' },
+  { key: 'maxWaiters', flag: 'max-waiters', env: 'VTASK_MAX_WAITERS', kind: 'number', help: 'WaitForUpdates[Ex] calls blocked at once, all sessions together' },
+  { key: 'maxStringBytes', flag: 'max-string-bytes', env: 'VTASK_MAX_STRING_BYTES', kind: 'number', help: 'longest string (UTF-8 bytes) a SOAP argument or control API body may carry; longer: refused' },
   { key: 'apiVersion', flag: 'api-version', env: 'VTASK_API_VERSION', kind: 'string', help: 'about.apiVersion reported in ServiceContent' },
   { key: 'logLevel', flag: 'log-level', env: 'VTASK_LOG_LEVEL', kind: 'string', help: 'fatal | error | warn | info | debug | trace | silent' },
   { key: 'bodyLimitBytes', flag: 'body-limit', env: 'VTASK_BODY_LIMIT', kind: 'number', help: 'largest request body accepted (bytes); larger: HTTP 413' },
@@ -63,11 +72,12 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'productBuild', flag: 'product-build', env: 'VTASK_PRODUCT_BUILD', kind: 'string', help: 'about.build reported in ServiceContent' },
   { key: 'privilegesFile', flag: 'privileges', env: 'VTASK_PRIVILEGES', kind: 'string', help: 'privilege table file (JSON/YAML): {"Method": "Privilege.Id" or ""}' },
   { key: 'seedFile', flag: 'seed', env: 'VTASK_SEED', kind: 'string', help: 'seed file (JSON/YAML) loaded at start: tasks, extensions, users, fault and latency rules' },
-  { key: 'controlToken', flag: 'control-token', env: 'VTASK_CONTROL_TOKEN', kind: 'string', help: 'bearer token the /_emulator/ control API requires (none: open)' },
+  { key: 'controlToken', flag: 'control-token', env: 'VTASK_CONTROL_TOKEN', kind: 'string', help: 'bearer token the /_emulator/ control API requires (none: open on loopback; on any other address one is generated and printed at start)' },
   { key: 'configFile', flag: 'config', env: 'VTASK_CONFIG', kind: 'string', help: 'config file (JSON/YAML) whose keys are these flag names' },
 ];
 
 export const DEFAULTS: Config = {
+  ...DEFAULT_STATE_LIMITS,
   host: '127.0.0.1',
   port: 8989,
   tls: true,

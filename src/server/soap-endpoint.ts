@@ -13,6 +13,7 @@ import { XmlSyntaxError, type XmlElement, type XmlReader } from '../soap/xml-rea
 import type { ManagedObjectReference, VimValue } from '../vim/data.js';
 import type { Dispatcher } from '../vim/dispatcher.js';
 import { InvalidRequest, MethodFault, MethodNotFound, SystemError } from '../vim/faults.js';
+import { checkStringSizes } from '../vim/limits.js';
 import type { CallLifetime, ConnectionInfo, Outcome } from '../vim/managed-object.js';
 import type { Session } from '../vim/session.js';
 import type { SessionManager } from '../vim/SessionManager.js';
@@ -59,6 +60,8 @@ export interface SoapEndpointOptions {
   readonly dispatcher: Dispatcher;
   readonly sessions: SessionManager;
   readonly xmlReader: XmlReader;
+  /** The longest string any argument may carry (UTF-8 bytes); longer: LimitExceeded. */
+  readonly maxStringBytes: number;
 }
 
 /**
@@ -110,6 +113,7 @@ export class SoapEndpoint {
       const operation = operations.get(element.name);
       if (!operation) throw new MethodNotFound(self, element.name);
       const args = decoder.decodeArguments(element, operation);
+      checkStringSizes(args, this.options.maxStringBytes);
       call.outcome = dispatcher.invoke({ operation, self, args, session: call.session, lifetime: exchange, connection: exchange });
     } catch (error) {
       call.fail(error);

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { ManagedObjectReference, type VimValue } from './data.js';
 import { InvalidArgument, InvalidCollectorVersion, NotAuthenticated, NotSupported, RequestCanceled } from './faults.js';
+import type { CollectorUsage } from './limits.js';
 import { ManagedObject, type CallContext, type CallLifetime, type Methods } from './managed-object.js';
 import { PropertyFilter, type ReportedObject } from './PropertyFilter.js';
 import { readPath, selectObjects, type QueryContext } from './property-query.js';
@@ -16,6 +17,9 @@ import { valuesEqual } from './values-equal.js';
 import type { CreateFilterArgs, DynamicProperty, ObjectContent, ObjectUpdate, PropertyChange, PropertyFilterSpec, PropertyFilterUpdate, RetrieveResult, UpdateSet, WaitOptions } from './vim-types.js';
 
 type WakeReason = 'changed' | 'timeout';
+
+/** The longest delay setTimeout honours; a longer one fires after 1 ms, so longer waits sleep in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * One blocked WaitForUpdates call. A class rather than a bundle of closures: when one change
@@ -58,10 +62,14 @@ function wakeOnTimeout(waiter: Waiter): void {
 interface PendingRetrieve {
   readonly rest: readonly ObjectContent[];
   readonly pageSize: number;
+  /** When the token is forgotten if not continued (Date.now() time). */
+  readonly expires: number;
 }
 
 /** The filters, version and waiters of one collector as one session sees it. */
 class CollectorState {
+  constructor(readonly session: Session) {}
+
   readonly filters = new Map<string, PropertyFilter>();
   readonly tokens = new Map<string, PendingRetrieve>();
   version = 0;
@@ -73,8 +81,8 @@ class CollectorState {
     for (const waiter of this.waiters) waiter.wake('changed');
   }
 
-  cancelWaiters(): void {
-    for (const waiter of this.waiters) waiter.fail(new RequestCanceled('The wait for updates was canceled.'));
+  cancelWaiters(message = 'The wait for updates was canceled.'): void {
+    for (const waiter of this.waiters) waiter.fail(new RequestCanceled(message));
   }
 
   nextChange(timeoutMs: number | undefined, lifetime: CallLifetime): Promise<WakeReason> {
@@ -83,7 +91,7 @@ class CollectorState {
       const waiter = new Waiter(this.waiters, resolve, reject);
       this.waiters.add(waiter);
       waiter.forgetClient = lifetime.whenClientGone(waiter.clientGone);
-      if (timeoutMs !== undefined && this.waiters.has(waiter)) waiter.timer = setTimeout(wakeOnTimeout, timeoutMs, waiter);
+      if (timeoutMs !== undefined && this.waiters.has(waiter)) waiter.timer = setTimeout(wakeOnTimeout, Math.min(timeoutMs, MAX_TIMER_MS), waiter);
     });
   }
 }
@@ -95,6 +103,7 @@ const CHECK_ONLY: WaitOptions = { _type: 'WaitOptions', maxWaitSeconds: 0 };
 export interface CollectorServices {
   readonly registry: ObjectRegistry;
   readonly hub: UpdateHub;
+  readonly usage: CollectorUsage;
 }
 
 export class PropertyCollector extends ManagedObject {
@@ -110,7 +119,7 @@ export class PropertyCollector extends ManagedObject {
     private readonly owner: Session | undefined,
   ) {
     super();
-    this.ownState = owner ? new CollectorState() : undefined;
+    this.ownState = owner ? new CollectorState(owner) : undefined;
   }
 
   readonly methods: Methods<
@@ -157,7 +166,7 @@ export class PropertyCollector extends ManagedObject {
     if (this.ownState) return this.ownState;
     let state = this.perSession.get(session.key);
     if (!state) {
-      const created = new CollectorState();
+      const created = new CollectorState(session);
       this.perSession.set(session.key, created);
       session.onEnd.add(() => this.endState(created, () => this.perSession.delete(session.key)));
       state = created;
@@ -196,30 +205,50 @@ export class PropertyCollector extends ManagedObject {
     if (maxObjects === undefined || maxObjects <= 0 || objects.length <= maxObjects || !ctx.session) {
       return { _type: 'RetrieveResult', objects };
     }
-    return this.page(this.state(ctx), { rest: objects, pageSize: maxObjects });
+    return this.page(this.state(ctx), objects, maxObjects);
   }
 
-  /** The next page of a retrieval; the rest stays under a new token. */
-  private page(state: CollectorState, pending: PendingRetrieve): RetrieveResult {
-    const { rest, pageSize } = pending;
+  /** The next page of a retrieval; the rest stays under a new token, counted against the session's limit. */
+  private page(state: CollectorState, rest: readonly ObjectContent[], pageSize: number): RetrieveResult {
     if (rest.length <= pageSize) return { _type: 'RetrieveResult', objects: rest };
+    this.forgetExpiredTokens(state);
+    this.services.usage.addToken(state.session);
     const token = randomUUID();
-    state.tokens.set(token, { rest: rest.slice(pageSize), pageSize });
+    state.tokens.set(token, { rest: rest.slice(pageSize), pageSize, expires: Date.now() + this.services.usage.limits.retrieveTokenIdleMs });
     return { _type: 'RetrieveResult', token, objects: rest.slice(0, pageSize) };
+  }
+
+  /** Tokens are kept in the order they were made, each with the same idle time: the expired ones are first. */
+  private forgetExpiredTokens(state: CollectorState): void {
+    const now = Date.now();
+    for (const [token, pending] of state.tokens) {
+      if (pending.expires > now) break;
+      this.dropToken(state, token);
+    }
+  }
+
+  private dropToken(state: CollectorState, token: string): boolean {
+    if (!state.tokens.delete(token)) return false;
+    this.services.usage.removeToken(state.session);
+    return true;
+  }
+
+  /** The pending retrieval under `token`, taken out; an expired one is as good as unknown. */
+  private takeToken(state: CollectorState, token: string): PendingRetrieve {
+    this.forgetExpiredTokens(state);
+    const pending = state.tokens.get(token);
+    if (!pending || !this.dropToken(state, token)) throw new InvalidArgument('token', `The retrieve token '${token}' is not valid (unknown, finished, canceled or expired).`);
+    return pending;
   }
 
   private continueRetrieve(ctx: CallContext, token: string): RetrieveResult {
     const state = this.state(ctx);
-    const pending = state.tokens.get(token);
-    if (!pending) throw new InvalidArgument('token', `The retrieve token '${token}' is not valid (unknown, finished or canceled).`);
-    state.tokens.delete(token);
-    return this.page(state, pending);
+    const pending = this.takeToken(state, token);
+    return this.page(state, pending.rest, pending.pageSize);
   }
 
   private cancelRetrieve(ctx: CallContext, token: string): void {
-    if (!this.state(ctx).tokens.delete(token)) {
-      throw new InvalidArgument('token', `The retrieve token '${token}' is not valid (unknown, finished or canceled).`);
-    }
+    this.takeToken(this.state(ctx), token);
   }
 
   private createFilter(ctx: CallContext, args: CreateFilterArgs): ManagedObjectReference {
@@ -231,6 +260,7 @@ export class PropertyCollector extends ManagedObject {
     // Validates the spec now (unknown objects, invalid paths) so mistakes surface at CreateFilter.
     const selected = selectObjects(spec, query, 'fault');
     for (const { object, paths } of selected) for (const path of paths) readPath(object, path, query);
+    this.services.usage.addFilter(session);
     const ref = new ManagedObjectReference('PropertyFilter', `session[${session.key}]${randomUUID()}`);
     const filter = new PropertyFilter(ref, spec, args.partialUpdates, { destroyFilter: (f) => this.removeFilter(state, f) }, session, () => state.wake());
     state.filters.set(ref.value, filter);
@@ -242,6 +272,7 @@ export class PropertyCollector extends ManagedObject {
 
   private removeFilter(state: CollectorState, filter: PropertyFilter): void {
     if (!state.filters.delete(filter.ref.value)) return;
+    this.services.usage.removeFilter(state.session);
     this.services.hub.unwatch(filter);
     this.services.registry.remove(filter.ref);
   }
@@ -260,13 +291,25 @@ export class PropertyCollector extends ManagedObject {
     const maxObjectUpdates = options?.maxObjectUpdates;
     if (maxWaitSeconds !== undefined && maxWaitSeconds < 0) throw new InvalidArgument('maxWaitSeconds');
     if (maxObjectUpdates !== undefined && maxObjectUpdates < 0) throw new InvalidArgument('maxObjectUpdates');
+    // One wait per collector and session at a time: a newer call replaces an earlier one, which
+    // ends with RequestCanceled rather than sleeping on a version the newer call moves past.
+    state.cancelWaiters('The wait for updates was canceled by a newer WaitForUpdates call on the same property collector.');
     const deadline = maxWaitSeconds === undefined ? undefined : Date.now() + maxWaitSeconds * 1000;
-    for (;;) {
-      const update = this.collectUpdates(ctx, state, full, maxObjectUpdates);
-      if (update) return update;
-      if (deadline !== undefined && Date.now() >= deadline) return undefined;
-      const reason = await state.nextChange(deadline === undefined ? undefined : Math.max(0, deadline - Date.now()), ctx.lifetime);
-      if (reason === 'timeout') return undefined;
+    let admitted = false;
+    try {
+      for (;;) {
+        const update = this.collectUpdates(ctx, state, full, maxObjectUpdates);
+        if (update) return update;
+        if (deadline !== undefined && Date.now() >= deadline) return undefined;
+        if (!admitted) {
+          this.services.usage.beginWait();
+          admitted = true;
+        }
+        // A 'timeout' wake before the deadline is one step of a wait longer than a timer allows.
+        await state.nextChange(deadline === undefined ? undefined : Math.max(0, deadline - Date.now()), ctx.lifetime);
+      }
+    } finally {
+      if (admitted) this.services.usage.endWait();
     }
   }
 
@@ -336,6 +379,7 @@ export class PropertyCollector extends ManagedObject {
   private createCollector(ctx: CallContext): ManagedObjectReference {
     const session = ctx.session;
     if (!session) throw new NotAuthenticated(this.ref);
+    this.services.usage.addCollector(session);
     const ref = new ManagedObjectReference('PropertyCollector', `session[${session.key}]${randomUUID()}`);
     const collector = new PropertyCollector(ref, this.services, session);
     this.services.registry.add(collector);
@@ -358,13 +402,14 @@ export class PropertyCollector extends ManagedObject {
     state.ended = true;
     state.cancelWaiters();
     for (const filter of [...state.filters.values()]) this.removeFilter(state, filter);
-    state.tokens.clear();
+    for (const token of [...state.tokens.keys()]) this.dropToken(state, token);
     forget();
   }
 
   /** Ends a created collector: its waiters get RequestCanceled, its filters go away. */
   dispose(): void {
-    if (!this.ownState) return;
+    if (!this.ownState || this.ownState.ended) return;
+    this.services.usage.removeCollector(this.ownState.session);
     this.detach();
     this.endState(this.ownState, () => this.services.registry.remove(this.ref));
   }

@@ -116,3 +116,14 @@ export class SystemError extends MethodFault {
 export function localizedMethodFault(fault: MethodFaultObject, localizedMessage?: string): LocalizedMethodFault {
   return localizedMessage === undefined ? { _type: 'LocalizedMethodFault', fault } : { _type: 'LocalizedMethodFault', fault, localizedMessage };
 }
+
+/**
+ * A client-made object or value went past one of the emulator's limits where vCenter has no
+ * fault of its own for it. `property` names the setting (its Config key) so the client's author
+ * knows what to raise; `limit` is its value.
+ */
+export class LimitExceeded extends MethodFault {
+  constructor(property: string, limit: number, message: string) {
+    super('LimitExceeded', `${message} (limit ${property} = ${limit})`, { property, limit });
+  }
+}

@@ -5,6 +5,7 @@ import { ManagedObjectReference, type TypeModel } from './data.js';
 import { Dispatcher, type CallHook } from './dispatcher.js';
 import { ExtensionManager, GOVMOMI_SIMULATOR_EXTENSION, GOVMOMI_SIMULATOR_TASK_TYPE, simpleExtension } from './ExtensionManager.js';
 import { Folder } from './Folder.js';
+import { CollectorUsage, DEFAULT_STATE_LIMITS, type StateLimits } from './limits.js';
 import { PropertyCollector } from './PropertyCollector.js';
 import { ObjectRegistry } from './registry.js';
 import { ServiceInstance, type AboutOptions } from './ServiceInstance.js';
@@ -22,12 +23,17 @@ export interface InventoryOptions {
   readonly sessionIdleTimeoutMs: number;
   readonly tasks: TaskManagerOptions;
   readonly about: AboutOptions;
+  /** Bounds on what clients can make the server hold; the defaults where not given. */
+  readonly limits?: Partial<StateLimits>;
   /** Extensions registered at start, besides the govmomi simulator one. */
   readonly extensions?: readonly Extension[];
 }
 
 export interface Inventory {
   readonly registry: ObjectRegistry;
+  readonly limits: StateLimits;
+  /** What sessions hold in the property collectors, and the calls waiting (for /healthz and tests). */
+  readonly collectorUsage: CollectorUsage;
   readonly dispatcher: Dispatcher;
   readonly sessionManager: SessionManager;
   readonly taskManager: TaskManager;
@@ -38,9 +44,15 @@ export interface Inventory {
 export function createInventory(options: InventoryOptions): Inventory {
   const registry = new ObjectRegistry();
   const hub = new UpdateHub(registry);
+  const limits: StateLimits = { ...DEFAULT_STATE_LIMITS, ...options.limits };
+  const usage = new CollectorUsage(limits);
   const rootFolder = new Folder(new ManagedObjectReference('Folder', 'group-d1'), 'Datacenters');
-  const propertyCollector = new PropertyCollector(new ManagedObjectReference('PropertyCollector', 'propertyCollector'), { registry, hub }, undefined);
-  const sessionManager = new SessionManager(options.users, { idleTimeoutMs: options.sessionIdleTimeoutMs });
+  const propertyCollector = new PropertyCollector(new ManagedObjectReference('PropertyCollector', 'propertyCollector'), { registry, hub, usage }, undefined);
+  const sessionManager = new SessionManager(options.users, {
+    idleTimeoutMs: options.sessionIdleTimeoutMs,
+    maxSessions: limits.maxSessions,
+    maxSessionsPerUser: limits.maxSessionsPerUser,
+  });
   const extensionManager = new ExtensionManager(registry, [
     simpleExtension(GOVMOMI_SIMULATOR_EXTENSION, [GOVMOMI_SIMULATOR_TASK_TYPE], 'govmomi simulator'),
     ...(options.extensions ?? []),
@@ -59,6 +71,8 @@ export function createInventory(options: InventoryOptions): Inventory {
   for (const object of [serviceInstance, rootFolder, propertyCollector, sessionManager, extensionManager, taskManager]) registry.add(object);
   return {
     registry,
+    limits,
+    collectorUsage: usage,
     dispatcher: new Dispatcher(registry, options.types, options.callHook),
     sessionManager,
     taskManager,

@@ -76,3 +76,20 @@ test('SIGTERM: exits 0 within 2 s, ending long polls', async () => {
   expect(Date.now() - started).toBeLessThan(2000);
   await pending;
 });
+
+test('on a non-loopback address without --control-token, a token is printed once on stderr and the control API requires it', async () => {
+  let stderr = '';
+  const started = startCli(['--port', '0', '--http', '--host', '0.0.0.0', '--log-level', 'info']);
+  child!.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const { url } = await started;
+  const deadline = Date.now() + 5000;
+  while (!/control API token/.test(stderr) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  const token = /control API token.*: (\S+)$/m.exec(stderr)?.[1];
+  expect(token, stderr).toMatch(/^[A-Za-z0-9_-]{32,}$/);
+  expect(stderr.split('control API token')).toHaveLength(2);
+  const { rawRequest } = await import('../helpers/soap-client.js');
+  expect((await rawRequest(url, { method: 'GET', path: '/_emulator/tasks' })).status).toBe(401);
+  expect((await rawRequest(url, { method: 'GET', path: '/_emulator/tasks', headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+});
