@@ -42,6 +42,8 @@ SOAP_ACTION = "urn:vim25/6.7.1"
 # --------------------------------------------------------------------------
 
 OPERATIONS = [
+    # ManagedObject (see EXTRA_OPERATIONS)
+    "Fetch",
     # ServiceInstance
     "RetrieveServiceContent", "CurrentTime",
     # SessionManager
@@ -247,8 +249,30 @@ def all_vim25_types():
 # --------------------------------------------------------------------------
 
 def lookup_method(wsdl_name):
+    if wsdl_name in EXTRA_OPERATIONS:
+        return EXTRA_OPERATIONS[wsdl_name]
     mm = V.GetWsdlMethod(NS, wsdl_name)
     return mm.info
+
+
+# Operations pyVmomi 6.7.1's metadata does not register, described here by
+# hand with the facts of the pyVmomi release that does.
+#
+# Fetch: pyVmomi 8 reads every managed property with Fetch(prop) on the
+# object itself (StubAdapterAccessorImpl.InvokeAccessor builds it on the fly,
+# on vmodl.ManagedObject, with one string parameter and the property's type as
+# the result). Its result here is xsd:anyType, since one operation serves
+# properties of every type. pyVmomi declares no privilege for it; it is
+# routed as System.Anonymous (like RetrievePropertiesEx), so that the
+# per-property read rules decide, as they do for the PropertyCollector.
+EXTRA_OPERATIONS = {
+    "Fetch": V.Object(
+        wsdlName="Fetch", typeName="vmodl.ManagedObject",
+        privId="System.Anonymous",
+        params=(V.Object(name="prop", typeName="string", flags=0),),
+        resultName="anyType", resultFlags=V.F_OPTIONAL,
+        faults=["vmodl.query.InvalidProperty"]),
+}
 
 
 def compute_closure(roots):

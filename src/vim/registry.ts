@@ -50,6 +50,11 @@ export class ObjectRegistry {
     return () => this.removeListeners.delete(listener);
   }
 
+  /** Every registered object (for the control API's and the tests' overviews; not on any call path). */
+  *objects(): IterableIterator<ManagedObject> {
+    for (const objects of this.byType.values()) yield* objects.values();
+  }
+
   get size(): number {
     let size = 0;
     for (const objects of this.byType.values()) size += objects.size;
