@@ -147,6 +147,7 @@ export async function createEmulator(config: Config): Promise<Emulator> {
     encoder: new Encoder(schema),
     dispatcher: inventory.dispatcher,
     sessions: inventory.sessionManager,
+    registry: inventory.registry,
     xmlLimits: DEFAULT_XML_LIMITS,
   });
   await app.register(sdkRoute, { endpoint, secureCookie: config.tls, logCalls: ['trace', 'debug', 'info'].includes(config.logLevel) });
