@@ -55,7 +55,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'recentTaskRetentionMs', flag: 'task-retention-ms', env: 'VTASK_TASK_RETENTION_MS', kind: 'number', help: 'how long a completed task stays in TaskManager.recentTask' },
   { key: 'maxTasks', flag: 'max-tasks', env: 'VTASK_MAX_TASKS', kind: 'number', help: 'tasks kept in memory; beyond it the oldest completed are forgotten' },
   { key: 'maxCollector', flag: 'max-collector', env: 'VTASK_MAX_COLLECTOR', kind: 'number', help: 'TaskManager.maxCollector' },
-  { key: 'apiVersion', flag: 'api-version', env: 'VTASK_API_VERSION', kind: 'string', help: 'about.apiVersion reported in ServiceContent' },
+  { key: 'apiVersion', flag: 'api-version', env: 'VTASK_API_VERSION', kind: 'string', help: 'about.apiVersion in ServiceContent, and the newest version vimServiceVersions.xml offers' },
   { key: 'logLevel', flag: 'log-level', env: 'VTASK_LOG_LEVEL', kind: 'string', help: 'fatal | error | warn | info | debug | trace | silent' },
   { key: 'bodyLimitBytes', flag: 'body-limit', env: 'VTASK_BODY_LIMIT', kind: 'number', help: 'largest request body accepted (bytes); larger: HTTP 413' },
   { key: 'requestTimeoutMs', flag: 'request-timeout-ms', env: 'VTASK_REQUEST_TIMEOUT_MS', kind: 'number', help: 'time allowed to send a whole request; slower: HTTP 408' },
@@ -81,7 +81,7 @@ export const DEFAULTS: Config = {
   recentTaskRetentionMs: 10 * 60_000,
   maxTasks: 10_000,
   maxCollector: 32,
-  apiVersion: '7.0.3.0',
+  apiVersion: '8.0.2.0',
   logLevel: 'info',
   bodyLimitBytes: 4 * 1024 * 1024,
   requestTimeoutMs: 10_000,
@@ -89,8 +89,8 @@ export const DEFAULTS: Config = {
   seedFile: undefined,
   privilegesFile: undefined,
   controlToken: undefined,
-  productVersion: '7.0.3',
-  productBuild: '20150588',
+  productVersion: '8.0.3',
+  productBuild: '69507950',
 };
 
 export class ConfigError extends Error {}
