@@ -14,6 +14,7 @@ import { ControlSchemas } from '../control/schemas.js';
 import { Decoder } from '../soap/decoder.js';
 import { Encoder } from '../soap/encoder.js';
 import { operationTable } from '../soap/operations.js';
+import { loadManagedTypes } from '../soap/managed-types.js';
 import { loadSchema, wsdlDirectory, type VimSchema } from '../soap/schema.js';
 import { DEFAULT_XML_LIMITS, XmlReader } from '../soap/xml-reader.js';
 import { createInventory, type Inventory } from '../vim/inventory.js';
@@ -25,25 +26,34 @@ import { sdkRoute } from './sdk-route.js';
 import { SoapEndpoint } from './soap-endpoint.js';
 import { tlsMaterial } from './tls.js';
 
-/** vimServiceVersions.xml lists versions pyVmomi 6.7.1 knows, so SmartConnect negotiates 6.7.1. */
-const SERVICE_VERSIONS = `<?xml version="1.0" encoding="UTF-8"?>
+/** The vim25 versions vCenter 8.0.3 lists in vimServiceVersions.xml, newest first. */
+const VIM25_VERSIONS = [
+  '8.0.2.0', '8.0.1.0', '8.0.0.2', '8.0.0.1', '8.0.0.0', '7.0.3.2', '7.0.3.1', '7.0.3.0', '7.0.2.1', '7.0.2.0', '7.0.1.1', '7.0.1.0',
+  '7.0.0.2', '7.0.0.0', '6.9.1', '6.8.7', '6.7.3', '6.7.2', '6.7.1', '6.7', '6.5', '6.0', '5.5', '5.1', '5.0', '4.1', '4.0',
+];
+
+/**
+ * vimServiceVersions.xml for the emulated API version. At the newest, vCenter 8.0.3 names an
+ * internal build token as <version>, which no client knows, so each picks the newest
+ * priorVersion it supports (pyVmomi 8: 8.0.2.0; pyVmomi 6.7.1: 6.7.1). An older --api-version
+ * is the <version>, with only the versions before it listed.
+ */
+export function serviceVersions(apiVersion: string, build: string): string {
+  const at = VIM25_VERSIONS.indexOf(apiVersion);
+  const version = at === 0 ? `internal-${build}` : apiVersion;
+  const prior = at === -1 ? VIM25_VERSIONS : VIM25_VERSIONS.slice(at === 0 ? 0 : at + 1);
+  return `<?xml version="1.0" encoding="UTF-8"?>
 <namespaces version="1.0">
  <namespace>
   <name>urn:vim25</name>
-  <version>7.0.3.0</version>
+  <version>${version}</version>
   <priorVersions>
-   <version>7.0</version>
-   <version>6.7.3</version>
-   <version>6.7.2</version>
-   <version>6.7.1</version>
-   <version>6.7</version>
-   <version>6.5</version>
-   <version>6.0</version>
-   <version>5.5</version>
+${prior.map((v) => `   <version>${v}</version>`).join('\n')}
   </priorVersions>
  </namespace>
 </namespaces>
 `;
+}
 
 export interface Emulator {
   readonly app: FastifyInstance;
@@ -121,6 +131,7 @@ export async function createEmulator(given: Config): Promise<Emulator> {
     },
     about: { apiVersion: config.apiVersion, version: config.productVersion, build: config.productBuild },
     limits: config,
+    managers: loadManagedTypes(wsdlDirectory()),
   });
   const controlSchemas = new ControlSchemas();
   const control = new EmulatorControl({ types: schema, taskManager: inventory.taskManager, extensionManager: inventory.extensionManager, users, injector, schemas: controlSchemas });
@@ -213,6 +224,7 @@ export async function createEmulator(given: Config): Promise<Emulator> {
     sessions: inventory.sessionManager,
     xmlReader: new XmlReader(DEFAULT_XML_LIMITS),
     maxStringBytes: config.maxStringBytes,
+    registry: inventory.registry,
   });
   await app.register(sdkRoute, { endpoint, secureCookie: config.tls, logCalls: ['trace', 'debug', 'info'].includes(config.logLevel) });
   await app.register(controlApi, { prefix: '/_emulator', control, token: config.controlToken, schemas: controlSchemas });
@@ -223,7 +235,8 @@ export async function createEmulator(given: Config): Promise<Emulator> {
     'vim.wsdl': readFileSync(path.join(wsdlDir, 'vim.wsdl'), 'utf8'),
   };
   const xml = 'text/xml; charset=utf-8';
-  app.get('/sdk/vimServiceVersions.xml', (_req, reply) => reply.type(xml).send(SERVICE_VERSIONS));
+  const versions = serviceVersions(config.apiVersion, config.productBuild);
+  app.get('/sdk/vimServiceVersions.xml', (_req, reply) => reply.type(xml).send(versions));
   app.get('/sdk/vimService.wsdl', (_req, reply) => reply.type(xml).send(wsdl['vimService.wsdl']));
   app.get('/sdk/vim.wsdl', (_req, reply) => reply.type(xml).send(wsdl['vim.wsdl']));
   app.get('/healthz', () => ({ status: 'ok', sessions: inventory.sessionManager.count, objects: inventory.registry.size, waiters: inventory.collectorUsage.waiters }));

@@ -64,7 +64,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'retrieveTokenIdleMs', flag: 'retrieve-token-idle-ms', env: 'VTASK_RETRIEVE_TOKEN_IDLE_MS', kind: 'number', help: 'a paging token not continued for this long is forgotten' },
   { key: 'maxWaiters', flag: 'max-waiters', env: 'VTASK_MAX_WAITERS', kind: 'number', help: 'WaitForUpdates[Ex] calls blocked at once, all sessions together' },
   { key: 'maxStringBytes', flag: 'max-string-bytes', env: 'VTASK_MAX_STRING_BYTES', kind: 'number', help: 'longest string (UTF-8 bytes) a SOAP argument or control API body may carry; longer: refused' },
-  { key: 'apiVersion', flag: 'api-version', env: 'VTASK_API_VERSION', kind: 'string', help: 'about.apiVersion reported in ServiceContent' },
+  { key: 'apiVersion', flag: 'api-version', env: 'VTASK_API_VERSION', kind: 'string', help: 'about.apiVersion in ServiceContent, and the newest version vimServiceVersions.xml offers' },
   { key: 'logLevel', flag: 'log-level', env: 'VTASK_LOG_LEVEL', kind: 'string', help: 'fatal | error | warn | info | debug | trace | silent' },
   { key: 'bodyLimitBytes', flag: 'body-limit', env: 'VTASK_BODY_LIMIT', kind: 'number', help: 'largest request body accepted (bytes); larger: HTTP 413' },
   { key: 'requestTimeoutMs', flag: 'request-timeout-ms', env: 'VTASK_REQUEST_TIMEOUT_MS', kind: 'number', help: 'time allowed to send a whole request; slower: HTTP 408' },
@@ -91,7 +91,7 @@ export const DEFAULTS: Config = {
   recentTaskRetentionMs: 10 * 60_000,
   maxTasks: 10_000,
   maxCollector: 32,
-  apiVersion: '7.0.3.0',
+  apiVersion: '8.0.2.0',
   logLevel: 'info',
   bodyLimitBytes: 4 * 1024 * 1024,
   requestTimeoutMs: 10_000,
@@ -99,8 +99,8 @@ export const DEFAULTS: Config = {
   seedFile: undefined,
   privilegesFile: undefined,
   controlToken: undefined,
-  productVersion: '7.0.3',
-  productBuild: '20150588',
+  productVersion: '8.0.3',
+  productBuild: '69507950',
 };
 
 export class ConfigError extends Error {}

@@ -8,8 +8,12 @@ import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyReque
 import type { Session } from '../vim/session.js';
 import { SESSION_COOKIE, type SoapAnswer, type SoapCall, type SoapEndpoint, type SoapExchange } from './soap-endpoint.js';
 
-/** The paths vim25 clients post to: pyVmomi and govmomi use /sdk, older SDK samples /sdk/vimService. */
-const SDK_PATHS = ['/sdk', '/sdk/vimService'];
+/**
+ * The paths vim25 clients post to: pyVmomi and govmomi use /sdk, older SDK samples
+ * /sdk/vimService, and node-vsphere-soap posts to the WSDL's own URL, /sdk/vimService.wsdl.
+ * vCenter serves SOAP on any path under /sdk, and so does this.
+ */
+const SDK_PATHS = ['/sdk', '/sdk/*'];
 const XML_MEDIA_TYPES = ['text/xml', 'application/xml', 'application/soap+xml'];
 const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i;
 const UTF8_CHARSET = /^utf-?8$/i;
@@ -103,9 +107,11 @@ export const sdkRoute: FastifyPluginCallback<SdkRouteOptions> = (app: FastifyIns
     if (exchange.clientGone) return;
     reply.code(answer.status).header('content-type', 'text/xml; charset=utf-8');
     if (exchange.session !== undefined) {
+      // The value in double quotes, as vCenter writes it: code that takes the session id with
+      // cookie.split('"')[1] (pyVmomi's SPBM samples, Ansible's storage-policy modules) needs them.
       reply.header(
         'set-cookie',
-        exchange.session === null ? `${SESSION_COOKIE}=; Path=/; HttpOnly; Max-Age=0${secure}` : `${SESSION_COOKIE}=${exchange.session.cookie}; Path=/; HttpOnly${secure}`,
+        exchange.session === null ? `${SESSION_COOKIE}=; Path=/; HttpOnly; Max-Age=0${secure}` : `${SESSION_COOKIE}="${exchange.session.cookie}"; Path=/; HttpOnly${secure}`,
       );
     }
     reply.send(answer.payload);

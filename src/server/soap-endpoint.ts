@@ -9,9 +9,11 @@ import type { Decoder } from '../soap/decoder.js';
 import type { Encoder } from '../soap/encoder.js';
 import { readRequest } from '../soap/envelope.js';
 import type { OperationTable } from '../soap/operations.js';
+import type { OperationDef } from '../soap/schema.js';
 import { XmlSyntaxError, type XmlElement, type XmlReader } from '../soap/xml-reader.js';
-import type { ManagedObjectReference, VimValue } from '../vim/data.js';
+import { ManagedObjectReference, type VimValue } from '../vim/data.js';
 import type { Dispatcher } from '../vim/dispatcher.js';
+import type { ObjectRegistry } from '../vim/registry.js';
 import { InvalidRequest, MethodFault, MethodNotFound, SystemError } from '../vim/faults.js';
 import { checkStringSizes } from '../vim/limits.js';
 import type { CallLifetime, ConnectionInfo, Outcome } from '../vim/managed-object.js';
@@ -62,6 +64,8 @@ export interface SoapEndpointOptions {
   readonly xmlReader: XmlReader;
   /** The longest string any argument may carry (UTF-8 bytes); longer: LimitExceeded. */
   readonly maxStringBytes: number;
+  /** Where a `_this` without a type is looked up. */
+  readonly registry: ObjectRegistry;
 }
 
 /**
@@ -108,10 +112,11 @@ export class SoapEndpoint {
         throw error;
       }
       call.method = element.name;
-      const self = decoder.receiver(element);
+      let self = decoder.receiver(element);
       call.self = self;
       const operation = operations.get(element.name);
       if (!operation) throw new MethodNotFound(self, element.name);
+      if (!self.type) call.self = self = this.typeUntypedReceiver(operation, self);
       const args = decoder.decodeArguments(element, operation);
       checkStringSizes(args, this.options.maxStringBytes);
       call.outcome = dispatcher.invoke({ operation, self, args, session: call.session, lifetime: exchange, connection: exchange });
@@ -119,6 +124,20 @@ export class SoapEndpoint {
       call.fail(error);
     }
     return call;
+  }
+
+  /**
+   * vCenter serves a `_this` without its `type` attribute (node-vsphere-soap sends
+   * `<_this>ServiceInstance</_this>`): the type is the one that declares the operation when the
+   * emulator has objects of exactly that type; otherwise (an operation of a supertype, such as
+   * Fetch on ManagedObject) the one object with that value, if exactly one has it.
+   */
+  private typeUntypedReceiver(operation: OperationDef, self: ManagedObjectReference): ManagedObjectReference {
+    const { registry } = this.options;
+    if (registry.hasType(operation.managedType)) return new ManagedObjectReference(operation.managedType, self.value);
+    const object = registry.findByValue(self.value);
+    if (object) return object.ref;
+    throw new InvalidRequest(`${operation.name}: _this '${self.value}' has no type attribute, and no single object has that value`);
   }
 
   encodeResult(call: SoapCall, value: VimValue | undefined): SoapAnswer {

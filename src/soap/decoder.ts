@@ -68,13 +68,17 @@ export class Decoder {
     this.maxArrayItems = options.maxArrayItems ?? MAX_ARRAY_ITEMS;
   }
 
-  /** The request's `_this`: the object the call is made on. */
+  /**
+   * The request's `_this`: the object the call is made on. Its type is '' when the client left
+   * the `type` attribute out (node-vsphere-soap's `<_this>ServiceInstance</_this>`); the
+   * endpoint then decides the type, since that needs the operation table and the objects.
+   */
   receiver(element: XmlElement): ManagedObjectReference {
     let self: ManagedObjectReference | undefined;
     for (const child of element.children) {
       if (child.name !== '_this') continue;
       if (self) throw new InvalidRequest(`${element.name}: _this given twice`);
-      self = this.decodeMoRef(child, '_this', false);
+      self = this.decodeMoRef(child, '_this', false, true);
     }
     if (!self) throw new InvalidRequest(`${element.name}: missing _this`);
     return self;
@@ -136,6 +140,7 @@ export class Decoder {
     if (xsiType !== undefined) {
       const dynamicType = this.typeNameOf(element, xsiType);
       if (!this.schema.complexTypes.has(dynamicType)) throw new InvalidRequest(`${where}: unknown xsi:type '${xsiType}'`);
+      if (staticType === 'LocalizedMethodFault' && this.schema.isSubtypeOf(dynamicType, 'MethodFault')) return this.wrapFault(element, dynamicType, where);
       if (!this.schema.isSubtypeOf(dynamicType, staticType)) {
         throw new InvalidRequest(`${where}: xsi:type '${dynamicType}' is not a ${staticType}`);
       }
@@ -169,6 +174,15 @@ export class Decoder {
     return object;
   }
 
+  /**
+   * A bare fault where a LocalizedMethodFault belongs: rbvmomi types SetTaskState's `fault` as
+   * MethodFault, as the VMODL does, and vCenter takes it. It is read as that fault and wrapped,
+   * without a localized message (the bare form has none).
+   */
+  private wrapFault(element: XmlElement, type: string, where: string): VimValue {
+    return { _type: 'LocalizedMethodFault', fault: this.decodeComplex(element, type, where) };
+  }
+
   private decodeAny(element: XmlElement, xsiType: string | undefined, where: string): VimValue {
     if (xsiType === undefined) {
       if (element.children.length) return new OpaqueXml(this.detachString(serializeChildren(element)));
@@ -192,10 +206,10 @@ export class Decoder {
     return name;
   }
 
-  private decodeMoRef(element: XmlElement, where: string, share = true): ManagedObjectReference {
-    const type = attribute(element, '', 'type');
+  private decodeMoRef(element: XmlElement, where: string, share = true, untyped = false): ManagedObjectReference {
+    const type = attribute(element, '', 'type') ?? (untyped ? '' : undefined);
     const value = element.text.trim();
-    if (!type) throw new InvalidRequest(`${where}: managed object reference without a type attribute`);
+    if (type === undefined || (!type && !untyped)) throw new InvalidRequest(`${where}: managed object reference without a type attribute`);
     if (!value) throw new InvalidRequest(`${where}: empty managed object reference`);
     if (element.children.length) throw new InvalidRequest(`${where}: managed object reference with child elements`);
     return share ? this.sharedRef(type, value) : new ManagedObjectReference(this.detachString(type), this.detachString(value));

@@ -6,9 +6,9 @@ import { ManagedObject, type Methods } from './managed-object.js';
 import type { ServiceContent } from './vim-types.js';
 
 export interface AboutOptions {
-  /** Reported as about.apiVersion, e.g. "7.0.3.0". */
+  /** Reported as about.apiVersion, e.g. "8.0.2.0". */
   readonly apiVersion: string;
-  /** Reported as about.version, e.g. "7.0.3". */
+  /** Reported as about.version, e.g. "8.0.3". */
   readonly version: string;
   readonly build: string;
 }
@@ -19,6 +19,8 @@ export interface ServiceContentRefs {
   readonly sessionManager: ManagedObjectReference;
   readonly taskManager: ManagedObjectReference;
   readonly extensionManager: ManagedObjectReference;
+  /** The other managers, by ServiceContent property name. */
+  readonly others?: Readonly<Record<string, ManagedObjectReference>>;
 }
 
 export class ServiceInstance extends ManagedObject {
@@ -30,13 +32,14 @@ export class ServiceInstance extends ManagedObject {
   constructor(refs: ServiceContentRefs, about: AboutOptions) {
     super();
     this.content = {
+      ...refs.others,
       _type: 'ServiceContent',
       rootFolder: refs.rootFolder,
       propertyCollector: refs.propertyCollector,
       about: {
         _type: 'AboutInfo',
         name: 'VMware vCenter Server',
-        fullName: `VMware vCenter Server ${about.version} build-${about.build} (vtask-emulator)`,
+        fullName: `VMware vCenter Server ${about.version} build-${about.build}`,
         vendor: 'VMware, Inc.',
         version: about.version,
         build: about.build,

@@ -14,6 +14,26 @@ import { TaskManager, type TaskManagerOptions } from './TaskManager.js';
 import { UpdateHub } from './update-hub.js';
 import type { UserDirectory } from './users.js';
 import type { Extension } from './vim-types.js';
+import type { ServiceContentTypes } from '../soap/managed-types.js';
+import { PlaceholderManager } from './PlaceholderManager.js';
+import { PLACEHOLDER_VALUES, VCENTER_8_REFERENCES } from './service-content.js';
+
+/** The ServiceContent properties answered by the task surface's own objects. */
+const IMPLEMENTED = new Set(['rootFolder', 'propertyCollector', 'sessionManager', 'taskManager', 'extensionManager']);
+
+/** A placeholder for every other vCenter 8.0.3 reference the WSDL's ServiceContent can carry. */
+function createPlaceholders(options: InventoryOptions): Array<[string, PlaceholderManager]> {
+  const managers = options.managers;
+  if (!managers) return [];
+  const created: Array<[string, PlaceholderManager]> = [];
+  for (const [property, [type, value]] of Object.entries(VCENTER_8_REFERENCES)) {
+    if (IMPLEMENTED.has(property) || !options.types.fieldOf('ServiceContent', property)) continue;
+    const def = managers.get(property);
+    if (!def) continue;
+    created.push([property, new PlaceholderManager(new ManagedObjectReference(type, value), def.typeChain, def.properties, PLACEHOLDER_VALUES[property])]);
+  }
+  return created;
+}
 
 export interface InventoryOptions {
   readonly types: TypeModel;
@@ -25,6 +45,12 @@ export interface InventoryOptions {
   readonly about: AboutOptions;
   /** Bounds on what clients can make the server hold; the defaults where not given. */
   readonly limits?: Partial<StateLimits>;
+  /**
+   * The managed types ServiceContent refers to (wsdl/managed-types.json). With it, ServiceContent
+   * carries every reference vCenter 8.0.3's does that the WSDL's ServiceContent has a field for,
+   * each naming a placeholder manager; without it, only the task surface's five.
+   */
+  readonly managers?: ServiceContentTypes;
   /** Extensions registered at start, besides the govmomi simulator one. */
   readonly extensions?: readonly Extension[];
 }
@@ -58,8 +84,10 @@ export function createInventory(options: InventoryOptions): Inventory {
     ...(options.extensions ?? []),
   ]);
   const taskManager = new TaskManager(registry, extensionManager, options.tasks, rootFolder.ref, options.types);
+  const placeholders = createPlaceholders(options);
   const serviceInstance = new ServiceInstance(
     {
+      others: Object.fromEntries(placeholders.map(([property, object]) => [property, object.ref])),
       rootFolder: rootFolder.ref,
       propertyCollector: propertyCollector.ref,
       sessionManager: sessionManager.ref,
@@ -69,6 +97,7 @@ export function createInventory(options: InventoryOptions): Inventory {
     options.about,
   );
   for (const object of [serviceInstance, rootFolder, propertyCollector, sessionManager, extensionManager, taskManager]) registry.add(object);
+  for (const [, object] of placeholders) registry.add(object);
   return {
     registry,
     limits,

@@ -3,6 +3,7 @@
 
 import type { ManagedObjectReference, TypeModel, VimValue } from './data.js';
 import type { OperationArgs, OperationResults } from './vim-types.js';
+import { fetchProperty } from './fetch.js';
 import type { Session } from './session.js';
 
 export type Arguments = Readonly<Record<string, VimValue | undefined>>;
@@ -66,11 +67,12 @@ export abstract class ManagedObject {
   /**
    * The method for an operation, ready to be called with decoded arguments. The decoder checked
    * the arguments against the operation's WSDL parameters, which OperationArgs mirrors, so the
-   * typed method can take them as they are: this is the one place that says so.
+   * typed method can take them as they are: this is the one place that says so. Fetch is
+   * declared on ManagedObject itself, so every object answers it unless its type says otherwise.
    */
   method(name: string): CheckedMethod | undefined {
     const byName: Readonly<Record<string, CheckedMethod | undefined>> = Object.hasOwn(this.methods, name) ? (this.methods as Readonly<Record<string, CheckedMethod>>) : {};
-    return byName[name];
+    return byName[name] ?? (name === 'Fetch' ? (fetchProperty as CheckedMethod) : undefined);
   }
 
   isA(type: string): boolean {

@@ -200,7 +200,7 @@ export function checkReadable(object: ManagedObject, path: string, session: Sess
  * The value at a property path, typed for an anyType slot, or undefined when unset.
  * Throws InvalidProperty for a path the object's type does not have.
  */
-export function readPath(object: ManagedObject, path: string, ctx: QueryContext): VimValue | undefined {
+export function readPath(object: ManagedObject, path: string, ctx: Pick<QueryContext, 'types' | 'session'>): VimValue | undefined {
   const segments = path.split('.');
   let type = object.propertyTypes[segments[0]];
   if (type === undefined) throw new InvalidProperty(path);

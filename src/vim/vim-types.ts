@@ -6234,6 +6234,10 @@ export type DestroyPropertyCollectorArgs = { readonly [param: string]: never };
 
 export type DestroyPropertyFilterArgs = { readonly [param: string]: never };
 
+export type FetchArgs = {
+  readonly prop: string;
+};
+
 export type FindExtensionArgs = {
   readonly extensionKey: string;
 };
@@ -6330,6 +6334,7 @@ export interface OperationArgs {
   DestroyCollector: DestroyCollectorArgs;
   DestroyPropertyCollector: DestroyPropertyCollectorArgs;
   DestroyPropertyFilter: DestroyPropertyFilterArgs;
+  Fetch: FetchArgs;
   FindExtension: FindExtensionArgs;
   Login: LoginArgs;
   Logout: LogoutArgs;
@@ -6367,6 +6372,7 @@ export interface OperationResults {
   DestroyCollector: void;
   DestroyPropertyCollector: void;
   DestroyPropertyFilter: void;
+  Fetch: VimValue | undefined;
   FindExtension: Extension | undefined;
   Login: UserSession;
   Logout: void;
@@ -6404,6 +6410,7 @@ export const OPERATION_MANAGED_TYPES = Object.freeze({
   DestroyCollector: 'HistoryCollector',
   DestroyPropertyCollector: 'PropertyCollector',
   DestroyPropertyFilter: 'PropertyFilter',
+  Fetch: 'ManagedObject',
   FindExtension: 'ExtensionManager',
   Login: 'SessionManager',
   Logout: 'SessionManager',

@@ -281,13 +281,27 @@ describe('receiver and decodeArguments (one call)', () => {
     expect(decoded.args.options).toStrictEqual({ _type: 'RetrieveOptions' });
   });
 
+  test('a _this without a type attribute is kept with an empty type, for the endpoint to decide', () => {
+    const decoded = call('RetrieveServiceContent', '<_this>ServiceInstance</_this>');
+    expect(decoded.self.type).toBe('');
+    expect(decoded.self.value).toBe('ServiceInstance');
+  });
+
+  test('a bare fault where a LocalizedMethodFault belongs (rbvmomi) is that fault, wrapped', () => {
+    const { args } = call('SetTaskState', '<_this type="Task">task-1</_this><state>error</state><fault xsi:type="InvalidArgument"><invalidProperty>x</invalidProperty></fault>');
+    expect(args.fault).toEqual({ _type: 'LocalizedMethodFault', fault: { _type: 'InvalidArgument', invalidProperty: 'x' } });
+    const bare = call('SetTaskState', '<_this type="Task">task-1</_this><state>error</state><fault xsi:type="NotFound"/>');
+    expect(bare.args.fault).toEqual({ _type: 'LocalizedMethodFault', fault: { _type: 'NotFound' } });
+    refused(() => call('SetTaskState', '<_this type="Task">task-1</_this><state>error</state><fault xsi:type="TaskInfo"/>'), 'SetTaskState.fault', 'TaskInfo');
+  });
+
   test('missing _this, _this twice, a missing required argument, an unexpected or repeated one: all refused', () => {
     refused(() => call('UpdateProgress', '<percentDone>40</percentDone>'), 'UpdateProgress', 'missing _this');
     refused(() => call('UpdateProgress', '<_this type="Task">task-1</_this><_this type="Task">task-2</_this><percentDone>1</percentDone>'), '_this given twice');
     refused(() => call('UpdateProgress', '<_this type="Task">task-1</_this>'), "missing required 'percentDone'");
     refused(() => call('UpdateProgress', '<_this type="Task">task-1</_this><percentDone>1</percentDone><percent>2</percent>'), "unexpected argument 'percent'");
     refused(() => call('UpdateProgress', '<_this type="Task">task-1</_this><percentDone>1</percentDone><percentDone>2</percentDone>'), "'percentDone' given more than once");
-    refused(() => call('UpdateProgress', '<_this>task-1</_this><percentDone>1</percentDone>'), '_this', 'type attribute');
+    refused(() => call('UpdateProgress', '<_this type="Task"></_this><percentDone>1</percentDone>'), '_this', 'empty');
     refused(() => call('UpdateProgress', '<_this type="Task">task-1</_this><percentDone>2147483648</percentDone>'), 'UpdateProgress.percentDone', 'xsd:int');
     refused(() => call('SetTaskState', '<_this type="Task">task-1</_this><state>paused</state>'), 'SetTaskState.state', 'TaskInfoState');
   });

@@ -86,7 +86,7 @@ describe('sessions', () => {
     const s = new SoapSession(url);
     const res = await s.login('admin', 'admin');
     ok(res);
-    expect(res.headers['set-cookie']?.[0]).toMatch(/^vmware_soap_session=[0-9a-f]{64}; Path=\/; HttpOnly$/);
+    expect(res.headers['set-cookie']?.[0]).toMatch(/^vmware_soap_session="[0-9a-f]{64}"; Path=\/; HttpOnly$/);
     const userSession = (res.result.LoginResponse as Xml).returnval as Xml;
     expect(userSession.userName).toBe('admin');
     const cookie = s.cookie;
@@ -130,13 +130,15 @@ describe('sessions', () => {
   test('a tampered or foreign cookie is NotAuthenticated; pyVmomi-style echoed Set-Cookie and quoted values work', async () => {
     const { admin, url } = await start();
     const good = admin.cookie!;
-    const value = good.split(';')[0].split('=')[1];
+    const value = good.split('"')[1];
     const s = new SoapSession(url);
     s.cookie = `vmware_soap_session=${value.slice(0, -1)}${value.endsWith('0') ? '1' : '0'}`;
     expectFault(await createTaskRaw(s), 'NotAuthenticated');
     s.cookie = `vmware_soap_session="${value}"; Path=/; HttpOnly`;
     ok(await createTaskRaw(s));
     s.cookie = `other=1; vmware_soap_session=${value}`;
+    ok(await createTaskRaw(s));
+    s.cookie = `vmware_soap_session="${value}"`;
     ok(await createTaskRaw(s));
   });
 

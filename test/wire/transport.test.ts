@@ -95,7 +95,7 @@ describe('bad input gets a fault and the server keeps serving', () => {
     ['a missing required argument', envelope('<SetTaskState xmlns="urn:vim25"><_this type="Task">task-1</_this></SetTaskState>'), 'InvalidRequest'],
     ['an unexpected argument', envelope('<CancelTask xmlns="urn:vim25"><_this type="Task">task-1</_this><force>true</force></CancelTask>'), 'InvalidRequest'],
     ['a mistyped argument (boolean)', envelope('<CreateTask xmlns="urn:vim25"><_this type="TaskManager">TaskManager</_this><obj type="Folder">group-d1</obj><taskTypeId>x</taskTypeId><cancelable>maybe</cancelable></CreateTask>'), 'InvalidRequest'],
-    ['a moref without a type', envelope('<CancelTask xmlns="urn:vim25"><_this>task-1</_this></CancelTask>'), 'InvalidRequest'],
+    ['a moref argument without a type', envelope('<CreateTask xmlns="urn:vim25"><_this type="TaskManager">TaskManager</_this><obj>group-d1</obj><taskTypeId>x</taskTypeId><cancelable>true</cancelable></CreateTask>'), 'InvalidRequest'],
     ['a wrong xsi:type for a data object', envelope('<SetTaskDescription xmlns="urn:vim25"><_this type="Task">task-1</_this><description xsi:type="KeyValue"><key>k</key><value>v</value></description></SetTaskDescription>'), 'InvalidRequest'],
     ['a description string over 1 MiB', envelope(`<SetTaskDescription xmlns="urn:vim25"><_this type="Task">task-1</_this><description><key>k</key><message>${'x'.repeat((1 << 20) + 1)}</message></description></SetTaskDescription>`), 'InvalidRequest'],
   ];
