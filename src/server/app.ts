@@ -52,6 +52,8 @@ export interface Emulator {
   readonly endpoint: SoapEndpoint;
   readonly schema: VimSchema;
   readonly config: Config;
+  /** The certificate HTTPS serves (PEM), self-signed unless --cert was given; undefined over HTTP. */
+  readonly certificatePem: string | undefined;
   /** Base URL once listening, e.g. https://127.0.0.1:8989 */
   url(): string;
   close(): Promise<void>;
@@ -174,6 +176,7 @@ export async function createEmulator(config: Config): Promise<Emulator> {
     endpoint,
     schema,
     config,
+    certificatePem: https?.cert,
     url() {
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
