@@ -75,7 +75,13 @@ function readPrivileges(file: string | undefined): Record<string, string> {
   return privileges;
 }
 
-export async function createEmulator(config: Config): Promise<Emulator> {
+/** How the process around the emulator wants it wired; not settings (those are Config). */
+export interface EmulatorHost {
+  /** Where log lines go instead of stdout. */
+  readonly logStream?: NodeJS.WritableStream;
+}
+
+export async function createEmulator(config: Config, host: EmulatorHost = {}): Promise<Emulator> {
   const schema = loadSchema(path.join(wsdlDirectory(), 'vim.wsdl'));
   const operations = operationTable(schema, { cancelTaskPrivilege: config.cancelTaskPrivilege, overrides: readPrivileges(config.privilegesFile) });
   const users = new UserDirectory(config.usersFile ? parseUsersFile(readFileSync(config.usersFile, 'utf8'), config.usersFile) : undefined);
@@ -126,7 +132,7 @@ export async function createEmulator(config: Config): Promise<Emulator> {
 
   const app = Fastify({
     // 'silent' drops pino entirely: fastify otherwise still builds a child logger per request.
-    logger: config.logLevel === 'silent' ? false : loggerOptions(config.logLevel),
+    logger: config.logLevel === 'silent' ? false : loggerOptions(config.logLevel, host.logStream),
     // One line per SOAP call is logged by the /sdk route itself, with the vim25 method and fault.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
