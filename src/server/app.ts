@@ -13,7 +13,7 @@ import { ControlSchemas } from '../control/schemas.js';
 import { Decoder } from '../soap/decoder.js';
 import { Encoder } from '../soap/encoder.js';
 import { operationTable } from '../soap/operations.js';
-import { loadSchema, wsdlDirectory, type VimSchema } from '../soap/schema.js';
+import { loadCompiledSchema, wsdlDirectory, type VimSchema } from '../soap/schema.js';
 import { DEFAULT_XML_LIMITS } from '../soap/xml-reader.js';
 import { createInventory, type Inventory } from '../vim/inventory.js';
 import { UserDirectory } from '../vim/users.js';
@@ -82,7 +82,7 @@ export interface EmulatorHost {
 }
 
 export async function createEmulator(config: Config, host: EmulatorHost = {}): Promise<Emulator> {
-  const schema = loadSchema(path.join(wsdlDirectory(), 'vim.wsdl'));
+  const schema = loadCompiledSchema();
   const operations = operationTable(schema, { cancelTaskPrivilege: config.cancelTaskPrivilege, overrides: readPrivileges(config.privilegesFile) });
   const users = new UserDirectory(config.usersFile ? parseUsersFile(readFileSync(config.usersFile, 'utf8'), config.usersFile) : undefined);
   const injector = new Injector();
@@ -160,15 +160,21 @@ export async function createEmulator(config: Config, host: EmulatorHost = {}): P
   await app.register(sdkRoute, { endpoint, secureCookie: config.tls, logCalls: ['trace', 'debug', 'info'].includes(config.logLevel) });
   await app.register(controlApi, { prefix: '/_emulator', control, token: config.controlToken, schemas: controlSchemas });
 
+  // Read when first asked for (few clients fetch them), then kept by this emulator.
   const wsdlDir = wsdlDirectory();
-  const wsdl = {
-    'vimService.wsdl': readFileSync(path.join(wsdlDir, 'vimService.wsdl'), 'utf8'),
-    'vim.wsdl': readFileSync(path.join(wsdlDir, 'vim.wsdl'), 'utf8'),
+  const wsdlTexts = new Map<string, string>();
+  const wsdlText = (name: string) => {
+    let text = wsdlTexts.get(name);
+    if (text === undefined) {
+      text = readFileSync(path.join(wsdlDir, name), 'utf8');
+      wsdlTexts.set(name, text);
+    }
+    return text;
   };
   const xml = 'text/xml; charset=utf-8';
   app.get('/sdk/vimServiceVersions.xml', (_req, reply) => reply.type(xml).send(SERVICE_VERSIONS));
-  app.get('/sdk/vimService.wsdl', (_req, reply) => reply.type(xml).send(wsdl['vimService.wsdl']));
-  app.get('/sdk/vim.wsdl', (_req, reply) => reply.type(xml).send(wsdl['vim.wsdl']));
+  app.get('/sdk/vimService.wsdl', (_req, reply) => reply.type(xml).send(wsdlText('vimService.wsdl')));
+  app.get('/sdk/vim.wsdl', (_req, reply) => reply.type(xml).send(wsdlText('vim.wsdl')));
   app.get('/healthz', () => ({ status: 'ok', sessions: inventory.sessionManager.count, objects: inventory.registry.size }));
 
   // The factory makes the server, so fastify's "Server listening at" line is told the scheme.
