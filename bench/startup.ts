@@ -26,17 +26,23 @@ interface Sample {
 function post(url: string): Promise<number> {
   const send = url.startsWith('https:') ? https.request : http.request;
   return new Promise((resolve, reject) => {
-    const req = send(url, { method: 'POST', rejectUnauthorized: false, agent: false, headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: 'urn:vim25/7.0' } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = send(
+      url,
+      { method: 'POST', rejectUnauthorized: false, agent: false, headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: 'urn:vim25/7.0' } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
     req.end(RETRIEVE);
   });
 }
 
 function rssMbOf(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'));
   return line ? Number(line.replace(/\D+/g, '')) / 1024 : Number.NaN;
 }
 
@@ -87,7 +93,9 @@ export async function runStartup(runs: number): Promise<void> {
     const starts = list.map((s) => s.startMs);
     console.log(
       `  ${subject.name.padEnd(26)} start ${median(starts).toFixed(0).padStart(5)} ms (min ${Math.min(...starts).toFixed(0)}, max ${Math.max(...starts).toFixed(0)})` +
-        `   idle RSS ${median(list.map((s) => s.rssMb)).toFixed(1).padStart(5)} MB`,
+        `   idle RSS ${median(list.map((s) => s.rssMb))
+          .toFixed(1)
+          .padStart(5)} MB`,
     );
   }
 }

@@ -6,7 +6,16 @@ import { createEmulator, type Emulator } from './server/app.js';
 import { configFileSettings, DEFAULTS, type Config } from './server/config.js';
 import { ControlClient } from './control/client.js';
 
-export { ControlApiError, ControlClient, type ControlClientOptions, type FaultRuleInfo, type LatencyRuleInfo, type SeedResult, type TaskInfoJson, type TransitionJson } from './control/client.js';
+export {
+  ControlApiError,
+  ControlClient,
+  type ControlClientOptions,
+  type FaultRuleInfo,
+  type LatencyRuleInfo,
+  type SeedResult,
+  type TaskInfoJson,
+  type TransitionJson,
+} from './control/client.js';
 export type { Config } from './server/config.js';
 export type { FaultJson, FaultRuleJson, LatencyRuleJson, LifecycleJson, SeedJson, TaskJson, UserJson, ExtensionJson } from './control/schemas.js';
 

@@ -29,7 +29,10 @@ describe('the committed tables', () => {
   });
 
   test('gen-schema.ts --check accepts the committed file', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/gen-schema.ts', '--check'], { cwd: path.resolve(wsdlDirectory(), '..'), encoding: 'utf8' });
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/gen-schema.ts', '--check'], {
+      cwd: path.resolve(wsdlDirectory(), '..'),
+      encoding: 'utf8',
+    });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(run.stdout).toContain(`${SCHEMA_TABLES_FILE} is current`);
@@ -39,5 +42,7 @@ describe('the committed tables', () => {
 test('tables of an unknown format, or naming a missing request type, are refused', () => {
   const tables = readWsdlTables(readFileSync(wsdl, 'utf8'), wsdl);
   expect(() => schemaFromTables({ ...tables, format: 2 as unknown as 1 })).toThrow(/unknown format 2.*gen:schema/);
-  expect(() => schemaFromTables({ ...tables, operations: [['Poke', 'Thing', null, 'NoSuchRequestType', null, []]] })).toThrow(/Poke has no request type NoSuchRequestType/);
+  expect(() => schemaFromTables({ ...tables, operations: [['Poke', 'Thing', null, 'NoSuchRequestType', null, []]] })).toThrow(
+    /Poke has no request type NoSuchRequestType/,
+  );
 });

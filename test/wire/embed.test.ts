@@ -55,7 +55,10 @@ describe('two emulators in one process', () => {
   });
 
   test('tasks, rules, seeds and resets of one are invisible to the other', async () => {
-    const seeded = await a.control.seed({ tasks: [{ state: 'running', initiatedBy: 'seeded-in-a' }], faults: [{ method: 'CancelTask', fault: { type: 'NotSupported' } }] });
+    const seeded = await a.control.seed({
+      tasks: [{ state: 'running', initiatedBy: 'seeded-in-a' }],
+      faults: [{ method: 'CancelTask', fault: { type: 'NotSupported' } }],
+    });
     expect(seeded.tasks).toHaveLength(1);
     await b.control.latency.add({ method: 'UpdateProgress', delayMs: 5 });
 
@@ -118,7 +121,11 @@ describe('TLS with the returned certificate', () => {
   });
 
   test('the certificate names localhost as well as 127.0.0.1', async () => {
-    const versions = await get(`https://localhost:${emulator.port}/sdk/vimServiceVersions.xml`, { ca: emulator.certificatePem, rejectUnauthorized: true, family: 4 });
+    const versions = await get(`https://localhost:${emulator.port}/sdk/vimServiceVersions.xml`, {
+      ca: emulator.certificatePem,
+      rejectUnauthorized: true,
+      family: 4,
+    });
     expect(versions.status).toBe(200);
   });
 });
