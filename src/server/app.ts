@@ -1,10 +1,11 @@
 // Builds the HTTP(S) server: the SOAP endpoint plus the documents clients fetch around it.
 
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import path from 'node:path';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { EmulatorControl } from '../control/control.js';
 import { Injector } from '../control/injection.js';
 import { toJson } from '../control/json-values.js';
@@ -58,6 +59,26 @@ export interface Emulator {
   url(): string;
   close(): Promise<void>;
 }
+
+/**
+ * fastify's default schema compilers, loaded only if a route ever needs them. fastify requires
+ * both (Ajv and fast-json-stringify, about a hundred modules) when it is created; our routes
+ * bring their own validator (the control API) or no schema at all, so most runs never use them.
+ */
+const fastifyRequire = createRequire(createRequire(import.meta.url).resolve('fastify'));
+type Compilers = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>;
+type BuildValidator = NonNullable<Compilers['buildValidator']>;
+type BuildSerializer = NonNullable<Compilers['buildSerializer']>;
+const lazyCompilers: Compilers = {
+  buildValidator: (externalSchemas, options) => {
+    const selector: () => BuildValidator = fastifyRequire('@fastify/ajv-compiler');
+    return selector()(externalSchemas, options);
+  },
+  buildSerializer: (externalSchemas, options) => {
+    const selector: () => BuildSerializer = fastifyRequire('@fastify/fast-json-stringify-compiler');
+    return selector()(externalSchemas, options);
+  },
+};
 
 function httpError(statusCode: number, message: string): Error {
   return Object.assign(new Error(message), { statusCode });
@@ -137,6 +158,7 @@ export async function createEmulator(config: Config, host: EmulatorHost = {}): P
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
     serverFactory,
+    schemaController: { compilersFactory: lazyCompilers },
   });
 
   app.removeAllContentTypeParsers();
