@@ -36,7 +36,8 @@ function startCli(args: string[]): Promise<{ url: string; lines: Array<Record<st
       while ((nl = buffer.indexOf('\n')) >= 0) {
         const line = buffer.slice(0, nl);
         buffer = buffer.slice(nl + 1);
-        lines.push(JSON.parse(line) as Record<string, unknown>);
+        // The log is JSON lines; the one plain line is the generated control token's (its own test reads it).
+        if (line.startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>);
       }
     });
     child!.on('exit', (code) => reject(new Error(`exited ${code}`)));
