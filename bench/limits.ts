@@ -190,13 +190,12 @@ export async function runCollectors(): Promise<void> {
   const TASKS = 3_000;
   const PER_SESSION = 32;
   const server = await startEmulator({ tls: false, extraArgs: ['--max-tasks', '100000'] });
-  const connections: RawConnection[] = [];
+  // Eight connections for each stretch of setup: fresh ones each time, as idle ones time out
+  // while slow code is measured.
+  const workers = () => Promise.all(Array.from({ length: 8 }, () => RawConnection.open(server.url)));
   try {
-    for (let i = 0; i < 8; i++) {
-      const connection = await RawConnection.open(server.url);
-      await expectOk(connection, requests.login(), 'Login');
-      connections.push(connection);
-    }
+    let connections = await workers();
+    for (const connection of connections) await expectOk(connection, requests.login(), 'Login');
     const running: string[] = new Array(TASKS);
     await spread(connections, TASKS, async (connection, i) => {
       const key = taskKeyOf((await expectOk(connection, requests.createTask(), 'CreateTask')).body)!;
@@ -210,32 +209,34 @@ export async function runCollectors(): Promise<void> {
     let open = 0;
     let progress = 1;
     let baseline: number | undefined;
-    const sessions: RawConnection[] = [];
+    /** The session cookies of the read-only user's sessions, each with PER_SESSION collectors. */
+    const sessions: string[] = [];
     for (const [target, distinct] of [[0, false], [320, false], [1_280, false], [4_800, false], [4_800, true]] as const) {
+      for (const connection of connections) connection.close();
+      connections = await workers();
       if (distinct) {
         // As many collectors again, each with a filter of its own: no two share an index.
-        for (const session of sessions.splice(0)) {
-          // On a new connection: this one has been idle since its collectors were made.
-          const fresh = await RawConnection.open(server.url);
-          fresh.cookie = session.cookie;
-          await expectOk(fresh, logout, 'Logout');
-          fresh.close();
-          session.close();
-        }
+        await spread(connections, sessions.length, async (connection, n) => {
+          connection.cookie = sessions[n];
+          await expectOk(connection, logout, 'Logout');
+        });
+        sessions.length = 0;
         open = 0;
       }
+      // A few connections make the sessions and collectors (hundreds at once made the old code,
+      // busy for seconds with each, drop connections at its request timeout).
       const more = Math.ceil((target - open) / PER_SESSION);
-      const made = await Promise.all(Array.from({ length: more }, () => RawConnection.open(server.url)));
-      await spread(made, more, async (session, n) => {
-        await expectOk(session, requests.login(), 'Login');
+      await spread(connections, more, async (connection, n) => {
+        connection.cookie = undefined;
+        await expectOk(connection, requests.login(), 'Login');
         for (let i = 0; i < PER_SESSION; i++) {
           const since = distinct ? `<time><timeType>queuedTime</timeType><beginTime>${new Date(Date.UTC(2000, 0, 1) + open + n * PER_SESSION + i).toISOString()}</beginTime></time>` : '';
-          const created = await expectOk(session, createCollector(`${since}<state>running</state>`), 'CreateCollectorForTasks');
+          const created = await expectOk(connection, createCollector(`${since}<state>running</state>`), 'CreateCollectorForTasks');
           const collector = /<returnval type="TaskHistoryCollector">([^<]+)</.exec(created.body)![1];
-          await expectOk(session, setCollectorPageSize(collector, 1000), 'SetCollectorPageSize');
+          await expectOk(connection, setCollectorPageSize(collector, 1000), 'SetCollectorPageSize');
         }
+        sessions.push(connection.cookie!);
       });
-      sessions.push(...made);
       open += more * PER_SESSION;
       // A connection of its own: one left idle while the collectors were made may have timed out.
       const driver = await RawConnection.open(server.url);
@@ -267,9 +268,8 @@ export async function runCollectors(): Promise<void> {
       );
     }
     console.log('  (medians of 15 changes of each kind, each the round trip of one call on loopback; "µs/collector": the slowest of the three over the figure with none open, per collector)');
-    for (const session of sessions) session.close();
-  } finally {
     for (const connection of connections) connection.close();
+  } finally {
     await server.stop();
   }
 }
