@@ -196,24 +196,32 @@ export async function runCollectors(): Promise<void> {
   try {
     let connections = await workers();
     for (const connection of connections) await expectOk(connection, requests.login(), 'Login');
-    const running: string[] = new Array(TASKS);
-    await spread(connections, TASKS, async (connection, i) => {
-      const key = taskKeyOf((await expectOk(connection, requests.createTask(), 'CreateTask')).body)!;
-      await expectOk(connection, requests.setTaskState(key, 'running'), 'SetTaskState running');
-      running[i] = key;
-    });
-    running.sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)));
+    const running: string[] = [];
+    /** Creates and starts tasks until `count` run. */
+    const runTasks = async (count: number) => {
+      const more = count - running.length;
+      await spread(connections, more, async (connection) => {
+        const key = taskKeyOf((await expectOk(connection, requests.createTask(), 'CreateTask')).body)!;
+        await expectOk(connection, requests.setTaskState(key, 'running'), 'SetTaskState running');
+        running.push(key);
+      });
+      running.sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)));
+    };
+    await runTasks(TASKS);
 
-    console.log(`\nTask history collectors: the cost of one task change with N collectors open (sessions of ${PER_SESSION}, each filtered to state running, page size 1,000), over ${TASKS} running tasks`);
-    console.log(`  ${'collectors'.padStart(10)} ${'filters'.padStart(9)} ${'UpdateProgress ms'.padStart(18)} ${'SetTaskState ms'.padStart(16)} ${'new task ms'.padStart(12)} ${'µs/collector'.padStart(13)}`);
+    console.log(`\nTask history collectors: the cost of one task change with N collectors open (sessions of ${PER_SESSION}, each filtered to state running, page size 1,000)`);
+    console.log(`  ${'running'.padStart(7)} ${'collectors'.padStart(10)} ${'filters'.padStart(9)} ${'UpdateProgress ms'.padStart(18)} ${'SetTaskState ms'.padStart(16)} ${'new task ms'.padStart(12)} ${'µs/collector'.padStart(13)}`);
     let open = 0;
     let progress = 1;
     let baseline: number | undefined;
     /** The session cookies of the read-only user's sessions, each with PER_SESSION collectors. */
     const sessions: string[] = [];
-    for (const [target, distinct] of [[0, false], [320, false], [1_280, false], [4_800, false], [4_800, true]] as const) {
+    const rows = [[TASKS, 0, false], [TASKS, 320, false], [TASKS, 1_280, false], [TASKS, 4_800, false], [3 * TASKS, 4_800, false], [3 * TASKS, 4_800, true]] as const;
+    for (const [tasks, target, distinct] of rows) {
       for (const connection of connections) connection.close();
       connections = await workers();
+      for (const connection of connections) await expectOk(connection, requests.login(), 'Login');
+      await runTasks(tasks);
       if (distinct) {
         // As many collectors again, each with a filter of its own: no two share an index.
         await spread(connections, sessions.length, async (connection, n) => {
@@ -263,7 +271,7 @@ export async function runCollectors(): Promise<void> {
       const slowest = Math.max(p, f, n);
       baseline ??= slowest;
       console.log(
-        `  ${String(open).padStart(10)} ${(distinct ? 'distinct' : 'one').padStart(9)} ${p.toFixed(2).padStart(18)} ${f.toFixed(2).padStart(16)} ${n.toFixed(2).padStart(12)} ` +
+        `  ${String(running.length).padStart(7)} ${String(open).padStart(10)} ${(distinct ? 'distinct' : 'one').padStart(9)} ${p.toFixed(2).padStart(18)} ${f.toFixed(2).padStart(16)} ${n.toFixed(2).padStart(12)} ` +
           `${open ? (((slowest - baseline) * 1000) / open).toFixed(2).padStart(13) : '-'.padStart(13)}`,
       );
     }
