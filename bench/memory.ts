@@ -11,10 +11,7 @@
 import { performance } from 'node:perf_hooks';
 import { createEmulator, type Emulator } from '../src/server/app.js';
 import { DEFAULTS } from '../src/server/config.js';
-import { Decoder } from '../src/soap/decoder.js';
-import { Encoder } from '../src/soap/encoder.js';
-import { DEFAULT_XML_LIMITS } from '../src/soap/xml-reader.js';
-import { SESSION_COOKIE, SoapEndpoint, type SoapExchange } from '../src/server/soap-endpoint.js';
+import { SESSION_COOKIE, type SoapExchange } from '../src/server/soap-endpoint.js';
 import { requests, taskKeyOf } from './soap.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -36,20 +33,20 @@ interface Harness {
 
 async function start(maxTasks: number): Promise<Harness> {
   const emulator = await createEmulator({ ...DEFAULTS, host: '127.0.0.1', port: 0, tls: false, logLevel: 'silent', maxTasks });
-  const { schema, inventory } = emulator;
-  const endpoint = new SoapEndpoint({ schema, decoder: new Decoder(schema), encoder: new Encoder(schema), inventory, xmlLimits: DEFAULT_XML_LIMITS });
+  const { endpoint } = emulator;
   let cookie: string | undefined;
   const exchange: SoapExchange = {
     ipAddress: '127.0.0.1',
     userAgent: 'vtask-emulator bench',
-    setSessionCookie: (value) => {
-      cookie = value;
+    sessionChanged: (session) => {
+      cookie = session?.cookie;
     },
     whenClientGone: () => () => {},
   };
   const call = async (body: string): Promise<string> => {
-    const answer = await endpoint.serve(body, cookie && `${SESSION_COOKIE}=${cookie}`, exchange);
-    if (answer.status !== 200) throw new Error(`${answer.method} failed: ${answer.faultType}`);
+    const soapCall = endpoint.call(body, cookie && `${SESSION_COOKIE}=${cookie}`, exchange);
+    const answer = soapCall.finish(await soapCall.outcome);
+    if (answer.status !== 200) throw new Error(`${soapCall.method} failed: ${answer.faultType}`);
     return answer.payload;
   };
   await call(requests.login());

@@ -8,7 +8,9 @@
 // when dist/ is missing or with --build) as a child process and runs a mixed load against it with
 // bounded concurrency: full task lifecycles (progress, description, success/error/cancel),
 // govmomi-style and pyVim-style waiters, session churn (Login/Logout), PropertyCollector reads
-// over recentTask, task history collectors, and a trickle of bad requests. Every sample period it
+// over recentTask, task history collectors, a trickle of bad requests, and issue 14's attacks
+// (abandoned paging tokens, over-long strings, two waits on one collector, filter floods, a
+// control API body nested 1,500 deep, an oversized body with Expect: 100-continue). Every sample period it
 // prints the server's RSS (VmRSS from /proc/<pid>/status), request count, p50/p99/max latency
 // (blocking waits excluded), faults, errors and the server's own object count.
 //
@@ -312,8 +314,90 @@ const scenarios: Array<[number, (s: FastSession) => Promise<void>]> = [
       recordError(`malformed envelope: ${(error as Error).message}`);
     }
   }],
+  // Attacks from issue 14, mixed in: each must be refused at once without slowing the rest.
+  [1, async (s) => {
+    const attack = rand(6);
+    if (attack === 0) {
+      // Paging tokens never continued: LimitExceeded past --max-retrieve-tokens, then idle expiry.
+      await call(s, 'RetrievePropertiesEx', 'PropertyCollector', 'propertyCollector', `<specSet><propSet><type>Task</type><pathSet>info.state</pathSet></propSet><objectSet><obj type="TaskManager">TaskManager</obj><skip>true</skip><selectSet ${xsi(s, 'TraversalSpec')}><name>recent</name><type>TaskManager</type><path>recentTask</path><skip>false</skip></selectSet></objectSet></specSet><options><maxObjects>1</maxObjects></options>`);
+    } else if (attack === 1) {
+      // A description past --max-string-bytes: LimitExceeded, nothing stored.
+      const task = await createTask(s);
+      if (!task) return;
+      await call(s, 'SetTaskDescription', 'Task', task, `<description><key>soak.big</key><message>${'x'.repeat(100 * 1024)}</message></description>`);
+      await call(s, 'SetTaskState', 'Task', task, '<state>success</state>');
+    } else if (attack === 2) {
+      // Two waits on one collector: the first must end with RequestCanceled, the second with the change.
+      const task = await createTask(s);
+      if (!task) return;
+      const collector = (returnval(await call(s, 'CreatePropertyCollector', 'PropertyCollector', 'propertyCollector'), 'CreatePropertyCollector') as { _?: string } | undefined)?._;
+      if (!collector) return;
+      await call(s, 'CreateFilter', 'PropertyCollector', collector, `<spec><propSet><type>Task</type><pathSet>info.state</pathSet></propSet><objectSet><obj type="Task">${task}</obj></objectSet></spec><partialUpdates>false</partialUpdates>`);
+      const version = returnval(await call(s, 'WaitForUpdatesEx', 'PropertyCollector', collector, ''), 'WaitForUpdatesEx')?.version as string | undefined;
+      const wait = `<version>${version}</version><options><maxWaitSeconds>5</maxWaitSeconds></options>`;
+      const first = call(s, 'WaitForUpdatesEx', 'PropertyCollector', collector, wait, true);
+      await new Promise((r) => setTimeout(r, 20));
+      const second = call(s, 'WaitForUpdatesEx', 'PropertyCollector', collector, wait, true);
+      await new Promise((r) => setTimeout(r, 20));
+      await call(s, 'SetTaskState', 'Task', task, '<state>success</state>');
+      // Under load the three calls may reach the server in any order, so the check is the rule
+      // itself: one of the two gets the change, and the other is told (RequestCanceled, or
+      // InvalidCollectorVersion when it came after the first had already moved the version) —
+      // never left to time out with nothing.
+      const outcomes = (await Promise.all([first, second])).map((res) => {
+        if (!res) return 'lost';
+        const fault = faultOf(res)?.type;
+        if (fault) return fault;
+        return stateOf(returnval(res, 'WaitForUpdatesEx')) ? 'change' : 'nothing';
+      });
+      const told = (o: string) => o === 'RequestCanceled' || o === 'InvalidCollectorVersion';
+      if (!(outcomes.includes('change') && outcomes.every((o) => o === 'change' || told(o)))) recordError(`concurrent wait: outcomes ${outcomes.join(', ')}`);
+      await call(s, 'DestroyPropertyCollector', 'PropertyCollector', collector);
+    } else if (attack === 3) {
+      // A filter flood on a throwaway session: LimitExceeded past --max-filters; Logout frees all.
+      const flood = new FastSession(transport, 'pyvmomi');
+      await call(flood, 'Login', 'SessionManager', 'SessionManager', '<userName>flood</userName><password>flood</password>');
+      for (let i = 0; i < 20; i++) await call(flood, 'CreateFilter', 'PropertyCollector', 'propertyCollector', '<spec><propSet><type>TaskManager</type><pathSet>recentTask</pathSet></propSet><objectSet><obj type="TaskManager">TaskManager</obj></objectSet></spec><partialUpdates>false</partialUpdates>');
+      await call(flood, 'Logout', 'SessionManager', 'SessionManager');
+    } else if (attack === 4) {
+      // A control API body nested far deeper than SOAP allows: HTTP 400, nothing stored.
+      let result: unknown = 'leaf';
+      for (let i = 0; i < 1500; i++) result = { _type: 'KeyAnyValue', key: 'k', value: result };
+      const res = await transport.request({ path: '/_emulator/tasks', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ state: 'success', result }), timeoutMs: REQUEST_TIMEOUT_MS });
+      window.requests++;
+      if (res.status !== 400) recordError(`deep control body: HTTP ${res.status}`);
+    } else {
+      // A body far over --body-limit with Expect: 100-continue: 413 before any 100 Continue.
+      const status = await oversizedPost();
+      window.requests++;
+      if (status !== 413) recordError(`oversized body: got ${status || 'no answer'} instead of 413`);
+    }
+  }],
 ];
 const totalWeight = scenarios.reduce((n, [w]) => n + w, 0);
+
+/** Announces a 20 MB body with Expect: 100-continue and sends it only on 100 Continue; the final status (0: none). */
+function oversizedPost(): Promise<number> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let text = '';
+    const finish = (status: number) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(status);
+    };
+    const timer = setTimeout(() => finish(0), REQUEST_TIMEOUT_MS);
+    socket.on('connect', () => socket.write('POST /sdk HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: 20000000\r\nExpect: 100-continue\r\n\r\n'));
+    socket.on('data', (d: Buffer) => {
+      text += d.toString('latin1');
+      if (text.startsWith('HTTP/1.1 100')) return finish(100);
+      const m = /^HTTP\/1\.1 (\d{3})/.exec(text);
+      if (m) finish(Number(m[1]));
+    });
+    socket.on('error', () => finish(0));
+    socket.on('close', () => finish(0));
+  });
+}
 function pickScenario(): (s: FastSession) => Promise<void> {
   let r = Math.random() * totalWeight;
   for (const [w, run] of scenarios) if ((r -= w) < 0) return run;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The one test command (npm test): type-checks, then runs every suite with vitest, the
-# pyVmomi, govmomi and node-soap interop suites included. Missing client prerequisites are
+# pyVmomi, govmomi, rbvmomi, node-soap and node-vsphere-soap interop suites included. Missing client prerequisites are
 # installed when this runs as root with apt-get; otherwise the interop suites fail and say how.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +9,7 @@ missing=()
 /usr/bin/python3 -c 'import pyVmomi' >/dev/null 2>&1 || missing+=(python3-pyvmomi)
 command -v go >/dev/null 2>&1 || missing+=(golang-go)
 [ -d /usr/share/gocode/src/github.com/vmware/govmomi ] || missing+=(golang-github-vmware-govmomi-dev)
+ruby -e 'require "rbvmomi"' >/dev/null 2>&1 || missing+=(ruby-rbvmomi)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "test-all: installing interop prerequisites: ${missing[*]}"
@@ -20,8 +21,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-echo "test-all: type-checking src/, test/ and bench/"
+echo "test-all: type-checking src/, test/, bench/ and scripts/"
 npx tsc -p tsconfig.check.json
+echo "test-all: lint and format check (npm run lint)"
+npx biome check .
 
 report="$(mktemp -t vtask-vitest-XXXXXX.json)"
 trap 'rm -f "$report"' EXIT

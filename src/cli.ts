@@ -5,7 +5,7 @@ import { ConfigError, helpText, loadConfig } from './server/config.js';
 import { createEmulator } from './server/app.js';
 
 async function main(): Promise<void> {
-  let config;
+  let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig(process.argv.slice(2), process.env);
   } catch (error) {
@@ -21,6 +21,12 @@ async function main(): Promise<void> {
   }
   const emulator = await createEmulator(config);
   emulator.app.log.info({ url: `${emulator.url()}/sdk` }, 'vtask-emulator listening');
+  // Printed once, on stderr beside the JSON log on stdout, so log collectors do not keep it.
+  if (emulator.generatedControlToken) {
+    process.stderr.write(
+      `vtask-emulator: control API token (generated: listening on ${emulator.config.host}; set --control-token or VTASK_CONTROL_TOKEN to choose one): ${emulator.generatedControlToken}\n`,
+    );
+  }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -38,6 +44,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`vtask-emulator: ${(error as Error).stack ?? String(error)}\n`);
+  process.stderr.write(`vtask-emulator: ${error instanceof Error && error.stack ? error.stack : String(error)}\n`);
   process.exit(1);
 });

@@ -1,100 +1,125 @@
 // Builds the HTTP(S) server: the SOAP endpoint plus the documents clients fetch around it.
 
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import path from 'node:path';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { EmulatorControl } from '../control/control.js';
+import { Injector } from '../control/injection.js';
+import { JsonValueError, toJson } from '../control/json-values.js';
+import { controlApi } from '../control/routes.js';
+import { ControlSchemas } from '../control/schemas.js';
 import { Decoder } from '../soap/decoder.js';
 import { Encoder } from '../soap/encoder.js';
+import { operationTable } from '../soap/operations.js';
+import { loadManagedTypes } from '../soap/managed-types.js';
 import { loadSchema, wsdlDirectory, type VimSchema } from '../soap/schema.js';
-import { DEFAULT_XML_LIMITS } from '../soap/xml-reader.js';
-import type { OperationInfo } from '../vim/dispatcher.js';
+import { DEFAULT_XML_LIMITS, XmlReader } from '../soap/xml-reader.js';
 import { createInventory, type Inventory } from '../vim/inventory.js';
-import type { Json } from '../vim/json-values.js';
 import { UserDirectory } from '../vim/users.js';
-import { parseUsersFile, readDocument } from './documents.js';
-import { controlApi } from './control-api.js';
 import type { Config } from './config.js';
+import { parseUsersFile, readDocument } from './documents.js';
 import { loggerOptions } from './logging.js';
-import { sdkRequestListener, type SdkLog } from './sdk-http.js';
+import { sdkRoute } from './sdk-route.js';
 import { SoapEndpoint } from './soap-endpoint.js';
 import { tlsMaterial } from './tls.js';
 
-/** vimServiceVersions.xml lists versions pyVmomi 6.7.1 knows, so SmartConnect negotiates 6.7.1. */
-const SERVICE_VERSIONS = `<?xml version="1.0" encoding="UTF-8"?>
+/** The vim25 versions vCenter 8.0.3 lists in vimServiceVersions.xml, newest first. */
+const VIM25_VERSIONS = [
+  '8.0.2.0', '8.0.1.0', '8.0.0.2', '8.0.0.1', '8.0.0.0', '7.0.3.2', '7.0.3.1', '7.0.3.0', '7.0.2.1', '7.0.2.0', '7.0.1.1', '7.0.1.0',
+  '7.0.0.2', '7.0.0.0', '6.9.1', '6.8.7', '6.7.3', '6.7.2', '6.7.1', '6.7', '6.5', '6.0', '5.5', '5.1', '5.0', '4.1', '4.0',
+];
+
+/**
+ * vimServiceVersions.xml for the emulated API version. At the newest, vCenter 8.0.3 names an
+ * internal build token as <version>, which no client knows, so each picks the newest
+ * priorVersion it supports (pyVmomi 8: 8.0.2.0; pyVmomi 6.7.1: 6.7.1). An older --api-version
+ * is the <version>, with only the versions before it listed.
+ */
+export function serviceVersions(apiVersion: string, build: string): string {
+  const at = VIM25_VERSIONS.indexOf(apiVersion);
+  const version = at === 0 ? `internal-${build}` : apiVersion;
+  const prior = at === -1 ? VIM25_VERSIONS : VIM25_VERSIONS.slice(at === 0 ? 0 : at + 1);
+  return `<?xml version="1.0" encoding="UTF-8"?>
 <namespaces version="1.0">
  <namespace>
   <name>urn:vim25</name>
-  <version>7.0.3.0</version>
+  <version>${version}</version>
   <priorVersions>
-   <version>7.0</version>
-   <version>6.7.3</version>
-   <version>6.7.2</version>
-   <version>6.7.1</version>
-   <version>6.7</version>
-   <version>6.5</version>
-   <version>6.0</version>
-   <version>5.5</version>
+${prior.map((v) => `   <version>${v}</version>`).join('\n')}
   </priorVersions>
  </namespace>
 </namespaces>
 `;
+}
 
 export interface Emulator {
   readonly app: FastifyInstance;
   readonly inventory: Inventory;
+  readonly control: EmulatorControl;
+  /** The SOAP pipeline /sdk serves (the memory bench calls it without a socket). */
+  readonly endpoint: SoapEndpoint;
   readonly schema: VimSchema;
+  /** The settings in force (with the generated control token, if one was made). */
   readonly config: Config;
+  /** Set when the control API token was generated at start (non-loopback address, none given): print it once. */
+  readonly generatedControlToken: string | undefined;
   /** Base URL once listening, e.g. https://127.0.0.1:8989 */
   url(): string;
   close(): Promise<void>;
 }
 
-let cachedSchema: VimSchema | undefined;
-
 function httpError(statusCode: number, message: string): Error {
   return Object.assign(new Error(message), { statusCode });
 }
 
-/** The WSDL is parsed once per process; every server instance shares the read-only result. */
-export function vimSchema(): VimSchema {
-  cachedSchema ??= loadSchema(path.join(wsdlDirectory(), 'vim.wsdl'));
-  return cachedSchema;
+/** How long the rest of a refused (413) body is read and thrown away, so the client gets to read the 413. */
+const MAX_DRAIN_MS = 5_000;
+
+/** Whether only this machine can reach an address the server listens on. */
+export function isLoopback(host: string): boolean {
+  return /^(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3})$/i.test(host);
 }
 
 /**
- * The privilege table: the WSDL's (VMODL's) privileges, with the choices contract.md makes
- * (CancelTask needs only a session unless --cancel-privilege says otherwise), then the
- * --privileges file's overrides ("" means none).
+ * After a 413 with Connection: close, shuts only our side (FIN) instead of closing the socket, and
+ * reads and drops what the client still sends, so its unsent bytes cannot reset the connection
+ * before it reads the 413; closed when the client stops or after MAX_DRAIN_MS at most.
  */
-export function operationTable(schema: VimSchema, config: Pick<Config, 'cancelTaskPrivilege'>, overrides: Readonly<Record<string, string>> = {}): Map<string, OperationInfo> {
-  const table = new Map<string, OperationInfo>();
-  for (const op of schema.operations.values()) table.set(op.name, { managedType: op.managedType, privilege: op.privilege });
-  table.set('CancelTask', { managedType: 'Task', privilege: config.cancelTaskPrivilege || undefined });
-  for (const [method, privilege] of Object.entries(overrides)) {
-    const op = table.get(method);
-    if (!op) throw new Error(`privileges: '${method}' is not an operation the server routes`);
-    table.set(method, { managedType: op.managedType, privilege: privilege || undefined });
-  }
-  return table;
+function drainThenClose(request: IncomingMessage, requestTimeoutMs: number): void {
+  const socket = request.socket;
+  socket.destroySoon = () => socket.end();
+  const timer = setTimeout(() => socket.destroy(), Math.min(MAX_DRAIN_MS, requestTimeoutMs));
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+  request.resume();
 }
 
 function readPrivileges(file: string | undefined): Record<string, string> {
   if (!file) return {};
   const parsed = readDocument(file);
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || Object.values(parsed).some((v) => typeof v !== 'string')) {
-    throw new Error(`${file}: expected {"Method": "Privilege.Id" or ""}`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`${file}: expected {"Method": "Privilege.Id" or ""}`);
+  const privileges: Record<string, string> = {};
+  for (const [method, privilege] of Object.entries(parsed)) {
+    if (typeof privilege !== 'string') throw new Error(`${file}: expected {"Method": "Privilege.Id" or ""}`);
+    privileges[method] = privilege;
   }
-  return parsed as Record<string, string>;
+  return privileges;
 }
 
-export async function createEmulator(config: Config): Promise<Emulator> {
-  const schema = vimSchema();
+export async function createEmulator(given: Config): Promise<Emulator> {
+  // Secure by default: a control API others can reach needs a token; none given, one is made.
+  const generatedControlToken = !given.controlToken && !isLoopback(given.host) ? randomBytes(24).toString('base64url') : undefined;
+  const config: Config = generatedControlToken ? { ...given, controlToken: generatedControlToken } : given;
+  const schema = loadSchema(path.join(wsdlDirectory(), 'vim.wsdl'));
+  const operations = operationTable(schema, { cancelTaskPrivilege: config.cancelTaskPrivilege, overrides: readPrivileges(config.privilegesFile) });
   const users = new UserDirectory(config.usersFile ? parseUsersFile(readFileSync(config.usersFile, 'utf8'), config.usersFile) : undefined);
+  const injector = new Injector();
   const inventory = createInventory({
     types: schema,
-    operations: operationTable(schema, config, readPrivileges(config.privilegesFile)),
+    callHook: injector,
     users,
     sessionIdleTimeoutMs: config.sessionIdleTimeoutMs,
     tasks: {
@@ -105,32 +130,27 @@ export async function createEmulator(config: Config): Promise<Emulator> {
       maxCollector: config.maxCollector,
     },
     about: { apiVersion: config.apiVersion, version: config.productVersion, build: config.productBuild },
+    limits: config,
+    managers: loadManagedTypes(wsdlDirectory()),
   });
+  const controlSchemas = new ControlSchemas();
+  const control = new EmulatorControl({ types: schema, taskManager: inventory.taskManager, extensionManager: inventory.extensionManager, users, injector, schemas: controlSchemas });
+  const dispose = () => {
+    control.dispose();
+    inventory.dispose();
+  };
   if (config.seedFile) {
     try {
-      inventory.control.seed(readDocument(config.seedFile) as Json);
+      control.seedDocument(toJson(readDocument(config.seedFile), 'seed', config.maxStringBytes));
     } catch (error) {
-      inventory.dispose();
-      throw new Error(`seed ${config.seedFile}: ${(error as Error).message}`);
+      dispose();
+      throw new Error(`seed ${config.seedFile}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 
   const https = config.tls ? await tlsMaterial(config.certFile, config.keyFile, config.host) : undefined;
   const checkInterval = Math.max(100, Math.min(1000, Math.floor(config.requestTimeoutMs / 2)));
-  const endpoint = new SoapEndpoint({ schema, decoder: new Decoder(schema), encoder: new Encoder(schema), inventory, xmlLimits: DEFAULT_XML_LIMITS });
-  const logCalls = ['trace', 'debug', 'info'].includes(config.logLevel);
-  // Assigned below; the SOAP listener logs through fastify's logger once it exists.
-  let app: FastifyInstance | undefined;
-  const sdkLog: SdkLog = {
-    call: logCalls
-      ? (answer, reqId, ms) =>
-          app?.log.info({ reqId, method: answer.method || undefined, this: answer.self?.toString(), user: answer.userName, fault: answer.faultType, ms }, 'soap call')
-      : undefined,
-    internalError: (err, method, reqId) => app?.log.error({ reqId, err, method: method || undefined }, 'internal error while serving a call'),
-  };
-
-  const serverFactory = (fastifyListener: RequestListener): Server => {
-    const listener = sdkRequestListener({ endpoint, bodyLimit: config.bodyLimitBytes, secureCookie: config.tls, log: sdkLog }, fastifyListener);
+  const serverFactory = (listener: RequestListener): Server => {
     // Node checks request timeouts on this interval (30 s by default, too coarse for the limit).
     const server = https
       ? createHttpsServer({ ...https, connectionsCheckingInterval: checkInterval }, listener)
@@ -140,34 +160,74 @@ export async function createEmulator(config: Config): Promise<Emulator> {
     server.requestTimeout = config.requestTimeoutMs;
     // Node ignores requestTimeout while headersTimeout (60 s by default) is longer.
     server.headersTimeout = Math.min(server.headersTimeout, config.requestTimeoutMs);
+    // Expect: 100-continue with a Content-Length already over the limit: refused before the
+    // client sends the body (node would otherwise send 100 Continue first). The connection then
+    // closes, as the client has not sent the body it announced.
+    server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
+      const length = Number(request.headers['content-length']);
+      if (Number.isFinite(length) && length > config.bodyLimitBytes) {
+        // A client that sends the body anyway (curl does after a second) still reads the 413.
+        drainThenClose(request, config.requestTimeoutMs);
+        response.writeHead(413, { 'content-type': 'application/json; charset=utf-8', connection: 'close' });
+        response.end(JSON.stringify({ statusCode: 413, error: 'Payload Too Large', message: `the body is larger than ${config.bodyLimitBytes} bytes` }));
+        return;
+      }
+      response.writeContinue();
+      listener(request, response);
+    });
     return server;
   };
 
-  const fastifyOptions = {
+  const app = Fastify({
     // 'silent' drops pino entirely: fastify otherwise still builds a child logger per request.
     logger: config.logLevel === 'silent' ? false : loggerOptions(config.logLevel),
-    // One line per SOAP call is logged by the SOAP listener itself, with the vim25 method and fault.
+    // One line per SOAP call is logged by the /sdk route itself, with the vim25 method and fault.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
     serverFactory,
-    // The factory makes the server, so fastify ignores these; they only give the scheme of its
-    // "Server listening at" line. (Passed as a variable: fastify's types pair https with an
-    // https.Server factory, ours returns either kind.)
-    https: https ?? null,
-  };
-  app = Fastify(fastifyOptions) as unknown as FastifyInstance;
+  });
+
+  // A body refused as too large (413) while the client is still sending it: fastify answers with
+  // Connection: close and node then closes the socket at once; the bytes the client is still
+  // sending then reset the connection, and a reset discards the 413 the client has not read yet.
+  // So after the 413 only our side is shut (FIN): the rest of the body is read and dropped until
+  // the client stops, for at most MAX_DRAIN_MS (or the request timeout), then the socket closes.
+  app.addHook('onError', (request, _reply, error, done) => {
+    const raw = request.raw;
+    if (error.statusCode === 413 && !raw.complete) drainThenClose(raw, config.requestTimeoutMs);
+    done();
+  });
 
   app.removeAllContentTypeParsers();
-  // SOAP bodies never reach fastify (see sdk-http.ts); its routes take JSON or nothing.
+  // The control API takes JSON or nothing; /sdk registers its own XML parser (sdk-route.ts).
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     if (body === '') return done(null, {});
+    let parsed: unknown;
     try {
-      done(null, JSON.parse(body as string));
+      parsed = JSON.parse(String(body));
     } catch (error) {
-      done(httpError(400, `the body is not valid JSON: ${(error as Error).message}`), undefined);
+      return done(httpError(400, `the body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`), undefined);
+    }
+    // The same depth and string limits as SOAP input, so nothing stored here can break a later read.
+    try {
+      done(null, toJson(parsed, 'body', config.maxStringBytes));
+    } catch (error) {
+      if (error instanceof JsonValueError) return done(httpError(400, error.message), undefined);
+      throw error;
     }
   });
-  await app.register(controlApi, { prefix: '/_emulator', control: inventory.control, token: config.controlToken });
+  const endpoint = new SoapEndpoint({
+    operations,
+    decoder: new Decoder(schema),
+    encoder: new Encoder(schema),
+    dispatcher: inventory.dispatcher,
+    sessions: inventory.sessionManager,
+    xmlReader: new XmlReader(DEFAULT_XML_LIMITS),
+    maxStringBytes: config.maxStringBytes,
+    registry: inventory.registry,
+  });
+  await app.register(sdkRoute, { endpoint, secureCookie: config.tls, logCalls: ['trace', 'debug', 'info'].includes(config.logLevel) });
+  await app.register(controlApi, { prefix: '/_emulator', control, token: config.controlToken, schemas: controlSchemas });
 
   const wsdlDir = wsdlDirectory();
   const wsdl = {
@@ -175,18 +235,24 @@ export async function createEmulator(config: Config): Promise<Emulator> {
     'vim.wsdl': readFileSync(path.join(wsdlDir, 'vim.wsdl'), 'utf8'),
   };
   const xml = 'text/xml; charset=utf-8';
-  app.get('/sdk/vimServiceVersions.xml', (_req, reply) => reply.type(xml).send(SERVICE_VERSIONS));
+  const versions = serviceVersions(config.apiVersion, config.productBuild);
+  app.get('/sdk/vimServiceVersions.xml', (_req, reply) => reply.type(xml).send(versions));
   app.get('/sdk/vimService.wsdl', (_req, reply) => reply.type(xml).send(wsdl['vimService.wsdl']));
   app.get('/sdk/vim.wsdl', (_req, reply) => reply.type(xml).send(wsdl['vim.wsdl']));
-  app.get('/healthz', () => ({ status: 'ok', sessions: inventory.sessionManager.count, objects: inventory.registry.size }));
+  app.get('/healthz', () => ({ status: 'ok', sessions: inventory.sessionManager.count, objects: inventory.registry.size, waiters: inventory.collectorUsage.waiters }));
 
-  await app.listen({ host: config.host, port: config.port });
+  // The factory makes the server, so fastify's "Server listening at" line is told the scheme.
+  const scheme = config.tls ? 'https' : 'http';
+  await app.listen({ host: config.host, port: config.port, listenTextResolver: (address) => `Server listening at ${address.replace(/^https?:/, `${scheme}:`)}` });
 
   return {
     app,
     inventory,
+    control,
+    endpoint,
     schema,
     config,
+    generatedControlToken,
     url() {
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
@@ -194,7 +260,7 @@ export async function createEmulator(config: Config): Promise<Emulator> {
       return `${config.tls ? 'https' : 'http'}://${host}:${port}`;
     },
     async close() {
-      inventory.dispose();
+      dispose();
       await app.close();
     },
   };

@@ -3,10 +3,11 @@
 
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parseDocument } from './documents.js';
+import { messageOf, parseDocument } from './documents.js';
+import { DEFAULT_STATE_LIMITS, type StateLimits } from '../vim/limits.js';
 import type { CancelMode } from '../vim/Task.js';
 
-export interface Config {
+export interface Config extends StateLimits {
   host: string;
   port: number;
   tls: boolean;
@@ -54,8 +55,16 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'sessionIdleTimeoutMs', flag: 'session-idle-timeout-ms', env: 'VTASK_SESSION_IDLE_TIMEOUT_MS', kind: 'number', help: 'end sessions idle this long' },
   { key: 'recentTaskRetentionMs', flag: 'task-retention-ms', env: 'VTASK_TASK_RETENTION_MS', kind: 'number', help: 'how long a completed task stays in TaskManager.recentTask' },
   { key: 'maxTasks', flag: 'max-tasks', env: 'VTASK_MAX_TASKS', kind: 'number', help: 'tasks kept in memory; beyond it the oldest completed are forgotten' },
-  { key: 'maxCollector', flag: 'max-collector', env: 'VTASK_MAX_COLLECTOR', kind: 'number', help: 'TaskManager.maxCollector' },
-  { key: 'apiVersion', flag: 'api-version', env: 'VTASK_API_VERSION', kind: 'string', help: 'about.apiVersion reported in ServiceContent' },
+  { key: 'maxCollector', flag: 'max-collector', env: 'VTASK_MAX_COLLECTOR', kind: 'number', help: 'task history collectors per session (TaskManager.maxCollector)' },
+  { key: 'maxSessions', flag: 'max-sessions', env: 'VTASK_MAX_SESSIONS', kind: 'number', help: 'sessions logged in at once; one more Login: LimitExceeded' },
+  { key: 'maxSessionsPerUser', flag: 'max-sessions-per-user', env: 'VTASK_MAX_SESSIONS_PER_USER', kind: 'number', help: 'sessions logged in at once under one user name' },
+  { key: 'maxFiltersPerSession', flag: 'max-filters', env: 'VTASK_MAX_FILTERS', kind: 'number', help: 'property filters per session (all its property collectors)' },
+  { key: 'maxCollectorsPerSession', flag: 'max-collectors', env: 'VTASK_MAX_COLLECTORS', kind: 'number', help: 'property collectors a session may create' },
+  { key: 'maxRetrieveTokens', flag: 'max-retrieve-tokens', env: 'VTASK_MAX_RETRIEVE_TOKENS', kind: 'number', help: 'unfinished RetrievePropertiesEx results (paging tokens) per session' },
+  { key: 'retrieveTokenIdleMs', flag: 'retrieve-token-idle-ms', env: 'VTASK_RETRIEVE_TOKEN_IDLE_MS', kind: 'number', help: 'a paging token not continued for this long is forgotten' },
+  { key: 'maxWaiters', flag: 'max-waiters', env: 'VTASK_MAX_WAITERS', kind: 'number', help: 'WaitForUpdates[Ex] calls blocked at once, all sessions together' },
+  { key: 'maxStringBytes', flag: 'max-string-bytes', env: 'VTASK_MAX_STRING_BYTES', kind: 'number', help: 'longest string (UTF-8 bytes) a SOAP argument or control API body may carry; longer: refused' },
+  { key: 'apiVersion', flag: 'api-version', env: 'VTASK_API_VERSION', kind: 'string', help: 'about.apiVersion in ServiceContent, and the newest version vimServiceVersions.xml offers' },
   { key: 'logLevel', flag: 'log-level', env: 'VTASK_LOG_LEVEL', kind: 'string', help: 'fatal | error | warn | info | debug | trace | silent' },
   { key: 'bodyLimitBytes', flag: 'body-limit', env: 'VTASK_BODY_LIMIT', kind: 'number', help: 'largest request body accepted (bytes); larger: HTTP 413' },
   { key: 'requestTimeoutMs', flag: 'request-timeout-ms', env: 'VTASK_REQUEST_TIMEOUT_MS', kind: 'number', help: 'time allowed to send a whole request; slower: HTTP 408' },
@@ -63,11 +72,12 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'productBuild', flag: 'product-build', env: 'VTASK_PRODUCT_BUILD', kind: 'string', help: 'about.build reported in ServiceContent' },
   { key: 'privilegesFile', flag: 'privileges', env: 'VTASK_PRIVILEGES', kind: 'string', help: 'privilege table file (JSON/YAML): {"Method": "Privilege.Id" or ""}' },
   { key: 'seedFile', flag: 'seed', env: 'VTASK_SEED', kind: 'string', help: 'seed file (JSON/YAML) loaded at start: tasks, extensions, users, fault and latency rules' },
-  { key: 'controlToken', flag: 'control-token', env: 'VTASK_CONTROL_TOKEN', kind: 'string', help: 'bearer token the /_emulator/ control API requires (none: open)' },
+  { key: 'controlToken', flag: 'control-token', env: 'VTASK_CONTROL_TOKEN', kind: 'string', help: 'bearer token the /_emulator/ control API requires (none: open on loopback; on any other address one is generated and printed at start)' },
   { key: 'configFile', flag: 'config', env: 'VTASK_CONFIG', kind: 'string', help: 'config file (JSON/YAML) whose keys are these flag names' },
 ];
 
 export const DEFAULTS: Config = {
+  ...DEFAULT_STATE_LIMITS,
   host: '127.0.0.1',
   port: 8989,
   tls: true,
@@ -81,7 +91,7 @@ export const DEFAULTS: Config = {
   recentTaskRetentionMs: 10 * 60_000,
   maxTasks: 10_000,
   maxCollector: 32,
-  apiVersion: '7.0.3.0',
+  apiVersion: '8.0.2.0',
   logLevel: 'info',
   bodyLimitBytes: 4 * 1024 * 1024,
   requestTimeoutMs: 10_000,
@@ -89,8 +99,8 @@ export const DEFAULTS: Config = {
   seedFile: undefined,
   privilegesFile: undefined,
   controlToken: undefined,
-  productVersion: '7.0.3',
-  productBuild: '20150588',
+  productVersion: '8.0.3',
+  productBuild: '69507950',
 };
 
 export class ConfigError extends Error {}
@@ -122,15 +132,17 @@ function readConfigFile(file: string, readFile: (path: string) => string): Recor
   try {
     parsed = parseDocument(readFile(file), file);
   } catch (error) {
-    throw new ConfigError((error as Error).message);
+    throw new ConfigError(messageOf(error));
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ConfigError(`${file}: expected an object keyed by flag names`);
   const known = new Set(SETTINGS.map((s) => s.flag));
+  const settings: Record<string, string | number | boolean> = {};
   for (const [key, value] of Object.entries(parsed)) {
     if (!known.has(key) || key === 'config') throw new ConfigError(`${file}: unknown setting '${key}' (use the flag names from --help)`);
-    if (!['string', 'number', 'boolean'].includes(typeof value)) throw new ConfigError(`${file}: '${key}' must be a string, number or boolean`);
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') throw new ConfigError(`${file}: '${key}' must be a string, number or boolean`);
+    settings[key] = value;
   }
-  return parsed as Record<string, string | number | boolean>;
+  return settings;
 }
 
 export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): Config | 'help' {
@@ -138,16 +150,16 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, read
   for (const s of SETTINGS) options[s.flag] = { type: s.kind === 'boolean' ? 'boolean' : 'string' };
   let values: Record<string, string | boolean | undefined>;
   try {
-    values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
+    values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
   } catch (error) {
-    throw new ConfigError((error as Error).message);
+    throw new ConfigError(messageOf(error));
   }
   if (values.help) return 'help';
   const config: Config = { ...DEFAULTS };
   const assign = <K extends keyof Config>(key: K, value: Config[keyof Config]) => {
     config[key] = value as Config[K];
   };
-  const configFile = (values.config as string | undefined) ?? (env.VTASK_CONFIG || undefined);
+  const configFile = (typeof values.config === 'string' ? values.config : undefined) ?? (env.VTASK_CONFIG || undefined);
   if (configFile) {
     const fromFile = readConfigFile(configFile, readFile);
     for (const s of SETTINGS) if (fromFile[s.flag] !== undefined) assign(s.key, convert(s, fromFile[s.flag], `${configFile}: ${s.flag}`));

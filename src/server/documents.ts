@@ -5,12 +5,17 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { parseUsersValue, type UsersFile } from '../vim/users.js';
 
+/** An error's message, whatever was thrown. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 export function parseDocument(text: string, source: string): unknown {
   const yaml = /\.ya?ml$/i.test(source);
   try {
     return yaml ? parseYaml(text) : JSON.parse(text);
   } catch (error) {
-    throw new Error(`${source}: not valid ${yaml ? 'YAML' : 'JSON'}: ${(error as Error).message}`);
+    throw new Error(`${source}: not valid ${yaml ? 'YAML' : 'JSON'}: ${messageOf(error)}`);
   }
 }
 

@@ -1,17 +1,24 @@
-// One vim25 call: decode (envelope, operation, arguments against the WSDL) → dispatch
-// (authenticate, authorize, validate, apply) → encode (result or fault). Routing is by the Body
-// element's name; SOAPAction is ignored, as every vim25 call sends the same one. Nothing here
-// knows HTTP: the caller hands in the body and the exchange, and writes the answer it gets.
+// One vim25 call: decode (envelope, operation, _this and arguments against the WSDL, once) →
+// dispatch (authenticate, authorize, the call hook, apply) → encode (result or fault). Routing
+// is by the Body element's name through the one operation table; SOAPAction is ignored, as
+// every vim25 call sends the same one. Nothing here knows HTTP: the transport hands in the body
+// and the exchange, waits if the outcome is a promise (the only place that asks), and writes
+// the answer it gets.
 
-import { ManagedObjectReference, type VimValue } from '../vim/data.js';
-import { InvalidRequest, MethodFault, MethodNotFound, SystemError } from '../vim/faults.js';
-import type { Inventory } from '../vim/inventory.js';
-import type { CallLifetime, ConnectionInfo } from '../vim/managed-object.js';
 import type { Decoder } from '../soap/decoder.js';
 import type { Encoder } from '../soap/encoder.js';
-import { faultEnvelope, operationResponse, readRequest } from '../soap/envelope.js';
-import type { OperationDef, VimSchema } from '../soap/schema.js';
-import { attribute, XmlSyntaxError, type XmlElement, type XmlLimits } from '../soap/xml-reader.js';
+import { readRequest } from '../soap/envelope.js';
+import type { OperationTable } from '../soap/operations.js';
+import type { OperationDef } from '../soap/schema.js';
+import { XmlSyntaxError, type XmlElement, type XmlReader } from '../soap/xml-reader.js';
+import { ManagedObjectReference, type VimValue } from '../vim/data.js';
+import type { Dispatcher } from '../vim/dispatcher.js';
+import type { ObjectRegistry } from '../vim/registry.js';
+import { InvalidRequest, MethodFault, MethodNotFound, SystemError } from '../vim/faults.js';
+import { checkStringSizes } from '../vim/limits.js';
+import type { CallLifetime, ConnectionInfo, Outcome } from '../vim/managed-object.js';
+import type { Session } from '../vim/session.js';
+import type { SessionManager } from '../vim/SessionManager.js';
 
 export const SESSION_COOKIE = 'vmware_soap_session';
 const COOKIE_PREFIX = `${SESSION_COOKIE}=`;
@@ -43,106 +50,108 @@ export interface SoapExchange extends ConnectionInfo, CallLifetime {}
 export interface SoapAnswer {
   readonly status: 200 | 500;
   readonly payload: string;
-  readonly method: string;
-  readonly self: ManagedObjectReference | undefined;
-  readonly userName: string | undefined;
   readonly faultType: string | undefined;
   /** A failure that is the server's, not the caller's (answered as SystemError); worth logging. */
   readonly internalError: unknown;
 }
 
 export interface SoapEndpointOptions {
-  readonly schema: VimSchema;
+  readonly operations: OperationTable;
   readonly decoder: Decoder;
   readonly encoder: Encoder;
-  readonly inventory: Inventory;
-  readonly xmlLimits: XmlLimits;
+  readonly dispatcher: Dispatcher;
+  readonly sessions: SessionManager;
+  readonly xmlReader: XmlReader;
+  /** The longest string any argument may carry (UTF-8 bytes); longer: LimitExceeded. */
+  readonly maxStringBytes: number;
+  /** Where a `_this` without a type is looked up. */
+  readonly registry: ObjectRegistry;
 }
 
-function thisOf(operation: XmlElement): ManagedObjectReference | undefined {
-  for (const child of operation.children) {
-    if (child.name !== '_this') continue;
-    const type = attribute(child, '', 'type');
-    return type ? new ManagedObjectReference(type, child.text.trim()) : undefined;
-  }
-  return undefined;
-}
-
-/** What is known of a call while it runs, for its answer and its log line. */
-class CallState {
+/**
+ * One call in flight. `outcome` is what the method returned (a promise for the calls that wait);
+ * the transport passes the settled value to `finish`, or the rejection to `fail`.
+ */
+export class SoapCall {
   method = '';
   self: ManagedObjectReference | undefined;
-  op: OperationDef | undefined;
-  constructor(readonly userName: string | undefined) {}
+  outcome: Outcome<VimValue | undefined> = undefined;
+  /** Set when the call failed before or inside the method's synchronous part. */
+  private failure: SoapAnswer | undefined;
+
+  constructor(
+    private readonly endpoint: SoapEndpoint,
+    /** The caller's session; undefined for anonymous calls. */
+    readonly session: Session | undefined,
+  ) {}
+
+  finish(value: VimValue | undefined): SoapAnswer {
+    return this.failure ?? this.endpoint.encodeResult(this, value);
+  }
+
+  fail(error: unknown): SoapAnswer {
+    this.failure = this.endpoint.encodeFault(error);
+    return this.failure;
+  }
 }
 
 export class SoapEndpoint {
   constructor(private readonly options: SoapEndpointOptions) {}
 
-  /**
-   * Serves one request body. Calls that finish at once (nearly all) are answered without a
-   * promise; waiting calls (WaitForUpdatesEx, injected latency) return one.
-   */
-  serve(body: string, cookieHeader: string | undefined, exchange: SoapExchange): SoapAnswer | Promise<SoapAnswer> {
-    const { inventory } = this.options;
-    const session = inventory.sessionManager.lookup(sessionCookie(cookieHeader));
-    const state = new CallState(session?.userName);
-    let result: VimValue | undefined | Promise<VimValue | undefined>;
-    let userName: string | undefined;
+  /** Decodes and runs one request body; never throws (a fault is an answer too). */
+  call(body: string, cookieHeader: string | undefined, exchange: SoapExchange): SoapCall {
+    const { decoder, dispatcher, operations, sessions, xmlReader } = this.options;
+    const call = new SoapCall(this, sessions.lookup(sessionCookie(cookieHeader)));
     try {
-      const call = this.decode(body, state);
-      if (state.method === 'Login') userName = String(call.args.userName);
-      result = inventory.dispatcher.invoke({ method: state.method, self: call.self, args: call.args, session, lifetime: exchange, connection: exchange });
+      if (!body.trim()) throw new InvalidRequest('The request body is empty; expected a SOAP 1.1 envelope.');
+      let element: XmlElement;
+      try {
+        element = readRequest(body, xmlReader);
+      } catch (error) {
+        if (error instanceof XmlSyntaxError) throw new InvalidRequest(`The request is not well-formed XML: ${error.message}`);
+        throw error;
+      }
+      call.method = element.name;
+      let self = decoder.receiver(element);
+      call.self = self;
+      const operation = operations.get(element.name);
+      if (!operation) throw new MethodNotFound(self, element.name);
+      if (!self.type) call.self = self = this.typeUntypedReceiver(operation, self);
+      const args = decoder.decodeArguments(element, operation);
+      checkStringSizes(args, this.options.maxStringBytes);
+      call.outcome = dispatcher.invoke({ operation, self, args, session: call.session, lifetime: exchange, connection: exchange });
     } catch (error) {
-      return this.fault(state, error);
+      call.fail(error);
     }
-    if (result instanceof Promise) return result.then((value) => this.answer(state, value, userName), (error: unknown) => this.fault(state, error));
-    return this.answer(state, result, userName);
-  }
-
-  private decode(body: string, state: CallState) {
-    if (!body.trim()) throw new InvalidRequest('The request body is empty; expected a SOAP 1.1 envelope.');
-    let operation: XmlElement;
-    try {
-      operation = readRequest(body, this.options.xmlLimits);
-    } catch (error) {
-      if (error instanceof XmlSyntaxError) throw new InvalidRequest(`The request is not well-formed XML: ${error.message}`);
-      throw error;
-    }
-    state.method = operation.name;
-    state.self = thisOf(operation);
-    const op = this.options.schema.operations.get(state.method);
-    if (!op) {
-      if (!state.self) throw new InvalidRequest(`Unknown operation '${state.method}' without a _this argument.`);
-      throw new MethodNotFound(state.self, state.method);
-    }
-    state.op = op;
-    const call = this.options.decoder.decodeCall(operation, op);
-    state.self = call.self;
     return call;
   }
 
-  private answer(state: CallState, result: VimValue | undefined, loggedIn: string | undefined): SoapAnswer {
-    const op = state.op!;
+  /**
+   * vCenter serves a `_this` without its `type` attribute (node-vsphere-soap sends
+   * `<_this>ServiceInstance</_this>`): the type is the one that declares the operation when the
+   * emulator has objects of exactly that type; otherwise (an operation of a supertype, such as
+   * Fetch on ManagedObject) the one object with that value, if exactly one has it.
+   */
+  private typeUntypedReceiver(operation: OperationDef, self: ManagedObjectReference): ManagedObjectReference {
+    const { registry } = this.options;
+    if (registry.hasType(operation.managedType)) return new ManagedObjectReference(operation.managedType, self.value);
+    const object = registry.findByValue(self.value);
+    if (object) return object.ref;
+    throw new InvalidRequest(`${operation.name}: _this '${self.value}' has no type attribute, and no single object has that value`);
+  }
+
+  encodeResult(call: SoapCall, value: VimValue | undefined): SoapAnswer {
     try {
-      const payload = operationResponse(state.method, op.result && result !== undefined ? this.options.encoder.field(op.result, result) : '');
-      return { status: 200, payload, method: state.method, self: state.self, userName: loggedIn ?? state.userName, faultType: undefined, internalError: undefined };
+      const payload = this.options.encoder.response(call.method, this.options.operations.get(call.method)?.result, value);
+      return { status: 200, payload, faultType: undefined, internalError: undefined };
     } catch (error) {
-      return this.fault(state, error);
+      return this.encodeFault(error);
     }
   }
 
-  private fault(state: CallState, error: unknown): SoapAnswer {
+  encodeFault(error: unknown): SoapAnswer {
     const known = error instanceof MethodFault;
-    const fault = known ? error : new SystemError((error as Error)?.message ?? String(error));
-    return {
-      status: 500,
-      payload: faultEnvelope(this.options.encoder, fault.toDataObject(), fault.message),
-      method: state.method,
-      self: state.self,
-      userName: state.userName,
-      faultType: fault.faultType,
-      internalError: known ? undefined : error,
-    };
+    const fault = known ? error : new SystemError(error instanceof Error ? error.message : String(error));
+    return { status: 500, payload: this.options.encoder.fault(fault.toDataObject(), fault.message), faultType: fault.faultType, internalError: known ? undefined : error };
   }
 }

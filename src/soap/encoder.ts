@@ -4,6 +4,7 @@
 import { ManagedObjectReference, OpaqueXml, TypedValue, isDataObject, type DataObject, type VimValue } from '../vim/data.js';
 import type { FieldDef, VimSchema } from './schema.js';
 import { PRIMITIVES } from './schema.js';
+import { faultEnvelope, operationResponse } from './envelope.js';
 import { escapeAttribute, escapeText } from './xml-reader.js';
 
 export class EncodeError extends Error {}
@@ -28,7 +29,11 @@ export class Encoder {
   private readonly slots = new WeakMap<FieldDef, Slot>();
   /** Type name → its fields' slots, inherited ones first. */
   private readonly plans = new Map<string, readonly Slot[]>();
-  /** The last data object written in an anyType slot and its fields' XML (see anyFields). */
+  /**
+   * The last data object written in an anyType slot and its fields' XML (see anyFields): one
+   * change that wakes 1,000 waiters is encoded once, not 1,000 times ("WaitForUpdatesEx: 1000
+   * clients" in `npm run bench`).
+   */
   private lastAnyValue: DataObject | undefined;
   private lastAnyFields = '';
 
@@ -39,8 +44,14 @@ export class Encoder {
     return this.write(this.slotOf(field), value);
   }
 
-  element(name: string, staticType: string, value: VimValue): string {
-    return this.writeOne(this.makeSlot(name, staticType, false), value);
+  /** The SOAP answer to `operation`, whose result slot is `result` (undefined: it returns nothing). */
+  response(operation: string, result: FieldDef | undefined, value: VimValue | undefined): string {
+    return operationResponse(operation, result && value !== undefined ? this.field(result, value) : '');
+  }
+
+  /** The SOAP fault answer for a fault object. */
+  fault(fault: DataObject, faultString: string): string {
+    return faultEnvelope(fault._type, faultString, this.fields(fault));
   }
 
   /** The fields of a data object, inherited ones first. */

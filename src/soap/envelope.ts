@@ -2,10 +2,8 @@
 // soapenv:, govmomi's default namespace), responses always soapenv:-prefixed with xsd and xsi
 // declared, faults as vCenter writes them (HTTP 500, ServerFaultCode, <detail><XFault>).
 
-import type { DataObject } from '../vim/data.js';
 import { InvalidRequest } from '../vim/faults.js';
-import { escapeText, parseXml, type XmlElement, type XmlLimits } from './xml-reader.js';
-import type { Encoder } from './encoder.js';
+import { escapeText, type XmlElement, type XmlReader } from './xml-reader.js';
 
 export const SOAP11_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
 export const SOAP12_NS = 'http://www.w3.org/2003/05/soap-envelope';
@@ -17,8 +15,8 @@ const ENVELOPE_START =
 const ENVELOPE_END = '</soapenv:Body>\n</soapenv:Envelope>';
 
 /** Returns the single element inside soapenv:Body: the operation being called. */
-export function readRequest(body: string, limits: XmlLimits): XmlElement {
-  const root = parseXml(body, limits);
+export function readRequest(body: string, reader: XmlReader): XmlElement {
+  const root = reader.parse(body);
   if (root.name !== 'Envelope' || (root.ns !== SOAP11_NS && root.ns !== SOAP12_NS)) {
     throw new InvalidRequest(`expected a SOAP 1.1 Envelope, got <${root.name}> in namespace '${root.ns}'`);
   }
@@ -35,36 +33,15 @@ export function readRequest(body: string, limits: XmlLimits): XmlElement {
   return operations[0];
 }
 
-export function responseEnvelope(inner: string): string {
-  return ENVELOPE_START + inner + ENVELOPE_END;
-}
-
-/** Per operation: the envelope up to and after its returnval, and the whole empty answer. */
-interface ResponseFrame {
-  readonly head: string;
-  readonly tail: string;
-  readonly empty: string;
-}
-
-const responseFrames = new Map<string, ResponseFrame>();
-/** Operation names come from the WSDL (a few hundred); the bound only guards against misuse. */
-const MAX_RESPONSE_FRAMES = 2048;
-
+/** The whole answer to a call: `returnval` is its result's XML ('' for none). */
 export function operationResponse(operation: string, returnval: string): string {
-  let frame = responseFrames.get(operation);
-  if (!frame) {
-    const head = `${ENVELOPE_START}<${operation}Response xmlns="urn:vim25">`;
-    const tail = `</${operation}Response>${ENVELOPE_END}`;
-    frame = { head, tail, empty: head + tail };
-    if (responseFrames.size < MAX_RESPONSE_FRAMES) responseFrames.set(operation, frame);
-  }
-  return returnval === '' ? frame.empty : frame.head + returnval + frame.tail;
+  return `${ENVELOPE_START}<${operation}Response xmlns="urn:vim25">${returnval}</${operation}Response>${ENVELOPE_END}`;
 }
 
-export function faultEnvelope(encoder: Encoder, fault: DataObject, faultString: string): string {
-  const type = fault._type;
+/** A fault as vCenter writes it; `detailFields` is the fault object's fields' XML. */
+export function faultEnvelope(type: string, faultString: string, detailFields: string): string {
   return (
     `${ENVELOPE_START}<soapenv:Fault><faultcode>ServerFaultCode</faultcode><faultstring>${escapeText(faultString)}</faultstring>` +
-    `<detail><${type}Fault xmlns="urn:vim25" xsi:type="${type}">${encoder.fields(fault)}</${type}Fault></detail></soapenv:Fault>${ENVELOPE_END}`
+    `<detail><${type}Fault xmlns="urn:vim25" xsi:type="${type}">${detailFields}</${type}Fault></detail></soapenv:Fault>${ENVELOPE_END}`
   );
 }

@@ -135,7 +135,8 @@ function readSequence(container: XmlElement | undefined): FieldDef[] {
 function readComplexType(node: XmlElement, name: string): { base: string | undefined; own: FieldDef[] } {
   const complexContent = firstChild(node, XSD_NS, 'complexContent');
   const simpleContent = firstChild(node, XSD_NS, 'simpleContent');
-  const extension = (complexContent ?? simpleContent) && firstChild((complexContent ?? simpleContent)!, XSD_NS, 'extension');
+  const content = complexContent ?? simpleContent;
+  const extension = content && firstChild(content, XSD_NS, 'extension');
   if (simpleContent) return { base: undefined, own: [] };
   if (extension) {
     const base = attribute(extension, '', 'base');

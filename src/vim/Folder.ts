@@ -1,12 +1,12 @@
 // vim.Folder: only the root folder, so that tasks have an entity clients can name.
 
-import { ManagedObjectReference, type VimValue } from './data.js';
-import { ManagedObject, type MethodHandler } from './managed-object.js';
+import type { ManagedObjectReference, VimValue } from './data.js';
+import { ManagedObject } from './managed-object.js';
 
 export class Folder extends ManagedObject {
   readonly typeChain = ['Folder', 'ManagedEntity', 'ExtensibleManagedObject', 'ManagedObject'];
   readonly propertyTypes = { name: 'xsd:string', childEntity: 'ArrayOfManagedObjectReference', childType: 'ArrayOfString' };
-  readonly methods: Record<string, MethodHandler> = {};
+  readonly methods = {};
 
   constructor(readonly ref: ManagedObjectReference, private readonly name: string) {
     super();

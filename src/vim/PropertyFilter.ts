@@ -1,9 +1,16 @@
 // vim.PropertyFilter: one CreateFilter spec, what it last reported per object, and which
 // objects it watches. It is told about changes by the UpdateHub, never by the objects.
 
-import { ManagedObjectReference, type DataObject, type VimValue } from './data.js';
-import { ManagedObject, type MethodHandler } from './managed-object.js';
+import type { ManagedObjectReference, VimValue } from './data.js';
+import { ManagedObject, type Methods } from './managed-object.js';
 import type { Session } from './session.js';
+import type { PropertyFilterSpec } from './vim-types.js';
+
+/** An object as a filter last reported it: its reference (for its 'leave') and path → value. */
+export interface ReportedObject {
+  readonly ref: ManagedObjectReference;
+  readonly values: Map<string, VimValue | undefined>;
+}
 
 export interface FilterOwner {
   destroyFilter(filter: PropertyFilter): void;
@@ -12,8 +19,8 @@ export interface FilterOwner {
 export class PropertyFilter extends ManagedObject {
   readonly typeChain = ['PropertyFilter', 'ManagedObject'];
   readonly propertyTypes = { spec: 'PropertyFilterSpec', partialUpdates: 'xsd:boolean' };
-  /** Object key → (path → value) as last reported to the client. */
-  readonly reported = new Map<string, Map<string, VimValue | undefined>>();
+  /** Object key ("Type:value") → what was last reported to the client about it. */
+  readonly reported = new Map<string, ReportedObject>();
   /** Objects whose changes concern this filter (set by the hub). */
   watched: ReadonlySet<string> = new Set();
   /** Something it watches changed since its last report. */
@@ -21,7 +28,7 @@ export class PropertyFilter extends ManagedObject {
 
   constructor(
     readonly ref: ManagedObjectReference,
-    readonly spec: DataObject,
+    readonly spec: PropertyFilterSpec,
     readonly partialUpdates: boolean,
     private readonly owner: FilterOwner,
     private readonly session: Session,
@@ -30,11 +37,8 @@ export class PropertyFilter extends ManagedObject {
     super();
   }
 
-  readonly methods: Record<string, MethodHandler> = {
-    DestroyPropertyFilter: () => {
-      this.owner.destroyFilter(this);
-      return undefined;
-    },
+  readonly methods: Methods<'DestroyPropertyFilter', PropertyFilter> = {
+    DestroyPropertyFilter: () => this.owner.destroyFilter(this),
   };
 
   /** Another session's filter does not exist for the caller, as in vCenter. */

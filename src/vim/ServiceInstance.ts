@@ -1,13 +1,14 @@
 // vim.ServiceInstance: the root every client starts from (RetrieveServiceContent, CurrentTime).
 
 import { randomUUID } from 'node:crypto';
-import { dataObject, ManagedObjectReference, type DataObject, type VimValue } from './data.js';
-import { ManagedObject, type MethodHandler } from './managed-object.js';
+import { ManagedObjectReference, type VimValue } from './data.js';
+import { ManagedObject, type Methods } from './managed-object.js';
+import type { ServiceContent } from './vim-types.js';
 
 export interface AboutOptions {
-  /** Reported as about.apiVersion, e.g. "7.0.3.0". */
+  /** Reported as about.apiVersion, e.g. "8.0.2.0". */
   readonly apiVersion: string;
-  /** Reported as about.version, e.g. "7.0.3". */
+  /** Reported as about.version, e.g. "8.0.3". */
   readonly version: string;
   readonly build: string;
 }
@@ -18,22 +19,27 @@ export interface ServiceContentRefs {
   readonly sessionManager: ManagedObjectReference;
   readonly taskManager: ManagedObjectReference;
   readonly extensionManager: ManagedObjectReference;
+  /** The other managers, by ServiceContent property name. */
+  readonly others?: Readonly<Record<string, ManagedObjectReference>>;
 }
 
 export class ServiceInstance extends ManagedObject {
   readonly ref = new ManagedObjectReference('ServiceInstance', 'ServiceInstance');
   readonly typeChain = ['ServiceInstance', 'ManagedObject'];
   readonly propertyTypes = { content: 'ServiceContent', serverClock: 'xsd:dateTime', capability: 'Capability' };
-  private readonly content: DataObject;
+  private readonly content: ServiceContent;
 
   constructor(refs: ServiceContentRefs, about: AboutOptions) {
     super();
-    this.content = dataObject('ServiceContent', {
+    this.content = {
+      ...refs.others,
+      _type: 'ServiceContent',
       rootFolder: refs.rootFolder,
       propertyCollector: refs.propertyCollector,
-      about: dataObject('AboutInfo', {
+      about: {
+        _type: 'AboutInfo',
         name: 'VMware vCenter Server',
-        fullName: `VMware vCenter Server ${about.version} build-${about.build} (vtask-emulator)`,
+        fullName: `VMware vCenter Server ${about.version} build-${about.build}`,
         vendor: 'VMware, Inc.',
         version: about.version,
         build: about.build,
@@ -45,15 +51,15 @@ export class ServiceInstance extends ManagedObject {
         apiVersion: about.apiVersion,
         instanceUuid: randomUUID(),
         licenseProductName: 'VMware VirtualCenter Server',
-        licenseProductVersion: about.version.split('.')[0] + '.0',
-      }),
+        licenseProductVersion: `${about.version.split('.')[0]}.0`,
+      },
       sessionManager: refs.sessionManager,
       taskManager: refs.taskManager,
       extensionManager: refs.extensionManager,
-    });
+    };
   }
 
-  readonly methods: Record<string, MethodHandler> = {
+  readonly methods: Methods<'RetrieveServiceContent' | 'CurrentTime', ServiceInstance> = {
     RetrieveServiceContent: () => this.content,
     CurrentTime: () => new Date().toISOString(),
   };

@@ -2,14 +2,20 @@
 // unguessable cookie value and end at Logout or after an idle time.
 
 import { randomBytes, randomUUID } from 'node:crypto';
-import { dataObject, ManagedObjectReference, type DataObject, type VimValue } from './data.js';
-import { InvalidLogin, NotAuthenticated } from './faults.js';
-import { ManagedObject, type Arguments, type CallContext, type MethodHandler } from './managed-object.js';
-import type { Session } from './session.js';
+import { ManagedObjectReference, type VimValue } from './data.js';
+import { InvalidLogin, LimitExceeded, NotAuthenticated } from './faults.js';
+import { ManagedObject, type CallContext, type Methods } from './managed-object.js';
+import { hasPrivilege, type Session } from './session.js';
+import { taskReasonUser } from './Task.js';
 import type { UserDirectory } from './users.js';
+import type { LoginArgs, SessionIsActiveArgs, UserSession } from './vim-types.js';
 
 export interface SessionManagerOptions {
   readonly idleTimeoutMs: number;
+  /** Sessions at once, all users together; a Login past it is refused with LimitExceeded. */
+  readonly maxSessions: number;
+  /** Sessions at once under one user name. */
+  readonly maxSessionsPerUser: number;
   readonly now?: () => number;
 }
 
@@ -18,6 +24,8 @@ export class SessionManager extends ManagedObject {
   readonly typeChain = ['SessionManager', 'ManagedObject'];
   readonly propertyTypes = { currentSession: 'UserSession', sessionList: 'ArrayOfUserSession', defaultLocale: 'xsd:string' };
   private readonly sessions = new Map<string, Session>();
+  /** User name → sessions logged in under it. */
+  private readonly perUser = new Map<string, number>();
   private readonly now: () => number;
   private readonly sweeper: NodeJS.Timeout;
 
@@ -34,16 +42,16 @@ export class SessionManager extends ManagedObject {
     for (const session of [...this.sessions.values()]) if (session.lastActive < cutoff) this.end(session);
   }
 
-  readonly methods: Record<string, MethodHandler> = {
+  readonly methods: Methods<'Login' | 'Logout' | 'SessionIsActive', SessionManager> = {
     Login: (ctx, args) => this.login(ctx, args),
     Logout: (ctx) => this.logout(ctx),
-    SessionIsActive: (ctx, args) => this.sessionIsActive(ctx, args),
+    SessionIsActive: (_ctx, args) => this.sessionIsActive(args),
   };
 
   getProperty(name: string, session: Session | undefined): VimValue | undefined {
     switch (name) {
       case 'currentSession': return session && userSession(session);
-      case 'sessionList': return [...this.sessions.values()].map(userSession);
+      case 'sessionList': return this.sessionList(session);
       case 'defaultLocale': return 'en_US';
       default: return undefined;
     }
@@ -64,10 +72,11 @@ export class SessionManager extends ManagedObject {
     return session;
   }
 
-  private login(ctx: CallContext, args: Arguments): DataObject {
-    const principal = this.users.authenticate(String(args.userName ?? ''), String(args.password ?? ''));
+  private login(ctx: CallContext, args: LoginArgs): UserSession {
+    const principal = this.users.authenticate(args.userName, args.password);
     if (!principal) throw new InvalidLogin();
     if (ctx.session) this.end(ctx.session);
+    this.admit(principal.userName);
     const now = this.now();
     const session: Session = {
       key: randomUUID(),
@@ -81,22 +90,47 @@ export class SessionManager extends ManagedObject {
       callCount: 1,
       ipAddress: ctx.connection.ipAddress,
       userAgent: ctx.connection.userAgent,
-      locale: typeof args.locale === 'string' && args.locale ? args.locale : 'en_US',
+      locale: args.locale || 'en_US',
+      taskReason: taskReasonUser(principal.userName),
       onEnd: new Set(),
     };
     this.sessions.set(session.cookie, session);
-    ctx.connection.setSessionCookie(session.cookie);
+    this.perUser.set(session.userName, (this.perUser.get(session.userName) ?? 0) + 1);
+    ctx.connection.sessionChanged(session);
     return userSession(session);
   }
 
-  private logout(ctx: CallContext): undefined {
-    if (!ctx.session) throw new NotAuthenticated(this.ref);
-    this.end(ctx.session);
-    ctx.connection.setSessionCookie(undefined);
-    return undefined;
+  /**
+   * Refuses a Login past the session limits. Sessions idle past their timeout are ended first,
+   * so a limit reached only by abandoned sessions does not lock everyone out until the sweep.
+   */
+  private admit(userName: string): void {
+    const { maxSessions, maxSessionsPerUser } = this.options;
+    if (this.sessions.size >= maxSessions || (this.perUser.get(userName) ?? 0) >= maxSessionsPerUser) this.sweep();
+    if (this.sessions.size >= maxSessions) throw new LimitExceeded('maxSessions', maxSessions, `The server already has ${this.sessions.size} sessions; log out unused ones`);
+    const mine = this.perUser.get(userName) ?? 0;
+    if (mine >= maxSessionsPerUser) throw new LimitExceeded('maxSessionsPerUser', maxSessionsPerUser, `User '${userName}' already has ${mine} sessions; log out unused ones`);
   }
 
-  private sessionIsActive(_ctx: CallContext, args: Arguments): boolean {
+  /**
+   * vCenter shows every session only to holders of Sessions.TerminateSession (the privilege to
+   * end them); anyone else sees their own user's sessions.
+   */
+  private sessionList(session: Session | undefined): UserSession[] {
+    if (!session) return [];
+    const all = hasPrivilege(session, 'Sessions.TerminateSession');
+    const list: UserSession[] = [];
+    for (const other of this.sessions.values()) if (all || other.userName === session.userName) list.push(userSession(other));
+    return list;
+  }
+
+  private logout(ctx: CallContext): void {
+    if (!ctx.session) throw new NotAuthenticated(this.ref);
+    this.end(ctx.session);
+    ctx.connection.sessionChanged(undefined);
+  }
+
+  private sessionIsActive(args: SessionIsActiveArgs): boolean {
     for (const session of this.sessions.values()) {
       if (session.key === args.sessionID) return session.userName === args.userName && this.now() - session.lastActive <= this.options.idleTimeoutMs;
     }
@@ -106,6 +140,9 @@ export class SessionManager extends ManagedObject {
   /** Ends a session and everything it owns. */
   end(session: Session): void {
     if (!this.sessions.delete(session.cookie)) return;
+    const left = (this.perUser.get(session.userName) ?? 1) - 1;
+    if (left > 0) this.perUser.set(session.userName, left);
+    else this.perUser.delete(session.userName);
     const cleanups = [...session.onEnd];
     session.onEnd.clear();
     for (const cleanup of cleanups) cleanup();
@@ -121,8 +158,9 @@ export class SessionManager extends ManagedObject {
   }
 }
 
-function userSession(session: Session): DataObject {
-  return dataObject('UserSession', {
+function userSession(session: Session): UserSession {
+  return {
+    _type: 'UserSession',
     key: session.key,
     userName: session.userName,
     fullName: session.fullName,
@@ -134,5 +172,5 @@ function userSession(session: Session): DataObject {
     ipAddress: session.ipAddress,
     userAgent: session.userAgent,
     callCount: session.callCount,
-  });
+  };
 }

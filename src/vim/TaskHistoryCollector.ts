@@ -3,13 +3,14 @@
 // cursor. The cursor is a task number, not an index, so tasks created or evicted while a client
 // pages never make it skip or repeat a task.
 
-import type { DataObject, ManagedObjectReference, VimValue } from './data.js';
+import type { ManagedObjectReference, VimValue } from './data.js';
 import { InvalidArgument } from './faults.js';
-import { ManagedObject, type Arguments, type MethodHandler } from './managed-object.js';
+import { ManagedObject, type Methods } from './managed-object.js';
 import type { ObjectRegistry } from './registry.js';
 import type { Session } from './session.js';
 import type { TaskPredicate } from './task-filter.js';
 import { taskNumber, type MatchingTasks, type MatchListener, type TaskHistoryIndex } from './task-history-index.js';
+import type { TaskFilterSpec, TaskInfo } from './vim-types.js';
 
 export const DEFAULT_PAGE_SIZE = 10;
 export const MAX_PAGE_SIZE = 1000;
@@ -33,7 +34,7 @@ export class TaskHistoryCollector extends ManagedObject implements MatchListener
 
   constructor(
     readonly ref: ManagedObjectReference,
-    private readonly spec: DataObject,
+    private readonly spec: TaskFilterSpec,
     matches: TaskPredicate,
     private readonly index: TaskHistoryIndex,
     private readonly registry: ObjectRegistry,
@@ -45,22 +46,17 @@ export class TaskHistoryCollector extends ManagedObject implements MatchListener
     this.fillPage();
   }
 
-  readonly methods: Record<string, MethodHandler> = {
-    ReadNextTasks: (_ctx, args) => this.readNext(args),
-    ReadPreviousTasks: (_ctx, args) => this.readPrevious(args),
-    SetCollectorPageSize: (_ctx, args) => this.setPageSize(args),
+  readonly methods: Methods<'ReadNextTasks' | 'ReadPreviousTasks' | 'SetCollectorPageSize' | 'RewindCollector' | 'ResetCollector' | 'DestroyCollector', TaskHistoryCollector> = {
+    ReadNextTasks: (_ctx, args) => this.readNext(args.maxCount),
+    ReadPreviousTasks: (_ctx, args) => this.readPrevious(args.maxCount),
+    SetCollectorPageSize: (_ctx, args) => this.setPageSize(args.maxCount),
     RewindCollector: () => {
       this.cursor = 0;
-      return undefined;
     },
     ResetCollector: () => {
-      this.cursor = this.pageCount ? this.pageStart - 1 : this.matching.numbers.max() ?? 0;
-      return undefined;
+      this.cursor = this.pageCount ? this.pageStart - 1 : (this.matching.numbers.max() ?? 0);
     },
-    DestroyCollector: () => {
-      this.destroy();
-      return undefined;
-    },
+    DestroyCollector: () => this.destroy(),
   };
 
   /** Another session's collector does not exist for the caller, as in vCenter. */
@@ -93,7 +89,7 @@ export class TaskHistoryCollector extends ManagedObject implements MatchListener
         this.pageChanged();
       } else if (number > this.pageStart) {
         // A full page takes a task newer than its oldest, which leaves.
-        this.pageStart = numbers.next(this.pageStart)!;
+        this.pageStart = numbers.next(this.pageStart) ?? number;
         this.pageChanged();
       }
       return;
@@ -126,8 +122,8 @@ export class TaskHistoryCollector extends ManagedObject implements MatchListener
   }
 
   /** The TaskInfos of at most `count` matching tasks from `first` on, stepping up (next) or down (prev). */
-  private infosFrom(first: number | undefined, count: number, step: 'next' | 'prev'): DataObject[] {
-    const page: DataObject[] = [];
+  private infosFrom(first: number | undefined, count: number, step: 'next' | 'prev'): TaskInfo[] {
+    const page: TaskInfo[] = [];
     const numbers = this.matching.numbers;
     for (let n = first; n !== undefined && page.length < count; n = numbers[step](n)) {
       const task = this.index.task(n);
@@ -136,38 +132,35 @@ export class TaskHistoryCollector extends ManagedObject implements MatchListener
     return page;
   }
 
-  latestPage(): DataObject[] {
+  latestPage(): TaskInfo[] {
     return this.pageCount ? this.infosFrom(this.pageStart, this.pageCount, 'next') : [];
   }
 
-  private maxCount(args: Arguments): number {
-    const maxCount = args.maxCount as number;
+  private checkMaxCount(maxCount: number): number {
     if (maxCount < 1 || maxCount > MAX_PAGE_SIZE) throw new InvalidArgument('maxCount', `maxCount must be between 1 and ${MAX_PAGE_SIZE}.`);
     return maxCount;
   }
 
-  private readNext(args: Arguments): DataObject[] {
-    const maxCount = this.maxCount(args);
+  private readNext(requested: number): TaskInfo[] {
+    const maxCount = this.checkMaxCount(requested);
     const page = this.infosFrom(this.matching.numbers.next(this.cursor), maxCount, 'next');
-    if (page.length) this.cursor = taskNumber(page[page.length - 1].key as string);
+    if (page.length) this.cursor = taskNumber(page[page.length - 1].key);
     return page;
   }
 
   /** Older tasks, newest first, so reading back to the start sees every task once, newest to oldest. */
-  private readPrevious(args: Arguments): DataObject[] {
-    const maxCount = this.maxCount(args);
+  private readPrevious(requested: number): TaskInfo[] {
+    const maxCount = this.checkMaxCount(requested);
     const page = this.infosFrom(this.matching.numbers.prev(this.cursor + 1), maxCount, 'prev');
-    if (page.length) this.cursor = taskNumber(page[page.length - 1].key as string) - 1;
+    if (page.length) this.cursor = taskNumber(page[page.length - 1].key) - 1;
     return page;
   }
 
-  private setPageSize(args: Arguments): undefined {
-    const maxCount = args.maxCount as number;
+  private setPageSize(maxCount: number): void {
     if (maxCount < 0 || maxCount > MAX_PAGE_SIZE) throw new InvalidArgument('maxCount', `maxCount must be between 0 and ${MAX_PAGE_SIZE}.`);
     this.pageSize = maxCount;
     this.fillPage();
     this.pageChanged();
-    return undefined;
   }
 
   destroy(): void {

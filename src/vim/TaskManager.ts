@@ -1,17 +1,18 @@
 // vim.TaskManager: creates tasks, keeps recentTask, and bounds memory. A task is registered
 // before CreateTask returns, so the very next call on any connection finds it.
 
-import { dataObject, ManagedObjectReference, type DataObject, type VimValue } from './data.js';
 import { randomUUID } from 'node:crypto';
+import { dataObject, ManagedObjectReference, type DataObject, type TypeModel, type VimValue } from './data.js';
 import { InvalidArgument, InvalidState, NotAuthenticated } from './faults.js';
+import { ManagedObject, type CallContext, type Methods } from './managed-object.js';
+import type { ObjectRegistry } from './registry.js';
+import type { Session } from './session.js';
+import { Task, newTaskInfo, taskReasonUser, type Actor, type CancelMode, type TaskHost } from './Task.js';
 import { taskFilter } from './task-filter.js';
 import { TaskHistoryCollector } from './TaskHistoryCollector.js';
 import { TaskHistoryIndex } from './task-history-index.js';
-import type { Session } from './session.js';
-import { ManagedObject, type Arguments, type CallContext, type MethodHandler } from './managed-object.js';
-import type { ObjectRegistry } from './registry.js';
-import { Task, newTaskInfo, type Actor, type CancelMode, type TaskHost } from './Task.js';
 import { TASK_STATES } from './task-state.js';
+import type { CreateTaskArgs, TaskFilterSpec, TaskReasonUser } from './vim-types.js';
 
 export interface TaskManagerOptions {
   readonly cancelMode: CancelMode;
@@ -30,13 +31,9 @@ export interface TaskTypeCatalog {
 
 export const RECENT_TASK_LIMIT = 200;
 
-export interface NewTaskSpec {
-  readonly entity: ManagedObjectReference;
-  readonly taskTypeId: string;
-  readonly initiatedBy?: string;
-  readonly cancelable: boolean;
-  readonly parentTaskKey?: string;
-  readonly activationId?: string;
+/** Who asks for a task: the actor recorded in its history, and the session it was asked in (if any). */
+export interface TaskCreator extends Actor {
+  readonly session?: Session | undefined;
 }
 
 export class TaskManager extends ManagedObject implements TaskHost {
@@ -70,6 +67,7 @@ export class TaskManager extends ManagedObject implements TaskHost {
     private readonly taskTypes: TaskTypeCatalog,
     private readonly options: TaskManagerOptions,
     private readonly rootFolder: ManagedObjectReference,
+    private readonly types: TypeModel,
   ) {
     super();
     this.cancelMode = options.cancelMode;
@@ -80,9 +78,9 @@ export class TaskManager extends ManagedObject implements TaskHost {
     this.collectorIndex = new TaskHistoryIndex(registry, this);
   }
 
-  readonly methods: Record<string, MethodHandler> = {
-    CreateTask: (ctx, args) => this.createTask(ctx, args),
-    CreateCollectorForTasks: (ctx, args) => this.createCollector(ctx, args),
+  readonly methods: Methods<'CreateTask' | 'CreateCollectorForTasks', TaskManager> = {
+    CreateTask: (ctx, args) => this.create(args, { user: ctx.session?.userName ?? '', method: 'CreateTask', session: ctx.session }).info,
+    CreateCollectorForTasks: (ctx, args) => this.createCollector(ctx, args.filter),
   };
 
   private readonly collectors = new Map<Session, Set<TaskHistoryCollector>>();
@@ -108,6 +106,10 @@ export class TaskManager extends ManagedObject implements TaskHost {
     return this.lastIsoTime;
   }
 
+  isVimFault(faultType: string): boolean {
+    return this.types.isSubtypeOf(faultType, 'VimFault');
+  }
+
   taskChanged(task: Task, completed: boolean): void {
     this.registry.changed(task, ['info']);
     if (completed) {
@@ -125,24 +127,9 @@ export class TaskManager extends ManagedObject implements TaskHost {
     return this.tasks.values();
   }
 
-  private createTask(ctx: CallContext, args: Arguments): DataObject {
-    const task = this.create(
-      {
-        entity: args.obj as ManagedObjectReference,
-        taskTypeId: args.taskTypeId as string,
-        initiatedBy: args.initiatedBy as string | undefined,
-        cancelable: args.cancelable === true,
-        parentTaskKey: args.parentTaskKey as string | undefined,
-        activationId: args.activationId as string | undefined,
-      },
-      { user: ctx.session?.userName ?? '', method: 'CreateTask' },
-    );
-    return task.info;
-  }
-
   /** Creates and registers a task (SOAP CreateTask, seeds and the control API all come here). */
-  create(spec: NewTaskSpec, actor: Actor): Task {
-    const { taskTypeId, parentTaskKey, entity } = spec;
+  create(spec: CreateTaskArgs, creator: TaskCreator): Task {
+    const { taskTypeId, parentTaskKey, obj: entity } = spec;
     if (!this.taskTypes.hasTaskType(taskTypeId)) {
       throw new InvalidArgument('taskTypeId', `The task type '${taskTypeId}' is not registered by any extension.`);
     }
@@ -150,7 +137,7 @@ export class TaskManager extends ManagedObject implements TaskHost {
     if (parentTaskKey !== undefined) {
       const parent = this.tasks.get(parentTaskKey);
       if (!parent) throw new InvalidArgument('parentTaskKey', `The parent task '${parentTaskKey}' does not exist.`);
-      rootTaskKey = (parent.info.rootTaskKey as string | undefined) ?? parent.key;
+      rootTaskKey = parent.info.rootTaskKey ?? parent.key;
     }
     const entityName = this.registry.get(entity)?.getProperty('name', undefined);
     const key = `task-${this.nextTaskNumber++}`;
@@ -161,7 +148,7 @@ export class TaskManager extends ManagedObject implements TaskHost {
         entity,
         entityName: typeof entityName === 'string' ? entityName : entity.value,
         cancelable: spec.cancelable,
-        userName: spec.initiatedBy ?? actor.user,
+        reason: this.reasonFor(spec.initiatedBy, creator),
         queueTime: this.timestamp(),
         eventChainId: this.nextEventChainId++,
         parentTaskKey,
@@ -169,7 +156,7 @@ export class TaskManager extends ManagedObject implements TaskHost {
         activationId: spec.activationId,
       }),
       this,
-      actor,
+      creator,
     );
     this.tasks.set(key, task);
     this.recentOrder.push(task);
@@ -192,7 +179,14 @@ export class TaskManager extends ManagedObject implements TaskHost {
     this.registry.changed(this, ['recentTask']);
   }
 
-  private createCollector(ctx: CallContext, args: Arguments): ManagedObjectReference {
+  /** The tasks a session starts share its reason object: what a completed task holds is mostly this kind of thing. */
+  private reasonFor(initiatedBy: string | undefined, creator: TaskCreator): TaskReasonUser {
+    const userName = initiatedBy ?? creator.user;
+    const session = creator.session;
+    return session && session.userName === userName ? session.taskReason : taskReasonUser(userName);
+  }
+
+  private createCollector(ctx: CallContext, spec: TaskFilterSpec): ManagedObjectReference {
     const session = ctx.session;
     if (!session) throw new NotAuthenticated(this.ref);
     let owned = this.collectors.get(session);
@@ -207,7 +201,6 @@ export class TaskManager extends ManagedObject implements TaskHost {
     if (owned.size >= this.options.maxCollector) {
       throw new InvalidState(`This session already has ${owned.size} task history collectors (maxCollector); destroy one first.`);
     }
-    const spec = args.filter as DataObject;
     const ref = new ManagedObjectReference('TaskHistoryCollector', `session[${session.key}]${randomUUID()}`);
     const set = owned;
     const collector = new TaskHistoryCollector(ref, spec, taskFilter(spec, this.rootFolder), this.collectorIndex, this.registry, session, (c) => set.delete(c));

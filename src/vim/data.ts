@@ -31,6 +31,7 @@ export class OpaqueXml {
   constructor(readonly xml: string) {}
 }
 
+// Arrays are readonly so that the generated types (vim-types.ts), whose arrays are readonly, fit.
 export type VimValue =
   | string
   | number
@@ -39,7 +40,7 @@ export type VimValue =
   | DataObject
   | TypedValue
   | OpaqueXml
-  | VimValue[];
+  | readonly VimValue[];
 
 export function isDataObject(value: VimValue | undefined): value is DataObject {
   return (
@@ -68,10 +69,6 @@ export const INTEGER_RANGES: Readonly<Record<string, readonly [number, number]>>
   'xsd:short': [-32768, 32767],
   'xsd:int': [-2147483648, 2147483647],
 };
-
-export const XSD_STRING = 'xsd:string';
-export const XSD_INT = 'xsd:int';
-export const XSD_BOOLEAN = 'xsd:boolean';
 
 /** What the managed objects need to know about the WSDL type system (implemented by the codec). */
 export interface TypeModel {

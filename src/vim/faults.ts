@@ -1,8 +1,9 @@
 // The one catalogue of vim25 faults the emulator raises. Each is a value: its WSDL type name,
 // the human message that becomes the SOAP faultstring, and the fault's own fields. The SOAP
-// layer encodes every one of them the same way (src/soap/fault-encoder.ts).
+// layer encodes every one of them the same way (Encoder.fault in src/soap/encoder.ts).
 
-import { dataObject, type DataObject, type ManagedObjectReference, type VimValue } from './data.js';
+import { dataObject, type ManagedObjectReference, type VimValue } from './data.js';
+import type { LocalizedMethodFault, MethodFault as MethodFaultObject } from './vim-types.js';
 
 export class MethodFault extends Error {
   constructor(
@@ -14,9 +15,13 @@ export class MethodFault extends Error {
     this.name = faultType;
   }
 
-  /** The fault as a data object, e.g. for TaskInfo.error or the SOAP detail element. */
-  toDataObject(): DataObject {
-    return dataObject(this.faultType, this.fields);
+  /**
+   * The fault as a data object, e.g. for TaskInfo.error or the SOAP detail element. Its fields
+   * are the ones this fault type declares (each subclass names its own; an injected fault's are
+   * checked against the WSDL when the rule is made), which is what makes it a MethodFault.
+   */
+  toDataObject(): MethodFaultObject {
+    return dataObject(this.faultType, this.fields) as MethodFaultObject;
   }
 }
 
@@ -108,6 +113,17 @@ export class SystemError extends MethodFault {
 }
 
 /** Wraps a fault as TaskInfo.error stores it. */
-export function localizedMethodFault(fault: DataObject, localizedMessage?: string): DataObject {
-  return dataObject('LocalizedMethodFault', { fault, localizedMessage });
+export function localizedMethodFault(fault: MethodFaultObject, localizedMessage?: string): LocalizedMethodFault {
+  return localizedMessage === undefined ? { _type: 'LocalizedMethodFault', fault } : { _type: 'LocalizedMethodFault', fault, localizedMessage };
+}
+
+/**
+ * A client-made object or value went past one of the emulator's limits where vCenter has no
+ * fault of its own for it. `property` names the setting (its Config key) so the client's author
+ * knows what to raise; `limit` is its value.
+ */
+export class LimitExceeded extends MethodFault {
+  constructor(property: string, limit: number, message: string) {
+    super('LimitExceeded', `${message} (limit ${property} = ${limit})`, { property, limit });
+  }
 }

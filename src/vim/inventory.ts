@@ -1,12 +1,11 @@
 // Builds the managed-object inventory a client sees through ServiceContent, wired to one
 // registry, and the dispatcher that calls into it.
 
-import { ManagedObjectReference, type DataObject, type TypeModel } from './data.js';
-import { EmulatorControl } from './control.js';
-import { Dispatcher, type OperationInfo } from './dispatcher.js';
-import { Injector } from './injection.js';
+import { ManagedObjectReference, type TypeModel } from './data.js';
+import { Dispatcher, type CallHook } from './dispatcher.js';
 import { ExtensionManager, GOVMOMI_SIMULATOR_EXTENSION, GOVMOMI_SIMULATOR_TASK_TYPE, simpleExtension } from './ExtensionManager.js';
 import { Folder } from './Folder.js';
+import { CollectorUsage, DEFAULT_STATE_LIMITS, type StateLimits } from './limits.js';
 import { PropertyCollector } from './PropertyCollector.js';
 import { ObjectRegistry } from './registry.js';
 import { ServiceInstance, type AboutOptions } from './ServiceInstance.js';
@@ -14,21 +13,53 @@ import { SessionManager } from './SessionManager.js';
 import { TaskManager, type TaskManagerOptions } from './TaskManager.js';
 import { UpdateHub } from './update-hub.js';
 import type { UserDirectory } from './users.js';
+import type { Extension } from './vim-types.js';
+import type { ServiceContentTypes } from '../soap/managed-types.js';
+import { PlaceholderManager } from './PlaceholderManager.js';
+import { PLACEHOLDER_VALUES, VCENTER_8_REFERENCES } from './service-content.js';
+
+/** The ServiceContent properties answered by the task surface's own objects. */
+const IMPLEMENTED = new Set(['rootFolder', 'propertyCollector', 'sessionManager', 'taskManager', 'extensionManager']);
+
+/** A placeholder for every other vCenter 8.0.3 reference the WSDL's ServiceContent can carry. */
+function createPlaceholders(options: InventoryOptions): Array<[string, PlaceholderManager]> {
+  const managers = options.managers;
+  if (!managers) return [];
+  const created: Array<[string, PlaceholderManager]> = [];
+  for (const [property, [type, value]] of Object.entries(VCENTER_8_REFERENCES)) {
+    if (IMPLEMENTED.has(property) || !options.types.fieldOf('ServiceContent', property)) continue;
+    const def = managers.get(property);
+    if (!def) continue;
+    created.push([property, new PlaceholderManager(new ManagedObjectReference(type, value), def.typeChain, def.properties, PLACEHOLDER_VALUES[property])]);
+  }
+  return created;
+}
 
 export interface InventoryOptions {
   readonly types: TypeModel;
-  readonly operations: ReadonlyMap<string, OperationInfo>;
+  /** Runs before every method (the server wires the test authors' rules into it). */
+  readonly callHook?: CallHook;
   readonly users: UserDirectory;
   readonly sessionIdleTimeoutMs: number;
   readonly tasks: TaskManagerOptions;
   readonly about: AboutOptions;
+  /** Bounds on what clients can make the server hold; the defaults where not given. */
+  readonly limits?: Partial<StateLimits>;
+  /**
+   * The managed types ServiceContent refers to (wsdl/managed-types.json). With it, ServiceContent
+   * carries every reference vCenter 8.0.3's does that the WSDL's ServiceContent has a field for,
+   * each naming a placeholder manager; without it, only the task surface's five.
+   */
+  readonly managers?: ServiceContentTypes;
   /** Extensions registered at start, besides the govmomi simulator one. */
-  readonly extensions?: readonly DataObject[];
+  readonly extensions?: readonly Extension[];
 }
 
 export interface Inventory {
   readonly registry: ObjectRegistry;
-  readonly control: EmulatorControl;
+  readonly limits: StateLimits;
+  /** What sessions hold in the property collectors, and the calls waiting (for /healthz and tests). */
+  readonly collectorUsage: CollectorUsage;
   readonly dispatcher: Dispatcher;
   readonly sessionManager: SessionManager;
   readonly taskManager: TaskManager;
@@ -39,16 +70,24 @@ export interface Inventory {
 export function createInventory(options: InventoryOptions): Inventory {
   const registry = new ObjectRegistry();
   const hub = new UpdateHub(registry);
+  const limits: StateLimits = { ...DEFAULT_STATE_LIMITS, ...options.limits };
+  const usage = new CollectorUsage(limits);
   const rootFolder = new Folder(new ManagedObjectReference('Folder', 'group-d1'), 'Datacenters');
-  const propertyCollector = new PropertyCollector(new ManagedObjectReference('PropertyCollector', 'propertyCollector'), { registry, hub }, undefined);
-  const sessionManager = new SessionManager(options.users, { idleTimeoutMs: options.sessionIdleTimeoutMs });
+  const propertyCollector = new PropertyCollector(new ManagedObjectReference('PropertyCollector', 'propertyCollector'), { registry, hub, usage }, undefined);
+  const sessionManager = new SessionManager(options.users, {
+    idleTimeoutMs: options.sessionIdleTimeoutMs,
+    maxSessions: limits.maxSessions,
+    maxSessionsPerUser: limits.maxSessionsPerUser,
+  });
   const extensionManager = new ExtensionManager(registry, [
     simpleExtension(GOVMOMI_SIMULATOR_EXTENSION, [GOVMOMI_SIMULATOR_TASK_TYPE], 'govmomi simulator'),
     ...(options.extensions ?? []),
   ]);
-  const taskManager = new TaskManager(registry, extensionManager, options.tasks, rootFolder.ref);
+  const taskManager = new TaskManager(registry, extensionManager, options.tasks, rootFolder.ref, options.types);
+  const placeholders = createPlaceholders(options);
   const serviceInstance = new ServiceInstance(
     {
+      others: Object.fromEntries(placeholders.map(([property, object]) => [property, object.ref])),
       rootFolder: rootFolder.ref,
       propertyCollector: propertyCollector.ref,
       sessionManager: sessionManager.ref,
@@ -58,17 +97,16 @@ export function createInventory(options: InventoryOptions): Inventory {
     options.about,
   );
   for (const object of [serviceInstance, rootFolder, propertyCollector, sessionManager, extensionManager, taskManager]) registry.add(object);
-  const injector = new Injector();
-  const control = new EmulatorControl({ types: options.types, taskManager, extensionManager, users: options.users, injector });
+  for (const [, object] of placeholders) registry.add(object);
   return {
     registry,
-    control,
-    dispatcher: new Dispatcher(registry, options.types, options.operations, injector),
+    limits,
+    collectorUsage: usage,
+    dispatcher: new Dispatcher(registry, options.types, options.callHook),
     sessionManager,
     taskManager,
     extensionManager,
     dispose() {
-      control.lifecycles.clear();
       sessionManager.endAll();
       taskManager.dispose();
     },

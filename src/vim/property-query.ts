@@ -7,6 +7,7 @@ import { InvalidProperty, ManagedObjectNotFound, NotAuthenticated } from './faul
 import type { ManagedObject } from './managed-object.js';
 import type { ObjectRegistry } from './registry.js';
 import type { Session } from './session.js';
+import type { ObjectSpec, PropertyFilterSpec, PropertySpec, SelectionSpec, TraversalSpec } from './vim-types.js';
 
 /** Reads a client may make before logging in (pyVmomi reads these to set up its stub). */
 const ANONYMOUS_READS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
@@ -33,12 +34,11 @@ const SMALL_OBJECT_SET = 8;
 const SMALL_PATH_SET = 8;
 
 /** The objects a filter spec selects, each with the property paths to report for it. */
-export function selectObjects(spec: DataObject, ctx: QueryContext, missing: 'fault' | 'skip'): SelectedObject[] {
-  const propSet = (spec.propSet as DataObject[] | undefined) ?? [];
-  const objectSet = (spec.objectSet as DataObject[] | undefined) ?? [];
+export function selectObjects(spec: PropertyFilterSpec, ctx: QueryContext, missing: 'fault' | 'skip'): SelectedObject[] {
+  const { propSet, objectSet } = spec;
   // The common spec (pyVim's and govmomi's waits: a task, no traversal) is answered without the
   // traversal's Maps; a thousand woken waiters each run this.
-  if (objectSet.length <= SMALL_OBJECT_SET && objectSet.every((o) => o.skip !== true && !(o.selectSet as DataObject[] | undefined)?.length)) {
+  if (objectSet.length <= SMALL_OBJECT_SET && objectSet.every((o) => o.skip !== true && !o.selectSet?.length)) {
     const selected: SelectedObject[] = [];
     for (const objectSpec of objectSet) {
       const object = startingObject(objectSpec, ctx, missing);
@@ -52,8 +52,8 @@ export function selectObjects(spec: DataObject, ctx: QueryContext, missing: 'fau
   for (const objectSpec of objectSet) {
     const root = startingObject(objectSpec, ctx, missing);
     if (!root) continue;
-    const selectSet = (objectSpec.selectSet as DataObject[] | undefined) ?? [];
-    const named = new Map<string, DataObject>();
+    const selectSet = objectSpec.selectSet ?? [];
+    const named = new Map<string, TraversalSpec>();
     collectNamedSpecs(selectSet, named, 0);
     visit(root, objectSpec.skip === true, selectSet, named, walk, 0);
   }
@@ -76,17 +76,17 @@ interface Traversal {
   /** The objects selected, in the order first reached. */
   readonly found: Set<ManagedObject>;
   /** Per TraversalSpec, the objects it was followed from and the shallowest depth it was followed at. */
-  readonly followed: Map<DataObject, Map<ManagedObject, number>>;
+  readonly followed: Map<TraversalSpec, Map<ManagedObject, number>>;
   /** Per object and property path, the visible objects the property refers to. */
   readonly targets: Map<ManagedObject, Map<string, readonly ManagedObject[]>>;
   readonly ctx: QueryContext;
 }
 
 /** An ObjectSpec's object, if the caller may see it; one that is missing is a fault or skipped. */
-function startingObject(objectSpec: DataObject, ctx: QueryContext, missing: 'fault' | 'skip'): ManagedObject | undefined {
-  const ref = objectSpec.obj as ManagedObjectReference;
+function startingObject(objectSpec: ObjectSpec, ctx: QueryContext, missing: 'fault' | 'skip'): ManagedObject | undefined {
+  const ref = objectSpec.obj;
   const object = ctx.registry.get(ref);
-  if (object && object.visibleTo(ctx.session)) return object;
+  if (object?.visibleTo(ctx.session)) return object;
   if (missing === 'fault') throw new ManagedObjectNotFound(ref);
   return undefined;
 }
@@ -96,12 +96,12 @@ function startingObject(objectSpec: DataObject, ctx: QueryContext, missing: 'fau
  * undefined when no PropertySpec names the type. A single spec's own pathSet is used as it is
  * when it repeats nothing (the usual case), without building a Set.
  */
-function pathsOf(object: ManagedObject, propSet: readonly DataObject[]): readonly string[] | undefined {
+function pathsOf(object: ManagedObject, propSet: readonly PropertySpec[]): readonly string[] | undefined {
   let only: readonly string[] | undefined;
   let merged: Set<string> | undefined;
   for (const propertySpec of propSet) {
-    if (!object.isA(propertySpec.type as string)) continue;
-    const pathSet = (propertySpec.pathSet as string[] | undefined) ?? [];
+    if (!object.isA(propertySpec.type)) continue;
+    const pathSet = propertySpec.pathSet ?? [];
     if (!only && !merged && propertySpec.all !== true && distinct(pathSet)) {
       only = pathSet;
       continue;
@@ -121,32 +121,38 @@ function distinct(paths: readonly string[]): boolean {
   return true;
 }
 
-function collectNamedSpecs(selectSet: readonly DataObject[], named: Map<string, DataObject>, depth: number): void {
+function collectNamedSpecs(selectSet: readonly SelectionSpec[], named: Map<string, TraversalSpec>, depth: number): void {
   if (depth > MAX_TRAVERSAL_DEPTH) return;
   for (const selection of selectSet) {
-    if (selection._type !== 'TraversalSpec') continue;
-    const name = selection.name as string | undefined;
+    if (!isTraversalSpec(selection)) continue;
+    const name = selection.name;
     if (name !== undefined) {
       if (named.has(name)) continue;
       named.set(name, selection);
     }
-    collectNamedSpecs((selection.selectSet as DataObject[] | undefined) ?? [], named, depth + 1);
+    collectNamedSpecs(selection.selectSet ?? [], named, depth + 1);
   }
+}
+
+/** A selection that is a TraversalSpec (the decoder made it one: its xsi:type said so). */
+function isTraversalSpec(selection: SelectionSpec): selection is TraversalSpec {
+  const fields: DataObject = selection;
+  return fields._type === 'TraversalSpec' && typeof fields.type === 'string' && typeof fields.path === 'string';
 }
 
 function visit(
   object: ManagedObject,
   skip: boolean,
-  selectSet: readonly DataObject[],
-  named: ReadonlyMap<string, DataObject>,
+  selectSet: readonly SelectionSpec[],
+  named: ReadonlyMap<string, TraversalSpec>,
   walk: Traversal,
   depth: number,
 ): void {
   if (!skip) walk.found.add(object);
   if (depth > MAX_TRAVERSAL_DEPTH) return;
   for (const selection of selectSet) {
-    const traversal = selection._type === 'TraversalSpec' ? selection : named.get(selection.name as string);
-    if (!traversal || !object.isA(traversal.type as string)) continue;
+    const traversal = isTraversalSpec(selection) ? selection : selection.name === undefined ? undefined : named.get(selection.name);
+    if (!traversal || !object.isA(traversal.type)) continue;
     // A traversal followed again from the same object, no shallower than before, reaches nothing
     // new: without this, thousands of selections naming one spec multiplied the objects visited
     // (thousands of equal specs still visit the targets once each, but read them only once).
@@ -155,8 +161,8 @@ function visit(
     const before = from.get(object);
     if (before !== undefined && before <= depth) continue;
     from.set(object, depth);
-    const nextSelectSet = (traversal.selectSet as DataObject[] | undefined) ?? [];
-    for (const next of targets(object, traversal.path as string, walk)) {
+    const nextSelectSet = traversal.selectSet ?? [];
+    for (const next of targets(object, traversal.path, walk)) {
       if (depth > 0 && walk.found.has(next)) continue;
       visit(next, traversal.skip === true, nextSelectSet, named, walk, depth + 1);
     }
@@ -178,7 +184,7 @@ function targets(object: ManagedObject, path: string, walk: Traversal): readonly
     if (!(ref instanceof ManagedObjectReference)) continue;
     const next = ctx.registry.get(ref);
     // Objects that went away between reads (an evicted task) are simply not selected.
-    if (next && next.visibleTo(ctx.session)) objects.push(next);
+    if (next?.visibleTo(ctx.session)) objects.push(next);
   }
   if (!byPath) walk.targets.set(object, (byPath = new Map()));
   byPath.set(path, objects);
@@ -195,7 +201,7 @@ export function checkReadable(object: ManagedObject, path: string, session: Sess
  * The value at a property path, typed for an anyType slot, or undefined when unset.
  * Throws InvalidProperty for a path the object's type does not have.
  */
-export function readPath(object: ManagedObject, path: string, ctx: QueryContext): VimValue | undefined {
+export function readPath(object: ManagedObject, path: string, ctx: Pick<QueryContext, 'types' | 'session'>): VimValue | undefined {
   const segments = path.split('.');
   let type = object.propertyTypes[segments[0]];
   if (type === undefined) throw new InvalidProperty(path);

@@ -50,6 +50,28 @@ export class ObjectRegistry {
     return () => this.removeListeners.delete(listener);
   }
 
+  /** Whether objects of exactly this type have been registered (a type the emulator implements). */
+  hasType(type: string): boolean {
+    return this.byType.has(type);
+  }
+
+  /** The one object whose reference has this value, whatever its type; undefined if none or several. */
+  findByValue(value: string): ManagedObject | undefined {
+    let found: ManagedObject | undefined;
+    for (const objects of this.byType.values()) {
+      const object = objects.get(value);
+      if (!object) continue;
+      if (found) return undefined;
+      found = object;
+    }
+    return found;
+  }
+
+  /** Every registered object (for the control API's and the tests' overviews; not on any call path). */
+  *objects(): IterableIterator<ManagedObject> {
+    for (const objects of this.byType.values()) yield* objects.values();
+  }
+
   get size(): number {
     let size = 0;
     for (const objects of this.byType.values()) size += objects.size;

@@ -1,6 +1,8 @@
 // A logged-in session: who it is and what it may do. Owned by the SessionManager; other
 // objects (filters, collectors, retrieve tokens) hang off it and die with it.
 
+import type { TaskReasonUser } from './vim-types.js';
+
 export interface Session {
   /** Public id (UserSession.key, object names); not a credential. */
   readonly key: string;
@@ -16,6 +18,8 @@ export interface Session {
   readonly ipAddress: string;
   readonly userAgent: string;
   readonly locale: string;
+  /** The reason the tasks this session starts give (TaskInfo.reason): one object for all of them. */
+  readonly taskReason: TaskReasonUser;
   /** Cleanups registered by objects the session owns; run at Logout or expiry. */
   readonly onEnd: Set<() => void>;
 }

@@ -3,8 +3,9 @@
 // of the root folder, so recursion "children" and "all" from the root folder select them all.
 
 import { ManagedObjectReference, type DataObject } from './data.js';
+import type { TaskFilterSpec, TaskInfo } from './vim-types.js';
 
-export type TaskPredicate = (info: DataObject) => boolean;
+export type TaskPredicate = (info: TaskInfo) => boolean;
 
 /** Specs longer than this as a key are not shared (the key would be a second copy of a big spec). */
 const MAX_KEY_LENGTH = 4096;
@@ -14,14 +15,14 @@ const MAX_KEY_LENGTH = 4096;
  * order, so that collectors with equal filters can share the list of tasks they select (specs
  * that differ only in order merely share nothing); undefined for a spec too long to be worth one.
  */
-export function taskFilterKey(spec: DataObject): string | undefined {
+export function taskFilterKey(spec: TaskFilterSpec): string | undefined {
   const key = JSON.stringify(spec, (_field, value: unknown) =>
     value instanceof ManagedObjectReference ? { moref: [value.type, value.value] } : value,
   );
   return key.length <= MAX_KEY_LENGTH ? key : undefined;
 }
 
-function inList<T>(list: T[] | undefined, value: T | undefined): boolean {
+function inList<T>(list: readonly T[] | undefined, value: T | undefined): boolean {
   return list === undefined || list.length === 0 || (value !== undefined && list.includes(value));
 }
 
@@ -35,24 +36,25 @@ function toMillis(dateTime: string, round: 'up' | 'down'): number {
   return round === 'up' && fraction !== undefined && /[1-9]/.test(fraction) ? ms + 1 : ms;
 }
 
-export function taskFilter(spec: DataObject, rootFolder: ManagedObjectReference): TaskPredicate {
+const TIME_FIELDS = { queuedTime: 'queueTime', startedTime: 'startTime', completedTime: 'completeTime' } as const;
+
+export function taskFilter(spec: TaskFilterSpec, rootFolder: ManagedObjectReference): TaskPredicate {
   const checks: TaskPredicate[] = [];
-  const byEntity = spec.entity as DataObject | undefined;
+  const byEntity = spec.entity;
   if (byEntity) {
-    const entity = byEntity.entity as ManagedObjectReference;
-    const recursion = byEntity.recursion as string;
+    const { entity, recursion } = byEntity;
     checks.push((info) => {
-      const target = info.entity as ManagedObjectReference | undefined;
+      const target = info.entity;
       if (!target) return false;
       if (target.equals(entity)) return true;
       return recursion !== 'self' && entity.equals(rootFolder);
     });
   }
-  const byTime = spec.time as DataObject | undefined;
+  const byTime = spec.time;
   if (byTime) {
-    const field = { queuedTime: 'queueTime', startedTime: 'startTime', completedTime: 'completeTime' }[byTime.timeType as string] ?? 'queueTime';
-    const begin = byTime.beginTime === undefined ? -Infinity : toMillis(byTime.beginTime as string, 'up');
-    const end = byTime.endTime === undefined ? Infinity : toMillis(byTime.endTime as string, 'down');
+    const field = TIME_FIELDS[byTime.timeType];
+    const begin = byTime.beginTime === undefined ? -Infinity : toMillis(byTime.beginTime, 'up');
+    const end = byTime.endTime === undefined ? Infinity : toMillis(byTime.endTime, 'down');
     // Every open collector tests every task change, and tasks created in one millisecond share
     // their time string: the last one parsed is kept, as parsing was most of a test's cost.
     let lastAt: string | undefined;
@@ -67,38 +69,33 @@ export function taskFilter(spec: DataObject, rootFolder: ManagedObjectReference)
       return lastTime >= begin && lastTime <= end;
     });
   }
-  const byUser = spec.userName as DataObject | undefined;
+  const byUser = spec.userName;
   if (byUser) {
-    const users = (byUser.userList as string[] | undefined) ?? [];
-    const systemUser = byUser.systemUser === true;
+    const users = byUser.userList ?? [];
+    const systemUser = byUser.systemUser;
     checks.push((info) => {
-      const reason = info.reason as DataObject;
+      const reason: DataObject = info.reason;
       if (reason._type === 'TaskReasonSystem') return systemUser;
-      if (reason._type !== 'TaskReasonUser') return false;
-      return users.length ? users.includes(reason.userName as string) : !systemUser;
+      if (reason._type !== 'TaskReasonUser' || typeof reason.userName !== 'string') return false;
+      return users.length ? users.includes(reason.userName) : !systemUser;
     });
   }
-  const lists: Array<[string, string]> = [
-    ['activationId', 'activationId'],
-    ['state', 'state'],
-    ['eventChainId', 'eventChainId'],
-    ['tag', 'changeTag'],
-    ['parentTaskKey', 'parentTaskKey'],
-    ['rootTaskKey', 'rootTaskKey'],
-  ];
-  for (const [specField, infoField] of lists) {
-    const list = spec[specField] as Array<string | number> | undefined;
-    if (list?.length) checks.push((info) => inList(list, info[infoField] as string | number | undefined));
-  }
-  for (const [specField, reasonType, reasonField] of [
-    ['alarm', 'TaskReasonAlarm', 'alarm'],
-    ['scheduledTask', 'TaskReasonSchedule', 'scheduledTask'],
+  const { activationId, state, eventChainId, tag, parentTaskKey, rootTaskKey } = spec;
+  if (activationId?.length) checks.push((info) => inList(activationId, info.activationId));
+  if (state?.length) checks.push((info) => inList(state, info.state));
+  if (eventChainId?.length) checks.push((info) => inList(eventChainId, info.eventChainId));
+  if (tag?.length) checks.push((info) => inList(tag, info.changeTag));
+  if (parentTaskKey?.length) checks.push((info) => inList(parentTaskKey, info.parentTaskKey));
+  if (rootTaskKey?.length) checks.push((info) => inList(rootTaskKey, info.rootTaskKey));
+  for (const [ref, reasonType, reasonField] of [
+    [spec.alarm, 'TaskReasonAlarm', 'alarm'],
+    [spec.scheduledTask, 'TaskReasonSchedule', 'scheduledTask'],
   ] as const) {
-    const ref = spec[specField] as ManagedObjectReference | undefined;
     if (ref) {
       checks.push((info) => {
-        const reason = info.reason as DataObject;
-        return reason._type === reasonType && ref.equals(reason[reasonField] as ManagedObjectReference | undefined);
+        const reason: DataObject = info.reason;
+        const named = reason[reasonField];
+        return reason._type === reasonType && named instanceof ManagedObjectReference && ref.equals(named);
       });
     }
   }

@@ -6,11 +6,12 @@
 // collector's own change announcement visit every other collector: the cost grew with their
 // square.)
 
-import type { DataObject, ManagedObjectReference } from './data.js';
+import type { ManagedObjectReference } from './data.js';
+import type { TaskFilterSpec } from './vim-types.js';
 import type { ObjectRegistry } from './registry.js';
 import { taskFilterKey, type TaskPredicate } from './task-filter.js';
 import { TaskNumberSet } from './task-number-set.js';
-import type { Task } from './Task.js';
+import { Task } from './Task.js';
 
 export interface TaskSource {
   /** Every task held, in creation order. */
@@ -53,7 +54,7 @@ export class TaskHistoryIndex {
   ) {}
 
   /** The tasks a filter selects, kept up to date for `listener` until it closes them. */
-  open(spec: DataObject, matches: TaskPredicate, listener: MatchListener): MatchingTasks {
+  open(spec: TaskFilterSpec, matches: TaskPredicate, listener: MatchListener): MatchingTasks {
     if (!this.sets.size) this.subscribe();
     const key = taskFilterKey(spec);
     let set = key === undefined ? undefined : this.shared.get(key);
@@ -86,7 +87,7 @@ export class TaskHistoryIndex {
     for (const task of this.tasks.allTasks()) this.byNumber.set(taskNumber(task.key), task);
     this.unsubscribe.push(
       this.registry.onChange((object) => {
-        if (object.isA('Task')) this.taskChanged(object as Task);
+        if (object instanceof Task) this.taskChanged(object);
       }),
       this.registry.onRemove((ref) => {
         if (ref.type === 'Task') this.taskRemoved(ref);

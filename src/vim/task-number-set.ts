@@ -27,6 +27,22 @@ class Inner {
 
 type TrieNode = Inner | Leaf;
 
+// A node's level says whether it is a leaf; these say so to the type checker too, and would
+// report a broken trie instead of reading the wrong kind of node.
+function asInner(node: TrieNode): Inner {
+  if (node instanceof Inner) return node;
+  throw new Error('task number set: expected an inner node');
+}
+
+function asLeaf(node: TrieNode): Leaf {
+  if (node instanceof Leaf) return node;
+  throw new Error('task number set: expected a leaf');
+}
+
+function missing(): never {
+  throw new Error('task number set: a marked slot is empty');
+}
+
 /** The lowest set bit's index (x must not be 0). */
 function lowest(x: number): number {
   return 31 - Math.clz32(x & -x);
@@ -67,13 +83,13 @@ export class TaskNumberSet {
     let base = 0;
     for (let level = this.height; level > 1; level--) {
       const slot = slotOf(n, base, level);
-      const child: TrieNode | undefined = (node as Inner).slots[slot];
+      const child: TrieNode | undefined = asInner(node).slots[slot];
       if (!child) return false;
       node = child;
       base += slot * SPAN[level];
     }
     const offset = n - base;
-    return ((node as Leaf).words[offset >> 5] & (1 << (offset & 31))) !== 0;
+    return (asLeaf(node).words[offset >> 5] & (1 << (offset & 31))) !== 0;
   }
 
   /** Adds n; false if it was already a member. */
@@ -92,7 +108,7 @@ export class TaskNumberSet {
     let node: TrieNode = this.root;
     let base = 0;
     for (let level = this.height; level > 1; level--) {
-      const inner = node as Inner;
+      const inner = asInner(node);
       const slot = slotOf(n, base, level);
       let child = inner.slots[slot];
       if (!child) {
@@ -103,7 +119,7 @@ export class TaskNumberSet {
       node = child;
       base += slot * SPAN[level];
     }
-    const leaf = node as Leaf;
+    const leaf = asLeaf(node);
     const offset = n - base;
     const word = offset >> 5;
     const bit = 1 << (offset & 31);
@@ -124,7 +140,7 @@ export class TaskNumberSet {
 
   private static remove(node: TrieNode, level: number, base: number, n: number): boolean {
     if (level === 1) {
-      const leaf = node as Leaf;
+      const leaf = asLeaf(node);
       const offset = n - base;
       const word = offset >> 5;
       const bit = 1 << (offset & 31);
@@ -133,7 +149,7 @@ export class TaskNumberSet {
       if (!leaf.words[word]) leaf.bits &= ~(1 << word);
       return true;
     }
-    const inner = node as Inner;
+    const inner = asInner(node);
     const slot = slotOf(n, base, level);
     const child = inner.slots[slot];
     if (!child || !TaskNumberSet.remove(child, level - 1, base + slot * SPAN[level], n)) return false;
@@ -146,7 +162,7 @@ export class TaskNumberSet {
 
   /** The smallest member above n, if any. */
   next(n: number): number | undefined {
-    if (!this.root || !this.root.bits) return undefined;
+    if (!this.root?.bits) return undefined;
     const target = Math.max(0, Math.floor(n) + 1);
     if (target >= SPAN[this.height + 1]) return undefined;
     return TaskNumberSet.atLeast(this.root, this.height, 0, target);
@@ -154,7 +170,7 @@ export class TaskNumberSet {
 
   /** The largest member below n, if any. */
   prev(n: number): number | undefined {
-    if (!this.root || !this.root.bits) return undefined;
+    if (!this.root?.bits) return undefined;
     const target = Math.min(SPAN[this.height + 1] - 1, Math.ceil(n) - 1);
     if (target < 0) return undefined;
     return TaskNumberSet.atMost(this.root, this.height, 0, target);
@@ -162,14 +178,14 @@ export class TaskNumberSet {
 
   /** The largest member, if any. */
   max(): number | undefined {
-    return this.root && this.root.bits ? TaskNumberSet.largest(this.root, this.height, 0) : undefined;
+    return this.root?.bits ? TaskNumberSet.largest(this.root, this.height, 0) : undefined;
   }
 
   /** The smallest member at or above target in a node covering target. */
   private static atLeast(node: TrieNode, level: number, base: number, target: number): number | undefined {
     const slot = slotOf(target, base, level);
     if (level === 1) {
-      const leaf = node as Leaf;
+      const leaf = asLeaf(node);
       const inWord = from(leaf.words[slot], (target - base) & 31);
       if (inWord) return base + slot * FANOUT + lowest(inWord);
       const later = from(leaf.bits, slot + 1);
@@ -177,7 +193,7 @@ export class TaskNumberSet {
       const word = lowest(later);
       return base + word * FANOUT + lowest(leaf.words[word]);
     }
-    const inner = node as Inner;
+    const inner = asInner(node);
     const child = inner.slots[slot];
     if (child) {
       const found = TaskNumberSet.atLeast(child, level - 1, base + slot * SPAN[level], target);
@@ -186,14 +202,14 @@ export class TaskNumberSet {
     const later = from(inner.bits, slot + 1);
     if (!later) return undefined;
     const next = lowest(later);
-    return TaskNumberSet.smallest(inner.slots[next]!, level - 1, base + next * SPAN[level]);
+    return TaskNumberSet.smallest(inner.slots[next] ?? missing(), level - 1, base + next * SPAN[level]);
   }
 
   /** The largest member at or below target in a node covering target. */
   private static atMost(node: TrieNode, level: number, base: number, target: number): number | undefined {
     const slot = slotOf(target, base, level);
     if (level === 1) {
-      const leaf = node as Leaf;
+      const leaf = asLeaf(node);
       const inWord = below(leaf.words[slot], ((target - base) & 31) + 1);
       if (inWord) return base + slot * FANOUT + highest(inWord);
       const earlier = below(leaf.bits, slot);
@@ -201,7 +217,7 @@ export class TaskNumberSet {
       const word = highest(earlier);
       return base + word * FANOUT + highest(leaf.words[word]);
     }
-    const inner = node as Inner;
+    const inner = asInner(node);
     const child = inner.slots[slot];
     if (child) {
       const found = TaskNumberSet.atMost(child, level - 1, base + slot * SPAN[level], target);
@@ -210,26 +226,26 @@ export class TaskNumberSet {
     const earlier = below(inner.bits, slot);
     if (!earlier) return undefined;
     const previous = highest(earlier);
-    return TaskNumberSet.largest(inner.slots[previous]!, level - 1, base + previous * SPAN[level]);
+    return TaskNumberSet.largest(inner.slots[previous] ?? missing(), level - 1, base + previous * SPAN[level]);
   }
 
   private static smallest(node: TrieNode, level: number, base: number): number {
     for (; level > 1; level--) {
       const slot = lowest(node.bits);
-      node = (node as Inner).slots[slot]!;
+      node = asInner(node).slots[slot] ?? missing();
       base += slot * SPAN[level];
     }
     const word = lowest(node.bits);
-    return base + word * FANOUT + lowest((node as Leaf).words[word]);
+    return base + word * FANOUT + lowest(asLeaf(node).words[word]);
   }
 
   private static largest(node: TrieNode, level: number, base: number): number {
     for (; level > 1; level--) {
       const slot = highest(node.bits);
-      node = (node as Inner).slots[slot]!;
+      node = asInner(node).slots[slot] ?? missing();
       base += slot * SPAN[level];
     }
     const word = highest(node.bits);
-    return base + word * FANOUT + highest((node as Leaf).words[word]);
+    return base + word * FANOUT + highest(asLeaf(node).words[word]);
   }
 }

@@ -29,7 +29,7 @@ export function isTerminal(state: TaskState): boolean {
 }
 
 export function isTaskState(value: unknown): value is TaskState {
-  return typeof value === 'string' && (TASK_STATES as readonly string[]).includes(value);
+  return TASK_STATES.some((state) => state === value);
 }
 
 /** percentDone outside 0..100 is clamped, as vSphere API 4.0 and later do. */

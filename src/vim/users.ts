@@ -68,26 +68,36 @@ export class UserDirectory {
     const user = this.users.get(userName);
     // Compare digests so the time taken does not depend on how much of the password matched.
     const ok = timingSafeEqual(digest(password), digest(user?.password ?? '\u0000no user'));
-    if (!user || !ok) return undefined;
-    return { userName, fullName: user.fullName ?? userName, role: user.role, privileges: this.roles.get(user.role)! };
+    const privileges = user && this.roles.get(user.role);
+    if (!user || !ok || !privileges) return undefined;
+    return { userName, fullName: user.fullName ?? userName, role: user.role, privileges };
   }
 }
 
-/** Checks the shape of a users document (from a file or a seed). */
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isStringList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
+}
+
+/** Checks the shape of a users document (a users file) and returns it as one. */
 export function parseUsersValue(parsed: unknown, source: string): UsersFile {
-  const file = parsed as Partial<UsersFile>;
-  if (!file || !Array.isArray(file.users)) throw new Error(`${source}: expected {"users": [...], "roles": {...}}`);
-  for (const user of file.users) {
-    if (typeof user?.userName !== 'string' || typeof user.password !== 'string' || typeof user.role !== 'string') {
+  if (!isRecord(parsed) || !Array.isArray(parsed.users)) throw new Error(`${source}: expected {"users": [...], "roles": {...}}`);
+  const users: UserEntry[] = parsed.users.map((user: unknown) => {
+    if (!isRecord(user) || typeof user.userName !== 'string' || typeof user.password !== 'string' || typeof user.role !== 'string') {
       throw new Error(`${source}: every user needs string userName, password and role`);
     }
+    const fullName = typeof user.fullName === 'string' ? user.fullName : undefined;
+    return { userName: user.userName, password: user.password, role: user.role, fullName };
+  });
+  if (parsed.roles === undefined) return { users };
+  if (!isRecord(parsed.roles)) throw new Error(`${source}: roles must map role names to privilege ids`);
+  const roles: Record<string, readonly string[]> = {};
+  for (const [role, privileges] of Object.entries(parsed.roles)) {
+    if (!isStringList(privileges)) throw new Error(`${source}: role ${role} must list privilege ids as strings`);
+    roles[role] = privileges;
   }
-  if (file.roles !== undefined) {
-    for (const [role, privileges] of Object.entries(file.roles)) {
-      if (!Array.isArray(privileges) || privileges.some((p) => typeof p !== 'string')) {
-        throw new Error(`${source}: role ${role} must list privilege ids as strings`);
-      }
-    }
-  }
-  return file as UsersFile;
+  return { users, roles };
 }

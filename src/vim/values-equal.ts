@@ -3,13 +3,6 @@
 
 import { isDataObject, ManagedObjectReference, OpaqueXml, TypedValue, type DataObject, type VimValue } from './data.js';
 
-// The last pair of data objects compared, and the answer. One change wakes every filter on the
-// object, and each compares the same old TaskInfo with the same new one; values are never changed
-// once made, so the answer for a pair of objects never changes either.
-let lastA: object | undefined;
-let lastB: object | undefined;
-let lastEqual = false;
-
 export function valuesEqual(a: VimValue | undefined, b: VimValue | undefined): boolean {
   if (a === b) return true;
   if (a === undefined || b === undefined) return false;
@@ -22,13 +15,7 @@ export function valuesEqual(a: VimValue | undefined, b: VimValue | undefined): b
     return true;
   }
   if (isDataObject(a)) {
-    if (!isDataObject(b) || a._type !== b._type) return false;
-    if (a === lastA && b === lastB) return lastEqual;
-    const equal = sameFields(a, b);
-    lastA = a;
-    lastB = b;
-    lastEqual = equal;
-    return equal;
+    return isDataObject(b) && a._type === b._type && sameFields(a, b);
   }
   return false;
 }

@@ -5,18 +5,17 @@
 // scripts/fuzz-long.ts runs the same fuzzer for minutes or hours.
 
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { Emulator } from '../../src/server/app.js';
-import { startEmulator } from '../helpers/emulator.js';
+import { startLoggedIn, type Running } from '../helpers/emulator.js';
 import { TASK_TYPE, type Xml } from '../helpers/tasks.js';
 import { FastSession, Transport } from './lib/client.js';
-import { loggedIn } from './lib/sessions.js';
+import { pooled, type Pool } from './lib/sessions.js';
 import { createFuzzer, Rng, runFuzz } from './lib/fuzz.js';
 
 const MAX_REQUESTS = Number(process.env.VTASK_FUZZ_REQUESTS ?? 3000);
 const MAX_MS = Number(process.env.VTASK_FUZZ_MS ?? 30_000);
 const SEED = Number(process.env.VTASK_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
-let emulator: Emulator;
+let emulator: Running<Pool>;
 let transport: Transport;
 let admin: FastSession;
 const tasks: string[] = [];
@@ -28,9 +27,9 @@ async function createTask(s: FastSession, cancelable = true): Promise<string> {
 }
 
 beforeAll(async () => {
-  emulator = await startEmulator();
-  transport = new Transport(emulator.url(), 32);
-  admin = await loggedIn(transport, 'admin');
+  emulator = await startLoggedIn({}, { connect: pooled(32) });
+  transport = emulator.connection.transport;
+  admin = emulator.session;
   // Tasks in every state, so mutated calls reach the task code, not only ManagedObjectNotFound.
   for (let i = 0; i < 16; i++) {
     const key = await createTask(admin, i % 4 !== 3);
@@ -42,7 +41,6 @@ beforeAll(async () => {
   tasks.push('task-999999');
 });
 afterAll(async () => {
-  transport?.close();
   await emulator?.close();
 });
 

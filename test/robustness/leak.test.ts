@@ -7,11 +7,10 @@
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Emulator } from '../../src/server/app.js';
-import { startEmulator } from '../helpers/emulator.js';
+import { startLoggedIn, type Running } from '../helpers/emulator.js';
 import { TASK_TYPE, type Xml } from '../helpers/tasks.js';
 import { FastSession, Transport } from './lib/client.js';
-import { loggedIn } from './lib/sessions.js';
+import { pooled, type Pool } from './lib/sessions.js';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -21,20 +20,19 @@ const ROUNDS = 4000;
 /** Allowed heap growth over ROUNDS rounds: ~1 KB a round. A leaked PropertyCollector is 2-5 KB. */
 const SLACK_BYTES = 4 * 1024 * 1024;
 
-let emulator: Emulator;
+let emulator: Running<Pool>;
 let transport: Transport;
 let s: FastSession;
 let task: string;
 
 beforeAll(async () => {
-  emulator = await startEmulator();
-  transport = new Transport(emulator.url(), 16);
-  s = await loggedIn(transport, 'admin');
+  emulator = await startLoggedIn({}, { connect: pooled(16) });
+  transport = emulator.connection.transport;
+  s = emulator.session;
   const res = await s.call('CreateTask', 'TaskManager', 'TaskManager', `<obj type="Folder">group-d1</obj><taskTypeId>${TASK_TYPE}</taskTypeId><cancelable>true</cancelable>`);
   task = ((res.result.CreateTaskResponse as Xml).returnval as Xml).key as string;
 });
 afterAll(async () => {
-  transport.close();
   await emulator.close();
 });
 

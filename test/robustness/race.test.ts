@@ -8,11 +8,11 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Emulator } from '../../src/server/app.js';
 import { ManagedObjectReference } from '../../src/vim/data.js';
 import type { Task, TaskTransition } from '../../src/vim/Task.js';
-import { EXAMPLE_USERS, startEmulator } from '../helpers/emulator.js';
+import { EXAMPLE_USERS, logIn, startLoggedIn } from '../helpers/emulator.js';
 import { faultOf, type SoapResponse } from '../helpers/soap-client.js';
 import { TASK_TYPE, type Xml, readInfo } from '../helpers/tasks.js';
-import { FastSession, Transport } from './lib/client.js';
-import { loggedIn } from './lib/sessions.js';
+import type { FastSession } from './lib/client.js';
+import { pooled, type Pool } from './lib/sessions.js';
 
 const CLIENTS = 50;
 const TIMEOUT_MS = 10_000;
@@ -23,18 +23,17 @@ const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.i
 
 interface Rig {
   emulator: Emulator;
-  transport: Transport;
+  pool: Pool;
   owner: FastSession;
   clients: FastSession[];
+  close(): Promise<void>;
 }
 
 async function rig(cancelMode: 'immediate' | 'cooperative'): Promise<Rig> {
-  const emulator = await startEmulator({ usersFile: EXAMPLE_USERS, cancelMode });
-  const transport = new Transport(emulator.url(), 128);
-  const owner = await loggedIn(transport, 'admin');
+  const started = await startLoggedIn({ usersFile: EXAMPLE_USERS, cancelMode }, { connect: pooled(128) });
   // Separate sessions, two users with Task.Update; both may cancel.
-  const clients = await Promise.all(Array.from({ length: CLIENTS }, (_, i) => loggedIn(transport, i % 2 ? 'operator' : 'admin')));
-  return { emulator, transport, owner, clients };
+  const clients = await Promise.all(Array.from({ length: CLIENTS }, (_, i) => started.login(i % 2 ? 'operator' : 'admin')));
+  return { emulator: started.emulator, pool: started.connection, owner: started.session, clients, close: started.close };
 }
 
 async function newRunningTask(owner: FastSession): Promise<string> {
@@ -66,9 +65,8 @@ function stateIn(update: Xml | undefined): { state?: string; info?: Xml } {
  * whole info, once it sees a terminal state. govmomi style: own collector, pathSet=info,
  * WaitForUpdatesEx. pyVim style: default collector, all=true, WaitForUpdates.
  */
-async function startWaiter(transport: Transport, key: string, style: 'govmomi' | 'pyvim'): Promise<{ done: Promise<{ states: string[]; info?: Xml }> }> {
-  const s = new FastSession(transport, style === 'govmomi' ? 'govmomi' : 'pyvmomi');
-  expect((await s.login('admin', 'admin')).status).toBe(200);
+async function startWaiter(pool: Pool, key: string, style: 'govmomi' | 'pyvim'): Promise<{ done: Promise<{ states: string[]; info?: Xml }> }> {
+  const s = await logIn(pool.session(style === 'govmomi' ? 'govmomi' : 'pyvmomi'), 'admin');
   let collector = 'propertyCollector';
   if (style === 'govmomi') {
     const created = await s.call('CreatePropertyCollector', 'PropertyCollector', 'propertyCollector');
@@ -215,15 +213,14 @@ describe('50 clients racing on one running task (cancel mode immediate)', () => 
     r = await rig('immediate');
   });
   afterAll(async () => {
-    r.transport.close();
-    await r.emulator.close();
+    await r.close();
   });
 
   test('20 tasks: one terminal winner, others InvalidState, history once per change, waiters see the end', async () => {
     const winners: Record<string, number> = {};
     for (let round = 0; round < 20; round++) {
       const key = await newRunningTask(r.owner);
-      const waiters = [await startWaiter(r.transport, key, 'govmomi'), await startWaiter(r.transport, key, 'pyvim')];
+      const waiters = [await startWaiter(r.pool, key, 'govmomi'), await startWaiter(r.pool, key, 'pyvim')];
       const shots = await race(r, key, round);
       const info = await readInfo(r.owner, key);
       const winner = checkWinner(shots, info, ['cancel', 'success', 'error']);
@@ -252,14 +249,13 @@ describe('50 clients racing on one running task (cancel mode cooperative)', () =
     r = await rig('cooperative');
   });
   afterAll(async () => {
-    r.transport.close();
-    await r.emulator.close();
+    await r.close();
   });
 
   test('10 tasks: one SetTaskState wins; cancels before it are one recorded request, after it InvalidState', async () => {
     for (let round = 0; round < 10; round++) {
       const key = await newRunningTask(r.owner);
-      const waiters = [await startWaiter(r.transport, key, 'govmomi')];
+      const waiters = [await startWaiter(r.pool, key, 'govmomi')];
       const shots = await race(r, key, round);
       const info = await readInfo(r.owner, key);
       for (const s of shots.filter((x) => x.role === 'cancel')) expect(['ok', 'InvalidState'], s.res.body).toContain(okOrFault(s));

@@ -4,24 +4,20 @@
 // the model-based test and the fuzzer; each case here is the smallest reproduction.
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Emulator } from '../../src/server/app.js';
-import { startEmulator } from '../helpers/emulator.js';
+import { startLoggedIn, type Running } from '../helpers/emulator.js';
 import { faultOf } from '../helpers/soap-client.js';
 import { TASK_TYPE, type Xml, retrieveInfo } from '../helpers/tasks.js';
-import { FastSession, nonXmlChar, Transport } from './lib/client.js';
-import { loggedIn } from './lib/sessions.js';
+import { type FastSession, nonXmlChar } from './lib/client.js';
+import { pooled, type Pool } from './lib/sessions.js';
 
-let emulator: Emulator;
-let transport: Transport;
+let emulator: Running<Pool>;
 let s: FastSession;
 
 beforeAll(async () => {
-  emulator = await startEmulator();
-  transport = new Transport(emulator.url());
-  s = await loggedIn(transport, 'admin');
+  emulator = await startLoggedIn({}, { connect: pooled() });
+  s = emulator.session;
 });
 afterAll(async () => {
-  transport.close();
   await emulator.close();
 });
 

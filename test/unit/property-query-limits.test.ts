@@ -7,6 +7,7 @@ import { ManagedObject } from '../../src/vim/managed-object.js';
 import { selectObjects, type QueryContext } from '../../src/vim/property-query.js';
 import { ObjectRegistry } from '../../src/vim/registry.js';
 import type { Session } from '../../src/vim/session.js';
+import type { ObjectSpec, PropertySpec, SelectionSpec, TraversalSpec } from '../../src/vim/vim-types.js';
 
 class Thing extends ManagedObject {
   readonly typeChain = ['Thing', 'ManagedObject'];
@@ -35,9 +36,9 @@ function world() {
   return { root, ctx };
 }
 
-const propSpec = (pathSet: string[], all = false): DataObject => ({ _type: 'PropertySpec', type: 'Thing', all, pathSet });
-const objectSpec = (value: string, selectSet?: DataObject[]): DataObject => ({ _type: 'ObjectSpec', obj: new ManagedObjectReference('Thing', value), selectSet });
-const traversal = (name?: string, selectSet?: DataObject[]): DataObject => ({ _type: 'TraversalSpec', name, type: 'Thing', path: 'children', skip: false, selectSet });
+const propSpec = (pathSet: string[], all = false): PropertySpec => ({ _type: 'PropertySpec', type: 'Thing', all, pathSet });
+const objectSpec = (value: string, selectSet?: SelectionSpec[]): ObjectSpec => ({ _type: 'ObjectSpec', obj: new ManagedObjectReference('Thing', value), selectSet });
+const traversal = (name?: string, selectSet?: SelectionSpec[]): TraversalSpec => ({ _type: 'TraversalSpec', name, type: 'Thing', path: 'children', skip: false, selectSet });
 
 function timed<T>(run: () => T): { result: T; ms: number } {
   const started = performance.now();
@@ -97,13 +98,14 @@ describe('selectSet', () => {
     const grandchild = new Thing(new ManagedObjectReference('Thing', 'grandchild'));
     ctx.registry.add(grandchild);
     (ctx.registry.get(root.children[3]) as Thing).children.push(grandchild.ref, root.ref);
-    const select = (spec: DataObject) => selectObjects({ _type: 'PropertyFilterSpec', propSet: [propSpec(['name'])], objectSet: [spec] }, ctx, 'fault').map((s) => s.object.ref.value);
+    const select = (spec: ObjectSpec) => selectObjects({ _type: 'PropertyFilterSpec', propSet: [propSpec(['name'])], objectSet: [spec] }, ctx, 'fault').map((s) => s.object.ref.value);
     const skipped = { ...objectSpec('child-3', [traversal()]), skip: true };
     expect(select(skipped)).toEqual(['grandchild', 'root']);
     // Recursion by name follows children of children; each object is selected once.
     const recursive = select(objectSpec('child-3', [traversal('down', [{ _type: 'SelectionSpec', name: 'down' }])]));
     expect(recursive).toHaveLength(202);
     expect(recursive.slice(0, 3)).toEqual(['child-3', 'grandchild', 'root']);
-    expect(() => select(objectSpec('root', [{ ...traversal(), path: 'nonexistent' }]))).toThrow(/nonexistent/);
+    const broken: TraversalSpec = { ...traversal(), path: 'nonexistent' };
+    expect(() => select(objectSpec('root', [broken]))).toThrow(/nonexistent/);
   });
 });

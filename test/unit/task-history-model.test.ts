@@ -4,18 +4,19 @@
 // which share one index), every collector's latestPage, its change announcements, ReadNextTasks,
 // ReadPreviousTasks and ResetCollector are what a scan gives.
 
+import type { TaskFilterSpec } from '../../src/vim/vim-types.js';
 import { afterEach, expect, test } from 'vitest';
 import { ManagedObjectReference, type DataObject, type TypeModel } from '../../src/vim/data.js';
 import type { CallContext } from '../../src/vim/managed-object.js';
 import { ObjectRegistry } from '../../src/vim/registry.js';
 import type { Session } from '../../src/vim/session.js';
-import { taskFilter } from '../../src/vim/task-filter.js';
-import type { Task } from '../../src/vim/Task.js';
+import { taskFilter, type TaskPredicate } from '../../src/vim/task-filter.js';
+import { taskReasonUser, type Task } from '../../src/vim/Task.js';
 import type { TaskHistoryCollector } from '../../src/vim/TaskHistoryCollector.js';
 import { TaskManager } from '../../src/vim/TaskManager.js';
 
 const ROOT = new ManagedObjectReference('Folder', 'group-d1');
-const types = {} as TypeModel; // only consulted for faults, which these calls do not set
+const types = { isSubtypeOf: () => true } as unknown as TypeModel; // only consulted for faults, which these calls do not set
 const actor = { user: 'tester', method: 'test' };
 
 const byUser = (user: string) => ({ _type: 'TaskFilterSpecByUsername', systemUser: false, userList: [user] });
@@ -33,12 +34,12 @@ let manager: TaskManager | undefined;
 afterEach(() => manager?.dispose());
 
 function session(key: string): Session {
-  return { key, cookie: key, userName: key, fullName: key, role: 'Admin', privileges: 'all', loginTime: '', lastActive: 0, callCount: 0, ipAddress: '', userAgent: '', locale: 'en', onEnd: new Set() };
+  return { key, cookie: key, userName: key, fullName: key, role: 'Admin', privileges: 'all', loginTime: '', lastActive: 0, callCount: 0, ipAddress: '', userAgent: '', locale: 'en', taskReason: taskReasonUser(key), onEnd: new Set() };
 }
 
 test.each([1, 2, 3])('collectors agree with a scan of every task through 4,000 random steps (seed %i)', (seed0) => {
   const registry = new ObjectRegistry();
-  manager = new TaskManager(registry, { hasTaskType: () => true }, { cancelMode: 'immediate', cancelTimeoutMs: 0, recentTaskRetentionMs: 60_000, maxTasks: 40, maxCollector: 32 }, ROOT);
+  manager = new TaskManager(registry, { hasTaskType: () => true }, { cancelMode: 'immediate', cancelTimeoutMs: 0, recentTaskRetentionMs: 60_000, maxTasks: 40, maxCollector: 32 }, ROOT, types);
   const tm = manager;
   const ctx = { session: session('s1'), types } as CallContext;
   let seed = seed0;
@@ -49,7 +50,7 @@ test.each([1, 2, 3])('collectors agree with a scan of every task through 4,000 r
 
   interface Open {
     collector: TaskHistoryCollector;
-    matches: (info: DataObject) => boolean;
+    matches: TaskPredicate;
     pageSize: number;
     cursor: number;
   }
@@ -63,7 +64,7 @@ test.each([1, 2, 3])('collectors agree with a scan of every task through 4,000 r
   // A task that completes can be forgotten at once (beyond maxTasks): it joins a page and leaves it.
   let evicted = false;
   registry.onRemove((ref) => (evicted ||= ref.type === 'Task'));
-  const call = (c: TaskHistoryCollector, method: string, args: Record<string, number> = {}) => c.methods[method].call(c, ctx, args);
+  const call = (c: TaskHistoryCollector, method: string, args: Record<string, number> = {}) => c.method(method)?.call(c, ctx, args);
   const number = (key: unknown) => Number(String(key).slice(5));
   const matching = (o: Open) => [...tm.allTasks()].filter((t) => o.matches(t.info));
   const expectedPage = (o: Open) => (o.pageSize ? matching(o).slice(-o.pageSize).map((t) => t.info) : []);
@@ -80,16 +81,16 @@ test.each([1, 2, 3])('collectors agree with a scan of every task through 4,000 r
     };
     const roll = random(100);
     if (roll < 25 || !tasks.length) {
-      tm.create({ entity: ROOT, taskTypeId: 't', cancelable: true, initiatedBy: `u${1 + random(2)}` }, actor);
+      tm.create({ obj: ROOT, taskTypeId: 't', cancelable: true, initiatedBy: `u${1 + random(2)}` }, actor);
     } else if (roll < 45) {
-      pick('queued')?.setState(types, { state: 'running' }, actor);
+      pick('queued')?.setState({ state: 'running' }, actor);
     } else if (roll < 60) {
-      pick(random(2) ? 'running' : 'queued')?.setState(types, { state: 'success' }, actor);
+      pick(random(2) ? 'running' : 'queued')?.setState({ state: 'success' }, actor);
     } else if (roll < 72) {
       pick('running')?.updateProgress(random(100), actor);
     } else if (roll < 76 && open.length < 8) {
       const which = random(FILTERS.length);
-      const ref = tm.methods.CreateCollectorForTasks.call(tm, ctx, { filter: FILTERS[which]() }) as ManagedObjectReference;
+      const ref = tm.methods.CreateCollectorForTasks.call(tm, ctx, { filter: FILTERS[which]() as TaskFilterSpec }) as ManagedObjectReference;
       const collector = registry.get(ref) as TaskHistoryCollector;
       open.push({ collector, matches: taskFilter(FILTERS[which](), ROOT), pageSize: 10, cursor: 0 });
       before.push(expectedPage(open.at(-1)!));

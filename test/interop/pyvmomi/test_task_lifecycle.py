@@ -445,5 +445,19 @@ class DisconnectTests(EmulatorTestCase):
         self.assertEqual(task.info.progress, 7)
 
 
+class SessionCookieTests(EmulatorTestCase):
+
+    def test_quoted_cookie_split_idiom_names_the_session(self):
+        # The SPBM samples and Ansible's storage-policy modules take the session id this way;
+        # vCenter (and the emulator) quote the cookie's value.
+        si = self.connect_as(*ADMIN)
+        session_id = si._stub.cookie.split('"')[1]
+        self.assertRegex(session_id, r'^[0-9a-f]{64}$')
+        # The id alone, sent back quoted as those modules do, is the same session.
+        stub = si._stub
+        stub.cookie = 'vmware_soap_session="%s"' % session_id
+        self.assertEqual(vim.SessionManager('SessionManager', stub).currentSession.userName, ADMIN[0])
+
+
 if __name__ == '__main__':
     support.main()

@@ -1,0 +1,136 @@
+// POST /sdk as a fastify plugin: the XML body parser (content type, charset, UTF-8), the route,
+// the session cookie and the one log line per call. Everything vim25 happens in SoapEndpoint;
+// this file only moves bytes between it and HTTP, and is the one place that asks whether a
+// call's outcome is a promise.
+
+import { isUtf8 } from 'node:buffer';
+import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
+import type { Session } from '../vim/session.js';
+import { SESSION_COOKIE, type SoapAnswer, type SoapCall, type SoapEndpoint, type SoapExchange } from './soap-endpoint.js';
+
+/**
+ * The paths vim25 clients post to: pyVmomi and govmomi use /sdk, older SDK samples
+ * /sdk/vimService, and node-vsphere-soap posts to the WSDL's own URL, /sdk/vimService.wsdl.
+ * vCenter serves SOAP on any path under /sdk, and so does this.
+ */
+const SDK_PATHS = ['/sdk', '/sdk/*'];
+const XML_MEDIA_TYPES = ['text/xml', 'application/xml', 'application/soap+xml'];
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i;
+const UTF8_CHARSET = /^utf-?8$/i;
+
+export interface SdkRouteOptions {
+  readonly endpoint: SoapEndpoint;
+  readonly secureCookie: boolean;
+  /** Whether each call gets an info log line (nothing is built for it otherwise). */
+  readonly logCalls: boolean;
+}
+
+function httpError(statusCode: number, message: string): Error & { statusCode: number } {
+  return Object.assign(new Error(message), { statusCode });
+}
+
+/** What the methods may ask of the connection (its peer, the session cookie) and of the call's lifetime. */
+class SdkExchange implements SoapExchange {
+  /** undefined: the call did not change the session; null: it ended it. */
+  session: Session | null | undefined;
+  private goneListener: (() => void) | undefined;
+  private watchingClose = false;
+
+  constructor(
+    private readonly request: FastifyRequest,
+    private readonly reply: FastifyReply,
+  ) {}
+
+  get ipAddress(): string {
+    return this.request.ip;
+  }
+
+  get userAgent(): string {
+    return this.request.headers['user-agent'] ?? '';
+  }
+
+  sessionChanged(session: Session | undefined): void {
+    this.session = session ?? null;
+  }
+
+  whenClientGone(listener: () => void): () => void {
+    if (this.clientGone) {
+      listener();
+      return () => {};
+    }
+    // One 'close' listener per call however often a waiting method re-registers; a plain
+    // callback, not an AbortSignal: a thousand waiting clients woken together each pay for one.
+    const response = this.reply.raw;
+    if (!this.watchingClose) {
+      this.watchingClose = true;
+      response.once('close', () => {
+        const gone = this.goneListener;
+        this.goneListener = undefined;
+        if (gone && !response.writableFinished) gone();
+      });
+    }
+    this.goneListener = listener;
+    return () => {
+      if (this.goneListener === listener) this.goneListener = undefined;
+    };
+  }
+
+  /** The client closed the connection before the answer was written. */
+  get clientGone(): boolean {
+    const response = this.reply.raw;
+    return response.destroyed && !response.writableFinished;
+  }
+}
+
+export const sdkRoute: FastifyPluginCallback<SdkRouteOptions> = (app: FastifyInstance, options, done) => {
+  const { endpoint, logCalls } = options;
+  const secure = options.secureCookie ? '; Secure' : '';
+
+  // Encapsulated: only /sdk reads XML bodies. SOAP 1.2 and plain XML types are read so that
+  // such a client gets a clear fault; fastify answers 415 for anything else.
+  app.addContentTypeParser(XML_MEDIA_TYPES, { parseAs: 'buffer' }, (request, body, parsed) => {
+    const contentType = request.headers['content-type'] ?? '';
+    const charset = CHARSET.exec(contentType)?.[1];
+    if (charset && !UTF8_CHARSET.test(charset)) return parsed(httpError(415, `charset ${charset} is not supported; send UTF-8`), undefined);
+    // isUtf8 then a plain decode: faster than a fatal TextDecoder, and as strict.
+    const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body);
+    if (!isUtf8(bytes)) return parsed(httpError(400, 'the request body is not valid UTF-8'), undefined);
+    parsed(null, bytes.toString('utf8'));
+  });
+
+  const write = (request: FastifyRequest, reply: FastifyReply, call: SoapCall, exchange: SdkExchange, answer: SoapAnswer) => {
+    if (answer.internalError !== undefined) request.log.error({ err: answer.internalError, method: call.method || undefined }, 'internal error while serving a call');
+    if (logCalls) {
+      const user = exchange.session ? exchange.session.userName : call.session?.userName;
+      request.log.info({ method: call.method || undefined, this: call.self?.toString(), user, fault: answer.faultType, ms: reply.elapsedTime }, 'soap call');
+    }
+    if (exchange.clientGone) return;
+    reply.code(answer.status).header('content-type', 'text/xml; charset=utf-8');
+    if (exchange.session !== undefined) {
+      // The value in double quotes, as vCenter writes it: code that takes the session id with
+      // cookie.split('"')[1] (pyVmomi's SPBM samples, Ansible's storage-policy modules) needs them.
+      reply.header(
+        'set-cookie',
+        exchange.session === null ? `${SESSION_COOKIE}=; Path=/; HttpOnly; Max-Age=0${secure}` : `${SESSION_COOKIE}="${exchange.session.cookie}"; Path=/; HttpOnly${secure}`,
+      );
+    }
+    reply.send(answer.payload);
+  };
+
+  const serve = (request: FastifyRequest<{ Body: string }>, reply: FastifyReply): void => {
+    const exchange = new SdkExchange(request, reply);
+    const call = endpoint.call(typeof request.body === 'string' ? request.body : '', request.headers.cookie, exchange);
+    const outcome = call.outcome;
+    if (outcome instanceof Promise) {
+      outcome.then(
+        (value) => write(request, reply, call, exchange, call.finish(value)),
+        (error: unknown) => write(request, reply, call, exchange, call.fail(error)),
+      );
+    } else {
+      write(request, reply, call, exchange, call.finish(outcome));
+    }
+  };
+
+  for (const url of SDK_PATHS) app.post(url, serve);
+  done();
+};
