@@ -26,7 +26,7 @@ export function pinSelf(): void {
 }
 
 /** The command line that runs `node args` on the server core. */
-function serverCommand(args: readonly string[]): [string, string[]] {
+export function serverCommand(args: readonly string[]): [string, string[]] {
   return PINNING ? ['taskset', ['-c', '1', process.execPath, ...args]] : [process.execPath, [...args]];
 }
 

@@ -11,9 +11,10 @@
 //   BENCH_WAITERS      WaitForUpdatesEx clients (default 1000)
 //   BENCH_ONLY         comma-separated ids of what to run: bare-http, progress, description,
 //                      retrieve, create, lifecycle, bare-https, progress-https, lifecycle-https,
-//                      wait, memory, linear, collectors (a ratio needs its bare-* ceiling in
-//                      the same run)
+//                      wait, memory, linear, collectors, startup (a ratio needs its bare-*
+//                      ceiling in the same run)
 //   BENCH_LOG_LEVEL    the server's --log-level (default silent; info logs a line per call)
+//   STARTUP_RUNS       cold starts per subject in the startup scenario (default 7)
 //   BENCH_PROFILE      directory: run every server child under `node --cpu-prof` and write
 //                      <scenario>.cpuprofile there (open in Chrome DevTools or speedscope)
 
@@ -24,6 +25,7 @@ import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { runCollectors, runLinearity } from './limits.js';
 import { PINNING, pinSelf, runChild, startBareServer, startEmulator, type ServerProcess } from './processes.js';
+import { runStartup } from './startup.js';
 import { expectOk, RawConnection, requests, SOAP_HEADERS, taskKeyOf, versionOf } from './soap.js';
 
 function envNumber(name: string, fallback: number): number {
@@ -428,6 +430,7 @@ async function main(): Promise<void> {
     await runChild('bench/memory.js', ['retained'], ['--expose-gc']);
     await runChild('bench/memory.js', ['churn'], ['--expose-gc']);
   }
+  if (wanted('startup')) await runStartup(Math.max(1, Math.round(envNumber('STARTUP_RUNS', 7))));
   console.log(`\ntotal ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
 

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The one test command (npm test): type-checks, then runs every suite with vitest, the
-# pyVmomi, govmomi, rbvmomi, node-soap and node-vsphere-soap interop suites included. Missing client prerequisites are
+# pyVmomi, govmomi, rbvmomi, node-soap and node-vsphere-soap interop suites and the wiring
+# examples (examples/vitest, examples/pytest, examples/go) included. Missing client prerequisites are
 # installed when this runs as root with apt-get; otherwise the interop suites fail and say how.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
 /usr/bin/python3 -c 'import pyVmomi' >/dev/null 2>&1 || missing+=(python3-pyvmomi)
+/usr/bin/python3 -c 'import pytest' >/dev/null 2>&1 || missing+=(python3-pytest)
 command -v go >/dev/null 2>&1 || missing+=(golang-go)
 [ -d /usr/share/gocode/src/github.com/vmware/govmomi ] || missing+=(golang-github-vmware-govmomi-dev)
 ruby -e 'require "rbvmomi"' >/dev/null 2>&1 || missing+=(ruby-rbvmomi)

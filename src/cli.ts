@@ -19,7 +19,11 @@ async function main(): Promise<void> {
     process.stdout.write(`${helpText()}\n`);
     return;
   }
-  const emulator = await createEmulator(config);
+  // With --port 0 a spawning program learns the port from the first stdout line, the SDK URL;
+  // the log then goes to stderr so nothing comes before that line.
+  const urlLine = config.port === 0;
+  const emulator = await createEmulator(config, urlLine ? { logStream: process.stderr } : {});
+  if (urlLine) process.stdout.write(`${emulator.url()}/sdk\n`);
   emulator.app.log.info({ url: `${emulator.url()}/sdk` }, 'vtask-emulator listening');
   // Printed once, on stderr beside the JSON log on stdout, so log collectors do not keep it.
   if (emulator.generatedControlToken) {

@@ -60,7 +60,7 @@ export const controlApi: FastifyPluginAsync<ControlApiOptions> = async (app: Fas
   const { control, token, schemas } = options;
   // Every body is checked by the control schemas' own Ajv (strict: no coercion, no silent
   // removal), and a refusal is worded as the seed file's would be.
-  app.setValidatorCompiler(({ schema }) => schemas.ajv.compile(schema));
+  app.setValidatorCompiler(({ schema }) => schemas.lazy(schema));
   const refused = (root: string) => (errors: FastifySchemaValidationError[]) => new ControlError(describeErrors(errors, root));
 
   if (token) {

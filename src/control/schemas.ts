@@ -4,7 +4,8 @@
 // Values that are vim25 data (descriptions, results, fault fields, entities) are only shaped
 // here; json-values.ts checks them against the WSDL types.
 
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import { TASK_STATES, type TaskState } from '../vim/task-state.js';
 import { ControlError } from './errors.js';
 import type { Json } from './json-values.js';
@@ -174,17 +175,46 @@ export const seedSchema = {
   },
 } as const;
 
-/** One compiled validator per schema, and the message for what it refused. */
-export class ControlSchemas {
-  readonly ajv = new Ajv({ allErrors: false, coerceTypes: false, removeAdditional: false, useDefaults: false, strict: true });
-  private readonly seedValidator: ValidateFunction<SeedJson>;
+const require = createRequire(import.meta.url);
 
-  constructor() {
-    this.seedValidator = this.ajv.compile<SeedJson>(seedSchema);
+/** What fastify calls to validate a body, query or params; it reads `errors` after a refusal. */
+export interface LazyValidator {
+  (data: unknown): boolean;
+  errors?: ErrorObject[] | null;
+}
+
+/**
+ * One compiled validator per schema, and the message for what it refused. Ajv is loaded and a
+ * schema compiled on first use, not at start: loading and compiling them took a tenth of the
+ * emulator's start-up, and most runs never call most routes.
+ */
+export class ControlSchemas {
+  private instance: Ajv | undefined;
+  private seedValidator: ValidateFunction<SeedJson> | undefined;
+
+  get ajv(): Ajv {
+    if (!this.instance) {
+      const { Ajv: AjvClass }: typeof import('ajv') = require('ajv');
+      this.instance = new AjvClass({ allErrors: false, coerceTypes: false, removeAdditional: false, useDefaults: false, strict: true });
+    }
+    return this.instance;
+  }
+
+  /** A validator for `schema` that compiles it when first called. */
+  lazy(schema: object): LazyValidator {
+    let compiled: ValidateFunction | undefined;
+    const validate: LazyValidator = (data: unknown) => {
+      compiled ??= this.ajv.compile(schema);
+      const valid = compiled(data);
+      validate.errors = compiled.errors;
+      return valid;
+    };
+    return validate;
   }
 
   /** A seed document as SeedJson, or a ControlError saying where it is wrong (`where` names the document). */
   seed(json: Json, where = 'seed'): SeedJson {
+    this.seedValidator ??= this.ajv.compile<SeedJson>(seedSchema);
     if (this.seedValidator(json)) return json;
     throw new ControlError(describeErrors(this.seedValidator.errors ?? [], where));
   }

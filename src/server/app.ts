@@ -2,10 +2,11 @@
 
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer as createHttpServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import path from 'node:path';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { EmulatorControl } from '../control/control.js';
 import { Injector } from '../control/injection.js';
 import { JsonValueError, toJson } from '../control/json-values.js';
@@ -15,7 +16,7 @@ import { Decoder } from '../soap/decoder.js';
 import { Encoder } from '../soap/encoder.js';
 import { operationTable } from '../soap/operations.js';
 import { loadManagedTypes } from '../soap/managed-types.js';
-import { loadSchema, wsdlDirectory, type VimSchema } from '../soap/schema.js';
+import { loadCompiledSchema, wsdlDirectory, type VimSchema } from '../soap/schema.js';
 import { DEFAULT_XML_LIMITS, XmlReader } from '../soap/xml-reader.js';
 import { createInventory, type Inventory } from '../vim/inventory.js';
 import { UserDirectory } from '../vim/users.js';
@@ -66,10 +67,32 @@ export interface Emulator {
   readonly config: Config;
   /** Set when the control API token was generated at start (non-loopback address, none given): print it once. */
   readonly generatedControlToken: string | undefined;
+  /** The certificate HTTPS serves (PEM), self-signed unless --cert was given; undefined over HTTP. */
+  readonly certificatePem: string | undefined;
   /** Base URL once listening, e.g. https://127.0.0.1:8989 */
   url(): string;
   close(): Promise<void>;
 }
+
+/**
+ * fastify's default schema compilers, loaded only if a route ever needs them. fastify requires
+ * both (Ajv and fast-json-stringify, about a hundred modules) when it is created; our routes
+ * bring their own validator (the control API) or no schema at all, so most runs never use them.
+ */
+const fastifyRequire = createRequire(createRequire(import.meta.url).resolve('fastify'));
+type Compilers = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>;
+type BuildValidator = NonNullable<Compilers['buildValidator']>;
+type BuildSerializer = NonNullable<Compilers['buildSerializer']>;
+const lazyCompilers: Compilers = {
+  buildValidator: (externalSchemas, options) => {
+    const selector: () => BuildValidator = fastifyRequire('@fastify/ajv-compiler');
+    return selector()(externalSchemas, options);
+  },
+  buildSerializer: (externalSchemas, options) => {
+    const selector: () => BuildSerializer = fastifyRequire('@fastify/fast-json-stringify-compiler');
+    return selector()(externalSchemas, options);
+  },
+};
 
 function httpError(statusCode: number, message: string): Error {
   return Object.assign(new Error(message), { statusCode });
@@ -109,11 +132,17 @@ function readPrivileges(file: string | undefined): Record<string, string> {
   return privileges;
 }
 
-export async function createEmulator(given: Config): Promise<Emulator> {
+/** How the process around the emulator wants it wired; not settings (those are Config). */
+export interface EmulatorHost {
+  /** Where log lines go instead of stdout. */
+  readonly logStream?: NodeJS.WritableStream;
+}
+
+export async function createEmulator(given: Config, host: EmulatorHost = {}): Promise<Emulator> {
   // Secure by default: a control API others can reach needs a token; none given, one is made.
   const generatedControlToken = !given.controlToken && !isLoopback(given.host) ? randomBytes(24).toString('base64url') : undefined;
   const config: Config = generatedControlToken ? { ...given, controlToken: generatedControlToken } : given;
-  const schema = loadSchema(path.join(wsdlDirectory(), 'vim.wsdl'));
+  const schema = loadCompiledSchema();
   const operations = operationTable(schema, { cancelTaskPrivilege: config.cancelTaskPrivilege, overrides: readPrivileges(config.privilegesFile) });
   const users = new UserDirectory(config.usersFile ? parseUsersFile(readFileSync(config.usersFile, 'utf8'), config.usersFile) : undefined);
   const injector = new Injector();
@@ -180,11 +209,12 @@ export async function createEmulator(given: Config): Promise<Emulator> {
 
   const app = Fastify({
     // 'silent' drops pino entirely: fastify otherwise still builds a child logger per request.
-    logger: config.logLevel === 'silent' ? false : loggerOptions(config.logLevel),
+    logger: config.logLevel === 'silent' ? false : loggerOptions(config.logLevel, host.logStream),
     // One line per SOAP call is logged by the /sdk route itself, with the vim25 method and fault.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
     serverFactory,
+    schemaController: { compilersFactory: lazyCompilers },
   });
 
   // A body refused as too large (413) while the client is still sending it: fastify answers with
@@ -229,16 +259,22 @@ export async function createEmulator(given: Config): Promise<Emulator> {
   await app.register(sdkRoute, { endpoint, secureCookie: config.tls, logCalls: ['trace', 'debug', 'info'].includes(config.logLevel) });
   await app.register(controlApi, { prefix: '/_emulator', control, token: config.controlToken, schemas: controlSchemas });
 
+  // Read when first asked for (few clients fetch them), then kept by this emulator.
   const wsdlDir = wsdlDirectory();
-  const wsdl = {
-    'vimService.wsdl': readFileSync(path.join(wsdlDir, 'vimService.wsdl'), 'utf8'),
-    'vim.wsdl': readFileSync(path.join(wsdlDir, 'vim.wsdl'), 'utf8'),
+  const wsdlTexts = new Map<string, string>();
+  const wsdlText = (name: string) => {
+    let text = wsdlTexts.get(name);
+    if (text === undefined) {
+      text = readFileSync(path.join(wsdlDir, name), 'utf8');
+      wsdlTexts.set(name, text);
+    }
+    return text;
   };
   const xml = 'text/xml; charset=utf-8';
   const versions = serviceVersions(config.apiVersion, config.productBuild);
   app.get('/sdk/vimServiceVersions.xml', (_req, reply) => reply.type(xml).send(versions));
-  app.get('/sdk/vimService.wsdl', (_req, reply) => reply.type(xml).send(wsdl['vimService.wsdl']));
-  app.get('/sdk/vim.wsdl', (_req, reply) => reply.type(xml).send(wsdl['vim.wsdl']));
+  app.get('/sdk/vimService.wsdl', (_req, reply) => reply.type(xml).send(wsdlText('vimService.wsdl')));
+  app.get('/sdk/vim.wsdl', (_req, reply) => reply.type(xml).send(wsdlText('vim.wsdl')));
   app.get('/healthz', () => ({ status: 'ok', sessions: inventory.sessionManager.count, objects: inventory.registry.size, waiters: inventory.collectorUsage.waiters }));
 
   // The factory makes the server, so fastify's "Server listening at" line is told the scheme.
@@ -253,6 +289,7 @@ export async function createEmulator(given: Config): Promise<Emulator> {
     schema,
     config,
     generatedControlToken,
+    certificatePem: https?.cert,
     url() {
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;

@@ -145,6 +145,14 @@ function readConfigFile(file: string, readFile: (path: string) => string): Recor
   return settings;
 }
 
+/** The settings a config file sets, converted and checked (for code that starts the emulator itself). */
+export function configFileSettings(file: string, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): Partial<Config> {
+  const fromFile = readConfigFile(file, readFile);
+  const settings: Partial<Config> = {};
+  for (const s of SETTINGS) if (fromFile[s.flag] !== undefined) Object.assign(settings, { [s.key]: convert(s, fromFile[s.flag], `${file}: ${s.flag}`) });
+  return settings;
+}
+
 export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): Config | 'help' {
   const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' }, http: { type: 'boolean' } };
   for (const s of SETTINGS) options[s.flag] = { type: s.kind === 'boolean' ? 'boolean' : 'string' };

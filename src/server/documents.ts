@@ -2,8 +2,16 @@
 // when the name ends in .yaml/.yml. Errors name the file.
 
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { parseUsersValue, type UsersFile } from '../vim/users.js';
+
+const require = createRequire(import.meta.url);
+
+/** The YAML parser loads with the first YAML file: most starts have none, and it is slow to load. */
+function parseYaml(text: string): unknown {
+  const yaml: typeof import('yaml') = require('yaml');
+  return yaml.parse(text);
+}
 
 /** An error's message, whatever was thrown. */
 export function messageOf(error: unknown): string {

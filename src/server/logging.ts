@@ -15,15 +15,17 @@ function prettyAvailable(): boolean {
   }
 }
 
-export function loggerOptions(level: string): LoggerOptions {
-  const options: LoggerOptions = {
+/** Pino settings writing to stdout, or to `stream` (the CLI's stderr when stdout carries the URL). */
+export function loggerOptions(level: string, stream?: NodeJS.WritableStream): LoggerOptions & { stream?: NodeJS.WritableStream } {
+  const options: LoggerOptions & { stream?: NodeJS.WritableStream } = {
     level,
     // Exact paths only: a wildcard ('*.password') made every log line walk all its fields,
     // about 1 µs a line, i.e. a SOAP call's log line cost 40% more. No line carries a caller's
     // arguments; an error is the one object logged whole.
     redact: { paths: ['req.headers.cookie', 'res.headers["set-cookie"]', 'password', 'err.password'], censor: '[redacted]' },
   };
-  if (process.stdout.isTTY && prettyAvailable()) {
+  if (stream) options.stream = stream;
+  else if (process.stdout.isTTY && prettyAvailable()) {
     options.transport = { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } };
   }
   return options;

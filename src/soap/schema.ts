@@ -146,6 +146,22 @@ function readComplexType(node: XmlElement, name: string): { base: string | undef
   return { base: undefined, own: readSequence(node) };
 }
 
+/**
+ * The WSDL's declarations as plain data, in WSDL order: what `npm run gen:schema` writes to
+ * wsdl/vim-schema.json at build time, so a start reads a small JSON file instead of parsing
+ * 380 kB of XML. Fields are [name, type, optional, array].
+ */
+export interface SchemaTables {
+  readonly format: 1;
+  readonly complexTypes: readonly (readonly [name: string, base: string | null, own: readonly FieldTuple[]])[];
+  readonly enums: readonly (readonly [name: string, values: readonly string[]])[];
+  readonly operations: readonly (readonly [name: string, managedType: string, privilege: string | null, requestType: string, result: FieldTuple | null, faults: readonly string[]])[];
+}
+export type FieldTuple = readonly [name: string, type: string, optional: 0 | 1, array: 0 | 1];
+
+const toTuple = (f: FieldDef): FieldTuple => [f.name, f.type, f.optional ? 1 : 0, f.array ? 1 : 0];
+const fromTuple = ([name, type, optional, array]: FieldTuple): FieldDef => ({ name, type, optional: optional === 1, array: array === 1 });
+
 function flatten(schema: VimSchema, raw: Map<string, { base: string | undefined; own: FieldDef[] }>): void {
   const resolving = new Set<string>();
   const resolve = (name: string): ComplexTypeDef => {
@@ -172,33 +188,32 @@ function flatten(schema: VimSchema, raw: Map<string, { base: string | undefined;
   for (const name of raw.keys()) resolve(name);
 }
 
-export function loadSchema(wsdlPath: string): VimSchema {
-  const root = parseXml(readFileSync(wsdlPath, 'utf8'), { maxDepth: 64, maxElements: 2_000_000 });
-  const schema = new VimSchema();
+/** Reads the declarations out of vim.wsdl's text (the slow part: a full XML parse). */
+export function readWsdlTables(text: string, source = 'vim.wsdl'): SchemaTables {
+  const root = parseXml(text, { maxDepth: 64, maxElements: 2_000_000 });
   const types = firstChild(root, WSDL_NS, 'types');
   const xsd = types && firstChild(types, XSD_NS, 'schema');
-  if (!xsd) throw new Error(`${wsdlPath}: no <types><schema>`);
+  if (!xsd) throw new Error(`${source}: no <types><schema>`);
 
-  const raw = new Map<string, { base: string | undefined; own: FieldDef[] }>();
+  const complexTypes: [string, string | null, FieldTuple[]][] = [];
+  const enums: [string, string[]][] = [];
   const elementTypes = new Map<string, string>();
   const anonymousElements = new Map<string, FieldDef[]>();
   for (const node of xsd.children) {
     const name = attribute(node, '', 'name');
     if (!name) continue;
     if (node.name === 'complexType') {
-      raw.set(name, readComplexType(node, name));
+      const { base, own } = readComplexType(node, name);
+      complexTypes.push([name, base ?? null, own.map(toTuple)]);
     } else if (node.name === 'simpleType') {
       const restriction = firstChild(node, XSD_NS, 'restriction');
-      const values = restriction ? childrenNamed(restriction, XSD_NS, 'enumeration').map((e) => attribute(e, '', 'value') ?? '') : [];
-      schema.enums.set(name, new Set(values));
+      enums.push([name, restriction ? childrenNamed(restriction, XSD_NS, 'enumeration').map((e) => attribute(e, '', 'value') ?? '') : []]);
     } else if (node.name === 'element') {
       const type = attribute(node, '', 'type');
       if (type) elementTypes.set(name, qnameToTypeName(node, type));
       else anonymousElements.set(name, readSequence(firstChild(node, XSD_NS, 'complexType')));
     }
   }
-  flatten(schema, raw);
-  schema.finish();
 
   const messages = new Map<string, string>();
   for (const message of childrenNamed(root, WSDL_NS, 'message')) {
@@ -207,30 +222,69 @@ export function loadSchema(wsdlPath: string): VimSchema {
     if (element) messages.set(attribute(message, '', 'name') ?? '', element.slice(element.indexOf(':') + 1));
   }
   const portType = firstChild(root, WSDL_NS, 'portType');
-  if (!portType) throw new Error(`${wsdlPath}: no portType`);
+  if (!portType) throw new Error(`${source}: no portType`);
+  const declared = new Set(complexTypes.map(([name]) => name));
+  const operations: SchemaTables['operations'][number][] = [];
   for (const op of childrenNamed(portType, WSDL_NS, 'operation')) {
     const name = attribute(op, '', 'name') ?? '';
     const managedType = attribute(op, VTE_NS, 'managedType');
     if (!managedType) throw new Error(`wsdl: operation ${name} has no vte:managedType`);
     const requestType = elementTypes.get(name);
-    const request = requestType && schema.complexTypes.get(requestType);
-    if (!request) throw new Error(`wsdl: operation ${name} has no request element`);
+    if (!requestType || !declared.has(requestType)) throw new Error(`wsdl: operation ${name} has no request element`);
     const responseFields = anonymousElements.get(`${name}Response`);
     if (!responseFields) throw new Error(`wsdl: operation ${name} has no response element`);
     const faults = childrenNamed(op, WSDL_NS, 'fault').map((f) => {
       const element = messages.get((attribute(f, '', 'message') ?? '').replace(/^.*:/, '')) ?? '';
       return elementTypes.get(element) ?? element.replace(/Fault$/, '');
     });
+    const result = responseFields[0];
+    operations.push([name, managedType, attribute(op, VTE_NS, 'privilege') ?? null, requestType, result ? toTuple(result) : null, faults]);
+  }
+  return { format: 1, complexTypes, enums, operations };
+}
+
+/** Builds the type system and operation table from the tables (fast: no XML). */
+export function schemaFromTables(tables: SchemaTables): VimSchema {
+  if (tables.format !== 1) throw new Error(`schema tables: unknown format ${String(tables.format)} (run npm run gen:schema)`);
+  const schema = new VimSchema();
+  const raw = new Map<string, { base: string | undefined; own: FieldDef[] }>();
+  for (const [name, base, own] of tables.complexTypes) raw.set(name, { base: base ?? undefined, own: own.map(fromTuple) });
+  for (const [name, values] of tables.enums) schema.enums.set(name, new Set(values));
+  flatten(schema, raw);
+  schema.finish();
+  for (const [name, managedType, privilege, requestType, result, faults] of tables.operations) {
+    const request = schema.complexTypes.get(requestType);
+    if (!request) throw new Error(`schema tables: operation ${name} has no request type ${requestType}`);
     schema.operations.set(name, {
       name,
       managedType,
-      privilege: attribute(op, VTE_NS, 'privilege'),
+      privilege: privilege ?? undefined,
       params: request.fields.filter((f) => f.name !== '_this'),
-      result: responseFields[0],
+      result: result ? fromTuple(result) : undefined,
       faults,
     });
   }
   return schema;
+}
+
+/** Parses the WSDL itself: for the generators and tests; the server uses loadCompiledSchema. */
+export function loadSchema(wsdlPath: string): VimSchema {
+  return schemaFromTables(readWsdlTables(readFileSync(wsdlPath, 'utf8'), wsdlPath));
+}
+
+/** The name of the tables file beside vim.wsdl. */
+export const SCHEMA_TABLES_FILE = 'vim-schema.json';
+
+/** The schema from the tables `npm run gen:schema` compiled from the WSDL (a unit test keeps them current). */
+export function loadCompiledSchema(directory = wsdlDirectory()): VimSchema {
+  const file = path.join(directory, SCHEMA_TABLES_FILE);
+  return schemaFromTables(JSON.parse(readFileSync(file, 'utf8')));
+}
+
+/** The tables file's text: one declaration a line, so a WSDL change shows as a readable diff. */
+export function formatTables(tables: SchemaTables): string {
+  const lines = (items: readonly unknown[]) => items.map((item) => `    ${JSON.stringify(item)}`).join(',\n');
+  return `{\n  "format": 1,\n  "complexTypes": [\n${lines(tables.complexTypes)}\n  ],\n  "enums": [\n${lines(tables.enums)}\n  ],\n  "operations": [\n${lines(tables.operations)}\n  ]\n}\n`;
 }
 
 /** Finds wsdl/ whether running from src/ (tsx) or dist/src/ (compiled). */

@@ -14,29 +14,45 @@ afterEach(() => {
   child = undefined;
 });
 
-function startCli(args: string[]): Promise<{ url: string; lines: Array<Record<string, unknown>> }> {
+/** Starts the CLI with --port 0: the SDK URL is the first stdout line, the JSON log goes to stderr. */
+function startCli(args: string[]): Promise<{ url: string; lines: Array<Record<string, unknown>>; stdout: () => string }> {
   child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: Array<Record<string, unknown>> = [];
   let buffer = '';
+  let stdout = '';
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no listening line; got: ${JSON.stringify(lines)}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`no URL line; got: ${JSON.stringify(stdout)} ${JSON.stringify(lines)}`)), 20_000);
     child!.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const nl = stdout.indexOf('\n');
+      if (nl >= 0) {
+        clearTimeout(timer);
+        resolve({ url: stdout.slice(0, nl).replace(/\/sdk$/, ''), lines, stdout: () => stdout });
+      }
+    });
+    child!.stderr!.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();
       let nl;
       while ((nl = buffer.indexOf('\n')) >= 0) {
         const line = buffer.slice(0, nl);
         buffer = buffer.slice(nl + 1);
-        const parsed = JSON.parse(line) as Record<string, unknown>;
-        lines.push(parsed);
-        if (parsed.msg === 'vtask-emulator listening') {
-          clearTimeout(timer);
-          resolve({ url: String(parsed.url).replace(/\/sdk$/, ''), lines });
-        }
+        lines.push(JSON.parse(line) as Record<string, unknown>);
       }
     });
     child!.on('exit', (code) => reject(new Error(`exited ${code}`)));
   });
 }
+
+test('--port 0: the first stdout line is the SDK URL (the only stdout line); the log goes to stderr', async () => {
+  const { url, lines, stdout } = await startCli(['--port', '0', '--http', '--log-level', 'info']);
+  expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  const s = new SoapSession(url);
+  ok(await s.login('a', 'b'));
+  await new Promise((r) => setTimeout(r, 200));
+  expect(stdout()).toBe(`${url}/sdk\n`);
+  expect(lines.find((l) => l.msg === 'vtask-emulator listening')).toMatchObject({ url: `${url}/sdk` });
+  expect(lines.some((l) => l.msg === 'soap call')).toBe(true);
+});
 
 test('logs one JSON line per SOAP call with method, _this, user, fault and duration, and never a password or cookie', async () => {
   const { url, lines } = await startCli(['--port', '0', '--log-level', 'info']);

@@ -1,0 +1,101 @@
+// Start-up cost (issue 15): from spawning `node dist/src/cli.js --port 0` to its first answered
+// SOAP request, and the resident memory of the idle server afterwards, beside two baselines that
+// no emulator can beat: bare node:http, and node with fastify. Each figure is the median of
+// STARTUP_RUNS cold starts (default 7), spawned one after another.
+
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { DIST, serverCommand } from './processes.js';
+
+const RETRIEVE =
+  '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>' +
+  '<RetrieveServiceContent xmlns="urn:vim25"><_this type="ServiceInstance">ServiceInstance</_this></RetrieveServiceContent></soapenv:Body></soapenv:Envelope>';
+
+/** Where the idle RSS is read, after the first answer: long enough for start-up garbage to be collected lazily or not at all, as in use. */
+const IDLE_MS = 1000;
+
+interface Sample {
+  readonly startMs: number;
+  readonly rssMb: number;
+}
+
+function post(url: string): Promise<number> {
+  const send = url.startsWith('https:') ? https.request : http.request;
+  return new Promise((resolve, reject) => {
+    const req = send(
+      url,
+      { method: 'POST', rejectUnauthorized: false, agent: false, headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: 'urn:vim25/7.0' } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(RETRIEVE);
+  });
+}
+
+function rssMbOf(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'));
+  return line ? Number(line.replace(/\D+/g, '')) / 1024 : Number.NaN;
+}
+
+async function coldStart(script: string, args: readonly string[]): Promise<Sample> {
+  const started = performance.now();
+  // On the server core like every other server in the bench (taskset execs node: same pid).
+  const [command, commandArgs] = serverCommand([path.join(DIST, script), ...args]);
+  const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const nl = out.indexOf('\n');
+        if (nl >= 0) resolve(out.slice(0, nl));
+      });
+      child.once('exit', (code) => reject(new Error(`${script} exited with code ${code} before printing its URL`)));
+    });
+    const status = await post(url);
+    const startMs = performance.now() - started;
+    if (status !== 200) throw new Error(`${script}: the first request got HTTP ${status}`);
+    await new Promise((r) => setTimeout(r, IDLE_MS));
+    return { startMs, rssMb: child.pid === undefined ? Number.NaN : rssMbOf(child.pid) };
+  } finally {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  }
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1];
+
+export async function runStartup(runs: number): Promise<void> {
+  const subjects: Array<{ name: string; script: string; args: string[] }> = [
+    { name: 'bare node:http', script: 'bench/startup-baseline.js', args: [] },
+    { name: 'node + fastify', script: 'bench/startup-baseline.js', args: ['--fastify'] },
+    { name: 'emulator, --http', script: 'src/cli.js', args: ['--port', '0', '--http', '--log-level', 'silent'] },
+    { name: 'emulator, HTTPS (default)', script: 'src/cli.js', args: ['--port', '0', '--log-level', 'silent'] },
+  ];
+  console.log(`\nstart-up: spawn to first answered SOAP request, then RSS after ${IDLE_MS} ms idle; median of ${runs} cold starts (targets: 200 ms, 65 MB)`);
+  const samples = new Map<string, Sample[]>(subjects.map((s) => [s.name, []]));
+  // Interleaved, so a burst of load from elsewhere hits every subject alike.
+  for (let i = 0; i < runs; i++) {
+    for (const subject of subjects) samples.get(subject.name)!.push(await coldStart(subject.script, subject.args));
+  }
+  for (const subject of subjects) {
+    const list = samples.get(subject.name)!;
+    const starts = list.map((s) => s.startMs);
+    console.log(
+      `  ${subject.name.padEnd(26)} start ${median(starts).toFixed(0).padStart(5)} ms (min ${Math.min(...starts).toFixed(0)}, max ${Math.max(...starts).toFixed(0)})` +
+        `   idle RSS ${median(list.map((s) => s.rssMb))
+          .toFixed(1)
+          .padStart(5)} MB`,
+    );
+  }
+}

@@ -1,0 +1,126 @@
+// A typed client for the control API (/_emulator/), for test code that embeds the emulator or
+// reaches one over the network. It speaks plain node:http(s), so an HTTPS emulator is reached by
+// trusting its certificate (`ca`) rather than by turning verification off.
+
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { Json } from './json-values.js';
+import type { FaultRuleJson, LatencyRuleJson, LifecycleJson, SeedJson, TaskJson } from './schemas.js';
+import type { TaskState } from '../vim/task-state.js';
+
+export interface ControlClientOptions {
+  /** The emulator's base URL, e.g. https://127.0.0.1:8989 (a trailing /sdk is dropped). */
+  readonly baseUrl: string;
+  /** PEM certificate(s) to trust for HTTPS. */
+  readonly ca?: string;
+  /** The --control-token, when the emulator has one. */
+  readonly token?: string;
+}
+
+/** A refusal from the control API: its HTTP status and the message it gave. */
+export class ControlApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A task as the control API returns it: the SOAP TaskInfo as JSON (`key`, `state`, ...). */
+export type TaskInfoJson = { readonly key: string; readonly state: TaskState } & { readonly [field: string]: Json };
+export interface TransitionJson {
+  readonly time: string;
+  readonly user: string;
+  readonly method: string;
+  readonly changes: { readonly [field: string]: { readonly old: Json; readonly new: Json } };
+}
+export type FaultRuleInfo = FaultRuleJson & { readonly id: string; readonly hits: number };
+export type LatencyRuleInfo = LatencyRuleJson & { readonly id: string };
+export interface SeedResult {
+  readonly tasks: string[];
+  readonly faults: number;
+  readonly latency: number;
+}
+
+interface RuleApi<Rule, Info> {
+  list(): Promise<Info[]>;
+  add(rule: Rule): Promise<Info>;
+  remove(id: string): Promise<void>;
+  clear(): Promise<void>;
+}
+
+export class ControlClient {
+  private readonly base: URL;
+
+  constructor(private readonly options: ControlClientOptions) {
+    this.base = new URL(options.baseUrl.replace(/\/sdk\/?$/, '').replace(/\/?$/, '/_emulator/'));
+  }
+
+  /** Loads a seed document (the same shape as a --seed file). */
+  seed(document: SeedJson): Promise<SeedResult> {
+    return this.call('POST', 'seed', document);
+  }
+
+  /** Forgets every task, rule and seeded user; sessions stay. */
+  async reset(): Promise<void> {
+    await this.call('POST', 'reset');
+  }
+
+  readonly tasks = {
+    list: async (state?: TaskState): Promise<TaskInfoJson[]> =>
+      (await this.call<{ tasks: TaskInfoJson[] }>('GET', state ? `tasks?state=${encodeURIComponent(state)}` : 'tasks')).tasks,
+    create: (task: TaskJson): Promise<TaskInfoJson> => this.call('POST', 'tasks', task),
+    get: (key: string): Promise<TaskInfoJson> => this.call('GET', `tasks/${encodeURIComponent(key)}`),
+    history: async (key: string): Promise<TransitionJson[]> =>
+      (await this.call<{ history: TransitionJson[] }>('GET', `tasks/${encodeURIComponent(key)}/history`)).history,
+    /** Scripts a task's future: states and progress over time. */
+    lifecycle: (key: string, script: LifecycleJson): Promise<TaskInfoJson> => this.call('POST', `tasks/${encodeURIComponent(key)}/lifecycle`, script),
+  };
+
+  readonly faults: RuleApi<FaultRuleJson, FaultRuleInfo> = this.rules('faults');
+  readonly latency: RuleApi<LatencyRuleJson, LatencyRuleInfo> = this.rules('latency');
+
+  private rules<Rule, Info>(path: string): RuleApi<Rule, Info> {
+    return {
+      list: async () => (await this.call<{ rules: Info[] }>('GET', path)).rules,
+      add: (rule) => this.call('POST', path, rule),
+      remove: async (id) => void (await this.call('DELETE', `${path}/${encodeURIComponent(id)}`)),
+      clear: async () => void (await this.call('DELETE', path)),
+    };
+  }
+
+  private call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const url = new URL(path, this.base);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers: Record<string, string> = {};
+    if (payload !== undefined) headers['content-type'] = 'application/json';
+    if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise<T>((resolve, reject) => {
+      const req = send(url, { method, headers, ca: this.options.ca }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          let parsed: unknown;
+          try {
+            parsed = text === '' ? undefined : JSON.parse(text);
+          } catch {
+            parsed = undefined;
+          }
+          if (status >= 400) {
+            const message = typeof parsed === 'object' && parsed !== null && 'error' in parsed ? String(parsed.error) : text;
+            reject(new ControlApiError(status, `${method} /_emulator/${path}: ${status} ${message}`));
+          } else {
+            resolve(parsed as T);
+          }
+        });
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+}
