@@ -76,7 +76,10 @@ function shapes(tasks: readonly string[]): Shape[] {
       unit: 'paths',
       sizes: doubling(1_250, 160_000),
       login: false,
-      body: (n) => retrieve(`<propSet><type>ServiceInstance</type>${Array.from({ length: n }, (_, i) => `<pathSet>content.p${i}</pathSet>`).join('')}</propSet><objectSet><obj type="ServiceInstance">ServiceInstance</obj></objectSet>`),
+      body: (n) =>
+        retrieve(
+          `<propSet><type>ServiceInstance</type>${Array.from({ length: n }, (_, i) => `<pathSet>content.p${i}</pathSet>`).join('')}</propSet><objectSet><obj type="ServiceInstance">ServiceInstance</obj></objectSet>`,
+        ),
     },
     {
       name: `propSet x objectSet, N of each over ${tasks.length} tasks`,
@@ -174,7 +177,8 @@ export async function runLinearity(): Promise<void> {
 
 const logout = envelope('Logout', 'SessionManager', 'SessionManager');
 const createCollector = (filter: string) => envelope('CreateCollectorForTasks', 'TaskManager', 'TaskManager', `<filter>${filter}</filter>`);
-const setCollectorPageSize = (collector: string, size: number) => envelope('SetCollectorPageSize', 'TaskHistoryCollector', collector, `<maxCount>${size}</maxCount>`);
+const setCollectorPageSize = (collector: string, size: number) =>
+  envelope('SetCollectorPageSize', 'TaskHistoryCollector', collector, `<maxCount>${size}</maxCount>`);
 
 /** Runs `work` for 0..count-1 over the given connections, one request in flight on each. */
 async function spread(connections: readonly RawConnection[], count: number, work: (connection: RawConnection, i: number) => Promise<void>): Promise<void> {
@@ -209,14 +213,25 @@ export async function runCollectors(): Promise<void> {
     };
     await runTasks(TASKS);
 
-    console.log(`\nTask history collectors: the cost of one task change with N collectors open (sessions of ${PER_SESSION}, each filtered to state running, page size 1,000)`);
-    console.log(`  ${'running'.padStart(7)} ${'collectors'.padStart(10)} ${'filters'.padStart(9)} ${'UpdateProgress ms'.padStart(18)} ${'SetTaskState ms'.padStart(16)} ${'new task ms'.padStart(12)} ${'µs/collector'.padStart(13)}`);
+    console.log(
+      `\nTask history collectors: the cost of one task change with N collectors open (sessions of ${PER_SESSION}, each filtered to state running, page size 1,000)`,
+    );
+    console.log(
+      `  ${'running'.padStart(7)} ${'collectors'.padStart(10)} ${'filters'.padStart(9)} ${'UpdateProgress ms'.padStart(18)} ${'SetTaskState ms'.padStart(16)} ${'new task ms'.padStart(12)} ${'µs/collector'.padStart(13)}`,
+    );
     let open = 0;
     let progress = 1;
     let baseline: number | undefined;
     /** The session cookies of the read-only user's sessions, each with PER_SESSION collectors. */
     const sessions: string[] = [];
-    const rows = [[TASKS, 0, false], [TASKS, 320, false], [TASKS, 1_280, false], [TASKS, 4_800, false], [3 * TASKS, 4_800, false], [3 * TASKS, 4_800, true]] as const;
+    const rows = [
+      [TASKS, 0, false],
+      [TASKS, 320, false],
+      [TASKS, 1_280, false],
+      [TASKS, 4_800, false],
+      [3 * TASKS, 4_800, false],
+      [3 * TASKS, 4_800, true],
+    ] as const;
     for (const [tasks, target, distinct] of rows) {
       for (const connection of connections) connection.close();
       connections = await workers();
@@ -238,7 +253,9 @@ export async function runCollectors(): Promise<void> {
         connection.cookie = undefined;
         await expectOk(connection, requests.login(), 'Login');
         for (let i = 0; i < PER_SESSION; i++) {
-          const since = distinct ? `<time><timeType>queuedTime</timeType><beginTime>${new Date(Date.UTC(2000, 0, 1) + open + n * PER_SESSION + i).toISOString()}</beginTime></time>` : '';
+          const since = distinct
+            ? `<time><timeType>queuedTime</timeType><beginTime>${new Date(Date.UTC(2000, 0, 1) + open + n * PER_SESSION + i).toISOString()}</beginTime></time>`
+            : '';
           const created = await expectOk(connection, createCollector(`${since}<state>running</state>`), 'CreateCollectorForTasks');
           const collector = /<returnval type="TaskHistoryCollector">([^<]+)</.exec(created.body)![1];
           await expectOk(connection, setCollectorPageSize(collector, 1000), 'SetCollectorPageSize');
@@ -255,7 +272,7 @@ export async function runCollectors(): Promise<void> {
       for (let i = 0; i < 15; i++) {
         const task = running.pop()!;
         let started = performance.now();
-        await expectOk(driver, requests.updateProgress(task, progress++ % 99 + 1), 'UpdateProgress');
+        await expectOk(driver, requests.updateProgress(task, (progress++ % 99) + 1), 'UpdateProgress');
         times.progress.push(performance.now() - started);
         started = performance.now();
         await expectOk(driver, requests.setTaskState(task, 'success'), 'SetTaskState success');
@@ -275,7 +292,9 @@ export async function runCollectors(): Promise<void> {
           `${open ? (((slowest - baseline) * 1000) / open).toFixed(2).padStart(13) : '-'.padStart(13)}`,
       );
     }
-    console.log('  (medians of 15 changes of each kind, each the round trip of one call on loopback; "µs/collector": the slowest of the three over the figure with none open, per collector)');
+    console.log(
+      '  (medians of 15 changes of each kind, each the round trip of one call on loopback; "µs/collector": the slowest of the three over the figure with none open, per collector)',
+    );
     for (const connection of connections) connection.close();
   } finally {
     await server.stop();

@@ -77,7 +77,9 @@ describe('row 1: attributes', () => {
 
   test('200,000 attributes in a request are read within 2 s; 200,001 are InvalidRequest', async () => {
     // The envelope, the operation and _this carry some (namespace declarations count too).
-    const own = envelope(SERVICE_CONTENT).replace(/^<\?xml[^>]*>/, '').match(/ [\w:]+="/g)!.length;
+    const own = envelope(SERVICE_CONTENT)
+      .replace(/^<\?xml[^>]*>/, '')
+      .match(/ [\w:]+="/g)!.length;
     expect(own).toBe(6);
     const largest = await sendTimed(anonymous, withAttributes(200_000 - own, 250));
     ok(largest);
@@ -86,7 +88,8 @@ describe('row 1: attributes', () => {
   }, 30_000);
 });
 
-const retrieve = (specSet: string) => `<RetrieveProperties xmlns="urn:vim25"><_this type="PropertyCollector">propertyCollector</_this><specSet>${specSet}</specSet></RetrieveProperties>`;
+const retrieve = (specSet: string) =>
+  `<RetrieveProperties xmlns="urn:vim25"><_this type="PropertyCollector">propertyCollector</_this><specSet>${specSet}</specSet></RetrieveProperties>`;
 const serviceInstance = '<objectSet><obj type="ServiceInstance">ServiceInstance</obj></objectSet>';
 const paths = (count: number) => Array.from({ length: count }, (_, i) => `<pathSet>${i % 2 ? 'serverClock' : 'content'}</pathSet>`).join('');
 
@@ -113,7 +116,10 @@ describe('row 2 and every list: at most 10,000 items, each list linear', () => {
     const unknown = await sendTimed(anonymous, envelope(retrieve(`<propSet><type>ServiceInstance</type>${distinct}</propSet>${serviceInstance}`)));
     expectFault(unknown, 'InvalidProperty', { name: 'content.p0' });
     expect(unknown.ms).toBeLessThan(BOUND_MS);
-    expectInvalidRequest(await sendTimed(anonymous, envelope(retrieve(`<propSet><type>ServiceInstance</type>${paths(LIMIT + 1)}</propSet>${serviceInstance}`))), /pathSet: more than 10000 items/);
+    expectInvalidRequest(
+      await sendTimed(anonymous, envelope(retrieve(`<propSet><type>ServiceInstance</type>${paths(LIMIT + 1)}</propSet>${serviceInstance}`))),
+      /pathSet: more than 10000 items/,
+    );
   });
 
   test('10,000 each of propSet, objectSet and selectSet in one spec are answered within 2 s', async () => {
@@ -133,8 +139,17 @@ describe('row 2 and every list: at most 10,000 items, each list linear', () => {
   test.each([
     ['propSet', (n: number) => retrieve(`${'<propSet><type>Task</type></propSet>'.repeat(n)}${serviceInstance}`)],
     ['objectSet', (n: number) => retrieve(`<propSet><type>Task</type></propSet>${serviceInstance.repeat(n)}`)],
-    ['selectSet', (n: number) => retrieve(`<propSet><type>Task</type></propSet><objectSet><obj type="ServiceInstance">ServiceInstance</obj>${'<selectSet><name>x</name></selectSet>'.repeat(n)}</objectSet>`)],
-    ['specSet', (n: number) => retrieve(`<propSet><type>Task</type></propSet>${serviceInstance}</specSet><specSet>`.repeat(n).replace(/<\/specSet><specSet>$/, ''))],
+    [
+      'selectSet',
+      (n: number) =>
+        retrieve(
+          `<propSet><type>Task</type></propSet><objectSet><obj type="ServiceInstance">ServiceInstance</obj>${'<selectSet><name>x</name></selectSet>'.repeat(n)}</objectSet>`,
+        ),
+    ],
+    [
+      'specSet',
+      (n: number) => retrieve(`<propSet><type>Task</type></propSet>${serviceInstance}</specSet><specSet>`.repeat(n).replace(/<\/specSet><specSet>$/, '')),
+    ],
   ])('%s: 10,001 items are InvalidRequest naming the list and the limit', async (field, request) => {
     const res = await sendTimed(admin, envelope(request(LIMIT + 1)));
     expectInvalidRequest(res, new RegExp(`${field}: more than 10000 items`));
@@ -158,7 +173,11 @@ describe('row 3: task history collectors', () => {
     const transport = new Transport(emulator.url(), 16);
     const headers = (cookie?: string): Record<string, string> => ({ 'content-type': 'text/xml; charset=utf-8', ...(cookie ? { cookie } : {}) });
     const call = async (cookie: string | undefined, method: string, type: string, value: string, args = '') => {
-      const res = await transport.request({ body: envelope(`<${method} xmlns="urn:vim25"><_this type="${type}">${value}</_this>${args}</${method}>`), headers: headers(cookie), timeoutMs: 60_000 });
+      const res = await transport.request({
+        body: envelope(`<${method} xmlns="urn:vim25"><_this type="${type}">${value}</_this>${args}</${method}>`),
+        headers: headers(cookie),
+        timeoutMs: 60_000,
+      });
       expect(res.status, res.body.toString()).toBe(200);
       return res;
     };
@@ -166,18 +185,26 @@ describe('row 3: task history collectors', () => {
     const inParallel = async <T>(count: number, work: (i: number) => Promise<T>): Promise<T[]> => {
       const out: T[] = new Array(count);
       let next = 0;
-      await Promise.all(Array.from({ length: 16 }, async () => {
-        while (next < count) {
-          const i = next++;
-          out[i] = await work(i);
-        }
-      }));
+      await Promise.all(
+        Array.from({ length: 16 }, async () => {
+          while (next < count) {
+            const i = next++;
+            out[i] = await work(i);
+          }
+        }),
+      );
       return out;
     };
     try {
       const adminCookie = admin.cookie!;
       const created = await inParallel(3_000, async () => {
-        const res = await call(adminCookie, 'CreateTask', 'TaskManager', 'TaskManager', '<obj type="Folder">group-d1</obj><taskTypeId>com.vmware.govmomi.simulator.test</taskTypeId><cancelable>true</cancelable>');
+        const res = await call(
+          adminCookie,
+          'CreateTask',
+          'TaskManager',
+          'TaskManager',
+          '<obj type="Folder">group-d1</obj><taskTypeId>com.vmware.govmomi.simulator.test</taskTypeId><cancelable>true</cancelable>',
+        );
         return /<key>(task-\d+)<\/key>/.exec(res.body.toString())![1];
       });
       const tasks = created.sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)));
