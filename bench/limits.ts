@@ -76,7 +76,10 @@ function shapes(tasks: readonly string[]): Shape[] {
       unit: 'paths',
       sizes: doubling(1_250, 160_000),
       login: false,
-      body: (n) => retrieve(`<propSet><type>ServiceInstance</type>${Array.from({ length: n }, (_, i) => `<pathSet>content.p${i}</pathSet>`).join('')}</propSet><objectSet><obj type="ServiceInstance">ServiceInstance</obj></objectSet>`),
+      body: (n) =>
+        retrieve(
+          `<propSet><type>ServiceInstance</type>${Array.from({ length: n }, (_, i) => `<pathSet>content.p${i}</pathSet>`).join('')}</propSet><objectSet><obj type="ServiceInstance">ServiceInstance</obj></objectSet>`,
+        ),
     },
     {
       name: `propSet x objectSet, N of each over ${tasks.length} tasks`,
@@ -174,7 +177,8 @@ export async function runLinearity(): Promise<void> {
 
 const logout = envelope('Logout', 'SessionManager', 'SessionManager');
 const createCollector = (filter: string) => envelope('CreateCollectorForTasks', 'TaskManager', 'TaskManager', `<filter>${filter}</filter>`);
-const setCollectorPageSize = (collector: string, size: number) => envelope('SetCollectorPageSize', 'TaskHistoryCollector', collector, `<maxCount>${size}</maxCount>`);
+const setCollectorPageSize = (collector: string, size: number) =>
+  envelope('SetCollectorPageSize', 'TaskHistoryCollector', collector, `<maxCount>${size}</maxCount>`);
 
 /** Runs `work` for 0..count-1 over the given connections, one request in flight on each. */
 async function spread(connections: readonly RawConnection[], count: number, work: (connection: RawConnection, i: number) => Promise<void>): Promise<void> {
@@ -190,52 +194,74 @@ export async function runCollectors(): Promise<void> {
   const TASKS = 3_000;
   const PER_SESSION = 32;
   const server = await startEmulator({ tls: false, extraArgs: ['--max-tasks', '100000'] });
-  const connections: RawConnection[] = [];
+  // Eight connections for each stretch of setup: fresh ones each time, as idle ones time out
+  // while slow code is measured.
+  const workers = () => Promise.all(Array.from({ length: 8 }, () => RawConnection.open(server.url)));
   try {
-    for (let i = 0; i < 8; i++) {
-      const connection = await RawConnection.open(server.url);
-      await expectOk(connection, requests.login(), 'Login');
-      connections.push(connection);
-    }
-    const running: string[] = new Array(TASKS);
-    await spread(connections, TASKS, async (connection, i) => {
-      const key = taskKeyOf((await expectOk(connection, requests.createTask(), 'CreateTask')).body)!;
-      await expectOk(connection, requests.setTaskState(key, 'running'), 'SetTaskState running');
-      running[i] = key;
-    });
-    running.sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)));
+    let connections = await workers();
+    for (const connection of connections) await expectOk(connection, requests.login(), 'Login');
+    const running: string[] = [];
+    /** Creates and starts tasks until `count` run. */
+    const runTasks = async (count: number) => {
+      const more = count - running.length;
+      await spread(connections, more, async (connection) => {
+        const key = taskKeyOf((await expectOk(connection, requests.createTask(), 'CreateTask')).body)!;
+        await expectOk(connection, requests.setTaskState(key, 'running'), 'SetTaskState running');
+        running.push(key);
+      });
+      running.sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)));
+    };
+    await runTasks(TASKS);
 
-    console.log(`\nTask history collectors: the cost of one task change with N collectors open (sessions of ${PER_SESSION}, each filtered to state running, page size 1,000), over ${TASKS} running tasks`);
-    console.log(`  ${'collectors'.padStart(10)} ${'filters'.padStart(9)} ${'UpdateProgress ms'.padStart(18)} ${'SetTaskState ms'.padStart(16)} ${'new task ms'.padStart(12)} ${'µs/collector'.padStart(13)}`);
+    console.log(
+      `\nTask history collectors: the cost of one task change with N collectors open (sessions of ${PER_SESSION}, each filtered to state running, page size 1,000)`,
+    );
+    console.log(
+      `  ${'running'.padStart(7)} ${'collectors'.padStart(10)} ${'filters'.padStart(9)} ${'UpdateProgress ms'.padStart(18)} ${'SetTaskState ms'.padStart(16)} ${'new task ms'.padStart(12)} ${'µs/collector'.padStart(13)}`,
+    );
     let open = 0;
     let progress = 1;
     let baseline: number | undefined;
-    const sessions: RawConnection[] = [];
-    for (const [target, distinct] of [[0, false], [320, false], [1_280, false], [4_800, false], [4_800, true]] as const) {
+    /** The session cookies of the read-only user's sessions, each with PER_SESSION collectors. */
+    const sessions: string[] = [];
+    const rows = [
+      [TASKS, 0, false],
+      [TASKS, 320, false],
+      [TASKS, 1_280, false],
+      [TASKS, 4_800, false],
+      [3 * TASKS, 4_800, false],
+      [3 * TASKS, 4_800, true],
+    ] as const;
+    for (const [tasks, target, distinct] of rows) {
+      for (const connection of connections) connection.close();
+      connections = await workers();
+      for (const connection of connections) await expectOk(connection, requests.login(), 'Login');
+      await runTasks(tasks);
       if (distinct) {
         // As many collectors again, each with a filter of its own: no two share an index.
-        for (const session of sessions.splice(0)) {
-          // On a new connection: this one has been idle since its collectors were made.
-          const fresh = await RawConnection.open(server.url);
-          fresh.cookie = session.cookie;
-          await expectOk(fresh, logout, 'Logout');
-          fresh.close();
-          session.close();
-        }
+        await spread(connections, sessions.length, async (connection, n) => {
+          connection.cookie = sessions[n];
+          await expectOk(connection, logout, 'Logout');
+        });
+        sessions.length = 0;
         open = 0;
       }
+      // A few connections make the sessions and collectors (hundreds at once made the old code,
+      // busy for seconds with each, drop connections at its request timeout).
       const more = Math.ceil((target - open) / PER_SESSION);
-      const made = await Promise.all(Array.from({ length: more }, () => RawConnection.open(server.url)));
-      await spread(made, more, async (session, n) => {
-        await expectOk(session, requests.login(), 'Login');
+      await spread(connections, more, async (connection, n) => {
+        connection.cookie = undefined;
+        await expectOk(connection, requests.login(), 'Login');
         for (let i = 0; i < PER_SESSION; i++) {
-          const since = distinct ? `<time><timeType>queuedTime</timeType><beginTime>${new Date(Date.UTC(2000, 0, 1) + open + n * PER_SESSION + i).toISOString()}</beginTime></time>` : '';
-          const created = await expectOk(session, createCollector(`${since}<state>running</state>`), 'CreateCollectorForTasks');
+          const since = distinct
+            ? `<time><timeType>queuedTime</timeType><beginTime>${new Date(Date.UTC(2000, 0, 1) + open + n * PER_SESSION + i).toISOString()}</beginTime></time>`
+            : '';
+          const created = await expectOk(connection, createCollector(`${since}<state>running</state>`), 'CreateCollectorForTasks');
           const collector = /<returnval type="TaskHistoryCollector">([^<]+)</.exec(created.body)![1];
-          await expectOk(session, setCollectorPageSize(collector, 1000), 'SetCollectorPageSize');
+          await expectOk(connection, setCollectorPageSize(collector, 1000), 'SetCollectorPageSize');
         }
+        sessions.push(connection.cookie!);
       });
-      sessions.push(...made);
       open += more * PER_SESSION;
       // A connection of its own: one left idle while the collectors were made may have timed out.
       const driver = await RawConnection.open(server.url);
@@ -246,7 +272,7 @@ export async function runCollectors(): Promise<void> {
       for (let i = 0; i < 15; i++) {
         const task = running.pop()!;
         let started = performance.now();
-        await expectOk(driver, requests.updateProgress(task, progress++ % 99 + 1), 'UpdateProgress');
+        await expectOk(driver, requests.updateProgress(task, (progress++ % 99) + 1), 'UpdateProgress');
         times.progress.push(performance.now() - started);
         started = performance.now();
         await expectOk(driver, requests.setTaskState(task, 'success'), 'SetTaskState success');
@@ -262,14 +288,15 @@ export async function runCollectors(): Promise<void> {
       const slowest = Math.max(p, f, n);
       baseline ??= slowest;
       console.log(
-        `  ${String(open).padStart(10)} ${(distinct ? 'distinct' : 'one').padStart(9)} ${p.toFixed(2).padStart(18)} ${f.toFixed(2).padStart(16)} ${n.toFixed(2).padStart(12)} ` +
+        `  ${String(running.length).padStart(7)} ${String(open).padStart(10)} ${(distinct ? 'distinct' : 'one').padStart(9)} ${p.toFixed(2).padStart(18)} ${f.toFixed(2).padStart(16)} ${n.toFixed(2).padStart(12)} ` +
           `${open ? (((slowest - baseline) * 1000) / open).toFixed(2).padStart(13) : '-'.padStart(13)}`,
       );
     }
-    console.log('  (medians of 15 changes of each kind, each the round trip of one call on loopback; "µs/collector": the slowest of the three over the figure with none open, per collector)');
-    for (const session of sessions) session.close();
-  } finally {
+    console.log(
+      '  (medians of 15 changes of each kind, each the round trip of one call on loopback; "µs/collector": the slowest of the three over the figure with none open, per collector)',
+    );
     for (const connection of connections) connection.close();
+  } finally {
     await server.stop();
   }
 }

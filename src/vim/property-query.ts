@@ -57,8 +57,9 @@ export function selectObjects(spec: PropertyFilterSpec, ctx: QueryContext, missi
     collectNamedSpecs(selectSet, named, 0);
     visit(root, objectSpec.skip === true, selectSet, named, walk, 0);
   }
-  // The paths depend on the object's type alone, so they are worked out once per type: per
-  // object, a propSet of thousands of specs made thousands of objects cost their product.
+  // The paths depend on the object's type alone (its type chain and properties), so they are
+  // worked out once per type: per object, thousands of PropertySpecs over thousands of objects
+  // cost their product.
   const pathsByType = new Map<string, readonly string[] | undefined>();
   const selected: SelectedObject[] = [];
   for (const object of walk.found) {
@@ -153,8 +154,8 @@ function visit(
     const traversal = isTraversalSpec(selection) ? selection : selection.name === undefined ? undefined : named.get(selection.name);
     if (!traversal || !object.isA(traversal.type)) continue;
     // A traversal followed again from the same object, no shallower than before, reaches nothing
-    // new: without this, thousands of selections naming one spec (or of equal specs) multiplied
-    // the objects visited.
+    // new: without this, thousands of selections naming one spec multiplied the objects visited
+    // (thousands of equal specs still visit the targets once each, but read them only once).
     let from = walk.followed.get(traversal);
     if (!from) walk.followed.set(traversal, (from = new Map()));
     const before = from.get(object);

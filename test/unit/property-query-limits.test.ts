@@ -2,7 +2,7 @@
 // (pathSet, propSet, objectSet, selectSet), whatever its length, and gives what it gave before.
 
 import { describe, expect, test } from 'vitest';
-import { ManagedObjectReference, type DataObject, type TypeModel, type VimValue } from '../../src/vim/data.js';
+import { ManagedObjectReference, type TypeModel, type VimValue } from '../../src/vim/data.js';
 import { ManagedObject } from '../../src/vim/managed-object.js';
 import { selectObjects, type QueryContext } from '../../src/vim/property-query.js';
 import { ObjectRegistry } from '../../src/vim/registry.js';
@@ -37,8 +37,19 @@ function world() {
 }
 
 const propSpec = (pathSet: string[], all = false): PropertySpec => ({ _type: 'PropertySpec', type: 'Thing', all, pathSet });
-const objectSpec = (value: string, selectSet?: SelectionSpec[]): ObjectSpec => ({ _type: 'ObjectSpec', obj: new ManagedObjectReference('Thing', value), selectSet });
-const traversal = (name?: string, selectSet?: SelectionSpec[]): TraversalSpec => ({ _type: 'TraversalSpec', name, type: 'Thing', path: 'children', skip: false, selectSet });
+const objectSpec = (value: string, selectSet?: SelectionSpec[]): ObjectSpec => ({
+  _type: 'ObjectSpec',
+  obj: new ManagedObjectReference('Thing', value),
+  selectSet,
+});
+const traversal = (name?: string, selectSet?: SelectionSpec[]): TraversalSpec => ({
+  _type: 'TraversalSpec',
+  name,
+  type: 'Thing',
+  path: 'children',
+  skip: false,
+  selectSet,
+});
 
 function timed<T>(run: () => T): { result: T; ms: number } {
   const started = performance.now();
@@ -50,7 +61,9 @@ describe('pathSet', () => {
   test('90,000 distinct paths are taken as they are, in well under 2 s (looking back from each took 23 s)', () => {
     const { ctx } = world();
     const paths = Array.from({ length: 90_000 }, (_, i) => `p${i}`);
-    const { result, ms } = timed(() => selectObjects({ _type: 'PropertyFilterSpec', propSet: [propSpec(paths)], objectSet: [objectSpec('root')] }, ctx, 'fault'));
+    const { result, ms } = timed(() =>
+      selectObjects({ _type: 'PropertyFilterSpec', propSet: [propSpec(paths)], objectSet: [objectSpec('root')] }, ctx, 'fault'),
+    );
     expect(ms).toBeLessThan(2000);
     expect(result).toHaveLength(1);
     expect(result[0].paths).toBe(paths);
@@ -58,7 +71,8 @@ describe('pathSet', () => {
 
   test('repeats are dropped, first occurrence first, in short and long lists alike', () => {
     const { ctx } = world();
-    const select = (pathSet: string[]) => selectObjects({ _type: 'PropertyFilterSpec', propSet: [propSpec(pathSet)], objectSet: [objectSpec('root')] }, ctx, 'fault')[0].paths;
+    const select = (pathSet: string[]) =>
+      selectObjects({ _type: 'PropertyFilterSpec', propSet: [propSpec(pathSet)], objectSet: [objectSpec('root')] }, ctx, 'fault')[0].paths;
     expect(select(['a', 'b', 'a', 'c', 'b'])).toEqual(['a', 'b', 'c']);
     expect(select(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'a'])).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i']);
     const long = Array.from({ length: 50_000 }, (_, i) => `p${i % 25_000}`);
@@ -87,7 +101,9 @@ describe('selectSet', () => {
     const named = [traversal('down'), ...Array.from({ length: 9_999 }, () => ({ _type: 'SelectionSpec', name: 'down' }))];
     const equal = Array.from({ length: 10_000 }, () => traversal());
     for (const selectSet of [named, equal]) {
-      const { result, ms } = timed(() => selectObjects({ _type: 'PropertyFilterSpec', propSet: [propSpec(['name'])], objectSet: [objectSpec('root', selectSet)] }, ctx, 'fault'));
+      const { result, ms } = timed(() =>
+        selectObjects({ _type: 'PropertyFilterSpec', propSet: [propSpec(['name'])], objectSet: [objectSpec('root', selectSet)] }, ctx, 'fault'),
+      );
       expect(ms).toBeLessThan(2000);
       expect(result.map((s) => s.object.ref.value)).toEqual(['root', ...Array.from({ length: 200 }, (_, i) => `child-${i}`)]);
     }
@@ -98,7 +114,8 @@ describe('selectSet', () => {
     const grandchild = new Thing(new ManagedObjectReference('Thing', 'grandchild'));
     ctx.registry.add(grandchild);
     (ctx.registry.get(root.children[3]) as Thing).children.push(grandchild.ref, root.ref);
-    const select = (spec: ObjectSpec) => selectObjects({ _type: 'PropertyFilterSpec', propSet: [propSpec(['name'])], objectSet: [spec] }, ctx, 'fault').map((s) => s.object.ref.value);
+    const select = (spec: ObjectSpec) =>
+      selectObjects({ _type: 'PropertyFilterSpec', propSet: [propSpec(['name'])], objectSet: [spec] }, ctx, 'fault').map((s) => s.object.ref.value);
     const skipped = { ...objectSpec('child-3', [traversal()]), skip: true };
     expect(select(skipped)).toEqual(['grandchild', 'root']);
     // Recursion by name follows children of children; each object is selected once.

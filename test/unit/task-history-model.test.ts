@@ -34,12 +34,33 @@ let manager: TaskManager | undefined;
 afterEach(() => manager?.dispose());
 
 function session(key: string): Session {
-  return { key, cookie: key, userName: key, fullName: key, role: 'Admin', privileges: 'all', loginTime: '', lastActive: 0, callCount: 0, ipAddress: '', userAgent: '', locale: 'en', taskReason: taskReasonUser(key), onEnd: new Set() };
+  return {
+    key,
+    cookie: key,
+    userName: key,
+    fullName: key,
+    role: 'Admin',
+    privileges: 'all',
+    loginTime: '',
+    lastActive: 0,
+    callCount: 0,
+    ipAddress: '',
+    userAgent: '',
+    locale: 'en',
+    taskReason: taskReasonUser(key),
+    onEnd: new Set(),
+  };
 }
 
 test.each([1, 2, 3])('collectors agree with a scan of every task through 4,000 random steps (seed %i)', (seed0) => {
   const registry = new ObjectRegistry();
-  manager = new TaskManager(registry, { hasTaskType: () => true }, { cancelMode: 'immediate', cancelTimeoutMs: 0, recentTaskRetentionMs: 60_000, maxTasks: 40, maxCollector: 32 }, ROOT, types);
+  manager = new TaskManager(
+    registry,
+    { hasTaskType: () => true },
+    { cancelMode: 'immediate', cancelTimeoutMs: 0, recentTaskRetentionMs: 60_000, maxTasks: 40, maxCollector: 32 },
+    ROOT,
+    types,
+  );
   const tm = manager;
   const ctx = { session: session('s1'), types } as CallContext;
   let seed = seed0;
@@ -67,7 +88,12 @@ test.each([1, 2, 3])('collectors agree with a scan of every task through 4,000 r
   const call = (c: TaskHistoryCollector, method: string, args: Record<string, number> = {}) => c.method(method)?.call(c, ctx, args);
   const number = (key: unknown) => Number(String(key).slice(5));
   const matching = (o: Open) => [...tm.allTasks()].filter((t) => o.matches(t.info));
-  const expectedPage = (o: Open) => (o.pageSize ? matching(o).slice(-o.pageSize).map((t) => t.info) : []);
+  const expectedPage = (o: Open) =>
+    o.pageSize
+      ? matching(o)
+          .slice(-o.pageSize)
+          .map((t) => t.info)
+      : [];
 
   for (let step = 0; step < 4_000; step++) {
     const before = open.map((o) => o.collector.latestPage());
@@ -119,7 +145,10 @@ test.each([1, 2, 3])('collectors agree with a scan of every task through 4,000 r
           break;
         }
         case 1: {
-          const want = all.filter((t) => number(t.key) <= o.cursor).slice(-maxCount).reverse();
+          const want = all
+            .filter((t) => number(t.key) <= o.cursor)
+            .slice(-maxCount)
+            .reverse();
           expect((call(o.collector, 'ReadPreviousTasks', { maxCount }) as DataObject[]).map((i) => i.key)).toEqual(want.map((t) => t.key));
           if (want.length) o.cursor = number(want.at(-1)!.key) - 1;
           break;
@@ -139,7 +168,10 @@ test.each([1, 2, 3])('collectors agree with a scan of every task through 4,000 r
     }
     open.forEach((o, i) => {
       const page = o.collector.latestPage();
-      expect(page.map((info) => info.key), `step ${step}`).toEqual(expectedPage(o).map((info) => info.key));
+      expect(
+        page.map((info) => info.key),
+        `step ${step}`,
+      ).toEqual(expectedPage(o).map((info) => info.key));
       // An announcement exactly when the page changed (its tasks, or a TaskInfo on it), or its size
       // was set; a task forgotten as it completed may be announced joining and leaving.
       const changed = page.length !== before[i].length || page.some((info, j) => info !== before[i][j]);

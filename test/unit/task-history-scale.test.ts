@@ -25,13 +25,34 @@ let manager: TaskManager | undefined;
 afterEach(() => manager?.dispose());
 
 function session(key: string): Session {
-  return { key, cookie: key, userName: 'viewer', fullName: '', role: 'ReadOnly', privileges: new Set(), loginTime: '', lastActive: 0, callCount: 0, ipAddress: '', userAgent: '', locale: 'en', taskReason: taskReasonUser(key), onEnd: new Set() };
+  return {
+    key,
+    cookie: key,
+    userName: 'viewer',
+    fullName: '',
+    role: 'ReadOnly',
+    privileges: new Set(),
+    loginTime: '',
+    lastActive: 0,
+    callCount: 0,
+    ipAddress: '',
+    userAgent: '',
+    locale: 'en',
+    taskReason: taskReasonUser(key),
+    onEnd: new Set(),
+  };
 }
 
 /** 3,000 running tasks and 4,800 collectors, with filters from `filterFor` (session, index). */
 function scenario(filterFor: (s: number, i: number) => DataObject) {
   const registry = new ObjectRegistry();
-  const tm = (manager = new TaskManager(registry, { hasTaskType: () => true }, { cancelMode: 'immediate', cancelTimeoutMs: 0, recentTaskRetentionMs: 60_000, maxTasks: 100_000, maxCollector: PER_SESSION }, ROOT, types));
+  const tm = (manager = new TaskManager(
+    registry,
+    { hasTaskType: () => true },
+    { cancelMode: 'immediate', cancelTimeoutMs: 0, recentTaskRetentionMs: 60_000, maxTasks: 100_000, maxCollector: PER_SESSION },
+    ROOT,
+    types,
+  ));
   const tasks: Task[] = [];
   for (let i = 0; i < TASKS; i++) {
     const task = tm.create({ obj: ROOT, taskTypeId: 't', cancelable: true }, actor);
