@@ -145,7 +145,7 @@ export async function runLinearity(): Promise<void> {
     console.log('\nLinearity: growing request bodies; the median of several sends per size; server CPU from /proc (10 ms ticks, summed over the sends)');
     for (const shape of shapes(tasks)) {
       console.log(`  ${shape.name}`);
-      console.log(`    ${'N ' + shape.unit} ${'KB'.padStart(7)} ${'answer ms'.padStart(10)} ${'µs/KB'.padStart(7)} ${'CPU µs/KB'.padStart(10)}  answer`);
+      console.log(`    ${`N ${shape.unit}`} ${'KB'.padStart(7)} ${'answer ms'.padStart(10)} ${'µs/KB'.padStart(7)} ${'CPU µs/KB'.padStart(10)}  answer`);
       // A connection of its own: one left idle through the shapes before would have timed out.
       const connection = await RawConnection.open(server.url);
       if (shape.login) await expectOk(connection, requests.login(), 'Login');

@@ -132,7 +132,7 @@ export class RawConnection {
     for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
     return new Promise((resolve, reject) => {
       this.waiting = { resolve, reject };
-      this.socket.write(head + '\r\n' + body);
+      this.socket.write(`${head}\r\n${body}`);
     });
   }
 

@@ -47,7 +47,7 @@ const { values, positionals } = parseArgs({
   },
 });
 if (values.help) {
-  process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n\n')[0].replace(/^\/\/ ?/gm, '') + '\n');
+  process.stdout.write(`${readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n\n')[0].replace(/^\/\/ ?/gm, '')}\n`);
   process.exit(0);
 }
 
@@ -479,7 +479,7 @@ async function main(): Promise<number> {
     totalErrors += w.errors;
     const warm = Date.now() - started < warmupMs;
     samples.push({ sample, warm });
-    process.stdout.write(row(sample, warm) + '\n');
+    process.stdout.write(`${row(sample, warm)}\n`);
   }
   stop = true;
   await Promise.race([Promise.all(workers), new Promise((r) => setTimeout(r, REQUEST_TIMEOUT_MS + 1000))]);

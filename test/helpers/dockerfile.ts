@@ -20,7 +20,7 @@ export function parseDockerfile(text: string): Stage[] {
     const line = raw.trimEnd();
     if (!current && (line.trim() === '' || line.trimStart().startsWith('#'))) continue;
     if (line.endsWith('\\')) {
-      current += line.slice(0, -1) + ' ';
+      current += `${line.slice(0, -1)} `;
       continue;
     }
     logical.push((current + line).trim());
@@ -47,7 +47,7 @@ export function parseDockerfile(text: string): Stage[] {
 export function parseEnv(args: string): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   const re = /([A-Za-z_][A-Za-z0-9_]*)=("([^"]*)"|(\S*))/g;
-  let m;
+  let m: RegExpExecArray | null;
   while ((m = re.exec(args))) out.push([m[1], m[3] ?? m[4] ?? '']);
   return out;
 }

@@ -1,7 +1,7 @@
 // Task-level helpers over raw SOAP, for wire tests that read back what the server stored.
 
 import { expect } from 'vitest';
-import { faultOf, SoapSession, type SoapResponse } from './soap-client.js';
+import { faultOf, type SoapSession, type SoapResponse } from './soap-client.js';
 
 export const TASK_TYPE = 'com.vmware.govmomi.simulator.test';
 

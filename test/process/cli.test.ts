@@ -32,7 +32,7 @@ function startCli(args: string[]): Promise<{ url: string; lines: Array<Record<st
     });
     child!.stderr!.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();
-      let nl;
+      let nl: number;
       while ((nl = buffer.indexOf('\n')) >= 0) {
         const line = buffer.slice(0, nl);
         buffer = buffer.slice(nl + 1);

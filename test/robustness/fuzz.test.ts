@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startLoggedIn, type Running } from '../helpers/emulator.js';
 import { TASK_TYPE, type Xml } from '../helpers/tasks.js';
-import { FastSession, Transport } from './lib/client.js';
+import { FastSession, type Transport } from './lib/client.js';
 import { pooled, type Pool } from './lib/sessions.js';
 import { createFuzzer, Rng, runFuzz } from './lib/fuzz.js';
 

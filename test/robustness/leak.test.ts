@@ -9,7 +9,7 @@ import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startLoggedIn, type Running } from '../helpers/emulator.js';
 import { TASK_TYPE, type Xml } from '../helpers/tasks.js';
-import { FastSession, Transport } from './lib/client.js';
+import { FastSession, type Transport } from './lib/client.js';
 import { pooled, type Pool } from './lib/sessions.js';
 
 v8.setFlagsFromString('--expose-gc');

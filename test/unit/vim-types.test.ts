@@ -236,6 +236,7 @@ test('the generated types fit the runtime value model and keep the WSDL mapping'
   expectTypeOf<TaskInfo>().toExtend<DataObject>();
   expectTypeOf<InvalidState>().toExtend<DataObject>();
   expectTypeOf<LocalizedMethodFault>().toExtend<DataObject>();
+  // biome-ignore lint/suspicious/noConfusingVoidType: OperationResults says void for operations that return nothing
   expectTypeOf<Exclude<OperationResults[keyof OperationResults], void | undefined>>().toExtend<VimValue>();
   expectTypeOf<OperationArgs[keyof OperationArgs]>().toExtend<Readonly<Record<string, VimValue | undefined>>>();
 

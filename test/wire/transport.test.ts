@@ -3,7 +3,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startLoggedIn, type Running, type SoapConnection } from '../helpers/emulator.js';
-import { envelope, parseSoap, rawRequest, SoapSession } from '../helpers/soap-client.js';
+import { envelope, parseSoap, rawRequest, type SoapSession } from '../helpers/soap-client.js';
 import { createTask, expectFault, ok, readInfo, type Xml } from '../helpers/tasks.js';
 
 let emulator: Running<SoapConnection>;

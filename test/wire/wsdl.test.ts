@@ -149,7 +149,7 @@ describe('the soap npm client loads the served WSDL', () => {
     const mo = (type: string, value: string) => ({ attributes: { type }, $value: value });
     const c = await soap.createClientAsync(`${base}/sdk/vimService.wsdl`, { endpoint: `${base}/sdk` });
     await c.LoginAsync({ _this: mo('SessionManager', 'SessionManager'), userName: 'admin', password: 'admin' });
-    c.addHttpHeader('Cookie', String((c.lastResponseHeaders?.['set-cookie'] as string[])[0]).split(';')[0]);
+    c.addHttpHeader('Cookie', String(c.lastResponseHeaders?.['set-cookie']?.[0]).split(';')[0]);
     type MoRef = { attributes: { type: string }; $value: string };
     const created: MoRef[] = [];
     const [task] = await c.CreateTaskAsync({

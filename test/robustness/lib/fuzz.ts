@@ -9,7 +9,7 @@
 
 import { parseStringPromise } from 'xml2js';
 import { envelope } from '../../helpers/soap-client.js';
-import { nonXmlChar, RequestTimeout, type Transport } from './client.js';
+import { type HttpAnswer, nonXmlChar, RequestTimeout, type Transport } from './client.js';
 
 // ---- deterministic randomness --------------------------------------------------------------
 
@@ -428,7 +428,7 @@ export function createFuzzer(ctx: SeedContext, rng: Rng, cookie: () => string | 
         const body = Buffer.from(envelope(seed, style));
         if (variant === 0) return { kind: 'transport:content-type', method: 'POST', path: '/sdk', headers: headersFor(rng.pick(CONTENT_TYPES)), body };
         if (variant === 1) {
-          const path = rng.pick(['/sdk/vimService', '/SDK', '/sdk/', '/sdk?x=1', '/sdk/../sdk', '/', '/sdk%00', '/sdk/vimServiceVersions.xml', '/healthz', '/%ff', '/sdk/' + 'a'.repeat(3000)]);
+          const path = rng.pick(['/sdk/vimService', '/SDK', '/sdk/', '/sdk?x=1', '/sdk/../sdk', '/', '/sdk%00', '/sdk/vimServiceVersions.xml', '/healthz', '/%ff', `/sdk/${'a'.repeat(3000)}`]);
           return { kind: 'transport:path', method: 'POST', path, headers: soapHeaders(), body };
         }
         if (variant === 2) {
@@ -469,7 +469,7 @@ async function parseEnvelope(body: string): Promise<Record<string, unknown> | un
 /** Sends one request and judges the answer. */
 export async function fire(transport: Transport, req: FuzzRequest, timeoutMs: number, bodyLimit = 4 * 1024 * 1024): Promise<Verdict> {
   const oversized = req.oversized || req.body.length > bodyLimit;
-  let res;
+  let res: HttpAnswer;
   try {
     res = await transport.request({
       method: req.method,

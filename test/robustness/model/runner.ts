@@ -207,7 +207,7 @@ export function checkInfo(label: string, task: ModelTask, info: Xml, seen: Map<s
   for (const k of keys) if (!SERVER_CHOSEN.has(k)) actual[k] = info[k];
   if (task.error?.kind === 'canceled') {
     const error = info.error as Xml | undefined;
-    expect(((error?.fault as Xml | undefined)?.$ ?? {})['xsi:type'], `${at}: error of a canceled task`).toBe('RequestCanceled');
+    expect((error?.fault as Xml | undefined)?.$?.['xsi:type'], `${at}: error of a canceled task`).toBe('RequestCanceled');
     expect(String(error?.localizedMessage ?? ''), `${at}: cancel message`).toMatch(/cancel/i);
     delete actual.error;
   }
