@@ -20,6 +20,7 @@ import { loggerOptions } from './logging.js';
 import { sdkRequestListener, type SdkLog } from './sdk-http.js';
 import { SoapEndpoint } from './soap-endpoint.js';
 import { tlsMaterial } from './tls.js';
+import { recentTasksOptions, recentTasksPage } from './ui.js';
 
 /** vimServiceVersions.xml lists versions pyVmomi 6.7.1 knows, so SmartConnect negotiates 6.7.1. */
 const SERVICE_VERSIONS = `<?xml version="1.0" encoding="UTF-8"?>
@@ -168,6 +169,7 @@ export async function createEmulator(config: Config): Promise<Emulator> {
     }
   });
   await app.register(controlApi, { prefix: '/_emulator', control: inventory.control, token: config.controlToken });
+  await app.register(recentTasksPage, recentTasksOptions(inventory, config.controlToken));
 
   const wsdlDir = wsdlDirectory();
   const wsdl = {
