@@ -9,13 +9,16 @@
 //                      BENCH_SECONDS, so machine load drifts alike for all (default 5)
 //   BENCH_CONNECTIONS  autocannon connections (default 50)
 //   BENCH_WAITERS      WaitForUpdatesEx clients (default 1000)
-//   BENCH_ONLY         comma-separated ids of what to run: bare-http, progress, description,
-//                      retrieve, create, lifecycle, bare-https, progress-https, lifecycle-https,
-//                      wait, memory (a ratio needs its bare-* ceiling in the same run)
+//   BENCH_PAGES        Recent Tasks pages (live feeds) open in the progress-pages scenario (default 100)
+//   BENCH_ONLY         comma-separated ids of what to run: bare-http, progress, progress-pages,
+//                      description, retrieve, create, lifecycle, bare-https, progress-https,
+//                      lifecycle-https, wait, memory (a ratio needs its bare-* ceiling in the
+//                      same run; progress-pages is compared with progress)
 //   BENCH_LOG_LEVEL    the server's --log-level (default silent; info logs a line per call)
 //   BENCH_PROFILE      directory: run every server child under `node --cpu-prof` and write
 //                      <scenario>.cpuprofile there (open in Chrome DevTools or speedscope)
 
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { mkdirSync } from 'node:fs';
@@ -37,6 +40,7 @@ const WARMUP = envNumber('BENCH_WARMUP', 1);
 const ROUNDS = Math.max(1, Math.round(envNumber('BENCH_ROUNDS', 5)));
 const CONNECTIONS = envNumber('BENCH_CONNECTIONS', 50);
 const WAITERS = envNumber('BENCH_WAITERS', 1000);
+const PAGES = Math.round(envNumber('BENCH_PAGES', 100));
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : undefined;
 const PROFILE_DIR = process.env.BENCH_PROFILE ? path.resolve(process.env.BENCH_PROFILE) : undefined;
 
@@ -49,6 +53,15 @@ interface Prepared {
   readonly requests: autocannon.Request[];
   /** Requests per unit of work, e.g. 8 calls per lifecycle; reported as units/s. */
   readonly perUnit?: { readonly size: number; readonly name: string };
+  /** Recent Tasks pages held open beside the load. */
+  readonly pages?: OpenPages;
+}
+
+interface OpenPages {
+  readonly count: number;
+  /** Events all pages have received so far. */
+  events(): number;
+  close(): void;
 }
 
 interface Scenario {
@@ -57,7 +70,7 @@ interface Scenario {
   readonly target: 'bare' | 'emulator';
   readonly tls: boolean;
   /** Runs on a logged-in connection before the load starts; returns what autocannon sends. */
-  prepare(connection: RawConnection): Promise<Prepared>;
+  prepare(connection: RawConnection, server: URL): Promise<Prepared>;
 }
 
 /** A running task to hammer (progress, description and reads all need one). */
@@ -74,6 +87,35 @@ async function runningTask(connection: RawConnection): Promise<string> {
  */
 function progressRequests(task: string): autocannon.Request[] {
   return Array.from({ length: 10 }, (_, i) => ({ body: requests.updateProgress(task, (i + 1) * 10) }));
+}
+
+/**
+ * Open Recent Tasks pages, as far as the server can tell: each holds GET /ui/api/stream and
+ * reads what it is sent (a page would parse it; the load generator only counts events).
+ */
+async function openPages(server: URL, count: number): Promise<OpenPages> {
+  let events = 0;
+  const requests: http.ClientRequest[] = [];
+  await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const request = http.get(new URL('/ui/api/stream', server), { agent: false, headers: { accept: 'text/event-stream' } }, (response) => {
+            if (response.statusCode !== 200) return reject(new Error(`GET /ui/api/stream answered ${response.statusCode}`));
+            response.setEncoding('utf8');
+            response.on('data', (chunk: string) => {
+              for (let i = chunk.indexOf('event: '); i !== -1; i = chunk.indexOf('event: ', i + 1)) events++;
+            });
+            response.on('error', () => undefined);
+            resolve();
+          });
+          request.on('error', reject);
+          requests.push(request);
+        }),
+    ),
+  );
+  return { count, events: () => events, close: () => requests.forEach((r) => r.destroy()) };
 }
 
 function lifecycleRequests(): autocannon.Request[] {
@@ -131,6 +173,13 @@ function scenarios(tls: boolean): Scenario[] {
   return [
     ...list.slice(0, 2),
     {
+      id: 'progress-pages',
+      title: `UpdateProgress, one running task, ${PAGES} pages open`,
+      target: 'emulator',
+      tls,
+      prepare: async (c, server) => ({ requests: progressRequests(await runningTask(c)), pages: await openPages(server, PAGES) }),
+    },
+    {
       id: 'description',
       title: 'SetTaskDescription, one task',
       target: 'emulator',
@@ -186,7 +235,7 @@ interface Running {
   readonly server: ServerProcess;
   readonly prepared: Prepared;
   readonly cookie: string | undefined;
-  readonly rounds: Array<{ completed: number; seconds: number; errors: number; p50: number; p99: number; cpuMs: number | undefined }>;
+  readonly rounds: Array<{ completed: number; seconds: number; errors: number; p50: number; p99: number; cpuMs: number | undefined; pageEvents: number }>;
 }
 
 async function startScenario(scenario: Scenario): Promise<Running> {
@@ -195,7 +244,7 @@ async function startScenario(scenario: Scenario): Promise<Running> {
   try {
     const connection = await RawConnection.open(server.url);
     if (scenario.target === 'emulator') await expectOk(connection, requests.login(), 'Login');
-    const prepared = await scenario.prepare(connection);
+    const prepared = await scenario.prepare(connection, server.url);
     const cookie = connection.cookie;
     connection.close();
     if (WARMUP > 0) await cannon(server.url, cookie, prepared, WARMUP);
@@ -208,8 +257,12 @@ async function startScenario(scenario: Scenario): Promise<Running> {
 
 async function runRound(running: Running, seconds: number): Promise<void> {
   const cpuBefore = running.server.cpuMs();
+  const eventsBefore = running.prepared.pages?.events() ?? 0;
   const result = await cannon(running.server.url, running.cookie, running.prepared, seconds);
   const cpuAfter = running.server.cpuMs();
+  // The last tick of the round may still be on its way.
+  if (running.prepared.pages) await new Promise((r) => setTimeout(r, 150));
+  const pageEvents = (running.prepared.pages?.events() ?? 0) - eventsBefore;
   running.rounds.push({
     completed: result['2xx'] + result.non2xx,
     seconds: result.duration,
@@ -217,6 +270,7 @@ async function runRound(running: Running, seconds: number): Promise<void> {
     p50: result.latency.p50,
     p99: result.latency.p99,
     cpuMs: cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter - cpuBefore : undefined,
+    pageEvents,
   });
 }
 
@@ -241,7 +295,11 @@ function rowOf(running: Running, bare: Running | undefined): Row {
     cpuUs: cpu !== undefined && completed ? (cpu * 1000) / completed : undefined,
     ceiling: bareRps ? rps / bareRps : undefined,
     ceilingRange: shares.length && scenario.target !== 'bare' ? [Math.min(...shares), Math.max(...shares)] : undefined,
-    note: prepared.perUnit ? `${(rps / prepared.perUnit.size).toFixed(0)} ${prepared.perUnit.name}/s` : undefined,
+    note: prepared.perUnit
+      ? `${(rps / prepared.perUnit.size).toFixed(0)} ${prepared.perUnit.name}/s`
+      : prepared.pages
+        ? `${(sum(rounds.map((r) => r.pageEvents)) / prepared.pages.count / sum(rounds.map((r) => r.seconds))).toFixed(1)} events/s per page`
+        : undefined,
   };
 }
 
@@ -262,8 +320,22 @@ async function runInterleaved(list: readonly Scenario[]): Promise<Row[]> {
     const bare = started.find((r) => r.scenario.target === 'bare');
     return started.map((running) => rowOf(running, bare));
   } finally {
+    for (const running of started) running.prepared.pages?.close();
     await Promise.all(started.map((r) => r.server.stop()));
   }
+}
+
+/** What the open pages cost UpdateProgress, from rounds run side by side. */
+function printPagesCost(rows: readonly Row[]): void {
+  const without = rows.find((r) => r.id === 'progress');
+  const withPages = rows.find((r) => r.id === 'progress-pages');
+  if (!without || !withPages) return;
+  const change = (withPages.rps / without.rps - 1) * 100;
+  const cpu = without.cpuUs !== undefined && withPages.cpuUs !== undefined ? `; server CPU ${without.cpuUs.toFixed(1)} → ${withPages.cpuUs.toFixed(1)} µs/req` : '';
+  console.log(
+    `${PAGES} open Recent Tasks pages: UpdateProgress ${withPages.rps.toFixed(0)} req/s against ${without.rps.toFixed(0)} req/s without ` +
+      `(${change >= 0 ? '+' : ''}${change.toFixed(1)}%; the budget is -5%)${cpu}`,
+  );
 }
 
 function printTable(rows: readonly Row[]): void {
@@ -414,6 +486,7 @@ async function main(): Promise<void> {
     printTable(rows);
     console.log('"of ceiling": req/s divided by the bare node:http(s) server\'s req/s over the same rounds (same protocol); "by round": the lowest and highest round.');
     console.log('"server CPU µs/req": the server process\'s CPU time per answered request; it moves little when other processes compete.');
+    printPagesCost(rows);
   }
 
   if (wanted('wait')) await runWaiters(WAITERS);

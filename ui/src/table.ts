@@ -178,6 +178,7 @@ export class TaskTable {
     setText(view.details, row.details ?? '');
     view.details.title = row.details ?? '';
     setText(view.initiator, row.initiator);
+    view.initiator.title = row.initiator;
     setText(view.queued, formatDuration(queuedFor(row, now)));
     timeCell(view.start, row.startTime, now);
     timeCell(view.complete, row.completeTime, now);
