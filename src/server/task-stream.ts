@@ -28,8 +28,8 @@ export interface StreamLimits {
   /** A comment line this often keeps idle connections (and proxies) from timing out. */
   readonly heartbeatMs: number;
   /**
-   * Bytes a stream may have queued unsent (on top of one message) before it stops getting
-   * deltas; once its socket drains it gets a fresh snapshot instead of the deltas it skipped.
+   * Bytes a stream may have queued unsent, besides a snapshot still on its way, before it stops
+   * getting deltas; once its socket drains it gets a fresh snapshot instead of what it skipped.
    */
   readonly maxQueuedBytes: number;
 }
@@ -46,6 +46,11 @@ interface Stream {
   readonly response: ServerResponse;
   needsSnapshot: boolean;
   waitingForDrain: boolean;
+  /**
+   * The size of the snapshot last written, until the socket has drained: a snapshot of many
+   * tasks may be larger than maxQueuedBytes, and sending it must not count as falling behind.
+   */
+  snapshotBytes: number;
 }
 
 function frame(event: string, data: unknown): string {
@@ -79,7 +84,7 @@ export class TaskStreams {
    */
   open(response: ServerResponse): boolean {
     if (this.closed || this.streams.size >= this.limits.maxStreams) return false;
-    const stream: Stream = { response, needsSnapshot: true, waitingForDrain: false };
+    const stream: Stream = { response, needsSnapshot: true, waitingForDrain: false, snapshotBytes: 0 };
     response.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -143,7 +148,7 @@ export class TaskStreams {
   }
 
   private lagging(stream: Stream): boolean {
-    return stream.response.writableLength > this.limits.maxQueuedBytes;
+    return stream.response.writableLength > this.limits.maxQueuedBytes + stream.snapshotBytes;
   }
 
   /** Skips a stream that is too far behind until its socket drains; it then gets a snapshot. */
@@ -182,7 +187,10 @@ export class TaskStreams {
       if (stream.needsSnapshot) {
         snapshot ??= frame('snapshot', { now: Date.now(), labels: this.source.labels(), tasks: this.source.rows() });
         stream.needsSnapshot = false;
-        stream.response.write(snapshot);
+        if (!stream.response.write(snapshot)) {
+          stream.snapshotBytes = snapshot.length;
+          stream.response.once('drain', () => (stream.snapshotBytes = 0));
+        }
       } else if (delta) {
         stream.response.write(delta);
       }

@@ -19,9 +19,12 @@ class FakeResponse extends EventEmitter {
     this.status = status;
     return this;
   }
+  /** When set, writes queue their bytes as a slow socket would. */
+  slow = false;
   write(chunk: string): boolean {
     this.chunks.push(chunk);
-    return true;
+    if (this.slow) this.queued += chunk.length;
+    return !this.slow;
   }
   end(): void {
     this.ended = true;
@@ -163,6 +166,27 @@ describe('TaskStreams', () => {
       { key: 'task-2', n: 2 },
     ]);
     expect(fast.events()).toHaveLength(3);
+  });
+
+  test('a snapshot larger than the allowance is not falling behind: deltas follow it until the socket drains', async () => {
+    for (let i = 0; i < 100; i++) source.rowsByKey.set(`task-${i}`, { key: `task-${i}`, n: i });
+    const page = new FakeResponse();
+    page.slow = true;
+    expect(streams.open(page as unknown as ServerResponse)).toBe(true);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(page.queued).toBeGreaterThan(LIMITS.maxQueuedBytes);
+    for (let n = 1; n <= 3; n++) {
+      source.set('task-1', 1000 + n);
+      await vi.advanceTimersByTimeAsync(100);
+    }
+    expect(page.events().map((e) => e.event)).toEqual(['snapshot', 'delta', 'delta', 'delta']);
+    // Drained: what is queued from now on counts in full.
+    page.queued = 0;
+    page.emit('drain');
+    page.queued = LIMITS.maxQueuedBytes + 1;
+    source.set('task-1', 2000);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(page.events()).toHaveLength(4);
   });
 
   test('the cap refuses the next page; changes are heard only while a page is open', async () => {
