@@ -4,18 +4,19 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Emulator } from '../../src/server/app.js';
-import { buildPage, launchBrowser, type Browser } from '../helpers/browser.js';
+import { BrowserSuite } from '../helpers/browser.js';
 import { startEmulator } from '../helpers/emulator.js';
 import { eventually, openPage, rowSelector } from '../helpers/page.js';
 import { SoapSession } from '../helpers/soap-client.js';
 import { createTask, ok, setState, taskCall } from '../helpers/tasks.js';
 
 let emu: Emulator;
-let browser: Browser;
+const chromium = new BrowserSuite();
 let tasks: string[];
 
 beforeAll(async () => {
-  buildPage();
+  // First: it builds the page, which the server looks for when it starts.
+  await chromium.start();
   emu = await startEmulator();
   const s = new SoapSession(emu.url());
   ok(await s.login());
@@ -30,11 +31,10 @@ beforeAll(async () => {
     if (outcome === 'success') ok(await setState(s, task, 'success'));
     if (outcome === 'error') ok(await setState(s, task, 'error', '<fault><fault xsi:type="NotFound"></fault><localizedMessage>The datastore was not found.</localizedMessage></fault>'));
   }
-  browser = await launchBrowser();
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
+  await chromium.close();
   await emu?.close();
 });
 
@@ -69,7 +69,7 @@ function contrasts(page: Page): Promise<Record<string, number>> {
 describe('colour schemes', () => {
   for (const scheme of ['light', 'dark'] as const) {
     test(`${scheme}: every kind of text has at least 4.5:1 contrast`, async () => {
-      const { page, errors } = await openPage(browser, emu.url());
+      const { page, errors } = await openPage(chromium.get(), emu.url());
       await page.emulateMedia({ colorScheme: scheme });
       await page.waitForSelector(`${rowSelector(tasks[2])} .status-error`);
       const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
@@ -93,7 +93,7 @@ describe('window sizes', () => {
     page.$$eval('#tasks thead th', (ths) => ths.filter((th) => (th as HTMLElement).offsetWidth > 0).map((th) => th.textContent));
 
   test('1280×800: every column, no sideways scrolling, the detail view beside the list', async () => {
-    const { page, errors } = await openPage(browser, emu.url());
+    const { page, errors } = await openPage(chromium.get(), emu.url());
     await page.waitForSelector(rowSelector(tasks[0]));
     expect(await visibleColumns(page)).toEqual(['Task name', 'Target', 'Status', 'Details', 'Initiator', 'Queued for', 'Start time', 'Completion time']);
     expect(await overflow(page)).toEqual({ page: 0, table: 0 });
@@ -110,7 +110,7 @@ describe('window sizes', () => {
   });
 
   test('a narrow window keeps name, target and status, and the detail view takes the window', async () => {
-    const { page, errors } = await openPage(browser, emu.url());
+    const { page, errors } = await openPage(chromium.get(), emu.url());
     await page.setViewportSize({ width: 400, height: 760 });
     await page.waitForSelector(rowSelector(tasks[0]));
     expect(await visibleColumns(page)).toEqual(['Task name', 'Target', 'Status']);

@@ -4,7 +4,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { Emulator } from '../../src/server/app.js';
-import { buildPage, launchBrowser, type Browser } from '../helpers/browser.js';
+import { BrowserSuite } from '../helpers/browser.js';
 import { startEmulator } from '../helpers/emulator.js';
 import { eventually, openPage, rowSelector, rowText, shownKeys, type OpenPage } from '../helpers/page.js';
 import { faultOf, SoapSession } from '../helpers/soap-client.js';
@@ -14,16 +14,16 @@ import { registerTaskTypes } from '../helpers/ui.js';
 let emu: Emulator;
 let url: string;
 let admin: SoapSession;
-let browser: Browser;
+const chromium = new BrowserSuite();
 let opened: OpenPage[] = [];
 
 beforeAll(async () => {
-  buildPage();
+  // First: it builds the page, which the server looks for when it starts.
+  await chromium.start();
   emu = await startEmulator();
   url = emu.url();
   admin = new SoapSession(url);
   ok(await admin.login());
-  browser = await launchBrowser();
 }, 120_000);
 
 afterEach(async () => {
@@ -35,12 +35,12 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  await browser?.close();
+  await chromium.close();
   await emu?.close();
 });
 
 async function open(path = '/ui/'): Promise<Page> {
-  const result = await openPage(browser, url, path);
+  const result = await openPage(chromium.get(), url, path);
   opened.push(result);
   return result.page;
 }
@@ -141,7 +141,7 @@ describe('the list', () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ tasks: Array.from({ length: 10_000 }, (_, i) => ({ state: i % 2 ? 'running' : 'success', progress: i % 2 ? i % 100 : undefined })) }),
       });
-      const result = await openPage(browser, other.url());
+      const result = await openPage(chromium.get(), other.url());
       opened.push(result);
       const { page } = result;
       await eventually(async () => expect(await page.textContent('#page-info')).toBe('1–100 of 10,000'), 10_000);
@@ -373,7 +373,7 @@ describe('the feed', () => {
     ok(await s.login());
     const old = [await createTask(s), await createTask(s)];
     ok(await setState(s, old[0], 'running'));
-    const result = await openPage(browser, first.url());
+    const result = await openPage(chromium.get(), first.url());
     opened.push(result);
     const { page } = result;
     await eventually(async () => expect(await shownKeys(page)).toEqual([...old].reverse()));
@@ -401,7 +401,7 @@ describe('the feed', () => {
   test('1,000 tasks changing ten times a second keep the page responsive', async () => {
     const other = await startEmulator();
     try {
-      const result = await openPage(browser, other.url());
+      const result = await openPage(chromium.get(), other.url());
       opened.push(result);
       const { page } = result;
       await fetch(new URL('/_emulator/seed', other.url()), {

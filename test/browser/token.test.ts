@@ -4,7 +4,7 @@
 import type { Request } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Emulator } from '../../src/server/app.js';
-import { buildPage, launchBrowser, type Browser } from '../helpers/browser.js';
+import { BrowserSuite } from '../helpers/browser.js';
 import { startEmulator } from '../helpers/emulator.js';
 import { eventually, openPage, rowSelector, rowText, shownKeys } from '../helpers/page.js';
 import { SoapSession } from '../helpers/soap-client.js';
@@ -15,19 +15,19 @@ const TOKEN = 'tab-only-s3cret';
 let emu: Emulator;
 let url: string;
 let admin: SoapSession;
-let browser: Browser;
+const chromium = new BrowserSuite();
 
 beforeAll(async () => {
-  buildPage();
+  // First: it builds the page, which the server looks for when it starts.
+  await chromium.start();
   emu = await startEmulator({ controlToken: TOKEN });
   url = emu.url();
   admin = new SoapSession(url);
   ok(await admin.login());
-  browser = await launchBrowser();
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
+  await chromium.close();
   await emu?.close();
 });
 
@@ -36,7 +36,7 @@ test('the page asks for the token once, shows nothing without it, and keeps it f
   ok(await setState(admin, task, 'running'));
   ok(await taskCall(admin, task, 'SetTaskDescription', '<description><key>k</key><message>confidential step</message></description>'));
 
-  const { page, errors } = await openPage(browser, url, `/ui/?task=${task}`, false);
+  const { page, errors } = await openPage(chromium.get(), url, `/ui/?task=${task}`, false);
   const requests: Request[] = [];
   page.on('request', (request) => requests.push(request));
 
@@ -67,10 +67,10 @@ test('the page asks for the token once, shows nothing without it, and keeps it f
   await eventually(async () => expect(await shownKeys(page)).toContain(task));
   expect(await page.isHidden('#token-form')).toBe(true);
   expect(await page.evaluate(() => Object.keys(localStorage).length)).toBe(0);
-  expect(await browser.context.cookies()).toEqual([]);
+  expect(await chromium.get().context.cookies()).toEqual([]);
 
   // Another tab asks again.
-  const other = await openPage(browser, url, '/ui/', false);
+  const other = await openPage(chromium.get(), url, '/ui/', false);
   await other.page.waitForSelector('#token-form:not([hidden])');
   expect(await other.page.$$('#task-rows tr')).toHaveLength(0);
   await other.page.close();

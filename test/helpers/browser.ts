@@ -77,3 +77,30 @@ export async function launchBrowser(options: { colorScheme?: 'light' | 'dark'; v
     },
   };
 }
+
+/**
+ * The browser of one test file. Started in beforeAll without throwing there (vitest would then
+ * skip the file's tests): a missing Chromium or a page that does not build fails every test.
+ */
+export class BrowserSuite {
+  private browser: Browser | undefined;
+  private error: unknown;
+
+  async start(options?: Parameters<typeof launchBrowser>[0]): Promise<void> {
+    try {
+      buildPage();
+      this.browser = await launchBrowser(options);
+    } catch (error) {
+      this.error = error;
+    }
+  }
+
+  get(): Browser {
+    if (!this.browser) throw this.error instanceof Error ? this.error : new Error('the browser was not started');
+    return this.browser;
+  }
+
+  async close(): Promise<void> {
+    await this.browser?.close();
+  }
+}

@@ -27,8 +27,15 @@ async function open(headers: Record<string, string> = AUTH): Promise<Feed> {
 
 const hasKey = (key: string) => (event: FeedEvent) => rowsOf(event).some((row) => row.key === key);
 
+/** Built before the server starts (it looks for the page then); a failure fails the page's test. */
+let buildError: unknown;
+
 beforeAll(async () => {
-  buildPage();
+  try {
+    buildPage();
+  } catch (error) {
+    buildError = error;
+  }
   emu = await startEmulator({ controlToken: TOKEN });
   url = emu.url();
   admin = new SoapSession(url);
@@ -43,6 +50,7 @@ afterAll(async () => {
 
 describe('the page', () => {
   test('GET /ui/ serves the page with a strict Content-Security-Policy; /ui redirects there', async () => {
+    expect(buildError).toBeUndefined();
     const page = await rawRequest(url, { method: 'GET', path: '/ui/' });
     expect(page.status).toBe(200);
     expect(page.headers['content-type']).toMatch(/^text\/html/);
