@@ -12,8 +12,8 @@
 //   BENCH_PAGES        Recent Tasks pages (live feeds) open in the progress-pages scenario (default 100)
 //   BENCH_ONLY         comma-separated ids of what to run: bare-http, progress, progress-pages,
 //                      description, retrieve, create, lifecycle, bare-https, progress-https,
-//                      lifecycle-https, wait, memory (a ratio needs its bare-* ceiling in the
-//                      same run; progress-pages is compared with progress)
+//                      lifecycle-https, pages-cpu, wait, memory (a ratio needs its bare-*
+//                      ceiling in the same run; progress-pages is compared with progress)
 //   BENCH_LOG_LEVEL    the server's --log-level (default silent; info logs a line per call)
 //   BENCH_PROFILE      directory: run every server child under `node --cpu-prof` and write
 //                      <scenario>.cpuprofile there (open in Chrome DevTools or speedscope)
@@ -371,6 +371,60 @@ function printTable(rows: readonly Row[]): void {
 }
 
 // ---------------------------------------------------------------------------------------------
+// What open pages cost the server at a fixed load
+
+const PAGES_CPU_RATE = 2000;
+const PAGES_CPU_PAIRS = 6;
+const PAGES_CPU_SECONDS = 3;
+
+/**
+ * Throughput on a shared machine swings by more than the pages could cost; the server's CPU
+ * time at a fixed request rate does not. Alternates runs without and with the pages and prints
+ * the median difference in CPU time per second.
+ */
+async function runPagesCpu(): Promise<void> {
+  const server = await startEmulator({ tls: false, profileDir: PROFILE_DIR, profileName: 'pages-cpu' });
+  try {
+    const connection = await RawConnection.open(server.url);
+    await expectOk(connection, requests.login(), 'Login');
+    const prepared: Prepared = { requests: progressRequests(await runningTask(connection)) };
+    const cookie = connection.cookie;
+    connection.close();
+    const measure = async (pages: number): Promise<number> => {
+      const open = pages ? await openPages(server.url, pages) : undefined;
+      const before = server.cpuMs();
+      await autocannon({
+        url: server.url.toString(),
+        method: 'POST',
+        connections: 10,
+        duration: PAGES_CPU_SECONDS,
+        overallRate: PAGES_CPU_RATE,
+        headers: { ...SOAP_HEADERS, ...(cookie ? { cookie } : {}) },
+        requests: prepared.requests,
+      });
+      const after = server.cpuMs();
+      open?.close();
+      return before === undefined || after === undefined ? NaN : (after - before) / PAGES_CPU_SECONDS;
+    };
+    await measure(0);
+    const differences: number[] = [];
+    for (let i = 0; i < PAGES_CPU_PAIRS; i++) {
+      const without = await measure(0);
+      const withPages = await measure(PAGES);
+      differences.push(withPages - without);
+    }
+    if (differences.some(Number.isNaN)) return;
+    const ms = median(differences);
+    console.log(
+      `\n${PAGES} open pages at a fixed ${PAGES_CPU_RATE} UpdateProgress/s: the server uses ${ms >= 0 ? '+' : ''}${ms.toFixed(1)} ms of CPU a second ` +
+        `(${((ms / 1000) * 100).toFixed(1)}% of a core; median of ${PAGES_CPU_PAIRS} pairs: ${differences.map((d) => d.toFixed(1)).join(', ')})`,
+    );
+  } finally {
+    await server.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // 1,000 waiting clients woken by one change
 
 interface Waiter {
@@ -500,6 +554,7 @@ async function main(): Promise<void> {
     printPagesCost(rows);
   }
 
+  if (wanted('pages-cpu')) await runPagesCpu();
   if (wanted('wait')) await runWaiters(WAITERS);
 
   if (wanted('memory')) {
