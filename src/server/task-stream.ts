@@ -142,8 +142,7 @@ export class TaskStreams {
 
   private schedule(): void {
     if (this.timer || this.streams.size === 0) return;
-    const wait = Math.max(0, this.lastTick + this.limits.intervalMs - performance.now());
-    this.timer = setTimeout(this.tick, wait);
+    this.timer = setTimeout(this.tick, Math.max(0, Math.ceil(this.lastTick + this.limits.intervalMs - performance.now())));
     this.timer.unref();
   }
 
@@ -164,7 +163,13 @@ export class TaskStreams {
 
   private readonly tick = (): void => {
     this.timer = undefined;
-    this.lastTick = performance.now();
+    // Timers count from the event loop's cached clock, so one can fire a little early.
+    const now = performance.now();
+    if (now < this.lastTick + this.limits.intervalMs) {
+      this.schedule();
+      return;
+    }
+    this.lastTick = now;
     let delta: string | undefined;
     if (this.changed.size || this.labelsChanged) {
       const upsert: unknown[] = [];
