@@ -18,13 +18,12 @@
 //   BENCH_PROFILE      directory: run every server child under `node --cpu-prof` and write
 //                      <scenario>.cpuprofile there (open in Chrome DevTools or speedscope)
 
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
-import { PINNING, pinSelf, runChild, startBareServer, startEmulator, type ServerProcess } from './processes.js';
+import { PINNING, pinSelf, runChild, spawnClient, startBareServer, startEmulator, type ServerProcess } from './processes.js';
 import { expectOk, RawConnection, requests, SOAP_HEADERS, taskKeyOf, versionOf } from './soap.js';
 
 function envNumber(name: string, fallback: number): number {
@@ -60,7 +59,7 @@ interface Prepared {
 interface OpenPages {
   readonly count: number;
   /** Events all pages have received so far. */
-  events(): number;
+  events(): Promise<number>;
   close(): void;
 }
 
@@ -89,33 +88,31 @@ function progressRequests(task: string): autocannon.Request[] {
   return Array.from({ length: 10 }, (_, i) => ({ body: requests.updateProgress(task, (i + 1) * 10) }));
 }
 
-/**
- * Open Recent Tasks pages, as far as the server can tell: each holds GET /ui/api/stream and
- * reads what it is sent (a page would parse it; the load generator only counts events).
- */
+/** Recent Tasks pages held open by a child process (bench/pages.ts), as real pages would be elsewhere. */
 async function openPages(server: URL, count: number): Promise<OpenPages> {
+  const child = spawnClient('bench/pages.js', [server.toString(), String(count)]);
   let events = 0;
-  const requests: http.ClientRequest[] = [];
-  await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<void>((resolve, reject) => {
-          const request = http.get(new URL('/ui/api/stream', server), { agent: false, headers: { accept: 'text/event-stream' } }, (response) => {
-            if (response.statusCode !== 200) return reject(new Error(`GET /ui/api/stream answered ${response.statusCode}`));
-            response.setEncoding('utf8');
-            response.on('data', (chunk: string) => {
-              for (let i = chunk.indexOf('event: '); i !== -1; i = chunk.indexOf('event: ', i + 1)) events++;
-            });
-            response.on('error', () => undefined);
-            resolve();
-          });
-          request.on('error', reject);
-          requests.push(request);
-        }),
-    ),
-  );
-  return { count, events: () => events, close: () => requests.forEach((r) => r.destroy()) };
+  let ask: (() => void) | undefined;
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`bench/pages.js exited with code ${code}`)));
+    child.on('message', (message: { ready?: boolean; events?: number }) => {
+      if (message.ready) resolve();
+      if (message.events !== undefined) {
+        events = message.events;
+        ask?.();
+      }
+    });
+  });
+  child.removeAllListeners('exit');
+  return {
+    count,
+    events: () =>
+      new Promise<number>((resolve) => {
+        ask = () => resolve(events);
+        child.send('events');
+      }),
+    close: () => child.disconnect(),
+  };
 }
 
 function lifecycleRequests(): autocannon.Request[] {
@@ -260,12 +257,12 @@ async function startScenario(scenario: Scenario): Promise<Running> {
 
 async function runRound(running: Running, seconds: number): Promise<void> {
   const cpuBefore = running.server.cpuMs();
-  const eventsBefore = running.prepared.pages?.events() ?? 0;
+  const eventsBefore = (await running.prepared.pages?.events()) ?? 0;
   const result = await cannon(running.server.url, running.cookie, running.prepared, seconds);
   const cpuAfter = running.server.cpuMs();
   // The last tick of the round may still be on its way.
   if (running.prepared.pages) await new Promise((r) => setTimeout(r, 150));
-  const pageEvents = (running.prepared.pages?.events() ?? 0) - eventsBefore;
+  const pageEvents = ((await running.prepared.pages?.events()) ?? 0) - eventsBefore;
   running.rounds.push({
     completed: result['2xx'] + result.non2xx,
     seconds: result.duration,
