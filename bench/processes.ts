@@ -128,6 +128,12 @@ export function startBareServer(options: StartOptions): Promise<ServerProcess> {
   return start(path.join(DIST, 'bench/bare-server.js'), options.tls ? ['--tls'] : [], options);
 }
 
+/** A child on the load generator's core (where clients run), with an IPC channel. */
+export function spawnClient(script: string, args: readonly string[]): ChildProcess {
+  const command: [string, string[]] = PINNING ? ['taskset', ['-c', '0', process.execPath, path.join(DIST, script), ...args]] : [process.execPath, [path.join(DIST, script), ...args]];
+  return spawn(command[0], command[1], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+}
+
 /** Runs a child on the server core to completion, passing its output through; rejects on a non-zero exit. */
 export function runChild(script: string, args: readonly string[], nodeArgs: readonly string[] = []): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -9,10 +9,12 @@
 //                      BENCH_SECONDS, so machine load drifts alike for all (default 5)
 //   BENCH_CONNECTIONS  autocannon connections (default 50)
 //   BENCH_WAITERS      WaitForUpdatesEx clients (default 1000)
-//   BENCH_ONLY         comma-separated ids of what to run: bare-http, progress, description,
-//                      retrieve, create, lifecycle, bare-https, progress-https, lifecycle-https,
-//                      wait, memory, linear, collectors, startup (a ratio needs its bare-*
-//                      ceiling in the same run)
+//   BENCH_PAGES        Recent Tasks pages (live feeds) open in the progress-pages scenario (default 100)
+//   BENCH_ONLY         comma-separated ids of what to run: bare-http, progress, progress-pages,
+//                      description, retrieve, create, lifecycle, bare-https, progress-https,
+//                      lifecycle-https, pages-cpu, wait, memory, linear, collectors, startup (a
+//                      ratio needs its bare-* ceiling in the same run; progress-pages is compared
+//                      with progress)
 //   BENCH_LOG_LEVEL    the server's --log-level (default silent; info logs a line per call)
 //   STARTUP_RUNS       cold starts per subject in the startup scenario (default 7)
 //   BENCH_PROFILE      directory: run every server child under `node --cpu-prof` and write
@@ -24,7 +26,7 @@ import { mkdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { runCollectors, runLinearity } from './limits.js';
-import { PINNING, pinSelf, runChild, startBareServer, startEmulator, type ServerProcess } from './processes.js';
+import { PINNING, pinSelf, runChild, spawnClient, startBareServer, startEmulator, type ServerProcess } from './processes.js';
 import { runStartup } from './startup.js';
 import { expectOk, RawConnection, requests, SOAP_HEADERS, taskKeyOf, versionOf } from './soap.js';
 
@@ -41,6 +43,7 @@ const WARMUP = envNumber('BENCH_WARMUP', 1);
 const ROUNDS = Math.max(1, Math.round(envNumber('BENCH_ROUNDS', 5)));
 const CONNECTIONS = envNumber('BENCH_CONNECTIONS', 50);
 const WAITERS = envNumber('BENCH_WAITERS', 1000);
+const PAGES = Math.round(envNumber('BENCH_PAGES', 100));
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : undefined;
 const PROFILE_DIR = process.env.BENCH_PROFILE ? path.resolve(process.env.BENCH_PROFILE) : undefined;
 
@@ -53,6 +56,15 @@ interface Prepared {
   readonly requests: autocannon.Request[];
   /** Requests per unit of work, e.g. 8 calls per lifecycle; reported as units/s. */
   readonly perUnit?: { readonly size: number; readonly name: string };
+  /** Recent Tasks pages held open beside the load. */
+  readonly pages?: OpenPages;
+}
+
+interface OpenPages {
+  readonly count: number;
+  /** Events all pages have received so far. */
+  events(): Promise<number>;
+  close(): void;
 }
 
 interface Scenario {
@@ -61,7 +73,7 @@ interface Scenario {
   readonly target: 'bare' | 'emulator';
   readonly tls: boolean;
   /** Runs on a logged-in connection before the load starts; returns what autocannon sends. */
-  prepare(connection: RawConnection): Promise<Prepared>;
+  prepare(connection: RawConnection, server: URL): Promise<Prepared>;
 }
 
 /** A running task to hammer (progress, description and reads all need one). */
@@ -78,6 +90,33 @@ async function runningTask(connection: RawConnection): Promise<string> {
  */
 function progressRequests(task: string): autocannon.Request[] {
   return Array.from({ length: 10 }, (_, i) => ({ body: requests.updateProgress(task, (i + 1) * 10) }));
+}
+
+/** Recent Tasks pages held open by a child process (bench/pages.ts), as real pages would be elsewhere. */
+async function openPages(server: URL, count: number): Promise<OpenPages> {
+  const child = spawnClient('bench/pages.js', [server.toString(), String(count)]);
+  let events = 0;
+  let ask: (() => void) | undefined;
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`bench/pages.js exited with code ${code}`)));
+    child.on('message', (message: { ready?: boolean; events?: number }) => {
+      if (message.ready) resolve();
+      if (message.events !== undefined) {
+        events = message.events;
+        ask?.();
+      }
+    });
+  });
+  child.removeAllListeners('exit');
+  return {
+    count,
+    events: () =>
+      new Promise<number>((resolve) => {
+        ask = () => resolve(events);
+        child.send('events');
+      }),
+    close: () => child.disconnect(),
+  };
 }
 
 function lifecycleRequests(): autocannon.Request[] {
@@ -135,6 +174,13 @@ function scenarios(tls: boolean): Scenario[] {
   return [
     ...list.slice(0, 2),
     {
+      id: 'progress-pages',
+      title: `UpdateProgress, one running task, ${PAGES} pages open`,
+      target: 'emulator',
+      tls,
+      prepare: async (c, server) => ({ requests: progressRequests(await runningTask(c)), pages: await openPages(server, PAGES) }),
+    },
+    {
       id: 'description',
       title: 'SetTaskDescription, one task',
       target: 'emulator',
@@ -169,6 +215,9 @@ interface Row {
   readonly ceiling?: number;
   /** The lowest and highest per-round share of the ceiling. */
   readonly ceilingRange?: readonly [number, number];
+  /** req/s in each round, and server CPU µs per request in each round. */
+  readonly byRound: readonly number[];
+  readonly cpuByRound: ReadonlyArray<number | undefined>;
   readonly note?: string;
 }
 
@@ -190,7 +239,7 @@ interface Running {
   readonly server: ServerProcess;
   readonly prepared: Prepared;
   readonly cookie: string | undefined;
-  readonly rounds: Array<{ completed: number; seconds: number; errors: number; p50: number; p99: number; cpuMs: number | undefined }>;
+  readonly rounds: Array<{ completed: number; seconds: number; errors: number; p50: number; p99: number; cpuMs: number | undefined; pageEvents: number }>;
 }
 
 async function startScenario(scenario: Scenario): Promise<Running> {
@@ -199,7 +248,7 @@ async function startScenario(scenario: Scenario): Promise<Running> {
   try {
     const connection = await RawConnection.open(server.url);
     if (scenario.target === 'emulator') await expectOk(connection, requests.login(), 'Login');
-    const prepared = await scenario.prepare(connection);
+    const prepared = await scenario.prepare(connection, server.url);
     const cookie = connection.cookie;
     connection.close();
     if (WARMUP > 0) await cannon(server.url, cookie, prepared, WARMUP);
@@ -212,8 +261,12 @@ async function startScenario(scenario: Scenario): Promise<Running> {
 
 async function runRound(running: Running, seconds: number): Promise<void> {
   const cpuBefore = running.server.cpuMs();
+  const eventsBefore = (await running.prepared.pages?.events()) ?? 0;
   const result = await cannon(running.server.url, running.cookie, running.prepared, seconds);
   const cpuAfter = running.server.cpuMs();
+  // The last tick of the round may still be on its way.
+  if (running.prepared.pages) await new Promise((r) => setTimeout(r, 150));
+  const pageEvents = ((await running.prepared.pages?.events()) ?? 0) - eventsBefore;
   running.rounds.push({
     completed: result['2xx'] + result.non2xx,
     seconds: result.duration,
@@ -221,6 +274,7 @@ async function runRound(running: Running, seconds: number): Promise<void> {
     p50: result.latency.p50,
     p99: result.latency.p99,
     cpuMs: cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter - cpuBefore : undefined,
+    pageEvents,
   });
 }
 
@@ -245,7 +299,13 @@ function rowOf(running: Running, bare: Running | undefined): Row {
     cpuUs: cpu !== undefined && completed ? (cpu * 1000) / completed : undefined,
     ceiling: bareRps ? rps / bareRps : undefined,
     ceilingRange: shares.length && scenario.target !== 'bare' ? [Math.min(...shares), Math.max(...shares)] : undefined,
-    note: prepared.perUnit ? `${(rps / prepared.perUnit.size).toFixed(0)} ${prepared.perUnit.name}/s` : undefined,
+    byRound: rounds.map((r) => r.completed / r.seconds),
+    cpuByRound: rounds.map((r) => (r.cpuMs !== undefined && r.completed ? (r.cpuMs * 1000) / r.completed : undefined)),
+    note: prepared.perUnit
+      ? `${(rps / prepared.perUnit.size).toFixed(0)} ${prepared.perUnit.name}/s`
+      : prepared.pages
+        ? `${(sum(rounds.map((r) => r.pageEvents)) / prepared.pages.count / sum(rounds.map((r) => r.seconds))).toFixed(1)} events/s per page`
+        : undefined,
   };
 }
 
@@ -266,8 +326,28 @@ async function runInterleaved(list: readonly Scenario[]): Promise<Row[]> {
     const bare = started.find((r) => r.scenario.target === 'bare');
     return started.map((running) => rowOf(running, bare));
   } finally {
+    for (const running of started) running.prepared.pages?.close();
     await Promise.all(started.map((r) => r.server.stop()));
   }
+}
+
+/**
+ * What the open pages cost UpdateProgress. Each round runs the two scenarios one after the
+ * other, so the ratio within a round is the least disturbed by the machine's changing load;
+ * the median of those ratios is the figure, the totals are shown beside it.
+ */
+function printPagesCost(rows: readonly Row[]): void {
+  const without = rows.find((r) => r.id === 'progress');
+  const withPages = rows.find((r) => r.id === 'progress-pages');
+  if (!without || !withPages) return;
+  const percent = (ratio: number) => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`;
+  const ratios = withPages.byRound.map((rps, i) => rps / without.byRound[i]);
+  const cpuRatios = withPages.cpuByRound.flatMap((cpu, i) => (cpu !== undefined && without.cpuByRound[i] !== undefined ? [cpu / without.cpuByRound[i]!] : []));
+  console.log(
+    `${PAGES} open Recent Tasks pages, UpdateProgress throughput: ${percent(median(ratios))} (median of ${ratios.length} rounds, ` +
+      `each ${ratios.map(percent).join(' ')}; over all rounds ${withPages.rps.toFixed(0)} against ${without.rps.toFixed(0)} req/s, ${percent(withPages.rps / without.rps)}; the budget is -5%)`,
+  );
+  if (cpuRatios.length) console.log(`  server CPU per request: ${percent(median(cpuRatios))} (median of rounds; ${without.cpuUs?.toFixed(1)} → ${withPages.cpuUs?.toFixed(1)} µs/req over all)`);
 }
 
 function printTable(rows: readonly Row[]): void {
@@ -289,6 +369,60 @@ function printTable(rows: readonly Row[]): void {
   console.log(line(header));
   console.log(widths.map((w, i) => '-'.repeat(header[i] ? w : 0)).join('  ').trimEnd());
   for (const c of cells) console.log(line(c));
+}
+
+// ---------------------------------------------------------------------------------------------
+// What open pages cost the server at a fixed load
+
+const PAGES_CPU_RATE = 2000;
+const PAGES_CPU_PAIRS = 6;
+const PAGES_CPU_SECONDS = 3;
+
+/**
+ * Throughput on a shared machine swings by more than the pages could cost; the server's CPU
+ * time at a fixed request rate does not. Alternates runs without and with the pages and prints
+ * the median difference in CPU time per second.
+ */
+async function runPagesCpu(): Promise<void> {
+  const server = await startEmulator({ tls: false, profileDir: PROFILE_DIR, profileName: 'pages-cpu' });
+  try {
+    const connection = await RawConnection.open(server.url);
+    await expectOk(connection, requests.login(), 'Login');
+    const prepared: Prepared = { requests: progressRequests(await runningTask(connection)) };
+    const cookie = connection.cookie;
+    connection.close();
+    const measure = async (pages: number): Promise<number> => {
+      const open = pages ? await openPages(server.url, pages) : undefined;
+      const before = server.cpuMs();
+      await autocannon({
+        url: server.url.toString(),
+        method: 'POST',
+        connections: 10,
+        duration: PAGES_CPU_SECONDS,
+        overallRate: PAGES_CPU_RATE,
+        headers: { ...SOAP_HEADERS, ...(cookie ? { cookie } : {}) },
+        requests: prepared.requests,
+      });
+      const after = server.cpuMs();
+      open?.close();
+      return before === undefined || after === undefined ? NaN : (after - before) / PAGES_CPU_SECONDS;
+    };
+    await measure(0);
+    const differences: number[] = [];
+    for (let i = 0; i < PAGES_CPU_PAIRS; i++) {
+      const without = await measure(0);
+      const withPages = await measure(PAGES);
+      differences.push(withPages - without);
+    }
+    if (differences.some(Number.isNaN)) return;
+    const ms = median(differences);
+    console.log(
+      `\n${PAGES} open pages at a fixed ${PAGES_CPU_RATE} UpdateProgress/s: the server uses ${ms >= 0 ? '+' : ''}${ms.toFixed(1)} ms of CPU a second ` +
+        `(${((ms / 1000) * 100).toFixed(1)}% of a core; median of ${PAGES_CPU_PAIRS} pairs: ${differences.map((d) => d.toFixed(1)).join(', ')})`,
+    );
+  } finally {
+    await server.stop();
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -418,8 +552,10 @@ async function main(): Promise<void> {
     printTable(rows);
     console.log('"of ceiling": req/s divided by the bare node:http(s) server\'s req/s over the same rounds (same protocol); "by round": the lowest and highest round.');
     console.log('"server CPU µs/req": the server process\'s CPU time per answered request; it moves little when other processes compete.');
+    printPagesCost(rows);
   }
 
+  if (wanted('pages-cpu')) await runPagesCpu();
   if (wanted('wait')) await runWaiters(WAITERS);
 
   if (wanted('linear')) await runLinearity();

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The one test command (npm test): type-checks, then runs every suite with vitest, the
-# pyVmomi, govmomi, rbvmomi, node-soap and node-vsphere-soap interop suites and the wiring
-# examples (examples/vitest, examples/pytest, examples/go) included. Missing client prerequisites are
-# installed when this runs as root with apt-get; otherwise the interop suites fail and say how.
+# pyVmomi, govmomi, rbvmomi, node-soap and node-vsphere-soap interop suites, the wiring examples
+# (examples/vitest, examples/pytest, examples/go) and the browser suite (Debian's chromium)
+# included. Missing prerequisites are installed when this runs as root with apt-get; otherwise
+# the suites that need them fail and say how.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,7 @@ missing=()
 command -v go >/dev/null 2>&1 || missing+=(golang-go)
 [ -d /usr/share/gocode/src/github.com/vmware/govmomi ] || missing+=(golang-github-vmware-govmomi-dev)
 ruby -e 'require "rbvmomi"' >/dev/null 2>&1 || missing+=(ruby-rbvmomi)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "test-all: installing interop prerequisites: ${missing[*]}"
@@ -19,12 +21,13 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq && apt-get install -y -qq "${missing[@]}"
   else
     echo "test-all: missing ${missing[*]}; install with: sudo apt-get install -y ${missing[*]}" >&2
-    echo "test-all: the interop suites will fail until then (they are never skipped)." >&2
+    echo "test-all: the suites that need them will fail until then (they are never skipped)." >&2
   fi
 fi
 
-echo "test-all: type-checking src/, test/, bench/ and scripts/"
+echo "test-all: type-checking src/, test/, bench/, scripts/ and the page (ui/)"
 npx tsc -p tsconfig.check.json
+npx tsc -p ui/tsconfig.json --noEmit
 echo "test-all: lint and format check (npm run lint)"
 npx biome check .
 

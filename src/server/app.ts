@@ -26,6 +26,7 @@ import { loggerOptions } from './logging.js';
 import { sdkRoute } from './sdk-route.js';
 import { SoapEndpoint } from './soap-endpoint.js';
 import { tlsMaterial } from './tls.js';
+import { recentTasksOptions, recentTasksPage } from './ui.js';
 
 /** The vim25 versions vCenter 8.0.3 lists in vimServiceVersions.xml, newest first. */
 const VIM25_VERSIONS = [
@@ -258,6 +259,7 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
   });
   await app.register(sdkRoute, { endpoint, secureCookie: config.tls, logCalls: ['trace', 'debug', 'info'].includes(config.logLevel) });
   await app.register(controlApi, { prefix: '/_emulator', control, token: config.controlToken, schemas: controlSchemas });
+  await app.register(recentTasksPage, recentTasksOptions(inventory, config.controlToken));
 
   // Read when first asked for (few clients fetch them), then kept by this emulator.
   const wsdlDir = wsdlDirectory();

@@ -123,6 +123,7 @@ describe('the image build and start, replayed outside Docker', () => {
       expect(healthy, `HEALTHCHECK never passed:\n${output}`).toBe(true);
       const url = `https://127.0.0.1:${port}`;
       expect((await rawRequest(url, { method: 'GET', path: '/healthz' })).status).toBe(200);
+      expect((await rawRequest(url, { method: 'GET', path: '/ui/' })).status, 'the Recent Tasks page is in the image').toBe(200);
       const s = new SoapSession(url);
       ok(await s.login('docker', 'user'));
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
