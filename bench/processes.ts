@@ -130,7 +130,9 @@ export function startBareServer(options: StartOptions): Promise<ServerProcess> {
 
 /** A child on the load generator's core (where clients run), with an IPC channel. */
 export function spawnClient(script: string, args: readonly string[]): ChildProcess {
-  const command: [string, string[]] = PINNING ? ['taskset', ['-c', '0', process.execPath, path.join(DIST, script), ...args]] : [process.execPath, [path.join(DIST, script), ...args]];
+  const command: [string, string[]] = PINNING
+    ? ['taskset', ['-c', '0', process.execPath, path.join(DIST, script), ...args]]
+    : [process.execPath, [path.join(DIST, script), ...args]];
   return spawn(command[0], command[1], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 

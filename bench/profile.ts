@@ -78,7 +78,11 @@ for (const [id, time] of selfTime) {
 
 const busy = total - idle;
 const pct = (t: number) => `${((100 * t) / busy).toFixed(1).padStart(5)}%`;
-const top = (map: Map<string, number>, n: number) => [...map].filter(([k]) => !k.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, n);
+const top = (map: Map<string, number>, n: number) =>
+  [...map]
+    .filter(([k]) => !k.startsWith('(idle)'))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n);
 
 console.log(`${file}: ${(total / 1e6).toFixed(1)} s sampled, ${(idle / 1e6).toFixed(1)} s idle; percentages are of busy time`);
 console.log('\nself time by area:');

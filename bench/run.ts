@@ -347,7 +347,10 @@ function printPagesCost(rows: readonly Row[]): void {
     `${PAGES} open Recent Tasks pages, UpdateProgress throughput: ${percent(median(ratios))} (median of ${ratios.length} rounds, ` +
       `each ${ratios.map(percent).join(' ')}; over all rounds ${withPages.rps.toFixed(0)} against ${without.rps.toFixed(0)} req/s, ${percent(withPages.rps / without.rps)}; the budget is -5%)`,
   );
-  if (cpuRatios.length) console.log(`  server CPU per request: ${percent(median(cpuRatios))} (median of rounds; ${without.cpuUs?.toFixed(1)} → ${withPages.cpuUs?.toFixed(1)} µs/req over all)`);
+  if (cpuRatios.length)
+    console.log(
+      `  server CPU per request: ${percent(median(cpuRatios))} (median of rounds; ${without.cpuUs?.toFixed(1)} → ${withPages.cpuUs?.toFixed(1)} µs/req over all)`,
+    );
 }
 
 function printTable(rows: readonly Row[]): void {
@@ -365,9 +368,18 @@ function printTable(rows: readonly Row[]): void {
     r.note ?? '',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  const line = (c: readonly string[]) => c.map((v, i) => (i >= 2 && i <= 8 ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (c: readonly string[]) =>
+    c
+      .map((v, i) => (i >= 2 && i <= 8 ? v.padStart(widths[i]) : v.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   console.log(line(header));
-  console.log(widths.map((w, i) => '-'.repeat(header[i] ? w : 0)).join('  ').trimEnd());
+  console.log(
+    widths
+      .map((w, i) => '-'.repeat(header[i] ? w : 0))
+      .join('  ')
+      .trimEnd(),
+  );
   for (const c of cells) console.log(line(c));
 }
 
@@ -460,7 +472,10 @@ async function runWaiters(count: number): Promise<void> {
     // figure that matters for a long-running CI server is the warm median of the others.
     const changes: Array<[string, string]> = [
       ['SetTaskState running', requests.setTaskState(task, 'running')],
-      ...[5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 80].map((p): [string, string] => [`UpdateProgress ${p}`, requests.updateProgress(task, p)]),
+      ...[5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 80].map((p): [string, string] => [
+        `UpdateProgress ${p}`,
+        requests.updateProgress(task, p),
+      ]),
       ['SetTaskDescription', requests.setTaskDescription(task, 1)],
       ['SetTaskState success', requests.setTaskState(task, 'success')],
     ];
@@ -526,7 +541,9 @@ async function busyShare(ms: number): Promise<number> {
 async function main(): Promise<void> {
   const started = performance.now();
   const cpus = os.cpus();
-  console.log(`vtask-emulator benchmark: ${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown'}), Node ${process.version}, ${os.platform()} ${os.release()}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM`);
+  console.log(
+    `vtask-emulator benchmark: ${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown'}), Node ${process.version}, ${os.platform()} ${os.release()}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM`,
+  );
   pinSelf();
   const busy = await busyShare(1000);
   if (busy > 0.1) {
@@ -550,7 +567,9 @@ async function main(): Promise<void> {
   if (rows.length) {
     console.log('');
     printTable(rows);
-    console.log('"of ceiling": req/s divided by the bare node:http(s) server\'s req/s over the same rounds (same protocol); "by round": the lowest and highest round.');
+    console.log(
+      '"of ceiling": req/s divided by the bare node:http(s) server\'s req/s over the same rounds (same protocol); "by round": the lowest and highest round.',
+    );
     console.log('"server CPU µs/req": the server process\'s CPU time per answered request; it moves little when other processes compete.');
     printPagesCost(rows);
   }

@@ -54,9 +54,15 @@ async function login(): Promise<FastSession> {
 }
 
 async function createTask(s: FastSession, cancelable: boolean): Promise<string> {
-  const res = await s.call('CreateTask', 'TaskManager', 'TaskManager', `<obj type="Folder">group-d1</obj><taskTypeId>com.vmware.govmomi.simulator.test</taskTypeId><cancelable>${cancelable}</cancelable>`, { timeoutMs });
+  const res = await s.call(
+    'CreateTask',
+    'TaskManager',
+    'TaskManager',
+    `<obj type="Folder">group-d1</obj><taskTypeId>com.vmware.govmomi.simulator.test</taskTypeId><cancelable>${cancelable}</cancelable>`,
+    { timeoutMs },
+  );
   if (res.status !== 200) throw new Error(`CreateTask failed: HTTP ${res.status}\n${res.body}`);
-  return ((res.result.CreateTaskResponse as Record<string, Record<string, unknown>>).returnval.key as string);
+  return (res.result.CreateTaskResponse as Record<string, Record<string, unknown>>).returnval.key as string;
 }
 
 /** Fresh tasks in every state for the next round, so mutated calls reach the task code. */
@@ -114,7 +120,14 @@ while (Date.now() < end) {
       mkdirSync(outDir, { recursive: true });
       const name = `${seed}-${String(++saved).padStart(4, '0')}`;
       writeFileSync(path.join(outDir, `${name}.bin`), req.body);
-      writeFileSync(path.join(outDir, `${name}.json`), JSON.stringify({ seed, index: failure.index, kind: req.kind, method: req.method, path: req.path, headers: req.headers, problem: failure.problem }, null, 2));
+      writeFileSync(
+        path.join(outDir, `${name}.json`),
+        JSON.stringify(
+          { seed, index: failure.index, kind: req.kind, method: req.method, path: req.path, headers: req.headers, problem: failure.problem },
+          null,
+          2,
+        ),
+      );
       process.stdout.write(`  BAD #${failure.index} [${req.kind}] ${failure.problem.slice(0, 300)} → ${name}.bin\n`);
     },
   });
@@ -132,7 +145,9 @@ while (Date.now() < end) {
 }
 
 process.stdout.write(`fuzz-long: done. ${total.requests} requests; faults ${JSON.stringify(total.byFault)}\n`);
-process.stdout.write(`fuzz-long: ${total.failures.length} bad answers, ${unhealthy} failed health checks${total.failures.length ? `; bodies in ${outDir}` : ''}\n`);
+process.stdout.write(
+  `fuzz-long: ${total.failures.length} bad answers, ${unhealthy} failed health checks${total.failures.length ? `; bodies in ${outDir}` : ''}\n`,
+);
 transport.close();
 await emulator?.close();
 process.exit(total.failures.length || unhealthy ? 1 : 0);

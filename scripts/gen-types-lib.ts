@@ -88,8 +88,7 @@ export function generateTypes(source: TypeSource): string {
     const ts = single(type);
     return ts.includes(' ') ? `(${ts})` : ts;
   };
-  const valueType = (field: FieldDef): string =>
-    field.array ? `readonly ${element(field.type)}[]` : single(field.type);
+  const valueType = (field: FieldDef): string => (field.array ? `readonly ${element(field.type)}[]` : single(field.type));
   const member = (field: FieldDef): string => {
     if (field.name === '_type') throw new Error(`gen-types: a field may not be named _type`);
     const optional = field.optional ? '?' : '';
@@ -131,9 +130,7 @@ export function generateTypes(source: TypeSource): string {
   const argBlocks: string[] = [];
   for (const op of ops) {
     const params = op.params.filter((p) => p.name !== '_this');
-    const body = params.length
-      ? `{\n${params.map(member).join('\n')}\n}`
-      : '{ readonly [param: string]: never }';
+    const body = params.length ? `{\n${params.map(member).join('\n')}\n}` : '{ readonly [param: string]: never }';
     argBlocks.push(`export type ${declare(`${op.name}Args`)} = ${body};\n`);
   }
   const resultOf = (op: OperationDef): string => {
@@ -155,8 +152,7 @@ export function generateTypes(source: TypeSource): string {
 
   const imports = IMPORTED.filter((name) => used.has(name));
   const importLine = imports.length ? `import type { ${imports.join(', ')} } from './data.js';\n` : '';
-  const section = (title: string, blocks: readonly string[]): string =>
-    blocks.length ? `\n// ${title}\n\n${blocks.join('\n')}` : '';
+  const section = (title: string, blocks: readonly string[]): string => (blocks.length ? `\n// ${title}\n\n${blocks.join('\n')}` : '');
   return (
     HEADER +
     (importLine ? `\n${importLine}` : '') +

@@ -44,11 +44,25 @@ interface Step {
 const STEPS: readonly Step[] = [
   { type: 'com.example.vm.power-on', target: 'db-02', user: 'VSPHERE.LOCAL\\Administrator', end: 'success' },
   { type: 'com.example.vm.snapshot', target: 'web-01', user: 'ci-runner', details: 'Quiescing guest file system', end: 'success' },
-  { type: 'com.example.vm.migrate', target: 'app-03', user: 'ci-runner', details: 'Checking compatibility', end: 'error', fault: ['InsufficientResourcesFault', 'Not enough CPU on host esx-07.'] },
+  {
+    type: 'com.example.vm.migrate',
+    target: 'app-03',
+    user: 'ci-runner',
+    details: 'Checking compatibility',
+    end: 'error',
+    fault: ['InsufficientResourcesFault', 'Not enough CPU on host esx-07.'],
+  },
   { type: 'com.example.vm.reconfigure', target: 'web-02', user: 'alice', end: 'success' },
   { type: 'com.example.vm.export', target: 'template-ubuntu', user: 'alice', details: 'Exporting disk 1 of 2', end: 'cancel' },
   { type: 'com.example.vm.clone', target: 'web-01', user: 'ci-runner', details: 'Copying virtual disk', end: 'success' },
-  { type: 'com.example.vm.deploy', target: 'cluster-a', user: 'ci-runner', details: 'Validating OVF descriptor', end: 'error', fault: ['NotFound', 'The datastore ds-ssd-02 was not found.'] },
+  {
+    type: 'com.example.vm.deploy',
+    target: 'cluster-a',
+    user: 'ci-runner',
+    details: 'Validating OVF descriptor',
+    end: 'error',
+    fault: ['NotFound', 'The datastore ds-ssd-02 was not found.'],
+  },
   { type: 'com.example.vm.power-on', target: 'web-03', user: 'VSPHERE.LOCAL\\Administrator', end: 'success' },
   { type: 'com.example.vm.clone', target: 'db-02', user: 'alice', details: 'Copying virtual disk 2 of 3', progress: 87 },
   { type: 'com.example.vm.migrate', target: 'app-01', user: 'ci-runner', details: 'Transferring memory', progress: 58 },
@@ -56,7 +70,7 @@ const STEPS: readonly Step[] = [
   { type: 'com.example.vm.snapshot', target: 'app-02', user: 'alice', end: 'queued' },
 ];
 
-function escape(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
@@ -70,18 +84,22 @@ async function main(): Promise<void> {
     await registerTaskTypes(s, 'com.example.vm', LABELS);
     const keys: string[] = [];
     for (const step of STEPS) {
-      const task = await createTask(s, { taskTypeId: step.type, initiatedBy: escape(step.user), obj: `<obj type="VirtualMachine">${step.target}</obj>` });
+      const task = await createTask(s, { taskTypeId: step.type, initiatedBy: escapeHtml(step.user), obj: `<obj type="VirtualMachine">${step.target}</obj>` });
       keys.push(task);
       if (step.end === 'queued') continue;
       ok(await setState(s, task, 'running'));
-      if (step.details) ok(await taskCall(s, task, 'SetTaskDescription', `<description><key>com.example.step</key><message>${escape(step.details)}</message></description>`));
-      for (const percent of [10, 35, 60, 80]) if (percent <= (step.progress ?? 100)) ok(await taskCall(s, task, 'UpdateProgress', `<percentDone>${percent}</percentDone>`));
+      if (step.details)
+        ok(
+          await taskCall(s, task, 'SetTaskDescription', `<description><key>com.example.step</key><message>${escapeHtml(step.details)}</message></description>`),
+        );
+      for (const percent of [10, 35, 60, 80])
+        if (percent <= (step.progress ?? 100)) ok(await taskCall(s, task, 'UpdateProgress', `<percentDone>${percent}</percentDone>`));
       if (step.progress !== undefined) ok(await taskCall(s, task, 'UpdateProgress', `<percentDone>${step.progress}</percentDone>`));
       if (step.end === 'success') ok(await setState(s, task, 'success'));
       if (step.end === 'cancel') ok(await taskCall(s, task, 'CancelTask'));
       if (step.end === 'error') {
         const [type, message] = step.fault!;
-        ok(await setState(s, task, 'error', `<fault><fault xsi:type="${type}"></fault><localizedMessage>${escape(message)}</localizedMessage></fault>`));
+        ok(await setState(s, task, 'error', `<fault><fault xsi:type="${type}"></fault><localizedMessage>${escapeHtml(message)}</localizedMessage></fault>`));
       }
       await new Promise((r) => setTimeout(r, 40));
     }

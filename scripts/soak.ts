@@ -47,7 +47,11 @@ const { values, positionals } = parseArgs({
   },
 });
 if (values.help) {
-  process.stdout.write(`${readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n\n')[0].replace(/^\/\/ ?/gm, '')}\n`);
+  process.stdout.write(
+    `${readFileSync(fileURLToPath(import.meta.url), 'utf8')
+      .split('\n\n')[0]
+      .replace(/^\/\/ ?/gm, '')}\n`,
+  );
   process.exit(0);
 }
 
@@ -194,7 +198,13 @@ const returnval = (res: SoapResponse | undefined, method: string): Record<string
 };
 
 async function createTask(s: FastSession, cancelable = true): Promise<string | undefined> {
-  const res = await call(s, 'CreateTask', 'TaskManager', 'TaskManager', `<obj type="Folder">group-d1</obj><taskTypeId>${TASK_TYPE}</taskTypeId><initiatedBy>soak</initiatedBy><cancelable>${cancelable}</cancelable>`);
+  const res = await call(
+    s,
+    'CreateTask',
+    'TaskManager',
+    'TaskManager',
+    `<obj type="Folder">group-d1</obj><taskTypeId>${TASK_TYPE}</taskTypeId><initiatedBy>soak</initiatedBy><cancelable>${cancelable}</cancelable>`,
+  );
   return returnval(res, 'CreateTask')?.key as string | undefined;
 }
 
@@ -216,163 +226,254 @@ function stateOf(update: Record<string, unknown> | undefined): string | undefine
 
 const scenarios: Array<[number, (s: FastSession) => Promise<void>]> = [
   // A full lifecycle, as a task owner drives it.
-  [5, async (s) => {
-    const task = await createTask(s, rand(4) !== 0);
-    if (!task) return;
-    await call(s, 'SetTaskState', 'Task', task, '<state>running</state>');
-    for (let i = 1; i <= 3; i++) await call(s, 'UpdateProgress', 'Task', task, `<percentDone>${i * 30}</percentDone>`);
-    await call(s, 'SetTaskDescription', 'Task', task, `<description><key>soak.step</key><message>step ${rand(1000)}</message></description>`);
-    const end = rand(3);
-    if (end === 0) await call(s, 'SetTaskState', 'Task', task, `<state>success</state><result ${xsi(s, 'xsd:string')}>done ${rand(1e6)}</result>`);
-    else if (end === 1) await call(s, 'SetTaskState', 'Task', task, `<state>error</state><fault><fault ${xsi(s, 'NotFound')}></fault><localizedMessage>soak failure</localizedMessage></fault>`);
-    else {
-      // A task that is not cancelable stays running after CancelTask (NotSupported): finish it, or
-      // it would never be evictable and the load itself would leak tasks.
-      const res = await call(s, 'CancelTask', 'Task', task);
-      if (res && faultOf(res)?.type === 'NotSupported') await call(s, 'SetTaskState', 'Task', task, '<state>success</state>');
-    }
-    await readInfo(s, task);
-  }],
+  [
+    5,
+    async (s) => {
+      const task = await createTask(s, rand(4) !== 0);
+      if (!task) return;
+      await call(s, 'SetTaskState', 'Task', task, '<state>running</state>');
+      for (let i = 1; i <= 3; i++) await call(s, 'UpdateProgress', 'Task', task, `<percentDone>${i * 30}</percentDone>`);
+      await call(s, 'SetTaskDescription', 'Task', task, `<description><key>soak.step</key><message>step ${rand(1000)}</message></description>`);
+      const end = rand(3);
+      if (end === 0) await call(s, 'SetTaskState', 'Task', task, `<state>success</state><result ${xsi(s, 'xsd:string')}>done ${rand(1e6)}</result>`);
+      else if (end === 1)
+        await call(
+          s,
+          'SetTaskState',
+          'Task',
+          task,
+          `<state>error</state><fault><fault ${xsi(s, 'NotFound')}></fault><localizedMessage>soak failure</localizedMessage></fault>`,
+        );
+      else {
+        // A task that is not cancelable stays running after CancelTask (NotSupported): finish it, or
+        // it would never be evictable and the load itself would leak tasks.
+        const res = await call(s, 'CancelTask', 'Task', task);
+        if (res && faultOf(res)?.type === 'NotSupported') await call(s, 'SetTaskState', 'Task', task, '<state>success</state>');
+      }
+      await readInfo(s, task);
+    },
+  ],
   // govmomi task.Wait: own collector, filter on info, WaitForUpdatesEx until the end.
-  [2, async (s) => {
-    const task = await createTask(s);
-    if (!task) return;
-    const pc = (await call(s, 'CreatePropertyCollector', 'PropertyCollector', 'propertyCollector'))?.result;
-    const collector = ((pc?.CreatePropertyCollectorResponse as Record<string, Record<string, unknown>> | undefined)?.returnval?._) as string | undefined;
-    if (!collector) return;
-    await call(s, 'CreateFilter', 'PropertyCollector', collector, `<spec><propSet><type>Task</type><pathSet>info</pathSet></propSet><objectSet><obj type="Task">${task}</obj></objectSet></spec><partialUpdates>false</partialUpdates>`);
-    let version = returnval(await call(s, 'WaitForUpdatesEx', 'PropertyCollector', collector, ''), 'WaitForUpdatesEx')?.version as string | undefined;
-    const owner = (async () => {
-      await call(s, 'SetTaskState', 'Task', task, '<state>running</state>');
-      await call(s, 'UpdateProgress', 'Task', task, '<percentDone>50</percentDone>');
-      await call(s, 'SetTaskState', 'Task', task, '<state>success</state>');
-    })();
-    for (let i = 0; i < 10 && version !== undefined; i++) {
-      const update = returnval(await call(s, 'WaitForUpdatesEx', 'PropertyCollector', collector, `<version>${version}</version><options><maxWaitSeconds>5</maxWaitSeconds></options>`, true), 'WaitForUpdatesEx');
-      if (update) version = update.version as string;
-      if (stateOf(update)) break;
-    }
-    await owner;
-    await call(s, 'DestroyPropertyCollector', 'PropertyCollector', collector);
-  }],
-  // pyVim WaitForTask: default collector, all=true, WaitForUpdates, DestroyPropertyFilter.
-  [1, async (s) => {
-    const task = await createTask(s);
-    if (!task) return;
-    const filter = returnval(
-      await call(s, 'CreateFilter', 'PropertyCollector', 'propertyCollector', `<spec><propSet><type>Task</type><all>true</all></propSet><objectSet><obj type="Task">${task}</obj></objectSet></spec><partialUpdates>true</partialUpdates>`),
-      'CreateFilter',
-    ) as unknown as { _: string } | undefined;
-    let version = returnval(await call(s, 'WaitForUpdates', 'PropertyCollector', 'propertyCollector', ''), 'WaitForUpdates')?.version as string | undefined;
-    await call(s, 'SetTaskState', 'Task', task, '<state>running</state>');
-    await call(s, 'SetTaskState', 'Task', task, '<state>error</state>');
-    for (let i = 0; i < 10 && version !== undefined; i++) {
-      const update = returnval(await call(s, 'WaitForUpdates', 'PropertyCollector', 'propertyCollector', `<version>${version}</version>`, true), 'WaitForUpdates');
-      if (update) version = update.version as string;
-      if (stateOf(update)) break;
-    }
-    if (filter?._) await call(s, 'DestroyPropertyFilter', 'PropertyFilter', filter._);
-  }],
-  // Session churn: Login, a few reads, Logout.
-  [1, async () => {
-    const s = new FastSession(transport, rand(2) ? 'govmomi' : 'pyvmomi');
-    await call(s, 'RetrieveServiceContent', 'ServiceInstance', 'ServiceInstance');
-    await call(s, 'Login', 'SessionManager', 'SessionManager', `<userName>user${rand(100)}</userName><password>pw</password>`);
-    await call(s, 'CurrentTime', 'ServiceInstance', 'ServiceInstance');
-    await call(s, 'RetrievePropertiesEx', 'PropertyCollector', 'propertyCollector', '<specSet><propSet><type>ServiceInstance</type><all>false</all><pathSet>content</pathSet></propSet><objectSet><obj type="ServiceInstance">ServiceInstance</obj><skip>false</skip></objectSet></specSet><options><maxObjects>1</maxObjects></options>');
-    await call(s, 'Logout', 'SessionManager', 'SessionManager');
-  }],
-  // Reads over TaskManager.recentTask (up to 200 tasks).
-  [1, async (s) => {
-    await call(
-      s,
-      'RetrieveProperties',
-      'PropertyCollector',
-      'propertyCollector',
-      `<specSet><propSet><type>Task</type><pathSet>info.state</pathSet></propSet><objectSet><obj type="TaskManager">TaskManager</obj><skip>true</skip><selectSet ${xsi(s, 'TraversalSpec')}><name>recent</name><type>TaskManager</type><path>recentTask</path><skip>false</skip></selectSet></objectSet></specSet>`,
-    );
-  }],
-  // A task history collector: create, read a page, destroy.
-  [1, async (s) => {
-    const created = returnval(await call(s, 'CreateCollectorForTasks', 'TaskManager', 'TaskManager', '<filter></filter>'), 'CreateCollectorForTasks') as unknown as { _: string } | undefined;
-    if (!created?._) return;
-    await call(s, 'ReadNextTasks', 'TaskHistoryCollector', created._, '<maxCount>10</maxCount>');
-    await call(s, 'DestroyCollector', 'TaskHistoryCollector', created._);
-  }],
-  // Bad requests: malformed XML, unknown tasks, refused transitions.
-  [1, async (s) => {
-    await call(s, 'SetTaskState', 'Task', `task-${900_000_000 + rand(1e6)}`, '<state>running</state>');
-    await call(s, 'UpdateProgress', 'Task', 'task-1', '<percentDone>ten</percentDone>');
-    const task = await createTask(s);
-    if (task) {
-      await call(s, 'SetTaskState', 'Task', task, '<state>success</state>');
-      await call(s, 'SetTaskState', 'Task', task, '<state>running</state>');
-    }
-    try {
-      await s.send('<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><Oops', REQUEST_TIMEOUT_MS);
-    } catch (error) {
-      recordError(`malformed envelope: ${(error as Error).message}`);
-    }
-  }],
-  // Attacks from issue 14, mixed in: each must be refused at once without slowing the rest.
-  [1, async (s) => {
-    const attack = rand(6);
-    if (attack === 0) {
-      // Paging tokens never continued: LimitExceeded past --max-retrieve-tokens, then idle expiry.
-      await call(s, 'RetrievePropertiesEx', 'PropertyCollector', 'propertyCollector', `<specSet><propSet><type>Task</type><pathSet>info.state</pathSet></propSet><objectSet><obj type="TaskManager">TaskManager</obj><skip>true</skip><selectSet ${xsi(s, 'TraversalSpec')}><name>recent</name><type>TaskManager</type><path>recentTask</path><skip>false</skip></selectSet></objectSet></specSet><options><maxObjects>1</maxObjects></options>`);
-    } else if (attack === 1) {
-      // A description past --max-string-bytes: LimitExceeded, nothing stored.
+  [
+    2,
+    async (s) => {
       const task = await createTask(s);
       if (!task) return;
-      await call(s, 'SetTaskDescription', 'Task', task, `<description><key>soak.big</key><message>${'x'.repeat(100 * 1024)}</message></description>`);
-      await call(s, 'SetTaskState', 'Task', task, '<state>success</state>');
-    } else if (attack === 2) {
-      // Two waits on one collector: the first must end with RequestCanceled, the second with the change.
-      const task = await createTask(s);
-      if (!task) return;
-      const collector = (returnval(await call(s, 'CreatePropertyCollector', 'PropertyCollector', 'propertyCollector'), 'CreatePropertyCollector') as { _?: string } | undefined)?._;
+      const pc = (await call(s, 'CreatePropertyCollector', 'PropertyCollector', 'propertyCollector'))?.result;
+      const collector = (pc?.CreatePropertyCollectorResponse as Record<string, Record<string, unknown>> | undefined)?.returnval?._ as string | undefined;
       if (!collector) return;
-      await call(s, 'CreateFilter', 'PropertyCollector', collector, `<spec><propSet><type>Task</type><pathSet>info.state</pathSet></propSet><objectSet><obj type="Task">${task}</obj></objectSet></spec><partialUpdates>false</partialUpdates>`);
-      const version = returnval(await call(s, 'WaitForUpdatesEx', 'PropertyCollector', collector, ''), 'WaitForUpdatesEx')?.version as string | undefined;
-      const wait = `<version>${version}</version><options><maxWaitSeconds>5</maxWaitSeconds></options>`;
-      const first = call(s, 'WaitForUpdatesEx', 'PropertyCollector', collector, wait, true);
-      await new Promise((r) => setTimeout(r, 20));
-      const second = call(s, 'WaitForUpdatesEx', 'PropertyCollector', collector, wait, true);
-      await new Promise((r) => setTimeout(r, 20));
-      await call(s, 'SetTaskState', 'Task', task, '<state>success</state>');
-      // Under load the three calls may reach the server in any order, so the check is the rule
-      // itself: one of the two gets the change, and the other is told (RequestCanceled, or
-      // InvalidCollectorVersion when it came after the first had already moved the version) —
-      // never left to time out with nothing.
-      const outcomes = (await Promise.all([first, second])).map((res) => {
-        if (!res) return 'lost';
-        const fault = faultOf(res)?.type;
-        if (fault) return fault;
-        return stateOf(returnval(res, 'WaitForUpdatesEx')) ? 'change' : 'nothing';
-      });
-      const told = (o: string) => o === 'RequestCanceled' || o === 'InvalidCollectorVersion';
-      if (!(outcomes.includes('change') && outcomes.every((o) => o === 'change' || told(o)))) recordError(`concurrent wait: outcomes ${outcomes.join(', ')}`);
+      await call(
+        s,
+        'CreateFilter',
+        'PropertyCollector',
+        collector,
+        `<spec><propSet><type>Task</type><pathSet>info</pathSet></propSet><objectSet><obj type="Task">${task}</obj></objectSet></spec><partialUpdates>false</partialUpdates>`,
+      );
+      let version = returnval(await call(s, 'WaitForUpdatesEx', 'PropertyCollector', collector, ''), 'WaitForUpdatesEx')?.version as string | undefined;
+      const owner = (async () => {
+        await call(s, 'SetTaskState', 'Task', task, '<state>running</state>');
+        await call(s, 'UpdateProgress', 'Task', task, '<percentDone>50</percentDone>');
+        await call(s, 'SetTaskState', 'Task', task, '<state>success</state>');
+      })();
+      for (let i = 0; i < 10 && version !== undefined; i++) {
+        const update = returnval(
+          await call(
+            s,
+            'WaitForUpdatesEx',
+            'PropertyCollector',
+            collector,
+            `<version>${version}</version><options><maxWaitSeconds>5</maxWaitSeconds></options>`,
+            true,
+          ),
+          'WaitForUpdatesEx',
+        );
+        if (update) version = update.version as string;
+        if (stateOf(update)) break;
+      }
+      await owner;
       await call(s, 'DestroyPropertyCollector', 'PropertyCollector', collector);
-    } else if (attack === 3) {
-      // A filter flood on a throwaway session: LimitExceeded past --max-filters; Logout frees all.
-      const flood = new FastSession(transport, 'pyvmomi');
-      await call(flood, 'Login', 'SessionManager', 'SessionManager', '<userName>flood</userName><password>flood</password>');
-      for (let i = 0; i < 20; i++) await call(flood, 'CreateFilter', 'PropertyCollector', 'propertyCollector', '<spec><propSet><type>TaskManager</type><pathSet>recentTask</pathSet></propSet><objectSet><obj type="TaskManager">TaskManager</obj></objectSet></spec><partialUpdates>false</partialUpdates>');
-      await call(flood, 'Logout', 'SessionManager', 'SessionManager');
-    } else if (attack === 4) {
-      // A control API body nested far deeper than SOAP allows: HTTP 400, nothing stored.
-      let result: unknown = 'leaf';
-      for (let i = 0; i < 1500; i++) result = { _type: 'KeyAnyValue', key: 'k', value: result };
-      const res = await transport.request({ path: '/_emulator/tasks', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ state: 'success', result }), timeoutMs: REQUEST_TIMEOUT_MS });
-      window.requests++;
-      if (res.status !== 400) recordError(`deep control body: HTTP ${res.status}`);
-    } else {
-      // A body far over --body-limit with Expect: 100-continue: 413 before any 100 Continue.
-      const status = await oversizedPost();
-      window.requests++;
-      if (status !== 413) recordError(`oversized body: got ${status || 'no answer'} instead of 413`);
-    }
-  }],
+    },
+  ],
+  // pyVim WaitForTask: default collector, all=true, WaitForUpdates, DestroyPropertyFilter.
+  [
+    1,
+    async (s) => {
+      const task = await createTask(s);
+      if (!task) return;
+      const filter = returnval(
+        await call(
+          s,
+          'CreateFilter',
+          'PropertyCollector',
+          'propertyCollector',
+          `<spec><propSet><type>Task</type><all>true</all></propSet><objectSet><obj type="Task">${task}</obj></objectSet></spec><partialUpdates>true</partialUpdates>`,
+        ),
+        'CreateFilter',
+      ) as unknown as { _: string } | undefined;
+      let version = returnval(await call(s, 'WaitForUpdates', 'PropertyCollector', 'propertyCollector', ''), 'WaitForUpdates')?.version as string | undefined;
+      await call(s, 'SetTaskState', 'Task', task, '<state>running</state>');
+      await call(s, 'SetTaskState', 'Task', task, '<state>error</state>');
+      for (let i = 0; i < 10 && version !== undefined; i++) {
+        const update = returnval(
+          await call(s, 'WaitForUpdates', 'PropertyCollector', 'propertyCollector', `<version>${version}</version>`, true),
+          'WaitForUpdates',
+        );
+        if (update) version = update.version as string;
+        if (stateOf(update)) break;
+      }
+      if (filter?._) await call(s, 'DestroyPropertyFilter', 'PropertyFilter', filter._);
+    },
+  ],
+  // Session churn: Login, a few reads, Logout.
+  [
+    1,
+    async () => {
+      const s = new FastSession(transport, rand(2) ? 'govmomi' : 'pyvmomi');
+      await call(s, 'RetrieveServiceContent', 'ServiceInstance', 'ServiceInstance');
+      await call(s, 'Login', 'SessionManager', 'SessionManager', `<userName>user${rand(100)}</userName><password>pw</password>`);
+      await call(s, 'CurrentTime', 'ServiceInstance', 'ServiceInstance');
+      await call(
+        s,
+        'RetrievePropertiesEx',
+        'PropertyCollector',
+        'propertyCollector',
+        '<specSet><propSet><type>ServiceInstance</type><all>false</all><pathSet>content</pathSet></propSet><objectSet><obj type="ServiceInstance">ServiceInstance</obj><skip>false</skip></objectSet></specSet><options><maxObjects>1</maxObjects></options>',
+      );
+      await call(s, 'Logout', 'SessionManager', 'SessionManager');
+    },
+  ],
+  // Reads over TaskManager.recentTask (up to 200 tasks).
+  [
+    1,
+    async (s) => {
+      await call(
+        s,
+        'RetrieveProperties',
+        'PropertyCollector',
+        'propertyCollector',
+        `<specSet><propSet><type>Task</type><pathSet>info.state</pathSet></propSet><objectSet><obj type="TaskManager">TaskManager</obj><skip>true</skip><selectSet ${xsi(s, 'TraversalSpec')}><name>recent</name><type>TaskManager</type><path>recentTask</path><skip>false</skip></selectSet></objectSet></specSet>`,
+      );
+    },
+  ],
+  // A task history collector: create, read a page, destroy.
+  [
+    1,
+    async (s) => {
+      const created = returnval(
+        await call(s, 'CreateCollectorForTasks', 'TaskManager', 'TaskManager', '<filter></filter>'),
+        'CreateCollectorForTasks',
+      ) as unknown as { _: string } | undefined;
+      if (!created?._) return;
+      await call(s, 'ReadNextTasks', 'TaskHistoryCollector', created._, '<maxCount>10</maxCount>');
+      await call(s, 'DestroyCollector', 'TaskHistoryCollector', created._);
+    },
+  ],
+  // Bad requests: malformed XML, unknown tasks, refused transitions.
+  [
+    1,
+    async (s) => {
+      await call(s, 'SetTaskState', 'Task', `task-${900_000_000 + rand(1e6)}`, '<state>running</state>');
+      await call(s, 'UpdateProgress', 'Task', 'task-1', '<percentDone>ten</percentDone>');
+      const task = await createTask(s);
+      if (task) {
+        await call(s, 'SetTaskState', 'Task', task, '<state>success</state>');
+        await call(s, 'SetTaskState', 'Task', task, '<state>running</state>');
+      }
+      try {
+        await s.send('<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><Oops', REQUEST_TIMEOUT_MS);
+      } catch (error) {
+        recordError(`malformed envelope: ${(error as Error).message}`);
+      }
+    },
+  ],
+  // Attacks from issue 14, mixed in: each must be refused at once without slowing the rest.
+  [
+    1,
+    async (s) => {
+      const attack = rand(6);
+      if (attack === 0) {
+        // Paging tokens never continued: LimitExceeded past --max-retrieve-tokens, then idle expiry.
+        await call(
+          s,
+          'RetrievePropertiesEx',
+          'PropertyCollector',
+          'propertyCollector',
+          `<specSet><propSet><type>Task</type><pathSet>info.state</pathSet></propSet><objectSet><obj type="TaskManager">TaskManager</obj><skip>true</skip><selectSet ${xsi(s, 'TraversalSpec')}><name>recent</name><type>TaskManager</type><path>recentTask</path><skip>false</skip></selectSet></objectSet></specSet><options><maxObjects>1</maxObjects></options>`,
+        );
+      } else if (attack === 1) {
+        // A description past --max-string-bytes: LimitExceeded, nothing stored.
+        const task = await createTask(s);
+        if (!task) return;
+        await call(s, 'SetTaskDescription', 'Task', task, `<description><key>soak.big</key><message>${'x'.repeat(100 * 1024)}</message></description>`);
+        await call(s, 'SetTaskState', 'Task', task, '<state>success</state>');
+      } else if (attack === 2) {
+        // Two waits on one collector: the first must end with RequestCanceled, the second with the change.
+        const task = await createTask(s);
+        if (!task) return;
+        const collector = (
+          returnval(await call(s, 'CreatePropertyCollector', 'PropertyCollector', 'propertyCollector'), 'CreatePropertyCollector') as { _?: string } | undefined
+        )?._;
+        if (!collector) return;
+        await call(
+          s,
+          'CreateFilter',
+          'PropertyCollector',
+          collector,
+          `<spec><propSet><type>Task</type><pathSet>info.state</pathSet></propSet><objectSet><obj type="Task">${task}</obj></objectSet></spec><partialUpdates>false</partialUpdates>`,
+        );
+        const version = returnval(await call(s, 'WaitForUpdatesEx', 'PropertyCollector', collector, ''), 'WaitForUpdatesEx')?.version as string | undefined;
+        const wait = `<version>${version}</version><options><maxWaitSeconds>5</maxWaitSeconds></options>`;
+        const first = call(s, 'WaitForUpdatesEx', 'PropertyCollector', collector, wait, true);
+        await new Promise((r) => setTimeout(r, 20));
+        const second = call(s, 'WaitForUpdatesEx', 'PropertyCollector', collector, wait, true);
+        await new Promise((r) => setTimeout(r, 20));
+        await call(s, 'SetTaskState', 'Task', task, '<state>success</state>');
+        // Under load the three calls may reach the server in any order, so the check is the rule
+        // itself: one of the two gets the change, and the other is told (RequestCanceled, or
+        // InvalidCollectorVersion when it came after the first had already moved the version) —
+        // never left to time out with nothing.
+        const outcomes = (await Promise.all([first, second])).map((res) => {
+          if (!res) return 'lost';
+          const fault = faultOf(res)?.type;
+          if (fault) return fault;
+          return stateOf(returnval(res, 'WaitForUpdatesEx')) ? 'change' : 'nothing';
+        });
+        const told = (o: string) => o === 'RequestCanceled' || o === 'InvalidCollectorVersion';
+        if (!(outcomes.includes('change') && outcomes.every((o) => o === 'change' || told(o)))) recordError(`concurrent wait: outcomes ${outcomes.join(', ')}`);
+        await call(s, 'DestroyPropertyCollector', 'PropertyCollector', collector);
+      } else if (attack === 3) {
+        // A filter flood on a throwaway session: LimitExceeded past --max-filters; Logout frees all.
+        const flood = new FastSession(transport, 'pyvmomi');
+        await call(flood, 'Login', 'SessionManager', 'SessionManager', '<userName>flood</userName><password>flood</password>');
+        for (let i = 0; i < 20; i++)
+          await call(
+            flood,
+            'CreateFilter',
+            'PropertyCollector',
+            'propertyCollector',
+            '<spec><propSet><type>TaskManager</type><pathSet>recentTask</pathSet></propSet><objectSet><obj type="TaskManager">TaskManager</obj></objectSet></spec><partialUpdates>false</partialUpdates>',
+          );
+        await call(flood, 'Logout', 'SessionManager', 'SessionManager');
+      } else if (attack === 4) {
+        // A control API body nested far deeper than SOAP allows: HTTP 400, nothing stored.
+        let result: unknown = 'leaf';
+        for (let i = 0; i < 1500; i++) result = { _type: 'KeyAnyValue', key: 'k', value: result };
+        const res = await transport.request({
+          path: '/_emulator/tasks',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ state: 'success', result }),
+          timeoutMs: REQUEST_TIMEOUT_MS,
+        });
+        window.requests++;
+        if (res.status !== 400) recordError(`deep control body: HTTP ${res.status}`);
+      } else {
+        // A body far over --body-limit with Expect: 100-continue: 413 before any 100 Continue.
+        const status = await oversizedPost();
+        window.requests++;
+        if (status !== 413) recordError(`oversized body: got ${status || 'no answer'} instead of 413`);
+      }
+    },
+  ],
 ];
 const totalWeight = scenarios.reduce((n, [w]) => n + w, 0);
 
@@ -387,7 +488,9 @@ function oversizedPost(): Promise<number> {
       resolve(status);
     };
     const timer = setTimeout(() => finish(0), REQUEST_TIMEOUT_MS);
-    socket.on('connect', () => socket.write('POST /sdk HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: 20000000\r\nExpect: 100-continue\r\n\r\n'));
+    socket.on('connect', () =>
+      socket.write('POST /sdk HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: 20000000\r\nExpect: 100-continue\r\n\r\n'),
+    );
     socket.on('data', (d: Buffer) => {
       text += d.toString('latin1');
       if (text.startsWith('HTTP/1.1 100')) return finish(100);
@@ -443,7 +546,9 @@ async function main(): Promise<number> {
   process.stdout.write(
     `soak: pid ${child.pid} on ${baseUrl}, ${num('minutes')} min, sample every ${sampleMs / 1000} s, warm-up ${(warmupMs / 1000).toFixed(0)} s, concurrency ${concurrency}\n`,
   );
-  process.stdout.write(`${pad('t(s)', 6)} ${pad('requests', 9)} ${pad('req/s', 7)} ${pad('p50(ms)', 8)} ${pad('p99(ms)', 8)} ${pad('max(ms)', 8)} ${pad('RSS(MB)', 8)} ${pad('faults', 7)} ${pad('errors', 6)} ${pad('objects', 8)} ${pad('sessions', 8)}\n`);
+  process.stdout.write(
+    `${pad('t(s)', 6)} ${pad('requests', 9)} ${pad('req/s', 7)} ${pad('p50(ms)', 8)} ${pad('p99(ms)', 8)} ${pad('max(ms)', 8)} ${pad('RSS(MB)', 8)} ${pad('faults', 7)} ${pad('errors', 6)} ${pad('objects', 8)} ${pad('sessions', 8)}\n`,
+  );
 
   const started = Date.now();
   const end = started + durationMs;
@@ -475,7 +580,19 @@ async function main(): Promise<number> {
       w.errors++;
     }
     const t = (Date.now() - started) / 1000;
-    const sample: Sample = { t, requests: w.requests, rps: w.requests / (sampleMs / 1000), p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: sorted.at(-1) ?? NaN, rss: rssMb(), faults: w.faults, errors: w.errors, objects, sessions };
+    const sample: Sample = {
+      t,
+      requests: w.requests,
+      rps: w.requests / (sampleMs / 1000),
+      p50: percentile(sorted, 0.5),
+      p99: percentile(sorted, 0.99),
+      max: sorted.at(-1) ?? NaN,
+      rss: rssMb(),
+      faults: w.faults,
+      errors: w.errors,
+      objects,
+      sessions,
+    };
     totalErrors += w.errors;
     const warm = Date.now() - started < warmupMs;
     samples.push({ sample, warm });
@@ -488,7 +605,8 @@ async function main(): Promise<number> {
   // ---- verdict ----
   const problems: string[] = [];
   if (serverExited) problems.push(`the server died (${serverExited}):\n${serverStderr}`);
-  if (totalErrors) problems.push(`${totalErrors} requests hung, were dropped, got an unexpected status or an internal error, e.g.:\n  ${errorSamples.join('\n  ')}`);
+  if (totalErrors)
+    problems.push(`${totalErrors} requests hung, were dropped, got an unexpected status or an internal error, e.g.:\n  ${errorSamples.join('\n  ')}`);
   const measured = samples.filter((s) => !s.warm).map((s) => s.sample);
   if (measured.length < 3) {
     problems.push(`only ${measured.length} samples after the warm-up; need at least 3 (run longer or sample more often)`);
@@ -501,7 +619,9 @@ async function main(): Promise<number> {
       const b = median(last.map(pick));
       const grew = (b - a) / a;
       const verdict = grew > growth && b - a > slack ? 'FAIL' : 'ok';
-      process.stdout.write(`soak: ${name} median first third ${a.toFixed(2)} ${unit}, last third ${b.toFixed(2)} ${unit}: ${(grew * 100).toFixed(1)}% (limit ${(growth * 100).toFixed(0)}% and ${slack} ${unit}) ${verdict}\n`);
+      process.stdout.write(
+        `soak: ${name} median first third ${a.toFixed(2)} ${unit}, last third ${b.toFixed(2)} ${unit}: ${(grew * 100).toFixed(1)}% (limit ${(growth * 100).toFixed(0)}% and ${slack} ${unit}) ${verdict}\n`,
+      );
       if (verdict === 'FAIL') problems.push(`${name} grew by ${(grew * 100).toFixed(1)}% (${a.toFixed(2)} → ${b.toFixed(2)} ${unit})`);
     };
     compare('RSS', 'MB', (s) => s.rss, rssGrowth, rssSlackMb);

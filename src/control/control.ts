@@ -73,7 +73,8 @@ export class EmulatorControl {
       if (!(entity instanceof ManagedObjectReference)) throw new ControlError(`${where}.entity must be a managed object reference`);
       const state = json.state ?? 'queued';
       const description = json.description === undefined ? undefined : jsonToVim(json.description, 'LocalizableMessage', types, `${where}.description`);
-      if (description !== undefined && !isLocalizableMessage(description)) throw new ControlError(`${where}.description must be a LocalizableMessage with a key`);
+      if (description !== undefined && !isLocalizableMessage(description))
+        throw new ControlError(`${where}.description must be a LocalizableMessage with a key`);
       const result = json.result === undefined ? undefined : jsonToVim(json.result, 'xsd:anyType', types, `${where}.result`);
       const fault = json.fault === undefined ? undefined : this.taskFault(json.fault, `${where}.fault`);
       const lifecycle = json.lifecycle === undefined ? undefined : this.lifecycleSpec(json.lifecycle, `${where}.lifecycle`);
@@ -127,7 +128,10 @@ export class EmulatorControl {
   /** Runs a scripted lifecycle on an existing queued or running task. */
   scriptTask(key: string, json: LifecycleJson): Task {
     const task = this.scriptable(key);
-    this.lifecycles.start(task, this.convert(() => this.lifecycleSpec(json, 'lifecycle')));
+    this.lifecycles.start(
+      task,
+      this.convert(() => this.lifecycleSpec(json, 'lifecycle')),
+    );
     return task;
   }
 

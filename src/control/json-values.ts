@@ -36,7 +36,8 @@ export function jsonToVim(json: Json, staticType: string, types: TypeModel, wher
   if (staticType === 'xsd:anyType') {
     if (typeof json === 'string') return new TypedValue('xsd:string', json);
     if (typeof json === 'boolean') return new TypedValue('xsd:boolean', json);
-    if (typeof json === 'number') return Number.isInteger(json) ? new TypedValue('xsd:int', jsonToVim(json, 'xsd:int', types, where)) : new TypedValue('xsd:double', json);
+    if (typeof json === 'number')
+      return Number.isInteger(json) ? new TypedValue('xsd:int', jsonToVim(json, 'xsd:int', types, where)) : new TypedValue('xsd:double', json);
     if (!isObject(json) || typeof json._type !== 'string') return fail('an anyType value needs a "_type"');
     const type = json._type;
     const kind = types.kindOf(type);
@@ -123,7 +124,6 @@ export function jsonToFault(json: FaultJson, types: TypeModel, where: string): M
   return new MethodFault(type, json.message ?? `Injected fault ${type}.`, fields);
 }
 
-
 /** The deepest JSON document the control API and seed files accept (as deep as SOAP input may nest). */
 export const MAX_JSON_DEPTH = 64;
 
@@ -135,7 +135,8 @@ export function toJson(value: unknown, where: string, maxStringBytes = Number.PO
   if (depth > MAX_JSON_DEPTH) throw new JsonValueError(`${where}: nested deeper than ${MAX_JSON_DEPTH} levels`);
   if (typeof value === 'string') {
     // As for SOAP arguments: refused, not cut (src/vim/limits.ts says why).
-    if (value.length * 3 > maxStringBytes && Buffer.byteLength(value, 'utf8') > maxStringBytes) throw new JsonValueError(`${where}: a string longer than ${maxStringBytes} bytes (max-string-bytes)`);
+    if (value.length * 3 > maxStringBytes && Buffer.byteLength(value, 'utf8') > maxStringBytes)
+      throw new JsonValueError(`${where}: a string longer than ${maxStringBytes} bytes (max-string-bytes)`);
     return value;
   }
   if (value === null || typeof value === 'boolean') return value;
@@ -147,7 +148,8 @@ export function toJson(value: unknown, where: string, maxStringBytes = Number.PO
   if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
     const out: { [key: string]: Json } = {};
     for (const [key, item] of Object.entries(value)) {
-      if (key.length * 3 > maxStringBytes && Buffer.byteLength(key, 'utf8') > maxStringBytes) throw new JsonValueError(`${where}: a key longer than ${maxStringBytes} bytes (max-string-bytes)`);
+      if (key.length * 3 > maxStringBytes && Buffer.byteLength(key, 'utf8') > maxStringBytes)
+        throw new JsonValueError(`${where}: a key longer than ${maxStringBytes} bytes (max-string-bytes)`);
       out[key] = toJson(item, `${where}.${key}`, maxStringBytes, depth + 1);
     }
     return out;

@@ -36,24 +36,23 @@ export class LifecycleRunner {
     }
     steps.push([
       spec.startAfterMs + spec.durationMs,
-      () =>
-        task.setState(
-          spec.outcome === 'success' ? { state: 'success', result: spec.result } : { state: 'error', fault: spec.fault },
-          ACTOR,
-        ),
+      () => task.setState(spec.outcome === 'success' ? { state: 'success', result: spec.result } : { state: 'error', fault: spec.fault }, ACTOR),
     ]);
     let stopped = false;
     for (const [at, run] of steps) {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        if (stopped) return;
-        try {
-          run();
-        } catch (error) {
-          if (!(error instanceof MethodFault)) throw error;
-          stopped = true;
-        }
-      }, Math.max(0, at));
+      const timer = setTimeout(
+        () => {
+          this.timers.delete(timer);
+          if (stopped) return;
+          try {
+            run();
+          } catch (error) {
+            if (!(error instanceof MethodFault)) throw error;
+            stopped = true;
+          }
+        },
+        Math.max(0, at),
+      );
       timer.unref();
       this.timers.add(timer);
     }

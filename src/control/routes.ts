@@ -5,7 +5,20 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
 import { ControlError, type ControlErrorKind, type EmulatorControl } from './control.js';
-import { describeErrors, faultRuleSchema, latencyRuleSchema, lifecycleSchema, seedSchema, taskSchema, type ControlSchemas, type FaultRuleJson, type LatencyRuleJson, type LifecycleJson, type SeedJson, type TaskJson } from './schemas.js';
+import {
+  describeErrors,
+  faultRuleSchema,
+  latencyRuleSchema,
+  lifecycleSchema,
+  seedSchema,
+  taskSchema,
+  type ControlSchemas,
+  type FaultRuleJson,
+  type LatencyRuleJson,
+  type LifecycleJson,
+  type SeedJson,
+  type TaskJson,
+} from './schemas.js';
 import { TASK_STATES, type TaskState } from '../vim/task-state.js';
 import type { FaultRule, LatencyRule } from './injection.js';
 import { vimToJson, type Json } from './json-values.js';
@@ -94,14 +107,15 @@ export const controlApi: FastifyPluginAsync<ControlApiOptions> = async (app: Fas
     const task = control.task(request.params.key);
     return { task: task.key, history: task.history.map(transitionJson) };
   });
-  app.post<{ Params: { key: string }; Body: LifecycleJson }>('/tasks/:key/lifecycle', {
+  app.post<{ Params: { key: string }; Body: LifecycleJson }>(
+    '/tasks/:key/lifecycle',
+    {
       schema: { params: keyParams, body: lifecycleSchema },
       schemaErrorFormatter: refused('lifecycle'),
       // Which task comes before what is asked of it: an unknown one is 404, a finished one 409.
       preValidation: async (request) => void control.scriptable(request.params.key),
     },
-    async (request, reply) =>
-    reply.code(202).send(taskJson(control.scriptTask(request.params.key, request.body))),
+    async (request, reply) => reply.code(202).send(taskJson(control.scriptTask(request.params.key, request.body))),
   );
 
   app.post('/reset', async () => {

@@ -220,7 +220,14 @@ export class ControlSchemas {
   }
 }
 
-const ARTICLE: Readonly<Record<string, string>> = { array: 'an array', object: 'a JSON object', string: 'a string', number: 'a number', integer: 'an integer', boolean: 'true or false' };
+const ARTICLE: Readonly<Record<string, string>> = {
+  array: 'an array',
+  object: 'a JSON object',
+  string: 'a string',
+  number: 'a number',
+  integer: 'an integer',
+  boolean: 'true or false',
+};
 
 /** Ajv's errors as one sentence in the control API's words: `seed.tasks[0].state must be one of …`. */
 export function describeErrors(errors: readonly ErrorObject[], root: string): string {

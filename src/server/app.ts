@@ -30,8 +30,33 @@ import { recentTasksOptions, recentTasksPage } from './ui.js';
 
 /** The vim25 versions vCenter 8.0.3 lists in vimServiceVersions.xml, newest first. */
 const VIM25_VERSIONS = [
-  '8.0.2.0', '8.0.1.0', '8.0.0.2', '8.0.0.1', '8.0.0.0', '7.0.3.2', '7.0.3.1', '7.0.3.0', '7.0.2.1', '7.0.2.0', '7.0.1.1', '7.0.1.0',
-  '7.0.0.2', '7.0.0.0', '6.9.1', '6.8.7', '6.7.3', '6.7.2', '6.7.1', '6.7', '6.5', '6.0', '5.5', '5.1', '5.0', '4.1', '4.0',
+  '8.0.2.0',
+  '8.0.1.0',
+  '8.0.0.2',
+  '8.0.0.1',
+  '8.0.0.0',
+  '7.0.3.2',
+  '7.0.3.1',
+  '7.0.3.0',
+  '7.0.2.1',
+  '7.0.2.0',
+  '7.0.1.1',
+  '7.0.1.0',
+  '7.0.0.2',
+  '7.0.0.0',
+  '6.9.1',
+  '6.8.7',
+  '6.7.3',
+  '6.7.2',
+  '6.7.1',
+  '6.7',
+  '6.5',
+  '6.0',
+  '5.5',
+  '5.1',
+  '5.0',
+  '4.1',
+  '4.0',
 ];
 
 /**
@@ -164,7 +189,14 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
     managers: loadManagedTypes(wsdlDirectory()),
   });
   const controlSchemas = new ControlSchemas();
-  const control = new EmulatorControl({ types: schema, taskManager: inventory.taskManager, extensionManager: inventory.extensionManager, users, injector, schemas: controlSchemas });
+  const control = new EmulatorControl({
+    types: schema,
+    taskManager: inventory.taskManager,
+    extensionManager: inventory.extensionManager,
+    users,
+    injector,
+    schemas: controlSchemas,
+  });
   const dispose = () => {
     control.dispose();
     inventory.dispose();
@@ -277,11 +309,20 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
   app.get('/sdk/vimServiceVersions.xml', (_req, reply) => reply.type(xml).send(versions));
   app.get('/sdk/vimService.wsdl', (_req, reply) => reply.type(xml).send(wsdlText('vimService.wsdl')));
   app.get('/sdk/vim.wsdl', (_req, reply) => reply.type(xml).send(wsdlText('vim.wsdl')));
-  app.get('/healthz', () => ({ status: 'ok', sessions: inventory.sessionManager.count, objects: inventory.registry.size, waiters: inventory.collectorUsage.waiters }));
+  app.get('/healthz', () => ({
+    status: 'ok',
+    sessions: inventory.sessionManager.count,
+    objects: inventory.registry.size,
+    waiters: inventory.collectorUsage.waiters,
+  }));
 
   // The factory makes the server, so fastify's "Server listening at" line is told the scheme.
   const scheme = config.tls ? 'https' : 'http';
-  await app.listen({ host: config.host, port: config.port, listenTextResolver: (address) => `Server listening at ${address.replace(/^https?:/, `${scheme}:`)}` });
+  await app.listen({
+    host: config.host,
+    port: config.port,
+    listenTextResolver: (address) => `Server listening at ${address.replace(/^https?:/, `${scheme}:`)}`,
+  });
 
   return {
     app,

@@ -49,30 +49,120 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'certFile', flag: 'cert', env: 'VTASK_CERT', kind: 'string', help: 'PEM certificate file for HTTPS' },
   { key: 'keyFile', flag: 'key', env: 'VTASK_KEY', kind: 'string', help: 'PEM private key file for HTTPS' },
   { key: 'usersFile', flag: 'users', env: 'VTASK_USERS', kind: 'string', help: 'users file (JSON): users, passwords, roles; none: any user/password is Admin' },
-  { key: 'cancelMode', flag: 'cancel-mode', env: 'VTASK_CANCEL_MODE', kind: 'cancelMode', help: 'immediate | cooperative: what CancelTask does to a running task' },
-  { key: 'cancelTimeoutMs', flag: 'cancel-timeout-ms', env: 'VTASK_CANCEL_TIMEOUT_MS', kind: 'number', help: 'cooperative mode: complete a canceled running task after this long (0: never)' },
-  { key: 'cancelTaskPrivilege', flag: 'cancel-privilege', env: 'VTASK_CANCEL_PRIVILEGE', kind: 'string', help: "privilege CancelTask requires, e.g. Global.CancelTask ('': none)" },
+  {
+    key: 'cancelMode',
+    flag: 'cancel-mode',
+    env: 'VTASK_CANCEL_MODE',
+    kind: 'cancelMode',
+    help: 'immediate | cooperative: what CancelTask does to a running task',
+  },
+  {
+    key: 'cancelTimeoutMs',
+    flag: 'cancel-timeout-ms',
+    env: 'VTASK_CANCEL_TIMEOUT_MS',
+    kind: 'number',
+    help: 'cooperative mode: complete a canceled running task after this long (0: never)',
+  },
+  {
+    key: 'cancelTaskPrivilege',
+    flag: 'cancel-privilege',
+    env: 'VTASK_CANCEL_PRIVILEGE',
+    kind: 'string',
+    help: "privilege CancelTask requires, e.g. Global.CancelTask ('': none)",
+  },
   { key: 'sessionIdleTimeoutMs', flag: 'session-idle-timeout-ms', env: 'VTASK_SESSION_IDLE_TIMEOUT_MS', kind: 'number', help: 'end sessions idle this long' },
-  { key: 'recentTaskRetentionMs', flag: 'task-retention-ms', env: 'VTASK_TASK_RETENTION_MS', kind: 'number', help: 'how long a completed task stays in TaskManager.recentTask' },
+  {
+    key: 'recentTaskRetentionMs',
+    flag: 'task-retention-ms',
+    env: 'VTASK_TASK_RETENTION_MS',
+    kind: 'number',
+    help: 'how long a completed task stays in TaskManager.recentTask',
+  },
   { key: 'maxTasks', flag: 'max-tasks', env: 'VTASK_MAX_TASKS', kind: 'number', help: 'tasks kept in memory; beyond it the oldest completed are forgotten' },
-  { key: 'maxCollector', flag: 'max-collector', env: 'VTASK_MAX_COLLECTOR', kind: 'number', help: 'task history collectors per session (TaskManager.maxCollector)' },
+  {
+    key: 'maxCollector',
+    flag: 'max-collector',
+    env: 'VTASK_MAX_COLLECTOR',
+    kind: 'number',
+    help: 'task history collectors per session (TaskManager.maxCollector)',
+  },
   { key: 'maxSessions', flag: 'max-sessions', env: 'VTASK_MAX_SESSIONS', kind: 'number', help: 'sessions logged in at once; one more Login: LimitExceeded' },
-  { key: 'maxSessionsPerUser', flag: 'max-sessions-per-user', env: 'VTASK_MAX_SESSIONS_PER_USER', kind: 'number', help: 'sessions logged in at once under one user name' },
-  { key: 'maxFiltersPerSession', flag: 'max-filters', env: 'VTASK_MAX_FILTERS', kind: 'number', help: 'property filters per session (all its property collectors)' },
+  {
+    key: 'maxSessionsPerUser',
+    flag: 'max-sessions-per-user',
+    env: 'VTASK_MAX_SESSIONS_PER_USER',
+    kind: 'number',
+    help: 'sessions logged in at once under one user name',
+  },
+  {
+    key: 'maxFiltersPerSession',
+    flag: 'max-filters',
+    env: 'VTASK_MAX_FILTERS',
+    kind: 'number',
+    help: 'property filters per session (all its property collectors)',
+  },
   { key: 'maxCollectorsPerSession', flag: 'max-collectors', env: 'VTASK_MAX_COLLECTORS', kind: 'number', help: 'property collectors a session may create' },
-  { key: 'maxRetrieveTokens', flag: 'max-retrieve-tokens', env: 'VTASK_MAX_RETRIEVE_TOKENS', kind: 'number', help: 'unfinished RetrievePropertiesEx results (paging tokens) per session' },
-  { key: 'retrieveTokenIdleMs', flag: 'retrieve-token-idle-ms', env: 'VTASK_RETRIEVE_TOKEN_IDLE_MS', kind: 'number', help: 'a paging token not continued for this long is forgotten' },
+  {
+    key: 'maxRetrieveTokens',
+    flag: 'max-retrieve-tokens',
+    env: 'VTASK_MAX_RETRIEVE_TOKENS',
+    kind: 'number',
+    help: 'unfinished RetrievePropertiesEx results (paging tokens) per session',
+  },
+  {
+    key: 'retrieveTokenIdleMs',
+    flag: 'retrieve-token-idle-ms',
+    env: 'VTASK_RETRIEVE_TOKEN_IDLE_MS',
+    kind: 'number',
+    help: 'a paging token not continued for this long is forgotten',
+  },
   { key: 'maxWaiters', flag: 'max-waiters', env: 'VTASK_MAX_WAITERS', kind: 'number', help: 'WaitForUpdates[Ex] calls blocked at once, all sessions together' },
-  { key: 'maxStringBytes', flag: 'max-string-bytes', env: 'VTASK_MAX_STRING_BYTES', kind: 'number', help: 'longest string (UTF-8 bytes) a SOAP argument or control API body may carry; longer: refused' },
-  { key: 'apiVersion', flag: 'api-version', env: 'VTASK_API_VERSION', kind: 'string', help: 'about.apiVersion in ServiceContent, and the newest version vimServiceVersions.xml offers' },
+  {
+    key: 'maxStringBytes',
+    flag: 'max-string-bytes',
+    env: 'VTASK_MAX_STRING_BYTES',
+    kind: 'number',
+    help: 'longest string (UTF-8 bytes) a SOAP argument or control API body may carry; longer: refused',
+  },
+  {
+    key: 'apiVersion',
+    flag: 'api-version',
+    env: 'VTASK_API_VERSION',
+    kind: 'string',
+    help: 'about.apiVersion in ServiceContent, and the newest version vimServiceVersions.xml offers',
+  },
   { key: 'logLevel', flag: 'log-level', env: 'VTASK_LOG_LEVEL', kind: 'string', help: 'fatal | error | warn | info | debug | trace | silent' },
   { key: 'bodyLimitBytes', flag: 'body-limit', env: 'VTASK_BODY_LIMIT', kind: 'number', help: 'largest request body accepted (bytes); larger: HTTP 413' },
-  { key: 'requestTimeoutMs', flag: 'request-timeout-ms', env: 'VTASK_REQUEST_TIMEOUT_MS', kind: 'number', help: 'time allowed to send a whole request; slower: HTTP 408' },
+  {
+    key: 'requestTimeoutMs',
+    flag: 'request-timeout-ms',
+    env: 'VTASK_REQUEST_TIMEOUT_MS',
+    kind: 'number',
+    help: 'time allowed to send a whole request; slower: HTTP 408',
+  },
   { key: 'productVersion', flag: 'product-version', env: 'VTASK_PRODUCT_VERSION', kind: 'string', help: 'about.version reported in ServiceContent' },
   { key: 'productBuild', flag: 'product-build', env: 'VTASK_PRODUCT_BUILD', kind: 'string', help: 'about.build reported in ServiceContent' },
-  { key: 'privilegesFile', flag: 'privileges', env: 'VTASK_PRIVILEGES', kind: 'string', help: 'privilege table file (JSON/YAML): {"Method": "Privilege.Id" or ""}' },
-  { key: 'seedFile', flag: 'seed', env: 'VTASK_SEED', kind: 'string', help: 'seed file (JSON/YAML) loaded at start: tasks, extensions, users, fault and latency rules' },
-  { key: 'controlToken', flag: 'control-token', env: 'VTASK_CONTROL_TOKEN', kind: 'string', help: 'bearer token the /_emulator/ control API requires (none: open on loopback; on any other address one is generated and printed at start)' },
+  {
+    key: 'privilegesFile',
+    flag: 'privileges',
+    env: 'VTASK_PRIVILEGES',
+    kind: 'string',
+    help: 'privilege table file (JSON/YAML): {"Method": "Privilege.Id" or ""}',
+  },
+  {
+    key: 'seedFile',
+    flag: 'seed',
+    env: 'VTASK_SEED',
+    kind: 'string',
+    help: 'seed file (JSON/YAML) loaded at start: tasks, extensions, users, fault and latency rules',
+  },
+  {
+    key: 'controlToken',
+    flag: 'control-token',
+    env: 'VTASK_CONTROL_TOKEN',
+    kind: 'string',
+    help: 'bearer token the /_emulator/ control API requires (none: open on loopback; on any other address one is generated and printed at start)',
+  },
   { key: 'configFile', flag: 'config', env: 'VTASK_CONFIG', kind: 'string', help: 'config file (JSON/YAML) whose keys are these flag names' },
 ];
 
@@ -117,7 +207,8 @@ function convert(setting: Setting, raw: string | boolean | number, source: strin
       throw new ConfigError(`${source}: expected true or false, got '${raw}'`);
     case 'number': {
       const n = Number(raw);
-      if (typeof raw === 'boolean' || raw === '' || !Number.isInteger(n) || n < 0) throw new ConfigError(`${source}: expected a non-negative integer, got '${String(raw)}'`);
+      if (typeof raw === 'boolean' || raw === '' || !Number.isInteger(n) || n < 0)
+        throw new ConfigError(`${source}: expected a non-negative integer, got '${String(raw)}'`);
       return n;
     }
     case 'cancelMode':
@@ -139,7 +230,8 @@ function readConfigFile(file: string, readFile: (path: string) => string): Recor
   const settings: Record<string, string | number | boolean> = {};
   for (const [key, value] of Object.entries(parsed)) {
     if (!known.has(key) || key === 'config') throw new ConfigError(`${file}: unknown setting '${key}' (use the flag names from --help)`);
-    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') throw new ConfigError(`${file}: '${key}' must be a string, number or boolean`);
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean')
+      throw new ConfigError(`${file}: '${key}' must be a string, number or boolean`);
     settings[key] = value;
   }
   return settings;
@@ -153,7 +245,11 @@ export function configFileSettings(file: string, readFile: (path: string) => str
   return settings;
 }
 
-export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): Config | 'help' {
+export function loadConfig(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  readFile: (path: string) => string = (p) => readFileSync(p, 'utf8'),
+): Config | 'help' {
   const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' }, http: { type: 'boolean' } };
   for (const s of SETTINGS) options[s.flag] = { type: s.kind === 'boolean' ? 'boolean' : 'string' };
   let values: Record<string, string | boolean | undefined>;

@@ -99,7 +99,8 @@ export const sdkRoute: FastifyPluginCallback<SdkRouteOptions> = (app: FastifyIns
   });
 
   const write = (request: FastifyRequest, reply: FastifyReply, call: SoapCall, exchange: SdkExchange, answer: SoapAnswer) => {
-    if (answer.internalError !== undefined) request.log.error({ err: answer.internalError, method: call.method || undefined }, 'internal error while serving a call');
+    if (answer.internalError !== undefined)
+      request.log.error({ err: answer.internalError, method: call.method || undefined }, 'internal error while serving a call');
     if (logCalls) {
       const user = exchange.session ? exchange.session.userName : call.session?.userName;
       request.log.info({ method: call.method || undefined, this: call.self?.toString(), user, fault: answer.faultType, ms: reply.elapsedTime }, 'soap call');
@@ -111,7 +112,9 @@ export const sdkRoute: FastifyPluginCallback<SdkRouteOptions> = (app: FastifyIns
       // cookie.split('"')[1] (pyVmomi's SPBM samples, Ansible's storage-policy modules) needs them.
       reply.header(
         'set-cookie',
-        exchange.session === null ? `${SESSION_COOKIE}=; Path=/; HttpOnly; Max-Age=0${secure}` : `${SESSION_COOKIE}="${exchange.session.cookie}"; Path=/; HttpOnly${secure}`,
+        exchange.session === null
+          ? `${SESSION_COOKIE}=; Path=/; HttpOnly; Max-Age=0${secure}`
+          : `${SESSION_COOKIE}="${exchange.session.cookie}"; Path=/; HttpOnly${secure}`,
       );
     }
     reply.send(answer.payload);

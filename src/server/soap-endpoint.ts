@@ -152,6 +152,11 @@ export class SoapEndpoint {
   encodeFault(error: unknown): SoapAnswer {
     const known = error instanceof MethodFault;
     const fault = known ? error : new SystemError(error instanceof Error ? error.message : String(error));
-    return { status: 500, payload: this.options.encoder.fault(fault.toDataObject(), fault.message), faultType: fault.faultType, internalError: known ? undefined : error };
+    return {
+      status: 500,
+      payload: this.options.encoder.fault(fault.toDataObject(), fault.message),
+      faultType: fault.faultType,
+      internalError: known ? undefined : error,
+    };
   }
 }

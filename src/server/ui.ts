@@ -87,10 +87,14 @@ const keyParams = { type: 'object', required: ['key'], properties: { key: { type
 function initiatorOf(reason: DataObject | undefined): string {
   if (!reason) return '';
   switch (reason._type) {
-    case 'TaskReasonUser': return String(reason.userName ?? '');
-    case 'TaskReasonAlarm': return String(reason.alarmName ?? 'Alarm');
-    case 'TaskReasonSchedule': return String(reason.name ?? 'Schedule');
-    default: return 'System';
+    case 'TaskReasonUser':
+      return String(reason.userName ?? '');
+    case 'TaskReasonAlarm':
+      return String(reason.alarmName ?? 'Alarm');
+    case 'TaskReasonSchedule':
+      return String(reason.name ?? 'Schedule');
+    default:
+      return 'System';
   }
 }
 
@@ -233,7 +237,10 @@ export const recentTasksPage: FastifyPluginAsync<RecentTasksOptions> = async (ap
   app.get('/ui/api/stream', (request, reply) => {
     if (!authorized(request.headers)) return reply.code(401).send(unauthorized);
     if (streams.size >= limits.maxStreams) {
-      return reply.code(503).header('retry-after', '5').send({ error: `${limits.maxStreams} pages are already open (the limit); close one or retry later` });
+      return reply
+        .code(503)
+        .header('retry-after', '5')
+        .send({ error: `${limits.maxStreams} pages are already open (the limit); close one or retry later` });
     }
     reply.hijack();
     // Refused only while the server closes.

@@ -64,7 +64,10 @@ export class Decoder {
 
   private readonly maxArrayItems: number;
 
-  constructor(private readonly schema: VimSchema, options: DecoderOptions = {}) {
+  constructor(
+    private readonly schema: VimSchema,
+    options: DecoderOptions = {},
+  ) {
     this.maxArrayItems = options.maxArrayItems ?? MAX_ARRAY_ITEMS;
   }
 

@@ -41,8 +41,18 @@ export interface OperationDef {
 }
 
 export const PRIMITIVES = new Set([
-  'xsd:string', 'xsd:boolean', 'xsd:byte', 'xsd:short', 'xsd:int', 'xsd:long', 'xsd:float', 'xsd:double',
-  'xsd:dateTime', 'xsd:base64Binary', 'xsd:anyURI', 'xsd:anyType',
+  'xsd:string',
+  'xsd:boolean',
+  'xsd:byte',
+  'xsd:short',
+  'xsd:int',
+  'xsd:long',
+  'xsd:float',
+  'xsd:double',
+  'xsd:dateTime',
+  'xsd:base64Binary',
+  'xsd:anyURI',
+  'xsd:anyType',
 ]);
 
 export class VimSchema implements TypeModel {
@@ -60,7 +70,10 @@ export class VimSchema implements TypeModel {
       let cursor = this.complexTypes.get(type)?.base;
       known = false;
       while (cursor) {
-        if (cursor === base) { known = true; break; }
+        if (cursor === base) {
+          known = true;
+          break;
+        }
         cursor = this.complexTypes.get(cursor)?.base;
       }
       this.subtypeCache.set(key, known);
@@ -155,7 +168,14 @@ export interface SchemaTables {
   readonly format: 1;
   readonly complexTypes: readonly (readonly [name: string, base: string | null, own: readonly FieldTuple[]])[];
   readonly enums: readonly (readonly [name: string, values: readonly string[]])[];
-  readonly operations: readonly (readonly [name: string, managedType: string, privilege: string | null, requestType: string, result: FieldTuple | null, faults: readonly string[]])[];
+  readonly operations: readonly (readonly [
+    name: string,
+    managedType: string,
+    privilege: string | null,
+    requestType: string,
+    result: FieldTuple | null,
+    faults: readonly string[],
+  ])[];
 }
 export type FieldTuple = readonly [name: string, type: string, optional: 0 | 1, array: 0 | 1];
 

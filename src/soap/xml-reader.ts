@@ -42,7 +42,10 @@ export interface XmlLimits {
 export const DEFAULT_XML_LIMITS: XmlLimits = { maxDepth: 64, maxElements: 100_000, maxAttributesPerElement: 256, maxAttributes: 200_000 };
 
 export class XmlSyntaxError extends Error {
-  constructor(message: string, readonly offset: number) {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
     super(`${message} (at offset ${offset})`);
     this.name = 'XmlSyntaxError';
   }
@@ -79,15 +82,28 @@ function decodeEntities(raw: string, offset: number): string {
 
 function resolveEntity(ref: string, offset: number): string {
   switch (ref) {
-    case 'lt': return '<';
-    case 'gt': return '>';
-    case 'amp': return '&';
-    case 'quot': return '"';
-    case 'apos': return "'";
+    case 'lt':
+      return '<';
+    case 'gt':
+      return '>';
+    case 'amp':
+      return '&';
+    case 'quot':
+      return '"';
+    case 'apos':
+      return "'";
   }
   if (ref.startsWith('#')) {
     const code = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
-    if (!Number.isFinite(code) || code <= 0 || code > 0x10ffff || (code < 0x20 && code !== 0x9 && code !== 0xa && code !== 0xd) || (code >= 0xd800 && code <= 0xdfff) || code === 0xfffe || code === 0xffff) {
+    if (
+      !Number.isFinite(code) ||
+      code <= 0 ||
+      code > 0x10ffff ||
+      (code < 0x20 && code !== 0x9 && code !== 0xa && code !== 0xd) ||
+      (code >= 0xd800 && code <= 0xdfff) ||
+      code === 0xfffe ||
+      code === 0xffff
+    ) {
       throw new XmlSyntaxError(`invalid character reference &${ref};`, offset);
     }
     return String.fromCodePoint(code);
@@ -225,8 +241,15 @@ class Scratch {
 function isNameEnd(code: number): boolean {
   if (code < 0x80) return code === 0x20 || code === 0x2f || code === 0x3e || code === 0x3d || (code >= 0x09 && code <= 0x0d);
   return (
-    code === 0xa0 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) || code === 0x2028 || code === 0x2029 ||
-    code === 0x202f || code === 0x205f || code === 0x3000 || code === 0xfeff
+    code === 0xa0 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000 ||
+    code === 0xfeff
   );
 }
 
@@ -245,7 +268,8 @@ export class XmlReader {
   /** Parses a whole document and returns its root element. */
   parse(source: string): XmlElement {
     const illegal = ILLEGAL_CHARACTER.exec(source);
-    if (illegal) throw new XmlSyntaxError(`character U+${illegal[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} is not allowed in XML`, illegal.index);
+    if (illegal)
+      throw new XmlSyntaxError(`character U+${illegal[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} is not allowed in XML`, illegal.index);
     try {
       return parseDocument(source, this.limits, this.scratch);
     } finally {
@@ -355,7 +379,10 @@ function parseDocument(source: string, limits: XmlLimits, scratch: Scratch): Xml
       while (pos < len && isWhitespace(source.charCodeAt(pos))) pos++;
       if (pos >= len) throw new XmlSyntaxError('unterminated start tag', pos);
       const c = source.charCodeAt(pos);
-      if (c === 0x3e /* > */) { pos++; break; }
+      if (c === 0x3e /* > */) {
+        pos++;
+        break;
+      }
       if (c === 0x2f /* / */) {
         if (source.charCodeAt(pos + 1) !== 0x3e) throw new XmlSyntaxError('malformed empty-element tag', pos);
         pos += 2;

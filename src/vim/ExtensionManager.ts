@@ -29,7 +29,10 @@ export class ExtensionManager extends ManagedObject implements TaskTypeCatalog {
   readonly propertyTypes = { extensionList: 'ArrayOfExtension' };
   private readonly extensions = new Map<string, Extension>();
 
-  constructor(private readonly registry: ObjectRegistry, private readonly initial: readonly Extension[]) {
+  constructor(
+    private readonly registry: ObjectRegistry,
+    private readonly initial: readonly Extension[],
+  ) {
     super();
     this.reset();
   }

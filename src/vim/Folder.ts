@@ -8,16 +8,23 @@ export class Folder extends ManagedObject {
   readonly propertyTypes = { name: 'xsd:string', childEntity: 'ArrayOfManagedObjectReference', childType: 'ArrayOfString' };
   readonly methods = {};
 
-  constructor(readonly ref: ManagedObjectReference, private readonly name: string) {
+  constructor(
+    readonly ref: ManagedObjectReference,
+    private readonly name: string,
+  ) {
     super();
   }
 
   getProperty(name: string): VimValue | undefined {
     switch (name) {
-      case 'name': return this.name;
-      case 'childEntity': return [];
-      case 'childType': return ['Folder', 'Datacenter'];
-      default: return undefined;
+      case 'name':
+        return this.name;
+      case 'childEntity':
+        return [];
+      case 'childType':
+        return ['Folder', 'Datacenter'];
+      default:
+        return undefined;
     }
   }
 }

@@ -29,7 +29,12 @@ export class PlaceholderManager extends ManagedObject {
   readonly methods = {};
   private readonly values = new Map<string, VimValue>();
 
-  constructor(ref: ManagedObjectReference, typeChain: readonly string[], properties: readonly PlaceholderProperty[], values: Readonly<Record<string, VimValue>> = {}) {
+  constructor(
+    ref: ManagedObjectReference,
+    typeChain: readonly string[],
+    properties: readonly PlaceholderProperty[],
+    values: Readonly<Record<string, VimValue>> = {},
+  ) {
     super();
     this.ref = ref;
     this.typeChain = typeChain[0] === ref.type ? typeChain : [ref.type, ...typeChain];

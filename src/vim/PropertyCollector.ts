@@ -14,7 +14,18 @@ import type { ObjectRegistry } from './registry.js';
 import type { Session } from './session.js';
 import type { UpdateHub } from './update-hub.js';
 import { valuesEqual } from './values-equal.js';
-import type { CreateFilterArgs, DynamicProperty, ObjectContent, ObjectUpdate, PropertyChange, PropertyFilterSpec, PropertyFilterUpdate, RetrieveResult, UpdateSet, WaitOptions } from './vim-types.js';
+import type {
+  CreateFilterArgs,
+  DynamicProperty,
+  ObjectContent,
+  ObjectUpdate,
+  PropertyChange,
+  PropertyFilterSpec,
+  PropertyFilterUpdate,
+  RetrieveResult,
+  UpdateSet,
+  WaitOptions,
+} from './vim-types.js';
 
 type WakeReason = 'changed' | 'timeout';
 
@@ -237,7 +248,8 @@ export class PropertyCollector extends ManagedObject {
   private takeToken(state: CollectorState, token: string): PendingRetrieve {
     this.forgetExpiredTokens(state);
     const pending = state.tokens.get(token);
-    if (!pending || !this.dropToken(state, token)) throw new InvalidArgument('token', `The retrieve token '${token}' is not valid (unknown, finished, canceled or expired).`);
+    if (!pending || !this.dropToken(state, token))
+      throw new InvalidArgument('token', `The retrieve token '${token}' is not valid (unknown, finished, canceled or expired).`);
     return pending;
   }
 

@@ -66,9 +66,12 @@ export class ServiceInstance extends ManagedObject {
 
   getProperty(name: string): VimValue | undefined {
     switch (name) {
-      case 'content': return this.content;
-      case 'serverClock': return new Date().toISOString();
-      default: return undefined;
+      case 'content':
+        return this.content;
+      case 'serverClock':
+        return new Date().toISOString();
+      default:
+        return undefined;
     }
   }
 }

@@ -29,7 +29,10 @@ export class SessionManager extends ManagedObject {
   private readonly now: () => number;
   private readonly sweeper: NodeJS.Timeout;
 
-  constructor(private readonly users: UserDirectory, private readonly options: SessionManagerOptions) {
+  constructor(
+    private readonly users: UserDirectory,
+    private readonly options: SessionManagerOptions,
+  ) {
     super();
     this.now = options.now ?? Date.now;
     // Sessions whose clients vanished without Logout are ended here, so they cannot pile up.
@@ -50,10 +53,14 @@ export class SessionManager extends ManagedObject {
 
   getProperty(name: string, session: Session | undefined): VimValue | undefined {
     switch (name) {
-      case 'currentSession': return session && userSession(session);
-      case 'sessionList': return this.sessionList(session);
-      case 'defaultLocale': return 'en_US';
-      default: return undefined;
+      case 'currentSession':
+        return session && userSession(session);
+      case 'sessionList':
+        return this.sessionList(session);
+      case 'defaultLocale':
+        return 'en_US';
+      default:
+        return undefined;
     }
   }
 
@@ -107,9 +114,11 @@ export class SessionManager extends ManagedObject {
   private admit(userName: string): void {
     const { maxSessions, maxSessionsPerUser } = this.options;
     if (this.sessions.size >= maxSessions || (this.perUser.get(userName) ?? 0) >= maxSessionsPerUser) this.sweep();
-    if (this.sessions.size >= maxSessions) throw new LimitExceeded('maxSessions', maxSessions, `The server already has ${this.sessions.size} sessions; log out unused ones`);
+    if (this.sessions.size >= maxSessions)
+      throw new LimitExceeded('maxSessions', maxSessions, `The server already has ${this.sessions.size} sessions; log out unused ones`);
     const mine = this.perUser.get(userName) ?? 0;
-    if (mine >= maxSessionsPerUser) throw new LimitExceeded('maxSessionsPerUser', maxSessionsPerUser, `User '${userName}' already has ${mine} sessions; log out unused ones`);
+    if (mine >= maxSessionsPerUser)
+      throw new LimitExceeded('maxSessionsPerUser', maxSessionsPerUser, `User '${userName}' already has ${mine} sessions; log out unused ones`);
   }
 
   /**

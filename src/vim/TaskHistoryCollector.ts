@@ -46,7 +46,10 @@ export class TaskHistoryCollector extends ManagedObject implements MatchListener
     this.fillPage();
   }
 
-  readonly methods: Methods<'ReadNextTasks' | 'ReadPreviousTasks' | 'SetCollectorPageSize' | 'RewindCollector' | 'ResetCollector' | 'DestroyCollector', TaskHistoryCollector> = {
+  readonly methods: Methods<
+    'ReadNextTasks' | 'ReadPreviousTasks' | 'SetCollectorPageSize' | 'RewindCollector' | 'ResetCollector' | 'DestroyCollector',
+    TaskHistoryCollector
+  > = {
     ReadNextTasks: (_ctx, args) => this.readNext(args.maxCount),
     ReadPreviousTasks: (_ctx, args) => this.readPrevious(args.maxCount),
     SetCollectorPageSize: (_ctx, args) => this.setPageSize(args.maxCount),

@@ -89,10 +89,14 @@ export class TaskManager extends ManagedObject implements TaskHost {
 
   getProperty(name: string): VimValue | undefined {
     switch (name) {
-      case 'recentTask': return this.recentTask();
-      case 'description': return taskDescription();
-      case 'maxCollector': return this.options.maxCollector;
-      default: return undefined;
+      case 'recentTask':
+        return this.recentTask();
+      case 'description':
+        return taskDescription();
+      case 'maxCollector':
+        return this.options.maxCollector;
+      default:
+        return undefined;
     }
   }
 

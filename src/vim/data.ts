@@ -2,7 +2,10 @@
 // writes. Nothing here knows XML; the type names are the WSDL's.
 
 export class ManagedObjectReference {
-  constructor(readonly type: string, readonly value: string) {}
+  constructor(
+    readonly type: string,
+    readonly value: string,
+  ) {}
   toString(): string {
     return `${this.type}:${this.value}`;
   }
@@ -23,7 +26,10 @@ export interface DataObject {
  * back exactly as it came ("xsd:int", "ArrayOfString", "TaskInfoState", ...).
  */
 export class TypedValue {
-  constructor(readonly type: string, readonly value: VimValue) {}
+  constructor(
+    readonly type: string,
+    readonly value: VimValue,
+  ) {}
 }
 
 /** Content of an anyType element that carried no xsi:type; kept verbatim (already escaped XML). */
@@ -32,15 +38,7 @@ export class OpaqueXml {
 }
 
 // Arrays are readonly so that the generated types (vim-types.ts), whose arrays are readonly, fit.
-export type VimValue =
-  | string
-  | number
-  | boolean
-  | ManagedObjectReference
-  | DataObject
-  | TypedValue
-  | OpaqueXml
-  | readonly VimValue[];
+export type VimValue = string | number | boolean | ManagedObjectReference | DataObject | TypedValue | OpaqueXml | readonly VimValue[];
 
 export function isDataObject(value: VimValue | undefined): value is DataObject {
   return (

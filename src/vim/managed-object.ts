@@ -71,7 +71,9 @@ export abstract class ManagedObject {
    * declared on ManagedObject itself, so every object answers it unless its type says otherwise.
    */
   method(name: string): CheckedMethod | undefined {
-    const byName: Readonly<Record<string, CheckedMethod | undefined>> = Object.hasOwn(this.methods, name) ? (this.methods as Readonly<Record<string, CheckedMethod>>) : {};
+    const byName: Readonly<Record<string, CheckedMethod | undefined>> = Object.hasOwn(this.methods, name)
+      ? (this.methods as Readonly<Record<string, CheckedMethod>>)
+      : {};
     return byName[name] ?? (name === 'Fetch' ? (fetchProperty as CheckedMethod) : undefined);
   }
 

@@ -211,7 +211,9 @@ export function readPath(object: ManagedObject, path: string, ctx: Pick<QueryCon
   for (let i = 1; i < segments.length; i++) {
     const container = value instanceof TypedValue ? value.value : value;
     const containerType = isDataObject(container) ? container._type : type;
-    const field: { type: string; array: boolean } | undefined = array ? undefined : ctx.types.fieldOf(containerType, segments[i]) ?? ctx.types.fieldOf(type, segments[i]);
+    const field: { type: string; array: boolean } | undefined = array
+      ? undefined
+      : (ctx.types.fieldOf(containerType, segments[i]) ?? ctx.types.fieldOf(type, segments[i]));
     if (!field) throw new InvalidProperty(path);
     type = field.type;
     array = field.array;

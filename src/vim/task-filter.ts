@@ -16,9 +16,7 @@ const MAX_KEY_LENGTH = 4096;
  * that differ only in order merely share nothing); undefined for a spec too long to be worth one.
  */
 export function taskFilterKey(spec: TaskFilterSpec): string | undefined {
-  const key = JSON.stringify(spec, (_field, value: unknown) =>
-    value instanceof ManagedObjectReference ? { moref: [value.type, value.value] } : value,
-  );
+  const key = JSON.stringify(spec, (_field, value: unknown) => (value instanceof ManagedObjectReference ? { moref: [value.type, value.value] } : value));
   return key.length <= MAX_KEY_LENGTH ? key : undefined;
 }
 

@@ -37,7 +37,10 @@ export class MatchingTasks {
   readonly numbers = new TaskNumberSet();
   readonly listeners = new Set<MatchListener>();
 
-  constructor(readonly matches: TaskPredicate, readonly key: string | undefined) {}
+  constructor(
+    readonly matches: TaskPredicate,
+    readonly key: string | undefined,
+  ) {}
 }
 
 export class TaskHistoryIndex {

@@ -26,10 +26,20 @@ beforeAll(async () => {
     tasks.push(task);
     if (outcome === 'queued') continue;
     ok(await setState(s, task, 'running'));
-    ok(await taskCall(s, task, 'SetTaskDescription', '<description><key>k</key><message>Copying a rather long description of what this step does</message></description>'));
+    ok(
+      await taskCall(
+        s,
+        task,
+        'SetTaskDescription',
+        '<description><key>k</key><message>Copying a rather long description of what this step does</message></description>',
+      ),
+    );
     if (outcome === 'running') ok(await taskCall(s, task, 'UpdateProgress', '<percentDone>55</percentDone>'));
     if (outcome === 'success') ok(await setState(s, task, 'success'));
-    if (outcome === 'error') ok(await setState(s, task, 'error', '<fault><fault xsi:type="NotFound"></fault><localizedMessage>The datastore was not found.</localizedMessage></fault>'));
+    if (outcome === 'error')
+      ok(
+        await setState(s, task, 'error', '<fault><fault xsi:type="NotFound"></fault><localizedMessage>The datastore was not found.</localizedMessage></fault>'),
+      );
   }
 }, 120_000);
 

@@ -139,7 +139,9 @@ describe('the list', () => {
       await fetch(new URL('/_emulator/seed', other.url()), {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ tasks: Array.from({ length: 10_000 }, (_, i) => ({ state: i % 2 ? 'running' : 'success', progress: i % 2 ? i % 100 : undefined })) }),
+        body: JSON.stringify({
+          tasks: Array.from({ length: 10_000 }, (_, i) => ({ state: i % 2 ? 'running' : 'success', progress: i % 2 ? i % 100 : undefined })),
+        }),
       });
       const result = await openPage(chromium.get(), other.url());
       opened.push(result);
@@ -183,7 +185,13 @@ describe('the detail view', () => {
       expect(items).toHaveLength(history.history.length);
       return items;
     });
-    expect(entries.map((e) => /(CreateTask|SetTaskState|UpdateProgress) by admin$/.exec(e.head)?.[1])).toEqual(['CreateTask', 'SetTaskState', 'UpdateProgress', 'UpdateProgress', 'SetTaskState']);
+    expect(entries.map((e) => /(CreateTask|SetTaskState|UpdateProgress) by admin$/.exec(e.head)?.[1])).toEqual([
+      'CreateTask',
+      'SetTaskState',
+      'UpdateProgress',
+      'UpdateProgress',
+      'SetTaskState',
+    ]);
     expect(entries[0].changes).toEqual([['state', '—', 'queued']]);
     expect(entries[3].changes).toEqual([['progress', '30', '70']]);
     expect(entries[4].changes).toContainEqual(['state', 'running', 'success']);
@@ -315,11 +323,13 @@ describe('actions', () => {
     await page.selectOption('#create-form [name=state]', 'running');
     await page.fill('#create-form [name=progress]', '30');
     await page.click('#create-form button[type=submit]');
-    const created = (await eventually(async () => {
-      const text = await page.textContent('#actions-message');
-      expect(text).toMatch(/^Created task-\d+\.$/);
-      return text!;
-    })).slice(8, -1);
+    const created = (
+      await eventually(async () => {
+        const text = await page.textContent('#actions-message');
+        expect(text).toMatch(/^Created task-\d+\.$/);
+        return text!;
+      })
+    ).slice(8, -1);
     await eventually(async () => expect(await rowText(page, created)).toMatchObject({ details: 'made in the page', state: 'running' }));
     expect(await progressOf(page, created)).toBe(30);
 
@@ -328,12 +338,14 @@ describe('actions', () => {
     await page.fill('#create-form [name=durationMs]', '300');
     await page.fill('#create-form [name=progressSteps]', '3');
     await page.click('#create-form button[type=submit]');
-    const scripted = (await eventually(async () => {
-      const text = await page.textContent('#actions-message');
-      expect(text).not.toBe(`Created ${created}.`);
-      expect(text).toMatch(/^Created task-\d+\.$/);
-      return text!;
-    })).slice(8, -1);
+    const scripted = (
+      await eventually(async () => {
+        const text = await page.textContent('#actions-message');
+        expect(text).not.toBe(`Created ${created}.`);
+        expect(text).toMatch(/^Created task-\d+\.$/);
+        return text!;
+      })
+    ).slice(8, -1);
     await eventually(async () => expect((await rowText(page, scripted))?.state).toBe('success'));
 
     await page.fill('#fault-form [name=method]', 'UpdateProgress');

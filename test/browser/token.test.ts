@@ -43,7 +43,7 @@ test('the page asks for the token once, shows nothing without it, and keeps it f
   await page.waitForSelector('#token-form:not([hidden])');
   expect(await page.isHidden('#main')).toBe(true);
   expect(await page.textContent('#connection')).toBe('Token required');
-  const bodyText = () => page.evaluate(() => document.body.innerText);
+  const bodyText = () => page.evaluate(() => document.body.textContent ?? '');
   expect(await bodyText()).not.toContain('confidential step');
   expect(await page.$$('#task-rows tr')).toHaveLength(0);
   expect(await page.evaluate(() => document.activeElement?.id)).toBe('token-input');

@@ -31,10 +31,14 @@ export function buildPage(): void {
   mkdirSync(path.join(ROOT, 'dist'), { recursive: true });
   const scratch = mkdtempSync(path.join(ROOT, 'dist', '.ui-build-'));
   try {
-    const tsc = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(ROOT, 'ui/tsconfig.json'), '--outDir', scratch], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
+    const tsc = spawnSync(
+      process.execPath,
+      [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(ROOT, 'ui/tsconfig.json'), '--outDir', scratch],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+      },
+    );
     if (tsc.status !== 0) throw new Error(`building the page failed:\n${tsc.stdout}${tsc.stderr}`);
     const ui = path.join(ROOT, 'ui');
     for (const name of readdirSync(ui)) {

@@ -26,16 +26,12 @@ export function rawRequest(
   const url = new URL(options.path ?? '/sdk', baseUrl);
   const transport = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
-    const req = transport.request(
-      url,
-      { method: options.method ?? 'POST', headers: options.headers, rejectUnauthorized: false, agent: false },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
+    const req = transport.request(url, { method: options.method ?? 'POST', headers: options.headers, rejectUnauthorized: false, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
     req.on('error', reject);
     if (options.body !== undefined) {
       if (options.chunked) {
@@ -75,7 +71,10 @@ export async function parseSoap(body: string): Promise<Record<string, unknown>> 
 export class SoapSession {
   cookie: string | undefined;
 
-  constructor(readonly baseUrl: string, readonly style: 'pyvmomi' | 'govmomi' = 'pyvmomi') {}
+  constructor(
+    readonly baseUrl: string,
+    readonly style: 'pyvmomi' | 'govmomi' = 'pyvmomi',
+  ) {}
 
   async call(method: string, thisType: string, thisValue: string, args = ''): Promise<SoapResponse> {
     const body = envelope(`<${method} xmlns="urn:vim25"><_this type="${thisType}">${thisValue}</_this>${args}</${method}>`, this.style);

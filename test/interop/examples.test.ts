@@ -17,7 +17,8 @@ function run(command: string, args: string[], options: { cwd?: string; env?: Nod
   return spawnSync(command, args, { cwd: options.cwd ?? ROOT, env: options.env ?? process.env, encoding: 'utf8', timeout: options.timeoutMs });
 }
 
-const output = (result: SpawnSyncReturns<string>) => `exit ${result.status}${result.error ? ` (${result.error.message})` : ''}\n${result.stdout}\n${result.stderr}`;
+const output = (result: SpawnSyncReturns<string>) =>
+  `exit ${result.status}${result.error ? ` (${result.error.message})` : ''}\n${result.stdout}\n${result.stderr}`;
 
 beforeAll(() => {
   const build = run('npm', ['run', 'build', '--silent'], { timeoutMs: 240_000 });
@@ -35,7 +36,10 @@ test('examples/vitest: globalSetup starts the emulator with startEmulator from t
 
 test('examples/pytest: the conftest.py fixture starts the CLI on a free port and yields a connected si (python3-pytest, pyVmomi)', () => {
   const prerequisites = run(PYTHON, ['-c', 'import pytest, pyVmomi'], { timeoutMs: 30_000 });
-  expect(prerequisites.status, `pytest and pyVmomi must be importable by ${PYTHON}; install them with: apt-get install -y python3-pytest python3-pyvmomi\n${output(prerequisites)}`).toBe(0);
+  expect(
+    prerequisites.status,
+    `pytest and pyVmomi must be importable by ${PYTHON}; install them with: apt-get install -y python3-pytest python3-pyvmomi\n${output(prerequisites)}`,
+  ).toBe(0);
   const result = run(PYTHON, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'examples/pytest'], {
     env: { ...process.env, VTASK_EMULATOR_CMD: CLI, PYTHONDONTWRITEBYTECODE: '1' },
     timeoutMs: 120_000,

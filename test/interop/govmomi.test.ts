@@ -151,7 +151,10 @@ describe('govmomi 0.24.2 client against the emulator', () => {
     const lines = result.output.split('\n');
     const missing = STEPS.filter((step) => !lines.includes(`PASS ${step}`));
     expect(missing, `steps without a PASS line; output:\n${result.output}`).toEqual([]);
-    expect(lines.filter((line) => line.startsWith('FAIL ')), message).toEqual([]);
+    expect(
+      lines.filter((line) => line.startsWith('FAIL ')),
+      message,
+    ).toEqual([]);
   }, 100_000);
 
   it('defines exactly the steps this test expects', async () => {

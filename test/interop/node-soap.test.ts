@@ -43,10 +43,7 @@ function setCookieOf(client: soap.Client): string[] {
 
 /** Logs in and keeps the session cookie (name=value from Set-Cookie) on the client. */
 async function login(client: soap.Client, userName: string, password: string, callOptions: Obj = {}): Promise<Obj> {
-  const [answer] = await client.LoginAsync(
-    { _this: mo('SessionManager', 'SessionManager'), userName, password },
-    callOptions,
-  );
+  const [answer] = await client.LoginAsync({ _this: mo('SessionManager', 'SessionManager'), userName, password }, callOptions);
   const cookie = setCookieOf(client).find((c) => c.startsWith('vmware_soap_session='));
   if (!cookie) throw new Error(`Login sent no vmware_soap_session cookie: ${JSON.stringify(setCookieOf(client))}`);
   client.addHttpHeader('Cookie', cookie.split(';')[0]);
@@ -233,7 +230,9 @@ describe('soap (npm) client driven by the served WSDL', () => {
     const result = typed(XSD_NS, 'xsd', 'string', { $value: 'hello world' });
     const [answer] = await client.SetTaskStateAsync({ _this: task, state: 'success', result });
     expect(answer).toBeNull();
-    expect(bodyOf(client.lastRequest)).toMatch(/<(\w+:)?result xsi:type="xsd:string" xmlns:xsd="http:\/\/www.w3.org\/2001\/XMLSchema">hello world<\/(\w+:)?result>/);
+    expect(bodyOf(client.lastRequest)).toMatch(
+      /<(\w+:)?result xsi:type="xsd:string" xmlns:xsd="http:\/\/www.w3.org\/2001\/XMLSchema">hello world<\/(\w+:)?result>/,
+    );
     const info = await readInfo(task);
     expect(info.state).toBe('success');
     expect(info.result).toEqual({ attributes: { 'xsi:type': 'xsd:string' }, $value: 'hello world' });
@@ -264,7 +263,11 @@ describe('soap (npm) client driven by the served WSDL', () => {
       typed(VIM25_NS, 'vim25', 'ManagedObjectReference', { attributes: { type: 'Folder' }, $value: 'group-d1' }),
       { attributes: { 'xsi:type': 'ManagedObjectReference', type: 'Folder' }, $value: 'group-d1' },
     ],
-    ['ArrayOfString', typed(VIM25_NS, 'vim25', 'ArrayOfString', { string: ['a', 'b <c>'] }), { attributes: { 'xsi:type': 'ArrayOfString' }, string: ['a', 'b <c>'] }],
+    [
+      'ArrayOfString',
+      typed(VIM25_NS, 'vim25', 'ArrayOfString', { string: ['a', 'b <c>'] }),
+      { attributes: { 'xsi:type': 'ArrayOfString' }, string: ['a', 'b <c>'] },
+    ],
     [
       'a data object (LocalizableMessage)',
       typed(VIM25_NS, 'vim25', 'LocalizableMessage', { key: 'k', message: 'm' }),
@@ -352,9 +355,7 @@ describe('soap (npm) client driven by the served WSDL', () => {
     const viewer = await newClient(emu);
     const session = await login(viewer, 'viewer', 'viewer');
     expect(session.returnval.userName).toBe('viewer');
-    const fault = await faultOf(
-      viewer.CreateTaskAsync({ _this: content.taskManager, obj: content.rootFolder, taskTypeId: TASK_TYPE, cancelable: true }),
-    );
+    const fault = await faultOf(viewer.CreateTaskAsync({ _this: content.taskManager, obj: content.rootFolder, taskTypeId: TASK_TYPE, cancelable: true }));
     expect(fault.status).toBe(500);
     expect(fault.detailName).toBe('NoPermissionFault');
     expect(fault.detail.attributes).toEqual({ 'xsi:type': 'NoPermission' });
@@ -381,7 +382,9 @@ describe('soap (npm) client over HTTPS with the self-signed certificate', () => 
     const client = await newClient(emu, { wsdl_options: { httpsAgent } });
     const session = await login(client, 'admin', 'admin', { httpsAgent });
     expect(session.returnval.userName).toBe('admin');
-    const parts = setCookieOf(client)[0].split(';').map((p) => p.trim().toLowerCase());
+    const parts = setCookieOf(client)[0]
+      .split(';')
+      .map((p) => p.trim().toLowerCase());
     expect(parts).toContain('secure');
     const [answer] = await client.CreateTaskAsync(
       { _this: mo('TaskManager', 'TaskManager'), obj: mo('Folder', 'group-d1'), taskTypeId: TASK_TYPE, cancelable: true },

@@ -17,8 +17,7 @@ const SUITES = readdirSync(SUITE_DIR)
   .filter((name) => /^test_.*\.py$/.test(name))
   .sort();
 const SUITE_TIMEOUT_MS = 120_000;
-const INSTALL_HINT =
-  'pyVmomi is not importable by /usr/bin/python3; install it with: apt-get install -y python3-pyvmomi';
+const INSTALL_HINT = 'pyVmomi is not importable by /usr/bin/python3; install it with: apt-get install -y python3-pyvmomi';
 
 interface RunResult {
   readonly code: number | null;

@@ -82,7 +82,14 @@ test('SIGTERM: exits 0 within 2 s, ending long polls', async () => {
   expect(lines.find((l) => String(l.msg).startsWith('Server listening at'))?.msg).toMatch(/^Server listening at http:\/\//);
   const s = new SoapSession(url);
   ok(await s.login('a', 'b'));
-  ok(await s.call('CreateFilter', 'PropertyCollector', 'propertyCollector', '<spec><propSet><type>TaskManager</type><pathSet>recentTask</pathSet></propSet><objectSet><obj type="TaskManager">TaskManager</obj></objectSet></spec><partialUpdates>false</partialUpdates>'));
+  ok(
+    await s.call(
+      'CreateFilter',
+      'PropertyCollector',
+      'propertyCollector',
+      '<spec><propSet><type>TaskManager</type><pathSet>recentTask</pathSet></propSet><objectSet><obj type="TaskManager">TaskManager</obj></objectSet></spec><partialUpdates>false</partialUpdates>',
+    ),
+  );
   ok(await s.call('WaitForUpdatesEx', 'PropertyCollector', 'propertyCollector', ''));
   const pending = s.call('WaitForUpdatesEx', 'PropertyCollector', 'propertyCollector', '<version>1</version>').catch((e: Error) => e);
   await new Promise((r) => setTimeout(r, 100));

@@ -29,7 +29,12 @@ beforeAll(async () => {
   emulator = await startLoggedIn({}, { connect: pooled(16) });
   transport = emulator.connection.transport;
   s = emulator.session;
-  const res = await s.call('CreateTask', 'TaskManager', 'TaskManager', `<obj type="Folder">group-d1</obj><taskTypeId>${TASK_TYPE}</taskTypeId><cancelable>true</cancelable>`);
+  const res = await s.call(
+    'CreateTask',
+    'TaskManager',
+    'TaskManager',
+    `<obj type="Folder">group-d1</obj><taskTypeId>${TASK_TYPE}</taskTypeId><cancelable>true</cancelable>`,
+  );
   task = ((res.result.CreateTaskResponse as Xml).returnval as Xml).key as string;
 });
 afterAll(async () => {
@@ -46,9 +51,11 @@ async function growth(round: () => Promise<void>): Promise<number> {
   const run = async (n: number) => {
     // 8 in flight: the same session, as a multi-threaded client would use it.
     let next = 0;
-    await Promise.all(Array.from({ length: 8 }, async () => {
-      while (next++ < n) await round();
-    }));
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (next++ < n) await round();
+      }),
+    );
   };
   await run(WARMUP);
   const before = heapUsed();
@@ -67,7 +74,14 @@ describe('create/destroy in one long-lived session leaves nothing behind', () =>
       const created = await s.call('CreatePropertyCollector', 'PropertyCollector', 'propertyCollector');
       ok(created);
       const collector = ((created.result.CreatePropertyCollectorResponse as Xml).returnval as Xml)._ as string;
-      ok(await s.call('CreateFilter', 'PropertyCollector', collector, `<spec><propSet><type>Task</type><pathSet>info</pathSet></propSet><objectSet><obj type="Task">${task}</obj></objectSet></spec><partialUpdates>false</partialUpdates>`));
+      ok(
+        await s.call(
+          'CreateFilter',
+          'PropertyCollector',
+          collector,
+          `<spec><propSet><type>Task</type><pathSet>info</pathSet></propSet><objectSet><obj type="Task">${task}</obj></objectSet></spec><partialUpdates>false</partialUpdates>`,
+        ),
+      );
       ok(await s.call('DestroyPropertyCollector', 'PropertyCollector', collector));
     });
     expect(grew, `heap grew by ${mb(grew)} over ${ROUNDS} collectors created and destroyed`).toBeLessThan(SLACK_BYTES);
@@ -75,7 +89,12 @@ describe('create/destroy in one long-lived session leaves nothing behind', () =>
 
   test('CreateFilter + DestroyPropertyFilter on the default collector (pyVim WaitForTask)', async () => {
     const grew = await growth(async () => {
-      const created = await s.call('CreateFilter', 'PropertyCollector', 'propertyCollector', `<spec><propSet><type>Task</type><all>true</all></propSet><objectSet><obj type="Task">${task}</obj></objectSet></spec><partialUpdates>true</partialUpdates>`);
+      const created = await s.call(
+        'CreateFilter',
+        'PropertyCollector',
+        'propertyCollector',
+        `<spec><propSet><type>Task</type><all>true</all></propSet><objectSet><obj type="Task">${task}</obj></objectSet></spec><partialUpdates>true</partialUpdates>`,
+      );
       ok(created);
       ok(await s.call('DestroyPropertyFilter', 'PropertyFilter', ((created.result.CreateFilterResponse as Xml).returnval as Xml)._ as string));
     });

@@ -37,7 +37,12 @@ async function rig(cancelMode: 'immediate' | 'cooperative'): Promise<Rig> {
 }
 
 async function newRunningTask(owner: FastSession): Promise<string> {
-  const res = await owner.call('CreateTask', 'TaskManager', 'TaskManager', `<obj type="Folder">group-d1</obj><taskTypeId>${TASK_TYPE}</taskTypeId><cancelable>true</cancelable>`);
+  const res = await owner.call(
+    'CreateTask',
+    'TaskManager',
+    'TaskManager',
+    `<obj type="Folder">group-d1</obj><taskTypeId>${TASK_TYPE}</taskTypeId><cancelable>true</cancelable>`,
+  );
   expect(res.status, res.body).toBe(200);
   const key = ((res.result.CreateTaskResponse as Xml).returnval as Xml).key as string;
   const run = await owner.call('SetTaskState', 'Task', key, '<state>running</state>');
@@ -73,11 +78,18 @@ async function startWaiter(pool: Pool, key: string, style: 'govmomi' | 'pyvim'):
     collector = ((created.result.CreatePropertyCollectorResponse as Xml).returnval as Xml)._ as string;
   }
   const propSet = style === 'govmomi' ? '<propSet><type>Task</type><pathSet>info</pathSet></propSet>' : '<propSet><type>Task</type><all>true</all></propSet>';
-  const filter = await s.call('CreateFilter', 'PropertyCollector', collector, `<spec>${propSet}<objectSet><obj type="Task">${key}</obj></objectSet></spec><partialUpdates>${style === 'pyvim'}</partialUpdates>`);
+  const filter = await s.call(
+    'CreateFilter',
+    'PropertyCollector',
+    collector,
+    `<spec>${propSet}<objectSet><obj type="Task">${key}</obj></objectSet></spec><partialUpdates>${style === 'pyvim'}</partialUpdates>`,
+  );
   expect(filter.status, filter.body).toBe(200);
   const method = style === 'govmomi' ? 'WaitForUpdatesEx' : 'WaitForUpdates';
   const wait = async (version: string | undefined): Promise<Xml | undefined> => {
-    const res: SoapResponse = await s.call(method, 'PropertyCollector', collector, version === undefined ? '' : `<version>${version}</version>`, { timeoutMs: TIMEOUT_MS });
+    const res: SoapResponse = await s.call(method, 'PropertyCollector', collector, version === undefined ? '' : `<version>${version}</version>`, {
+      timeoutMs: TIMEOUT_MS,
+    });
     expect(res.status, res.body).toBe(200);
     const body = res.result[`${method}Response`] as Xml | string;
     return typeof body === 'string' ? undefined : (body.returnval as Xml | undefined);
@@ -137,10 +149,18 @@ async function race(r: Rig, key: string, round: number): Promise<Shot[]> {
       case 'cancel':
         return s.call('CancelTask', 'Task', key, '', opts).then((res) => ({ client: i, role, res }));
       case 'success':
-        return s.call('SetTaskState', 'Task', key, `<state>success</state><result xsi:type="xsd:string">client-${i}</result>`, opts).then((res) => ({ client: i, role, res }));
+        return s
+          .call('SetTaskState', 'Task', key, `<state>success</state><result xsi:type="xsd:string">client-${i}</result>`, opts)
+          .then((res) => ({ client: i, role, res }));
       case 'error':
         return s
-          .call('SetTaskState', 'Task', key, `<state>error</state><fault><fault xsi:type="InvalidState"></fault><localizedMessage>client-${i}</localizedMessage></fault>`, opts)
+          .call(
+            'SetTaskState',
+            'Task',
+            key,
+            `<state>error</state><fault><fault xsi:type="InvalidState"></fault><localizedMessage>client-${i}</localizedMessage></fault>`,
+            opts,
+          )
           .then((res) => ({ client: i, role, res }));
       case 'progress':
         return s
@@ -162,11 +182,16 @@ function historyOf(emulator: Emulator, key: string): readonly TaskTransition[] {
 function checkWinner(shots: Shot[], info: Xml, terminalRoles: readonly Role[]): Shot {
   for (const shot of shots) {
     const outcome = okOrFault(shot);
-    if (shot.role === 'progress' || !terminalRoles.includes(shot.role)) expect(['ok', 'InvalidState'], `${shot.role} by client ${shot.client}: ${shot.res.body}`).toContain(outcome);
+    if (shot.role === 'progress' || !terminalRoles.includes(shot.role))
+      expect(['ok', 'InvalidState'], `${shot.role} by client ${shot.client}: ${shot.res.body}`).toContain(outcome);
   }
   const winners = shots.filter((s) => terminalRoles.includes(s.role) && okOrFault(s) === 'ok');
-  expect(winners.map((w) => `${w.role}#${w.client}`), 'exactly one terminal transition wins').toHaveLength(1);
-  for (const s of shots) if (terminalRoles.includes(s.role) && s !== winners[0]) expect(okOrFault(s), `losing ${s.role} by client ${s.client}`).toBe('InvalidState');
+  expect(
+    winners.map((w) => `${w.role}#${w.client}`),
+    'exactly one terminal transition wins',
+  ).toHaveLength(1);
+  for (const s of shots)
+    if (terminalRoles.includes(s.role) && s !== winners[0]) expect(okOrFault(s), `losing ${s.role} by client ${s.client}`).toBe('InvalidState');
   const winner = winners[0];
   switch (winner.role) {
     case 'success':
@@ -200,7 +225,9 @@ function checkProgressAndHistory(shots: Shot[], info: Xml, history: readonly Tas
   else expect(info.progress).toBeUndefined();
   if (applied.length) expect(Number(info.progress), 'final progress is the last applied').toBe(progressEntries.at(-1)!.changes.progress.new);
   // Exactly one terminal entry, made by the winner's method; nothing after it.
-  const terminal = history.map((h, i) => [h, i] as const).filter(([h]) => h.changes.state && (h.changes.state.new === 'success' || h.changes.state.new === 'error'));
+  const terminal = history
+    .map((h, i) => [h, i] as const)
+    .filter(([h]) => h.changes.state && (h.changes.state.new === 'success' || h.changes.state.new === 'error'));
   expect(terminal, 'one terminal transition in the history').toHaveLength(1);
   const [entry, at] = terminal[0];
   expect(entry.method).toBe(winner.role === 'cancel' ? 'CancelTask' : 'SetTaskState');
@@ -230,7 +257,10 @@ describe('50 clients racing on one running task (cancel mode immediate)', () => 
       checkProgressAndHistory(shots, info, historyOf(r.emulator, key), winner);
       for (const seen of await Promise.all(waiters.map((w) => w.done))) {
         expect(seen.states.at(-1), 'a waiter received the final state').toBe(info.state);
-        expect(seen.states.slice(0, -1).every((s) => s === 'running'), `waiter saw ${seen.states.join(' → ')}`).toBe(true);
+        expect(
+          seen.states.slice(0, -1).every((s) => s === 'running'),
+          `waiter saw ${seen.states.join(' → ')}`,
+        ).toBe(true);
         if (seen.info) {
           expect(seen.info.state).toBe(info.state);
           expect(seen.info.result).toEqual(info.result);

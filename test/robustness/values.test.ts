@@ -22,7 +22,12 @@ afterAll(async () => {
 });
 
 async function runningTask(): Promise<string> {
-  const res = await s.call('CreateTask', 'TaskManager', 'TaskManager', `<obj type="Folder">group-d1</obj><taskTypeId>${TASK_TYPE}</taskTypeId><cancelable>true</cancelable>`);
+  const res = await s.call(
+    'CreateTask',
+    'TaskManager',
+    'TaskManager',
+    `<obj type="Folder">group-d1</obj><taskTypeId>${TASK_TYPE}</taskTypeId><cancelable>true</cancelable>`,
+  );
   const key = ((res.result.CreateTaskResponse as Xml).returnval as Xml).key as string;
   expect((await s.call('SetTaskState', 'Task', key, '<state>running</state>')).status).toBe(200);
   return key;
@@ -103,12 +108,20 @@ describe('raw characters outside XML 1.0 are refused, never stored and echoed', 
 
 describe('missing or empty arguments are answered with a fault of their own, never an internal error', () => {
   const cases: Array<[string, string]> = [
-    ['RetrievePropertiesEx without specSet', '<RetrievePropertiesEx xmlns="urn:vim25"><_this type="PropertyCollector">propertyCollector</_this><options><maxObjects>1</maxObjects></options></RetrievePropertiesEx>'],
-    ['RetrieveProperties without specSet', '<RetrieveProperties xmlns="urn:vim25"><_this type="PropertyCollector">propertyCollector</_this></RetrieveProperties>'],
+    [
+      'RetrievePropertiesEx without specSet',
+      '<RetrievePropertiesEx xmlns="urn:vim25"><_this type="PropertyCollector">propertyCollector</_this><options><maxObjects>1</maxObjects></options></RetrievePropertiesEx>',
+    ],
+    [
+      'RetrieveProperties without specSet',
+      '<RetrieveProperties xmlns="urn:vim25"><_this type="PropertyCollector">propertyCollector</_this></RetrieveProperties>',
+    ],
   ];
   for (const [name, inner] of cases) {
     test(name, async () => {
-      const res = await s.send(`<?xml version="1.0" encoding="UTF-8"?>\n<Envelope xmlns="http://schemas.xmlsoap.org/soap/envelope/"><Body>${inner}</Body></Envelope>`);
+      const res = await s.send(
+        `<?xml version="1.0" encoding="UTF-8"?>\n<Envelope xmlns="http://schemas.xmlsoap.org/soap/envelope/"><Body>${inner}</Body></Envelope>`,
+      );
       const fault = faultOf(res);
       // An empty answer or InvalidRequest/InvalidArgument are all fine; SystemError means the server threw.
       expect(fault?.type, `${res.body}`).not.toBe('SystemError');

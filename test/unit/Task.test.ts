@@ -48,9 +48,7 @@ afterEach(() => {
 
 test('a whole lifecycle: creation entry, then each change with its actor, time, old and new values', () => {
   const task = newTask();
-  expect(task.history).toEqual([
-    { time: iso(T0), user: 'alice', method: 'CreateTask', changes: { state: { old: undefined, new: 'queued' } } },
-  ]);
+  expect(task.history).toEqual([{ time: iso(T0), user: 'alice', method: 'CreateTask', changes: { state: { old: undefined, new: 'queued' } } }]);
 
   at(10);
   task.setState({ state: 'running' }, { user: 'bob', method: 'SetTaskState' });

@@ -111,5 +111,8 @@ test('the tasks one session starts share its TaskReasonUser; initiatedBy names a
   const b = manager.create({ obj: folder, taskTypeId: 't', cancelable: false }, creator);
   expect(a.info.reason).toEqual({ _type: 'TaskReasonUser', userName: 'alice' });
   expect(b.info.reason).toBe(a.info.reason);
-  expect(manager.create({ obj: folder, taskTypeId: 't', cancelable: false, initiatedBy: 'bob' }, creator).info.reason).toEqual({ _type: 'TaskReasonUser', userName: 'bob' });
+  expect(manager.create({ obj: folder, taskTypeId: 't', cancelable: false, initiatedBy: 'bob' }, creator).info.reason).toEqual({
+    _type: 'TaskReasonUser',
+    userName: 'bob',
+  });
 });

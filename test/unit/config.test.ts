@@ -10,18 +10,19 @@ describe('config', () => {
     expect(DEFAULTS).toMatchObject({ host: '127.0.0.1', port: 8989, tls: true });
   });
   test('flags win over environment variables', () => {
-    const config = loadConfig(['--port', '9000', '--http', '--cancel-mode', 'cooperative'], { VTASK_PORT: '7000', VTASK_CANCEL_MODE: 'immediate', VTASK_HOST: '0.0.0.0' });
+    const config = loadConfig(['--port', '9000', '--http', '--cancel-mode', 'cooperative'], {
+      VTASK_PORT: '7000',
+      VTASK_CANCEL_MODE: 'immediate',
+      VTASK_HOST: '0.0.0.0',
+    });
     expect(config).toMatchObject({ port: 9000, tls: false, cancelMode: 'cooperative', host: '0.0.0.0' });
   });
-  test.each([
-    [['--port', 'x']],
-    [['--port', '70000']],
-    [['--cancel-mode', 'sometimes']],
-    [['--cert', 'a.pem']],
-    [['--unknown']],
-  ])('refuses %j with a clear message', (argv) => {
-    expect(() => loadConfig(argv, {})).toThrow(ConfigError);
-  });
+  test.each([[['--port', 'x']], [['--port', '70000']], [['--cancel-mode', 'sometimes']], [['--cert', 'a.pem']], [['--unknown']]])(
+    'refuses %j with a clear message',
+    (argv) => {
+      expect(() => loadConfig(argv, {})).toThrow(ConfigError);
+    },
+  );
   test('--help lists every setting with its flag and variable', () => {
     expect(loadConfig(['--help'], {})).toBe('help');
     const help = helpText();
@@ -47,7 +48,10 @@ describe('config file, seed file and privilege table', () => {
     expect(() => loadConfig(['--config', 'c.yaml'], {}, (p) => files[p])).toThrow(/unknown setting 'http-ignored'/);
     files['c.yaml'] = 'port: 7000\ncancel-mode: cooperative\ntls: false\nlog-level: warn\n';
     expect(loadConfig(['--config', 'c.yaml'], {}, (p) => files[p])).toMatchObject({ port: 7000, cancelMode: 'cooperative', tls: false, logLevel: 'warn' });
-    expect(loadConfig(['--config', 'c.yaml', '--port', '9000'], { VTASK_LOG_LEVEL: 'debug' }, (p) => files[p])).toMatchObject({ port: 9000, logLevel: 'debug' });
+    expect(loadConfig(['--config', 'c.yaml', '--port', '9000'], { VTASK_LOG_LEVEL: 'debug' }, (p) => files[p])).toMatchObject({
+      port: 9000,
+      logLevel: 'debug',
+    });
     expect(loadConfig([], { VTASK_CONFIG: 'c.yaml' }, (p) => files[p])).toMatchObject({ port: 7000 });
     files['bad.json'] = '{"port": "x"}';
     expect(() => loadConfig(['--config', 'bad.json'], {}, (p) => files[p])).toThrow(ConfigError);

@@ -47,7 +47,15 @@ const mor = (type: string, value: string) => new ManagedObjectReference(type, va
 
 describe('primitives', () => {
   test('xsd:int: the whole 32-bit range, signs and surrounding spaces; nothing else', () => {
-    for (const [text, value] of [['42', 42], [' -7 ', -7], ['+3', 3], ['0', 0], ['2147483647', 2147483647], ['-2147483648', -2147483648], ['007', 7]] as const) {
+    for (const [text, value] of [
+      ['42', 42],
+      [' -7 ', -7],
+      ['+3', 3],
+      ['0', 0],
+      ['2147483647', 2147483647],
+      ['-2147483648', -2147483648],
+      ['007', 7],
+    ] as const) {
       expect(decode('xsd:int', v(text)), text).toBe(value);
     }
     for (const text of ['2147483648', '-2147483649', '12.5', '1e3', 'ten', '', '0x10', '1 2']) refused(() => decode('xsd:int', v(text)), 'where', 'xsd:int');
@@ -100,7 +108,8 @@ describe('primitives', () => {
     for (const text of ['2030-01-02T03:04:05Z', '2030-01-02T03:04:05.123456789Z', '2030-01-02T03:04:05+02:00', '2030-01-02T03:04:05']) {
       expect(decode('xsd:dateTime', v(text))).toBe(text);
     }
-    for (const text of ['2030-01-02', '2030-13-02T03:04:05Z', '2030-01-02 03:04:05Z', 'yesterday', '']) refused(() => decode('xsd:dateTime', v(text)), 'xsd:dateTime');
+    for (const text of ['2030-01-02', '2030-13-02T03:04:05Z', '2030-01-02 03:04:05Z', 'yesterday', ''])
+      refused(() => decode('xsd:dateTime', v(text)), 'xsd:dateTime');
   });
 
   test('xsd:base64Binary: kept as sent, line breaks included; other characters refused', () => {
@@ -143,12 +152,15 @@ describe('data objects and xsi:type', () => {
       fault: { _type: 'NotFound' },
       localizedMessage: 'gone',
     });
-    const prefixed = decode('LocalizedMethodFault', '<f xmlns:i="http://www.w3.org/2001/XMLSchema-instance" xmlns:v="urn:vim25"><fault i:type="v:InvalidState"/></f>');
+    const prefixed = decode(
+      'LocalizedMethodFault',
+      '<f xmlns:i="http://www.w3.org/2001/XMLSchema-instance" xmlns:v="urn:vim25"><fault i:type="v:InvalidState"/></f>',
+    );
     expect(prefixed).toStrictEqual({ _type: 'LocalizedMethodFault', fault: { _type: 'InvalidState' } });
     expect(decode('TaskReason', '<r xsi:type="TaskReasonUser"><userName>alice</userName></r>')).toStrictEqual({ _type: 'TaskReasonUser', userName: 'alice' });
   });
 
-  test('without xsi:type a value is of its slot\'s declared type', () => {
+  test("without xsi:type a value is of its slot's declared type", () => {
     expect(decode('LocalizedMethodFault', '<f><fault/></f>')).toStrictEqual({ _type: 'LocalizedMethodFault', fault: { _type: 'MethodFault' } });
   });
 
@@ -158,7 +170,7 @@ describe('data objects and xsi:type', () => {
     refused(() => decode('TaskReason', '<r xsi:type="KeyValue"><key>k</key><value>v</value></r>'), 'KeyValue', 'TaskReason');
   });
 
-  test('every required field of a data object must be there; a fault\'s own required fields need not be', () => {
+  test("every required field of a data object must be there; a fault's own required fields need not be", () => {
     refused(() => decode('LocalizableMessage', '<m><message>text only</message></m>'), 'where', "missing required 'key'");
     refused(() => decode('KeyValue', '<kv><key>k</key></kv>'), "missing required 'value'");
     refused(() => decode('LocalizedMethodFault', '<f><localizedMessage>no fault</localizedMessage></f>'), "missing required 'fault'");
@@ -182,15 +194,25 @@ describe('data objects and xsi:type', () => {
 
 describe('arrays', () => {
   test('a repeated field is an array even with one item, in the order sent', () => {
-    expect(decode('PropertySpec', '<p><type>Task</type><pathSet>info.state</pathSet></p>')).toStrictEqual({ _type: 'PropertySpec', type: 'Task', pathSet: ['info.state'] });
-    expect(decode('PropertySpec', '<p><type>Task</type><pathSet>b</pathSet><pathSet>a</pathSet></p>')).toStrictEqual({ _type: 'PropertySpec', type: 'Task', pathSet: ['b', 'a'] });
+    expect(decode('PropertySpec', '<p><type>Task</type><pathSet>info.state</pathSet></p>')).toStrictEqual({
+      _type: 'PropertySpec',
+      type: 'Task',
+      pathSet: ['info.state'],
+    });
+    expect(decode('PropertySpec', '<p><type>Task</type><pathSet>b</pathSet><pathSet>a</pathSet></p>')).toStrictEqual({
+      _type: 'PropertySpec',
+      type: 'Task',
+      pathSet: ['b', 'a'],
+    });
   });
 
   test('an ArrayOfX type holds items named for X, each decoded as X', () => {
     expect(decode('ArrayOfString', '<a><string>x</string><string></string></a>')).toStrictEqual(['x', '']);
     expect(decode('ArrayOfInt', '<a><int>1</int><int>-2</int></a>')).toStrictEqual([1, -2]);
     expect(decode('ArrayOfInt', '<a/>')).toStrictEqual([]);
-    expect(decode('ArrayOfManagedObjectReference', '<a><ManagedObjectReference type="Task">task-1</ManagedObjectReference></a>')).toStrictEqual([mor('Task', 'task-1')]);
+    expect(decode('ArrayOfManagedObjectReference', '<a><ManagedObjectReference type="Task">task-1</ManagedObjectReference></a>')).toStrictEqual([
+      mor('Task', 'task-1'),
+    ]);
     refused(() => decode('ArrayOfInt', '<a><int>1</int><int>x</int></a>'), 'where[1]', 'xsd:int');
     refused(() => decode('ArrayOfString', '<a><str>x</str></a>'), 'where', "unexpected 'str'");
   });
@@ -250,28 +272,46 @@ describe('receiver and decodeArguments (one call)', () => {
     expect(decoded.self).toStrictEqual(mor('Task', 'task-1'));
     expect(decoded.args).toStrictEqual({ percentDone: 40 });
 
-    const created = call('CreateTask', '<_this type="TaskManager">TaskManager</_this><obj type="Folder">group-d1</obj><taskTypeId>t</taskTypeId><cancelable>1</cancelable>');
+    const created = call(
+      'CreateTask',
+      '<_this type="TaskManager">TaskManager</_this><obj type="Folder">group-d1</obj><taskTypeId>t</taskTypeId><cancelable>1</cancelable>',
+    );
     expect(created.args).toStrictEqual({ obj: mor('Folder', 'group-d1'), taskTypeId: 't', cancelable: true });
     expect(created.args.initiatedBy).toBeUndefined();
   });
 
   test('arguments may come in any order, _this included', () => {
-    const inOrder = call('CreateTask', '<_this type="TaskManager">TaskManager</_this><obj type="Folder">group-d1</obj><taskTypeId>t</taskTypeId><initiatedBy>me</initiatedBy><cancelable>false</cancelable>');
-    const shuffled = call('CreateTask', '<cancelable>false</cancelable><initiatedBy>me</initiatedBy><taskTypeId>t</taskTypeId><_this type="TaskManager">TaskManager</_this><obj type="Folder">group-d1</obj>');
+    const inOrder = call(
+      'CreateTask',
+      '<_this type="TaskManager">TaskManager</_this><obj type="Folder">group-d1</obj><taskTypeId>t</taskTypeId><initiatedBy>me</initiatedBy><cancelable>false</cancelable>',
+    );
+    const shuffled = call(
+      'CreateTask',
+      '<cancelable>false</cancelable><initiatedBy>me</initiatedBy><taskTypeId>t</taskTypeId><_this type="TaskManager">TaskManager</_this><obj type="Folder">group-d1</obj>',
+    );
     expect(shuffled).toStrictEqual(inOrder);
   });
 
   test('anyType and data object arguments: SetTaskState with a result, and with a fault', () => {
     const success = call('SetTaskState', '<_this type="Task">task-1</_this><state>success</state><result xsi:type="xsd:long">-9223372036854775808</result>');
     expect(success.args).toStrictEqual({ state: 'success', result: new TypedValue('xsd:long', '-9223372036854775808') });
-    const error = call('SetTaskState', '<_this type="Task">task-1</_this><state>error</state><fault><fault xsi:type="NotFound"/><localizedMessage>gone</localizedMessage></fault>');
+    const error = call(
+      'SetTaskState',
+      '<_this type="Task">task-1</_this><state>error</state><fault><fault xsi:type="NotFound"/><localizedMessage>gone</localizedMessage></fault>',
+    );
     expect(error.args).toStrictEqual({ state: 'error', fault: { _type: 'LocalizedMethodFault', fault: { _type: 'NotFound' }, localizedMessage: 'gone' } });
-    refused(() => call('SetTaskState', '<_this type="Task">task-1</_this><state>error</state><fault><fault xsi:type="TaskInfo"/></fault>'), 'SetTaskState.fault.fault');
+    refused(
+      () => call('SetTaskState', '<_this type="Task">task-1</_this><state>error</state><fault><fault xsi:type="TaskInfo"/></fault>'),
+      'SetTaskState.fault.fault',
+    );
   });
 
   test('a repeated parameter collects every occurrence', () => {
     const spec = (type: string) => `<specSet><propSet><type>${type}</type></propSet><objectSet><obj type="${type}">${type}</obj></objectSet></specSet>`;
-    const decoded = call('RetrievePropertiesEx', `<_this type="PropertyCollector">propertyCollector</_this>${spec('TaskManager')}${spec('SessionManager')}<options/>`);
+    const decoded = call(
+      'RetrievePropertiesEx',
+      `<_this type="PropertyCollector">propertyCollector</_this>${spec('TaskManager')}${spec('SessionManager')}<options/>`,
+    );
     const decodedSpec = (type: string) => ({
       _type: 'PropertyFilterSpec',
       propSet: [{ _type: 'PropertySpec', type }],
@@ -288,7 +328,10 @@ describe('receiver and decodeArguments (one call)', () => {
   });
 
   test('a bare fault where a LocalizedMethodFault belongs (rbvmomi) is that fault, wrapped', () => {
-    const { args } = call('SetTaskState', '<_this type="Task">task-1</_this><state>error</state><fault xsi:type="InvalidArgument"><invalidProperty>x</invalidProperty></fault>');
+    const { args } = call(
+      'SetTaskState',
+      '<_this type="Task">task-1</_this><state>error</state><fault xsi:type="InvalidArgument"><invalidProperty>x</invalidProperty></fault>',
+    );
     expect(args.fault).toEqual({ _type: 'LocalizedMethodFault', fault: { _type: 'InvalidArgument', invalidProperty: 'x' } });
     const bare = call('SetTaskState', '<_this type="Task">task-1</_this><state>error</state><fault xsi:type="NotFound"/>');
     expect(bare.args.fault).toEqual({ _type: 'LocalizedMethodFault', fault: { _type: 'NotFound' } });
@@ -297,10 +340,16 @@ describe('receiver and decodeArguments (one call)', () => {
 
   test('missing _this, _this twice, a missing required argument, an unexpected or repeated one: all refused', () => {
     refused(() => call('UpdateProgress', '<percentDone>40</percentDone>'), 'UpdateProgress', 'missing _this');
-    refused(() => call('UpdateProgress', '<_this type="Task">task-1</_this><_this type="Task">task-2</_this><percentDone>1</percentDone>'), '_this given twice');
+    refused(
+      () => call('UpdateProgress', '<_this type="Task">task-1</_this><_this type="Task">task-2</_this><percentDone>1</percentDone>'),
+      '_this given twice',
+    );
     refused(() => call('UpdateProgress', '<_this type="Task">task-1</_this>'), "missing required 'percentDone'");
     refused(() => call('UpdateProgress', '<_this type="Task">task-1</_this><percentDone>1</percentDone><percent>2</percent>'), "unexpected argument 'percent'");
-    refused(() => call('UpdateProgress', '<_this type="Task">task-1</_this><percentDone>1</percentDone><percentDone>2</percentDone>'), "'percentDone' given more than once");
+    refused(
+      () => call('UpdateProgress', '<_this type="Task">task-1</_this><percentDone>1</percentDone><percentDone>2</percentDone>'),
+      "'percentDone' given more than once",
+    );
     refused(() => call('UpdateProgress', '<_this type="Task"></_this><percentDone>1</percentDone>'), '_this', 'empty');
     refused(() => call('UpdateProgress', '<_this type="Task">task-1</_this><percentDone>2147483648</percentDone>'), 'UpdateProgress.percentDone', 'xsd:int');
     refused(() => call('SetTaskState', '<_this type="Task">task-1</_this><state>paused</state>'), 'SetTaskState.state', 'TaskInfoState');

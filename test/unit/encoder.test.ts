@@ -50,14 +50,23 @@ describe('data objects', () => {
     );
   });
 
-  test('inherited fields come first (a fault\'s MethodFault fields before its own)', () => {
-    const fault: DataObject = { _type: 'NoPermission', privilegeId: 'Task.Update', object: mor('Task', 'task-1'), faultMessage: [{ _type: 'LocalizableMessage', key: 'k' }] };
+  test("inherited fields come first (a fault's MethodFault fields before its own)", () => {
+    const fault: DataObject = {
+      _type: 'NoPermission',
+      privilegeId: 'Task.Update',
+      object: mor('Task', 'task-1'),
+      faultMessage: [{ _type: 'LocalizableMessage', key: 'k' }],
+    };
     expect(encoder.fields(fault)).toBe('<faultMessage><key>k</key></faultMessage><object type="Task">task-1</object><privilegeId>Task.Update</privilegeId>');
   });
 
-  test('xsi:type is written when the value\'s type is a subtype of the slot\'s, and only then', () => {
-    expect(encoder.field(fieldOf('TaskInfo', 'description'), { _type: 'LocalizableMessage', key: 'k', message: 'm' })).toBe('<description><key>k</key><message>m</message></description>');
-    expect(encoder.field(fieldOf('TaskInfo', 'reason'), { _type: 'TaskReasonUser', userName: 'alice' })).toBe('<reason xsi:type="TaskReasonUser"><userName>alice</userName></reason>');
+  test("xsi:type is written when the value's type is a subtype of the slot's, and only then", () => {
+    expect(encoder.field(fieldOf('TaskInfo', 'description'), { _type: 'LocalizableMessage', key: 'k', message: 'm' })).toBe(
+      '<description><key>k</key><message>m</message></description>',
+    );
+    expect(encoder.field(fieldOf('TaskInfo', 'reason'), { _type: 'TaskReasonUser', userName: 'alice' })).toBe(
+      '<reason xsi:type="TaskReasonUser"><userName>alice</userName></reason>',
+    );
     expect(encoder.field(fieldOf('TaskInfo', 'error'), { _type: 'LocalizedMethodFault', fault: { _type: 'NotFound' }, localizedMessage: 'gone' })).toBe(
       '<error><fault xsi:type="NotFound"></fault><localizedMessage>gone</localizedMessage></error>',
     );
@@ -100,16 +109,23 @@ describe('primitives, references and escaping', () => {
 
 describe('arrays', () => {
   test('a repeated field is one element per item, none for an empty array', () => {
-    expect(encoder.field(fieldOf('TaskInfo', 'locked'), [mor('Datastore', 'ds-1'), mor('Folder', 'group-d1')])).toBe('<locked type="Datastore">ds-1</locked><locked type="Folder">group-d1</locked>');
-    expect(encoder.field(fieldOf('TaskInfo', 'locked'), [])).toBe('');
-    expect(encoder.field(fieldOf('MethodFault', 'faultMessage'), [{ _type: 'LocalizableMessage', key: 'a' }, { _type: 'LocalizableMessage', key: 'b' }])).toBe(
-      '<faultMessage><key>a</key></faultMessage><faultMessage><key>b</key></faultMessage>',
+    expect(encoder.field(fieldOf('TaskInfo', 'locked'), [mor('Datastore', 'ds-1'), mor('Folder', 'group-d1')])).toBe(
+      '<locked type="Datastore">ds-1</locked><locked type="Folder">group-d1</locked>',
     );
+    expect(encoder.field(fieldOf('TaskInfo', 'locked'), [])).toBe('');
+    expect(
+      encoder.field(fieldOf('MethodFault', 'faultMessage'), [
+        { _type: 'LocalizableMessage', key: 'a' },
+        { _type: 'LocalizableMessage', key: 'b' },
+      ]),
+    ).toBe('<faultMessage><key>a</key></faultMessage><faultMessage><key>b</key></faultMessage>');
   });
 
   test('an ArrayOfX slot is one element holding an element per item, named for X', () => {
     expect(encoder.field(slot('ArrayOfString'), ['a', 'b<'])).toBe('<v><string>a</string><string>b&lt;</string></v>');
-    expect(encoder.field(slot('ArrayOfKeyValue'), [{ _type: 'KeyValue', key: 'k', value: 'v' }])).toBe('<v><KeyValue><key>k</key><value>v</value></KeyValue></v>');
+    expect(encoder.field(slot('ArrayOfKeyValue'), [{ _type: 'KeyValue', key: 'k', value: 'v' }])).toBe(
+      '<v><KeyValue><key>k</key><value>v</value></KeyValue></v>',
+    );
     expect(encoder.field(slot('ArrayOfString'), [])).toBe('<v></v>');
     expect(() => encoder.field(slot('KeyValue'), [{ _type: 'KeyValue', key: 'k', value: 'v' }])).toThrow(EncodeError);
   });
@@ -127,7 +143,10 @@ describe('xsd:anyType', () => {
       [new TypedValue('TaskInfoState', 'error'), '<result xsi:type="TaskInfoState">error</result>'],
       [new TypedValue('ArrayOfString', ['a', 'b']), '<result xsi:type="ArrayOfString"><string>a</string><string>b</string></result>'],
       [new TypedValue('ArrayOfLong', ['9223372036854775807', 1]), '<result xsi:type="ArrayOfLong"><long>9223372036854775807</long><long>1</long></result>'],
-      [new TypedValue('ArrayOfManagedObjectReference', [mor('Task', 'task-1')]), '<result xsi:type="ArrayOfManagedObjectReference"><ManagedObjectReference type="Task">task-1</ManagedObjectReference></result>'],
+      [
+        new TypedValue('ArrayOfManagedObjectReference', [mor('Task', 'task-1')]),
+        '<result xsi:type="ArrayOfManagedObjectReference"><ManagedObjectReference type="Task">task-1</ManagedObjectReference></result>',
+      ],
       [
         new TypedValue('ArrayOfAnyType', [new TypedValue('xsd:int', 1), 'x']),
         '<result xsi:type="ArrayOfAnyType"><anyType xsi:type="xsd:int">1</anyType><anyType xsi:type="xsd:string">x</anyType></result>',

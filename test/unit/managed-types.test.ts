@@ -42,6 +42,8 @@ describe('wsdl/ and managed-types.json', () => {
   test('a document of the wrong shape is refused, saying where', () => {
     expect(() => parseManagedTypes('{}', 'f.json')).toThrow('f.json: no serviceContent object');
     expect(() => parseManagedTypes('{"serviceContent": {"x": {"type": "T"}}}', 'f.json')).toThrow('serviceContent.x: expected {type, typeChain, properties}');
-    expect(() => parseManagedTypes('{"serviceContent": {"x": {"type": "T", "typeChain": ["T"], "properties": [{"name": 1}]}}}', 'f.json')).toThrow('serviceContent.x.properties[0]');
+    expect(() => parseManagedTypes('{"serviceContent": {"x": {"type": "T", "typeChain": ["T"], "properties": [{"name": 1}]}}}', 'f.json')).toThrow(
+      'serviceContent.x.properties[0]',
+    );
   });
 });

@@ -67,7 +67,11 @@ describe('taskLabels', () => {
   const resource = (locale: string, module: string, data: Record<string, string>) =>
     dataObject('ExtensionResourceInfo', { locale, module, data: Object.entries(data).map(([key, value]) => dataObject('KeyValue', { key, value })) });
   const extension = (taskIds: string[], resources: ReturnType<typeof resource>[]) =>
-    dataObject('Extension', { key: 'com.example', taskList: taskIds.map((taskID) => dataObject('ExtensionTaskTypeInfo', { taskID })), resourceList: resources });
+    dataObject('Extension', {
+      key: 'com.example',
+      taskList: taskIds.map((taskID) => dataObject('ExtensionTaskTypeInfo', { taskID })),
+      resourceList: resources,
+    });
 
   test('"<taskID>.label" in the "task" module, English first; types without one are left out', () => {
     const labels = taskLabels([

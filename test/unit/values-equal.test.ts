@@ -16,7 +16,8 @@ test('data objects are equal field by field; an unset field equals one set to un
 });
 
 test('nested values: data objects, arrays, references, typed and opaque values', () => {
-  const nested = (message: string) => info({ description: { _type: 'LocalizableMessage', key: 'k', arg: [{ _type: 'KeyAnyValue', key: 'a', value: new TypedValue('xsd:int', 1) }], message } });
+  const nested = (message: string) =>
+    info({ description: { _type: 'LocalizableMessage', key: 'k', arg: [{ _type: 'KeyAnyValue', key: 'a', value: new TypedValue('xsd:int', 1) }], message } });
   expect(valuesEqual(nested('m'), nested('m'))).toBe(true);
   expect(valuesEqual(nested('m'), nested('n'))).toBe(false);
   expect(valuesEqual(new ManagedObjectReference('Task', 'task-1'), new ManagedObjectReference('Task', 'task-1'))).toBe(true);

@@ -175,9 +175,7 @@ describe('generateTypes', () => {
         { name: 'Leaf', base: 'Middle', own: [field('c', 'xsd:int')] },
       ]),
     );
-    expect(declaration(text, 'Leaf')).toBe(
-      '{\n  readonly _type: string;\n  readonly a: number;\n  readonly b: number;\n  readonly c: number;\n}',
-    );
+    expect(declaration(text, 'Leaf')).toBe('{\n  readonly _type: string;\n  readonly a: number;\n  readonly b: number;\n  readonly c: number;\n}');
   });
 
   test('operations: arguments without _this, results (void when none), managed types; request types are not data objects', () => {
@@ -201,12 +199,8 @@ describe('generateTypes', () => {
     expect(declaration(text, 'ListArgs')).toBe('{ readonly [param: string]: never }');
     expect(text).not.toContain('RequestType');
     expect(text).toContain('export interface OperationArgs {\n  Find: FindArgs;\n  List: ListArgs;\n  Poke: PokeArgs;\n}');
-    expect(text).toContain(
-      'export interface OperationResults {\n  Find: Info | undefined;\n  List: readonly Info[] | undefined;\n  Poke: void;\n}',
-    );
-    expect(text).toContain(
-      "export const OPERATION_MANAGED_TYPES = Object.freeze({\n  Find: 'Thing',\n  List: 'Thing',\n  Poke: 'Gadget',\n} as const);",
-    );
+    expect(text).toContain('export interface OperationResults {\n  Find: Info | undefined;\n  List: readonly Info[] | undefined;\n  Poke: void;\n}');
+    expect(text).toContain("export const OPERATION_MANAGED_TYPES = Object.freeze({\n  Find: 'Thing',\n  List: 'Thing',\n  Poke: 'Gadget',\n} as const);");
   });
 
   test('output is sorted, whatever order the schema lists things in', () => {

@@ -108,7 +108,10 @@ describe('sessions', () => {
     emulator = await startLoggedIn({}, { user: 'someone', password: 'anything' });
     const s = emulator.session;
     await createTask(s);
-    expectFault(await new SoapSession(emulator.url()).call('Login', 'SessionManager', 'SessionManager', '<userName>x</userName><password></password>'), 'InvalidLogin');
+    expectFault(
+      await new SoapSession(emulator.url()).call('Login', 'SessionManager', 'SessionManager', '<userName>x</userName><password></password>'),
+      'InvalidLogin',
+    );
   });
 
   test('anonymous: RetrieveServiceContent, Login, and reads of ServiceInstance.content and SessionManager.currentSession; nothing else', async () => {
@@ -116,7 +119,12 @@ describe('sessions', () => {
     const anonymous = new SoapSession(url);
     ok(await anonymous.call('RetrieveServiceContent', 'ServiceInstance', 'ServiceInstance'));
     const read = (type: string, value: string, path: string) =>
-      anonymous.call('RetrievePropertiesEx', 'PropertyCollector', 'propertyCollector', `<specSet><propSet><type>${type}</type><pathSet>${path}</pathSet></propSet><objectSet><obj type="${type}">${value}</obj></objectSet></specSet><options/>`);
+      anonymous.call(
+        'RetrievePropertiesEx',
+        'PropertyCollector',
+        'propertyCollector',
+        `<specSet><propSet><type>${type}</type><pathSet>${path}</pathSet></propSet><objectSet><obj type="${type}">${value}</obj></objectSet></specSet><options/>`,
+      );
     const content = await read('ServiceInstance', 'ServiceInstance', 'content');
     ok(content);
     expect(content.body).toContain('xsi:type="ServiceContent"');
@@ -149,9 +157,14 @@ describe('sessions', () => {
     expectFault(await createTaskRaw(admin), 'NotAuthenticated');
   });
 
-  test('currentSession is the caller\'s session', async () => {
+  test("currentSession is the caller's session", async () => {
     const { admin } = await start();
-    const res = await admin.call('RetrieveProperties', 'PropertyCollector', 'propertyCollector', '<specSet><propSet><type>SessionManager</type><pathSet>currentSession</pathSet></propSet><objectSet><obj type="SessionManager">SessionManager</obj></objectSet></specSet>');
+    const res = await admin.call(
+      'RetrieveProperties',
+      'PropertyCollector',
+      'propertyCollector',
+      '<specSet><propSet><type>SessionManager</type><pathSet>currentSession</pathSet></propSet><objectSet><obj type="SessionManager">SessionManager</obj></objectSet></specSet>',
+    );
     ok(res);
     const val = (((res.result.RetrievePropertiesResponse as Xml).returnval as Xml).propSet as Xml).val as Xml;
     expect(val.userName).toBe('admin');
@@ -160,11 +173,21 @@ describe('sessions', () => {
 });
 
 function createTaskRaw(s: SoapSession) {
-  return s.call('CreateTask', 'TaskManager', 'TaskManager', '<obj type="Folder">group-d1</obj><taskTypeId>com.vmware.govmomi.simulator.test</taskTypeId><cancelable>true</cancelable>');
+  return s.call(
+    'CreateTask',
+    'TaskManager',
+    'TaskManager',
+    '<obj type="Folder">group-d1</obj><taskTypeId>com.vmware.govmomi.simulator.test</taskTypeId><cancelable>true</cancelable>',
+  );
 }
 
 async function recentTask(s: SoapSession): Promise<string[]> {
-  const res = await s.call('RetrieveProperties', 'PropertyCollector', 'propertyCollector', '<specSet><propSet><type>TaskManager</type><pathSet>recentTask</pathSet></propSet><objectSet><obj type="TaskManager">TaskManager</obj></objectSet></specSet>');
+  const res = await s.call(
+    'RetrieveProperties',
+    'PropertyCollector',
+    'propertyCollector',
+    '<specSet><propSet><type>TaskManager</type><pathSet>recentTask</pathSet></propSet><objectSet><obj type="TaskManager">TaskManager</obj></objectSet></specSet>',
+  );
   ok(res);
   const returnval = (res.result.RetrievePropertiesResponse as Xml).returnval as Xml;
   const val = (returnval.propSet as Xml).val as Xml;
@@ -209,7 +232,9 @@ describe('TaskManager.recentTask, retention and eviction', () => {
     }
     // 2 live + 6 completed, limit 5: the 3 oldest completed are gone.
     for (const gone of completed.slice(0, 3)) {
-      expectFault(await taskCall(admin, gone, 'SetTaskDescription', '<description><key>k</key><message>m</message></description>'), 'ManagedObjectNotFound', { obj: moref('Task', gone) });
+      expectFault(await taskCall(admin, gone, 'SetTaskDescription', '<description><key>k</key><message>m</message></description>'), 'ManagedObjectNotFound', {
+        obj: moref('Task', gone),
+      });
     }
     for (const kept of [running, queued, ...completed.slice(3)]) await readInfo(admin, kept);
     expect(await recentTask(admin)).toEqual([running, queued, ...completed.slice(3)]);
@@ -217,7 +242,12 @@ describe('TaskManager.recentTask, retention and eviction', () => {
 
   test('description lists the TaskInfoState labels and maxCollector is reported', async () => {
     const { admin } = await start();
-    const res = await admin.call('RetrieveProperties', 'PropertyCollector', 'propertyCollector', '<specSet><propSet><type>TaskManager</type><pathSet>description</pathSet><pathSet>maxCollector</pathSet></propSet><objectSet><obj type="TaskManager">TaskManager</obj></objectSet></specSet>');
+    const res = await admin.call(
+      'RetrieveProperties',
+      'PropertyCollector',
+      'propertyCollector',
+      '<specSet><propSet><type>TaskManager</type><pathSet>description</pathSet><pathSet>maxCollector</pathSet></propSet><objectSet><obj type="TaskManager">TaskManager</obj></objectSet></specSet>',
+    );
     ok(res);
     expect(res.body).toContain('<state><label>Running</label><summary>Running</summary><key>running</key></state>');
     expect(res.body).toContain('<reason><label>User</label><summary>User</summary><key>TaskReasonUser</key></reason>');

@@ -22,7 +22,13 @@ afterEach(async () => {
 
 type JsonBody = Record<string, unknown> & { error?: string };
 
-async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, base = emulator.url()): Promise<{ status: number; json: JsonBody }> {
+async function api(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+  base = emulator.url(),
+): Promise<{ status: number; json: JsonBody }> {
   const res = await rawRequest(base, {
     method,
     path: `/_emulator${path}`,
@@ -42,7 +48,12 @@ describe('tasks', () => {
     });
     expect(created.status).toBe(201);
     const key = created.json.key as string;
-    expect(created.json).toMatchObject({ _type: 'TaskInfo', state: 'success', reason: { _type: 'TaskReasonUser', userName: 'seeder' }, result: { _type: 'xsd:int', value: 42 } });
+    expect(created.json).toMatchObject({
+      _type: 'TaskInfo',
+      state: 'success',
+      reason: { _type: 'TaskReasonUser', userName: 'seeder' },
+      result: { _type: 'xsd:int', value: 42 },
+    });
     const info = await readInfo(admin, key);
     expect(info.state).toBe('success');
     expect(info.result).toEqual({ _: '42', $: { 'xsi:type': 'xsd:int' } });
@@ -88,7 +99,10 @@ describe('tasks', () => {
     const key = await createTask(admin);
     ok(await setState(admin, key, 'running'));
     for (const percentDone of [40, 40, 100, 150, 100, 0, -5]) ok(await taskCall(admin, key, 'UpdateProgress', `<percentDone>${percentDone}</percentDone>`));
-    const history = (await api('GET', `/tasks/${key}/history`)).json.history as Array<{ method: string; changes: Record<string, { old: unknown; new: unknown }> }>;
+    const history = (await api('GET', `/tasks/${key}/history`)).json.history as Array<{
+      method: string;
+      changes: Record<string, { old: unknown; new: unknown }>;
+    }>;
     expect(history.map((h) => h.method)).toEqual(['CreateTask', 'SetTaskState', 'UpdateProgress', 'UpdateProgress', 'UpdateProgress']);
     expect(history.slice(2).map((h) => h.changes)).toEqual([
       { progress: { old: null, new: 40 } },
@@ -133,12 +147,25 @@ describe('fault and latency injection', () => {
   });
 
   test('rules match by task type and carry fault fields; DELETE removes them', async () => {
-    const rule = await api('POST', '/faults', { method: 'CreateTask', taskTypeId: 'com.vmware.govmomi.simulator.test', fault: { type: 'NoPermission', fields: { object: { type: 'Folder', value: 'group-d1' }, privilegeId: 'Task.Create' } } });
-    expect(rule.status).toBe(201);
-    expectFault(await admin.call('CreateTask', 'TaskManager', 'TaskManager', '<obj type="Folder">group-d1</obj><taskTypeId>com.vmware.govmomi.simulator.test</taskTypeId><cancelable>true</cancelable>'), 'NoPermission', {
-      privilegeId: 'Task.Create',
-      object: { _: 'group-d1', $: { type: 'Folder' } },
+    const rule = await api('POST', '/faults', {
+      method: 'CreateTask',
+      taskTypeId: 'com.vmware.govmomi.simulator.test',
+      fault: { type: 'NoPermission', fields: { object: { type: 'Folder', value: 'group-d1' }, privilegeId: 'Task.Create' } },
     });
+    expect(rule.status).toBe(201);
+    expectFault(
+      await admin.call(
+        'CreateTask',
+        'TaskManager',
+        'TaskManager',
+        '<obj type="Folder">group-d1</obj><taskTypeId>com.vmware.govmomi.simulator.test</taskTypeId><cancelable>true</cancelable>',
+      ),
+      'NoPermission',
+      {
+        privilegeId: 'Task.Create',
+        object: { _: 'group-d1', $: { type: 'Folder' } },
+      },
+    );
     expect((await api('DELETE', `/faults/${rule.json.id as string}`)).status).toBe(204);
     expect((await api('DELETE', `/faults/${rule.json.id as string}`)).status).toBe(404);
     await createTask(admin);
@@ -182,7 +209,14 @@ describe('scripted lifecycles, seed and reset', () => {
     const key = created.json.key as string;
     const filter = await admin.call('CreatePropertyCollector', 'PropertyCollector', 'propertyCollector');
     const collector = ((filter.result.CreatePropertyCollectorResponse as Xml).returnval as Xml)._ as string;
-    ok(await admin.call('CreateFilter', 'PropertyCollector', collector, `<spec><propSet><type>Task</type><pathSet>info.state</pathSet></propSet><objectSet><obj type="Task">${key}</obj></objectSet></spec><partialUpdates>false</partialUpdates>`));
+    ok(
+      await admin.call(
+        'CreateFilter',
+        'PropertyCollector',
+        collector,
+        `<spec><propSet><type>Task</type><pathSet>info.state</pathSet></propSet><objectSet><obj type="Task">${key}</obj></objectSet></spec><partialUpdates>false</partialUpdates>`,
+      ),
+    );
     const states: string[] = [];
     let version = '';
     const deadline = Date.now() + 5000;
@@ -204,7 +238,9 @@ describe('scripted lifecycles, seed and reset', () => {
 
   test('POST /tasks/:key/lifecycle scripts an existing task; a completed one is 409', async () => {
     const key = await createTask(admin);
-    expect((await api('POST', `/tasks/${key}/lifecycle`, { durationMs: 50, progressSteps: 0, outcome: 'error', fault: { type: 'NotFound' } })).status).toBe(202);
+    expect((await api('POST', `/tasks/${key}/lifecycle`, { durationMs: 50, progressSteps: 0, outcome: 'error', fault: { type: 'NotFound' } })).status).toBe(
+      202,
+    );
     await new Promise((r) => setTimeout(r, 200));
     expect((await readInfo(admin, key)).state).toBe('error');
     expect((await api('POST', `/tasks/${key}/lifecycle`, {})).status).toBe(409);
@@ -233,7 +269,12 @@ describe('scripted lifecycles, seed and reset', () => {
     expect((await api('GET', '/tasks')).json.tasks).toEqual([]);
     expect((await api('GET', '/faults')).json.rules).toEqual([]);
     await emulator.login('anyone', 'x');
-    const res = await admin.call('CreateTask', 'TaskManager', 'TaskManager', '<obj type="Folder">group-d1</obj><taskTypeId>com.example.backup.run</taskTypeId><cancelable>true</cancelable>');
+    const res = await admin.call(
+      'CreateTask',
+      'TaskManager',
+      'TaskManager',
+      '<obj type="Folder">group-d1</obj><taskTypeId>com.example.backup.run</taskTypeId><cancelable>true</cancelable>',
+    );
     expectFault(res, 'InvalidArgument');
     const next = await createTask(admin);
     expect(Number(next.slice(5))).toBeGreaterThan(Number(running.slice(5))); // keys are never reused

@@ -67,7 +67,13 @@ describe('tasks', () => {
 
   test('task-2: a queued, non-cancelable child of task-1', async () => {
     const info = await task('task-2');
-    expect(info).toMatchObject({ state: 'queued', cancelable: false, descriptionId: 'com.example.backup.verify', parentTaskKey: 'task-1', rootTaskKey: 'task-1' });
+    expect(info).toMatchObject({
+      state: 'queued',
+      cancelable: false,
+      descriptionId: 'com.example.backup.verify',
+      parentTaskKey: 'task-1',
+      rootTaskKey: 'task-1',
+    });
     expect(info.startTime).toBeUndefined();
     const admin = await loggedIn('admin', 'admin');
     expectFault(await taskCall(admin, 'task-2', 'CancelTask'), 'NotSupported');
@@ -78,7 +84,11 @@ describe('tasks', () => {
     expect(await task('task-4')).toMatchObject({
       state: 'error',
       cancelled: false,
-      error: { _type: 'LocalizedMethodFault', fault: { _type: 'FileNotFound', file: '[datastore1] backups/vm-42.vmdk' }, localizedMessage: 'The backup target is gone.' },
+      error: {
+        _type: 'LocalizedMethodFault',
+        fault: { _type: 'FileNotFound', file: '[datastore1] backups/vm-42.vmdk' },
+        localizedMessage: 'The backup target is gone.',
+      },
     });
     // The same values as a SOAP client reads them.
     const admin = await loggedIn('admin', 'admin');
@@ -155,7 +165,13 @@ describe('fault rules', () => {
   test('all three are listed as seeded, none used yet', async () => {
     const { rules } = await api('/faults');
     expect(rules).toEqual([
-      { id: expect.any(String), hits: 0, method: 'CancelTask', taskTypeId: 'com.example.backup.run', fault: { type: 'InvalidState', message: 'Backups cannot be canceled in this scenario.' } },
+      {
+        id: expect.any(String),
+        hits: 0,
+        method: 'CancelTask',
+        taskTypeId: 'com.example.backup.run',
+        fault: { type: 'InvalidState', message: 'Backups cannot be canceled in this scenario.' },
+      },
       {
         id: expect.any(String),
         hits: 0,
@@ -164,7 +180,14 @@ describe('fault rules', () => {
         count: 1,
         fault: { type: 'SystemError', message: 'The backup agent stopped answering.', fields: { reason: 'agent timeout' } },
       },
-      { id: expect.any(String), hits: 0, method: 'CreateTask', taskTypeId: 'com.example.backup.verify', probability: 0.25, fault: { type: 'InvalidState', message: 'The verifier is busy; try again.' } },
+      {
+        id: expect.any(String),
+        hits: 0,
+        method: 'CreateTask',
+        taskTypeId: 'com.example.backup.verify',
+        probability: 0.25,
+        fault: { type: 'InvalidState', message: 'The verifier is busy; try again.' },
+      },
     ]);
   });
 

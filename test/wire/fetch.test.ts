@@ -115,7 +115,11 @@ describe('Fetch', () => {
       Array.isArray(value)
         ? value.map(steady)
         : value && typeof value === 'object'
-          ? Object.fromEntries(Object.entries(value).filter(([k]) => k !== 'lastActiveTime' && k !== 'callCount').map(([k, v]) => [k, steady(v)]))
+          ? Object.fromEntries(
+              Object.entries(value)
+                .filter(([k]) => k !== 'lastActiveTime' && k !== 'callCount')
+                .map(([k, v]) => [k, steady(v)]),
+            )
           : value;
     const seenTypes = new Set<string>();
     let compared = 0;
@@ -123,7 +127,12 @@ describe('Fetch', () => {
       const { type, value } = object.ref;
       seenTypes.add(type);
       for (const [property, propertyType] of Object.entries(object.propertyTypes)) {
-        const paths = [property, ...(schema.complexTypes.get(propertyType)?.arrayItem ? [] : (schema.complexTypes.get(propertyType)?.fields ?? []).map((f) => `${property}.${f.name}`))];
+        const paths = [
+          property,
+          ...(schema.complexTypes.get(propertyType)?.arrayItem
+            ? []
+            : (schema.complexTypes.get(propertyType)?.fields ?? []).map((f) => `${property}.${f.name}`)),
+        ];
         for (const path of paths) {
           const byFetch = await fetch(admin, type, value, path);
           const byCollector = await viaCollector(admin, type, value, path);
@@ -141,7 +150,17 @@ describe('Fetch', () => {
       }
     }
     expect([...seenTypes].sort()).toEqual(
-      expect.arrayContaining(['ExtensionManager', 'Folder', 'PropertyCollector', 'PropertyFilter', 'ServiceInstance', 'SessionManager', 'Task', 'TaskHistoryCollector', 'TaskManager']),
+      expect.arrayContaining([
+        'ExtensionManager',
+        'Folder',
+        'PropertyCollector',
+        'PropertyFilter',
+        'ServiceInstance',
+        'SessionManager',
+        'Task',
+        'TaskHistoryCollector',
+        'TaskManager',
+      ]),
     );
     expect(compared).toBeGreaterThan(50);
   });

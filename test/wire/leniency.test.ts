@@ -25,7 +25,8 @@ async function post(body: string, options: { path?: string; headers?: Record<str
   return { ...res, result: res.body.startsWith('<?xml') ? await parseSoap(res.body) : {} };
 }
 
-const serviceContent = (self = '<_this type="ServiceInstance">ServiceInstance</_this>') => envelope(`<RetrieveServiceContent xmlns="urn:vim25">${self}</RetrieveServiceContent>`);
+const serviceContent = (self = '<_this type="ServiceInstance">ServiceInstance</_this>') =>
+  envelope(`<RetrieveServiceContent xmlns="urn:vim25">${self}</RetrieveServiceContent>`);
 
 describe('SOAP on any path under /sdk (node-vsphere-soap posts to /sdk/vimService.wsdl)', () => {
   test('POST to /sdk/vimService.wsdl, /sdk/vimService, deeper paths and with a query string is served', async () => {
@@ -61,7 +62,9 @@ describe('_this without a type attribute (node-vsphere-soap)', () => {
     const res = await post(envelope(`<SetTaskState xmlns="urn:vim25"><_this>${task}</_this><state>running</state></SetTaskState>`));
     ok(res);
     expect((await readInfo(admin, task)).state).toBe('running');
-    expectFault(await post(envelope('<CancelTask xmlns="urn:vim25"><_this>task-999999</_this></CancelTask>')), 'ManagedObjectNotFound', { obj: moref('Task', 'task-999999') });
+    expectFault(await post(envelope('<CancelTask xmlns="urn:vim25"><_this>task-999999</_this></CancelTask>')), 'ManagedObjectNotFound', {
+      obj: moref('Task', 'task-999999'),
+    });
   });
 
   test('an operation of every object (Fetch) finds the one object with that value, else InvalidRequest', async () => {
@@ -75,7 +78,7 @@ describe('_this without a type attribute (node-vsphere-soap)', () => {
 });
 
 describe('a bare MethodFault where a LocalizedMethodFault belongs (rbvmomi)', () => {
-  test("SetTaskState(error, <fault xsi:type=\"NotFound\">) fails the task with that fault, wrapped", async () => {
+  test('SetTaskState(error, <fault xsi:type="NotFound">) fails the task with that fault, wrapped', async () => {
     const task = await createTask(admin);
     ok(await setState(admin, task, 'running'));
     ok(await setState(admin, task, 'error', '<fault xsi:type="NotFound"></fault>'));
@@ -122,7 +125,10 @@ describe('the session cookie, quoted as vCenter sends it', () => {
       `other=1; vmware_soap_session="${id}"; more=2`,
     ];
     for (const cookie of forms) {
-      const res = await post(envelope('<Fetch xmlns="urn:vim25"><_this type="SessionManager">SessionManager</_this><prop>currentSession.userName</prop></Fetch>'), { cookie });
+      const res = await post(
+        envelope('<Fetch xmlns="urn:vim25"><_this type="SessionManager">SessionManager</_this><prop>currentSession.userName</prop></Fetch>'),
+        { cookie },
+      );
       ok(res);
       expect(((res.result.FetchResponse as Xml).returnval as Xml)._, cookie).toBe('admin');
     }
@@ -139,7 +145,10 @@ describe('pyVmomi 8 wire forms', () => {
     const content = await post(v8('Fetch', 'ServiceInstance', 'ServiceInstance', '<prop versionId="8.0.2.0">content</prop>'), anonymous);
     ok(content);
     expect(((content.result.FetchResponse as Xml).returnval as Xml).$?.['xsi:type']).toBe('ServiceContent');
-    const login = await post(v8('Login', 'SessionManager', 'SessionManager', '<userName versionId="8.0.2.0">admin</userName><password versionId="8.0.2.0">admin</password>'), anonymous);
+    const login = await post(
+      v8('Login', 'SessionManager', 'SessionManager', '<userName versionId="8.0.2.0">admin</userName><password versionId="8.0.2.0">admin</password>'),
+      anonymous,
+    );
     ok(login);
     const cookie = login.headers['set-cookie']?.[0] ?? '';
     const as = { headers: PYVMOMI8, cookie };
@@ -147,14 +156,24 @@ describe('pyVmomi 8 wire forms', () => {
     ok(session);
     expect(((session.result.FetchResponse as Xml).returnval as Xml).userName).toBe('admin');
     const created = await post(
-      v8('CreateTask', 'TaskManager', 'TaskManager', '<obj type="Folder" versionId="8.0.2.0">group-d1</obj><taskTypeId versionId="8.0.2.0">com.vmware.govmomi.simulator.test</taskTypeId><cancelable versionId="8.0.2.0">true</cancelable>'),
+      v8(
+        'CreateTask',
+        'TaskManager',
+        'TaskManager',
+        '<obj type="Folder" versionId="8.0.2.0">group-d1</obj><taskTypeId versionId="8.0.2.0">com.vmware.govmomi.simulator.test</taskTypeId><cancelable versionId="8.0.2.0">true</cancelable>',
+      ),
       as,
     );
     ok(created);
     const task = ((created.result.CreateTaskResponse as Xml).returnval as Xml).key as string;
     ok(await post(v8('SetTaskState', 'Task', task, '<state versionId="8.0.2.0">running</state>'), as));
     ok(await post(v8('UpdateProgress', 'Task', task, '<percentDone versionId="8.0.2.0">50</percentDone>'), as));
-    ok(await post(v8('SetTaskState', 'Task', task, '<state versionId="8.0.2.0">success</state><result versionId="8.0.2.0" xsi:type="xsd:string">done</result>'), as));
+    ok(
+      await post(
+        v8('SetTaskState', 'Task', task, '<state versionId="8.0.2.0">success</state><result versionId="8.0.2.0" xsi:type="xsd:string">done</result>'),
+        as,
+      ),
+    );
     const info = await post(v8('Fetch', 'Task', task, '<prop versionId="8.0.2.0">info</prop>'), as);
     ok(info);
     const returnval = (info.result.FetchResponse as Xml).returnval as Xml;

@@ -34,7 +34,7 @@ describe('RetrieveProperties / RetrievePropertiesEx', () => {
     ok(await taskCall(admin, task, 'UpdateProgress', '<percentDone>7</percentDone>'));
     const res = await pc(admin, 'RetrieveProperties', `<specSet>${taskSpec([task], ['info.state', 'info.progress', 'info.reason', 'info.result'])}</specSet>`);
     ok(res);
-    const props = list((objectsOf(res, 'RetrieveProperties')[0].propSet) as Xml | Xml[]);
+    const props = list(objectsOf(res, 'RetrieveProperties')[0].propSet as Xml | Xml[]);
     const byName = Object.fromEntries(props.map((p) => [p.name as string, p.val]));
     expect(byName['info.state']).toEqual({ _: 'running', $: { 'xsi:type': 'TaskInfoState' } });
     expect(byName['info.progress']).toEqual({ _: '7', $: { 'xsi:type': 'xsd:int' } });
@@ -141,7 +141,9 @@ describe('filters and waiting', () => {
 
     // The same wait on a connection of its own, which goes away while the server holds it.
     const { request } = await import('node:http');
-    const body = envelope(`<WaitForUpdatesEx xmlns="urn:vim25"><_this type="PropertyCollector">propertyCollector</_this><version>${version}</version></WaitForUpdatesEx>`);
+    const body = envelope(
+      `<WaitForUpdatesEx xmlns="urn:vim25"><_this type="PropertyCollector">propertyCollector</_this><version>${version}</version></WaitForUpdatesEx>`,
+    );
     const abandoned = request(`${emulator.url()}/sdk`, { method: 'POST', agent: false, headers: { 'content-type': 'text/xml', cookie: s.cookie! } });
     abandoned.on('error', () => {});
     abandoned.end(body);
@@ -220,7 +222,10 @@ describe('filters and waiting', () => {
     const first = updateSetOf(await pc(s, 'WaitForUpdatesEx', '<options><maxObjectUpdates>2</maxObjectUpdates></options>'), 'WaitForUpdatesEx')!;
     expect(first.truncated).toBe('true');
     expect(list((first.filterSet as Xml).objectSet as Xml[])).toHaveLength(2);
-    const second = updateSetOf(await pc(s, 'WaitForUpdatesEx', `<version>${first.version as string}</version><options><maxObjectUpdates>2</maxObjectUpdates></options>`), 'WaitForUpdatesEx')!;
+    const second = updateSetOf(
+      await pc(s, 'WaitForUpdatesEx', `<version>${first.version as string}</version><options><maxObjectUpdates>2</maxObjectUpdates></options>`),
+      'WaitForUpdatesEx',
+    )!;
     expect(second.truncated).toBeUndefined();
     expect(list((second.filterSet as Xml).objectSet as Xml[])).toHaveLength(1);
   });

@@ -136,9 +136,14 @@ describe("vCenter 8.0.3's ServiceContent", () => {
   });
 
   test('methods of the managers outside the task surface are MethodNotFound', async () => {
-    expectFault(await admin.call('CreateContainerView', 'ViewManager', 'ViewManager', '<container type="Folder">group-d1</container><recursive>true</recursive>'), 'MethodNotFound');
+    expectFault(
+      await admin.call('CreateContainerView', 'ViewManager', 'ViewManager', '<container type="Folder">group-d1</container><recursive>true</recursive>'),
+      'MethodNotFound',
+    );
     expectFault(await admin.call('QueryEvents', 'EventManager', 'EventManager', '<filter/>'), 'MethodNotFound');
-    expectFault(await admin.call('CreateCollectorForTasks', 'EventManager', 'EventManager', '<filter/>'), 'MethodNotFound', { method: 'CreateCollectorForTasks' });
+    expectFault(await admin.call('CreateCollectorForTasks', 'EventManager', 'EventManager', '<filter/>'), 'MethodNotFound', {
+      method: 'CreateCollectorForTasks',
+    });
   });
 });
 
@@ -170,7 +175,13 @@ describe('the version reported', () => {
       expect(prior).not.toContain('8.0.0.0');
       expect(prior).toContain('6.7.1');
       const about = (await content(older.session)).about as Xml;
-      expect(about).toMatchObject({ version: '7.0.3', apiVersion: '7.0.3.0', build: '20150588', fullName: 'VMware vCenter Server 7.0.3 build-20150588', licenseProductVersion: '7.0' });
+      expect(about).toMatchObject({
+        version: '7.0.3',
+        apiVersion: '7.0.3.0',
+        build: '20150588',
+        fullName: 'VMware vCenter Server 7.0.3 build-20150588',
+        licenseProductVersion: '7.0',
+      });
     } finally {
       await older.close();
     }

@@ -27,7 +27,9 @@ test('--seed examples/seed.yaml brings up its tasks, extension and fault rule', 
 });
 
 test('a broken seed file stops the start with a message naming the file', async () => {
-  await expect(startEmulator({ seedFile: path.join(ROOT, 'examples/privileges.json') })).rejects.toThrow(/seed .*privileges\.json: seed: unknown key 'CancelTask'/);
+  await expect(startEmulator({ seedFile: path.join(ROOT, 'examples/privileges.json') })).rejects.toThrow(
+    /seed .*privileges\.json: seed: unknown key 'CancelTask'/,
+  );
 });
 
 test('--privileges overrides the privilege table ("" means none)', async () => {
@@ -35,7 +37,14 @@ test('--privileges overrides the privilege table ("" means none)', async () => {
   try {
     const admin = emulator.session;
     const viewer = await emulator.login('viewer');
-    const task = (await admin.call('CreateTask', 'TaskManager', 'TaskManager', '<obj type="Folder">group-d1</obj><taskTypeId>com.vmware.govmomi.simulator.test</taskTypeId><cancelable>true</cancelable>')).body.match(/<key>(task-\d+)<\/key>/)![1];
+    const task = (
+      await admin.call(
+        'CreateTask',
+        'TaskManager',
+        'TaskManager',
+        '<obj type="Folder">group-d1</obj><taskTypeId>com.vmware.govmomi.simulator.test</taskTypeId><cancelable>true</cancelable>',
+      )
+    ).body.match(/<key>(task-\d+)<\/key>/)![1];
     ok(await taskCall(viewer, task, 'SetTaskDescription', '<description><key>k</key><message>m</message></description>'));
     expectFault(await taskCall(viewer, task, 'CancelTask'), 'NoPermission', { privilegeId: 'Global.CancelTask' });
   } finally {

@@ -137,7 +137,14 @@ describe('SetTaskDescription', () => {
   }
   test('keeps arguments with their xsi:type', async () => {
     const task = await taskIn('running');
-    ok(await taskCall(admin, task, 'SetTaskDescription', '<description><key>k</key><arg><key>n</key><value xsi:type="xsd:int">5</value></arg><message>m</message></description>'));
+    ok(
+      await taskCall(
+        admin,
+        task,
+        'SetTaskDescription',
+        '<description><key>k</key><arg><key>n</key><value xsi:type="xsd:int">5</value></arg><message>m</message></description>',
+      ),
+    );
     const info = await readInfo(admin, task);
     const arg = (info.description as Xml).arg as Xml;
     expect(arg.key).toBe('n');
@@ -180,7 +187,12 @@ describe('SetTaskState', () => {
       ).then(async (res) => {
         // NoPermission is a SecurityError (RuntimeFault), so it is refused; use a VimFault instead.
         expectFault(res, 'InvalidState');
-        return setState(admin, task, 'error', '<fault><fault xsi:type="InvalidPowerState"><existingState>poweredOff</existingState></fault><localizedMessage>power</localizedMessage></fault>');
+        return setState(
+          admin,
+          task,
+          'error',
+          '<fault><fault xsi:type="InvalidPowerState"><existingState>poweredOff</existingState></fault><localizedMessage>power</localizedMessage></fault>',
+        );
       }),
     );
     const error = (await readInfo(admin, task)).error as Xml;
@@ -207,7 +219,15 @@ describe('UpdateProgress', () => {
   }
   test('clamps: < 0 is stored as 0, > 100 as 100, in-range as given', async () => {
     const task = await taskIn('running');
-    for (const [given, stored] of [[42, '42'], [-5, '0'], [150, '100'], [0, '0'], [100, '100'], [-2147483648, '0'], [2147483647, '100']] as const) {
+    for (const [given, stored] of [
+      [42, '42'],
+      [-5, '0'],
+      [150, '100'],
+      [0, '0'],
+      [100, '100'],
+      [-2147483648, '0'],
+      [2147483647, '100'],
+    ] as const) {
       ok(await taskCall(admin, task, 'UpdateProgress', `<percentDone>${given}</percentDone>`));
       expect((await readInfo(admin, task)).progress).toBe(stored);
     }
@@ -223,19 +243,39 @@ describe('UpdateProgress', () => {
 
 describe('TaskManager.CreateTask', () => {
   test('requires Task.Create', async () => {
-    const res = await viewer.call('CreateTask', 'TaskManager', 'TaskManager', '<obj type="Folder">group-d1</obj><taskTypeId>com.vmware.govmomi.simulator.test</taskTypeId><cancelable>true</cancelable>');
+    const res = await viewer.call(
+      'CreateTask',
+      'TaskManager',
+      'TaskManager',
+      '<obj type="Folder">group-d1</obj><taskTypeId>com.vmware.govmomi.simulator.test</taskTypeId><cancelable>true</cancelable>',
+    );
     expectFault(res, 'NoPermission', { object: moref('TaskManager', 'TaskManager'), privilegeId: 'Task.Create' });
   });
   test('InvalidArgument(taskTypeId) for a task type no extension registers', async () => {
-    const res = await admin.call('CreateTask', 'TaskManager', 'TaskManager', '<obj type="Folder">group-d1</obj><taskTypeId>com.example.unknown</taskTypeId><cancelable>true</cancelable>');
+    const res = await admin.call(
+      'CreateTask',
+      'TaskManager',
+      'TaskManager',
+      '<obj type="Folder">group-d1</obj><taskTypeId>com.example.unknown</taskTypeId><cancelable>true</cancelable>',
+    );
     expectFault(res, 'InvalidArgument', { invalidProperty: 'taskTypeId' });
   });
   test('InvalidArgument(parentTaskKey) for an unknown parent', async () => {
-    const res = await admin.call('CreateTask', 'TaskManager', 'TaskManager', '<obj type="Folder">group-d1</obj><taskTypeId>com.vmware.govmomi.simulator.test</taskTypeId><cancelable>true</cancelable><parentTaskKey>task-999999</parentTaskKey>');
+    const res = await admin.call(
+      'CreateTask',
+      'TaskManager',
+      'TaskManager',
+      '<obj type="Folder">group-d1</obj><taskTypeId>com.vmware.govmomi.simulator.test</taskTypeId><cancelable>true</cancelable><parentTaskKey>task-999999</parentTaskKey>',
+    );
     expectFault(res, 'InvalidArgument', { invalidProperty: 'parentTaskKey' });
   });
   test('returns a queued TaskInfo: key = moref value, reason TaskReasonUser(initiatedBy), fields in WSDL order', async () => {
-    const res = await admin.call('CreateTask', 'TaskManager', 'TaskManager', '<obj type="Folder">group-d1</obj><taskTypeId>com.vmware.govmomi.simulator.test</taskTypeId><initiatedBy>tester</initiatedBy><cancelable>false</cancelable>');
+    const res = await admin.call(
+      'CreateTask',
+      'TaskManager',
+      'TaskManager',
+      '<obj type="Folder">group-d1</obj><taskTypeId>com.vmware.govmomi.simulator.test</taskTypeId><initiatedBy>tester</initiatedBy><cancelable>false</cancelable>',
+    );
     ok(res);
     const info = (res.result.CreateTaskResponse as Xml).returnval as Xml;
     expect(info.state).toBe('queued');
@@ -265,7 +305,7 @@ describe('TaskManager.CreateTask', () => {
       ok(await setState(other, task, 'running'));
     }
   });
-  test('parentTaskKey links to the parent and rootTaskKey to the parent\'s root', async () => {
+  test("parentTaskKey links to the parent and rootTaskKey to the parent's root", async () => {
     const root = await createTask(admin);
     const child = await createTask(admin, { parentTaskKey: root });
     const grandchild = await createTask(admin, { parentTaskKey: child });
@@ -292,12 +332,18 @@ describe('TaskManager.CreateTask', () => {
     ok(found);
     expect(((found.result.FindExtensionResponse as Xml).returnval as Xml).key).toBe('com.example.ext');
     ok(await admin.call('UnregisterExtension', 'ExtensionManager', 'ExtensionManager', '<extensionKey>com.example.ext</extensionKey>'));
-    const res = await admin.call('CreateTask', 'TaskManager', 'TaskManager', '<obj type="Folder">group-d1</obj><taskTypeId>com.example.ext.backup</taskTypeId><cancelable>true</cancelable>');
+    const res = await admin.call(
+      'CreateTask',
+      'TaskManager',
+      'TaskManager',
+      '<obj type="Folder">group-d1</obj><taskTypeId>com.example.ext.backup</taskTypeId><cancelable>true</cancelable>',
+    );
     expectFault(res, 'InvalidArgument', { invalidProperty: 'taskTypeId' });
     expectFault(await admin.call('UnregisterExtension', 'ExtensionManager', 'ExtensionManager', '<extensionKey>com.example.ext</extensionKey>'), 'NotFound');
   });
   test('RegisterExtension requires Extension.Register', async () => {
-    const extension = '<extension><description><label>x</label><summary>x</summary></description><key>com.example.denied</key><version>1.0</version><lastHeartbeatTime>2026-01-01T00:00:00Z</lastHeartbeatTime></extension>';
+    const extension =
+      '<extension><description><label>x</label><summary>x</summary></description><key>com.example.denied</key><version>1.0</version><lastHeartbeatTime>2026-01-01T00:00:00Z</lastHeartbeatTime></extension>';
     expectFault(await viewer.call('RegisterExtension', 'ExtensionManager', 'ExtensionManager', extension), 'NoPermission', {
       privilegeId: 'Extension.Register',
     });
@@ -334,9 +380,21 @@ describe('TaskInfo on the wire', () => {
     ['xsd:string', '<result xsi:type="xsd:string">hello world</result>', { _: 'hello world', $: { 'xsi:type': 'xsd:string' } }],
     ['xsd:int', '<result xsi:type="xsd:int">42</result>', { _: '42', $: { 'xsi:type': 'xsd:int' } }],
     ['xsd:boolean', '<result xsi:type="xsd:boolean">true</result>', { _: 'true', $: { 'xsi:type': 'xsd:boolean' } }],
-    ['ManagedObjectReference (pyVmomi writes ManagedObject)', '<result xsi:type="ManagedObject" type="Folder">group-d1</result>', { _: 'group-d1', $: { 'xsi:type': 'ManagedObjectReference', type: 'Folder' } }],
-    ['ManagedObjectReference', '<result xsi:type="ManagedObjectReference" type="VirtualMachine">vm-7</result>', { _: 'vm-7', $: { 'xsi:type': 'ManagedObjectReference', type: 'VirtualMachine' } }],
-    ['ArrayOfString', '<result xsi:type="ArrayOfString"><string>a</string><string>b</string></result>', { $: { 'xsi:type': 'ArrayOfString' }, string: ['a', 'b'] }],
+    [
+      'ManagedObjectReference (pyVmomi writes ManagedObject)',
+      '<result xsi:type="ManagedObject" type="Folder">group-d1</result>',
+      { _: 'group-d1', $: { 'xsi:type': 'ManagedObjectReference', type: 'Folder' } },
+    ],
+    [
+      'ManagedObjectReference',
+      '<result xsi:type="ManagedObjectReference" type="VirtualMachine">vm-7</result>',
+      { _: 'vm-7', $: { 'xsi:type': 'ManagedObjectReference', type: 'VirtualMachine' } },
+    ],
+    [
+      'ArrayOfString',
+      '<result xsi:type="ArrayOfString"><string>a</string><string>b</string></result>',
+      { $: { 'xsi:type': 'ArrayOfString' }, string: ['a', 'b'] },
+    ],
     ['a data object (KeyValue)', '<result xsi:type="KeyValue"><key>k</key><value>v</value></result>', { $: { 'xsi:type': 'KeyValue' }, key: 'k', value: 'v' }],
   ];
   for (const [name, xml, expected] of results) {
@@ -348,7 +406,14 @@ describe('TaskInfo on the wire', () => {
   }
   test('govmomi-style xsi prefix (XMLSchema-instance:type) and an undeclared xsd prefix are understood', async () => {
     const task = await taskIn('running');
-    ok(await setState(admin, task, 'success', '<result xmlns:XMLSchema-instance="http://www.w3.org/2001/XMLSchema-instance" XMLSchema-instance:type="xsd:long">9007199254740991</result>'));
+    ok(
+      await setState(
+        admin,
+        task,
+        'success',
+        '<result xmlns:XMLSchema-instance="http://www.w3.org/2001/XMLSchema-instance" XMLSchema-instance:type="xsd:long">9007199254740991</result>',
+      ),
+    );
     expect((await readInfo(admin, task)).result).toEqual({ _: '9007199254740991', $: { 'xsi:type': 'xsd:long' } });
   });
   test('a result whose xsi:type the WSDL does not know is InvalidRequest, not stored', async () => {

@@ -51,7 +51,12 @@ async function matchingKeys(filter: string): Promise<string[]> {
 }
 
 async function latestPage(s: SoapSession, c: string): Promise<string[]> {
-  const res = await s.call('RetrieveProperties', 'PropertyCollector', 'propertyCollector', `<specSet><propSet><type>TaskHistoryCollector</type><pathSet>latestPage</pathSet></propSet><objectSet><obj type="TaskHistoryCollector">${c}</obj></objectSet></specSet>`);
+  const res = await s.call(
+    'RetrieveProperties',
+    'PropertyCollector',
+    'propertyCollector',
+    `<specSet><propSet><type>TaskHistoryCollector</type><pathSet>latestPage</pathSet></propSet><objectSet><obj type="TaskHistoryCollector">${c}</obj></objectSet></specSet>`,
+  );
   ok(res);
   const returnval = (res.result.RetrievePropertiesResponse as Xml).returnval as Xml | undefined;
   if (!returnval?.propSet) return [];
@@ -117,19 +122,29 @@ describe('one test per TaskFilterSpec field', () => {
   });
 
   test('activationId', async () => {
-    const res = await alice.call('CreateTask', 'TaskManager', 'TaskManager', '<obj type="Folder">group-d1</obj><taskTypeId>com.vmware.govmomi.simulator.test</taskTypeId><cancelable>true</cancelable><activationId>act-77</activationId>');
+    const res = await alice.call(
+      'CreateTask',
+      'TaskManager',
+      'TaskManager',
+      '<obj type="Folder">group-d1</obj><taskTypeId>com.vmware.govmomi.simulator.test</taskTypeId><cancelable>true</cancelable><activationId>act-77</activationId>',
+    );
     ok(res);
     const key = ((res.result.CreateTaskResponse as Xml).returnval as Xml).key;
     expect(await matchingKeys('<activationId>act-77</activationId>')).toEqual([key]);
   });
 
   test('eventChainId', async () => {
-    const res = await alice.call('CreateTask', 'TaskManager', 'TaskManager', '<obj type="Folder">group-d1</obj><taskTypeId>com.vmware.govmomi.simulator.test</taskTypeId><cancelable>true</cancelable>');
+    const res = await alice.call(
+      'CreateTask',
+      'TaskManager',
+      'TaskManager',
+      '<obj type="Folder">group-d1</obj><taskTypeId>com.vmware.govmomi.simulator.test</taskTypeId><cancelable>true</cancelable>',
+    );
     const info = (res.result.CreateTaskResponse as Xml).returnval as Xml;
     expect(await matchingKeys(`<eventChainId>${info.eventChainId as string}</eventChainId>`)).toEqual([info.key]);
   });
 
-  test('parentTaskKey and rootTaskKey find a parent\'s children and a root\'s descendants', async () => {
+  test("parentTaskKey and rootTaskKey find a parent's children and a root's descendants", async () => {
     const root = await createTask(alice);
     const child = await createTask(alice, { parentTaskKey: root });
     const grandchild = await createTask(alice, { parentTaskKey: child });
@@ -156,7 +171,14 @@ describe('collector behaviour', () => {
     ok(await alice.call('SetCollectorPageSize', 'TaskHistoryCollector', c, '<maxCount>5</maxCount>'));
     expect(await latestPage(alice, c)).toEqual(keys.slice(-5));
 
-    ok(await alice.call('CreateFilter', 'PropertyCollector', 'propertyCollector', `<spec><propSet><type>TaskHistoryCollector</type><pathSet>latestPage</pathSet></propSet><objectSet><obj type="TaskHistoryCollector">${c}</obj></objectSet></spec><partialUpdates>false</partialUpdates>`));
+    ok(
+      await alice.call(
+        'CreateFilter',
+        'PropertyCollector',
+        'propertyCollector',
+        `<spec><propSet><type>TaskHistoryCollector</type><pathSet>latestPage</pathSet></propSet><objectSet><obj type="TaskHistoryCollector">${c}</obj></objectSet></spec><partialUpdates>false</partialUpdates>`,
+      ),
+    );
     const first = await alice.call('WaitForUpdatesEx', 'PropertyCollector', 'propertyCollector', '');
     const version = ((first.result.WaitForUpdatesExResponse as Xml).returnval as Xml).version as string;
     const waiting = alice.call('WaitForUpdatesEx', 'PropertyCollector', 'propertyCollector', `<version>${version}</version>`);
@@ -164,7 +186,7 @@ describe('collector behaviour', () => {
     const newest = await createTask(bob, { initiatedBy: 'latest-test' });
     const update = await waiting;
     ok(update);
-    const change = (((((update.result.WaitForUpdatesExResponse as Xml).returnval as Xml).filterSet as Xml).objectSet as Xml).changeSet as Xml);
+    const change = ((((update.result.WaitForUpdatesExResponse as Xml).returnval as Xml).filterSet as Xml).objectSet as Xml).changeSet as Xml;
     expect(change.name).toBe('latestPage');
     expect(list((change.val as Xml).TaskInfo as Xml[]).map((i) => i.key)).toEqual([...keys.slice(-4), newest]);
   });
@@ -199,7 +221,10 @@ describe('collector behaviour', () => {
       } else if (running.length) {
         ok(await taskCall(alice, running[random(running.length)], 'UpdateProgress', `<percentDone>${random(100)}</percentDone>`));
       }
-      const expected = [...states].filter(([, state]) => state === 'running').map(([key]) => key).slice(-4);
+      const expected = [...states]
+        .filter(([, state]) => state === 'running')
+        .map(([key]) => key)
+        .slice(-4);
       expect(await latestPage(alice, c), `after step ${step}`).toEqual(expected);
     }
     ok(await alice.call('DestroyCollector', 'TaskHistoryCollector', c));
@@ -218,7 +243,9 @@ describe('collector behaviour', () => {
   test('maxCount out of range is InvalidArgument', async () => {
     const c = await collector(alice, '');
     expectFault(await alice.call('ReadNextTasks', 'TaskHistoryCollector', c, '<maxCount>0</maxCount>'), 'InvalidArgument', { invalidProperty: 'maxCount' });
-    expectFault(await alice.call('SetCollectorPageSize', 'TaskHistoryCollector', c, '<maxCount>-1</maxCount>'), 'InvalidArgument', { invalidProperty: 'maxCount' });
+    expectFault(await alice.call('SetCollectorPageSize', 'TaskHistoryCollector', c, '<maxCount>-1</maxCount>'), 'InvalidArgument', {
+      invalidProperty: 'maxCount',
+    });
     ok(await alice.call('DestroyCollector', 'TaskHistoryCollector', c));
   });
 
@@ -265,7 +292,14 @@ test('evicted tasks drop out of collectors without errors', async () => {
 test('Logout while waiting on a collector the session owns ends the wait (no wait is left sleeping)', async () => {
   const s = await emulator.login('waiter', 'pw');
   const c = await collector(s, '');
-  ok(await s.call('CreateFilter', 'PropertyCollector', 'propertyCollector', `<spec><propSet><type>TaskHistoryCollector</type><pathSet>latestPage</pathSet></propSet><objectSet><obj type="TaskHistoryCollector">${c}</obj></objectSet></spec><partialUpdates>false</partialUpdates>`));
+  ok(
+    await s.call(
+      'CreateFilter',
+      'PropertyCollector',
+      'propertyCollector',
+      `<spec><propSet><type>TaskHistoryCollector</type><pathSet>latestPage</pathSet></propSet><objectSet><obj type="TaskHistoryCollector">${c}</obj></objectSet></spec><partialUpdates>false</partialUpdates>`,
+    ),
+  );
   const first = await s.call('WaitForUpdatesEx', 'PropertyCollector', 'propertyCollector', '');
   const version = ((first.result.WaitForUpdatesExResponse as Xml).returnval as Xml).version as string;
   const other = new SoapSession(emulator.url());
@@ -280,14 +314,26 @@ test('Logout while waiting on a collector the session owns ends the wait (no wai
 
 test('another session cannot see a collector through the PropertyCollector either', async () => {
   const c = await collector(alice, '');
-  const res = await bob.call('RetrieveProperties', 'PropertyCollector', 'propertyCollector', `<specSet><propSet><type>TaskHistoryCollector</type><pathSet>latestPage</pathSet></propSet><objectSet><obj type="TaskHistoryCollector">${c}</obj></objectSet></specSet>`);
+  const res = await bob.call(
+    'RetrieveProperties',
+    'PropertyCollector',
+    'propertyCollector',
+    `<specSet><propSet><type>TaskHistoryCollector</type><pathSet>latestPage</pathSet></propSet><objectSet><obj type="TaskHistoryCollector">${c}</obj></objectSet></specSet>`,
+  );
   expectFault(res, 'ManagedObjectNotFound');
   ok(await alice.call('DestroyCollector', 'TaskHistoryCollector', c));
 });
 
 test('a beginTime finer than a millisecond is compared exactly (govmomi sends nanoseconds)', async () => {
   const key = await createTask(alice, { initiatedBy: 'nanos' });
-  const queued = (await alice.call('RetrieveProperties', 'PropertyCollector', 'propertyCollector', `<specSet><propSet><type>Task</type><pathSet>info.queueTime</pathSet></propSet><objectSet><obj type="Task">${key}</obj></objectSet></specSet>`)).body.match(/<val xsi:type="xsd:dateTime">([^<]+)<\/val>/)![1];
+  const queued = (
+    await alice.call(
+      'RetrieveProperties',
+      'PropertyCollector',
+      'propertyCollector',
+      `<specSet><propSet><type>Task</type><pathSet>info.queueTime</pathSet></propSet><objectSet><obj type="Task">${key}</obj></objectSet></specSet>`,
+    )
+  ).body.match(/<val xsi:type="xsd:dateTime">([^<]+)<\/val>/)![1];
   const user = '<userName><systemUser>false</systemUser><userList>nanos</userList></userName>';
   const justAfter = queued.replace('Z', '500Z');
   expect(await matchingKeys(`<time><timeType>queuedTime</timeType><beginTime>${justAfter}</beginTime></time>${user}`)).toEqual([]);

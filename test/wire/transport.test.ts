@@ -46,7 +46,11 @@ describe('envelopes and transport', () => {
     const res = await post(envelope(serviceContent));
     expect(res.headers['content-type']).toBe('text/xml; charset=utf-8');
     expect(res.body).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<soapenv:Envelope /);
-    for (const ns of ['xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"', 'xmlns:xsd="http://www.w3.org/2001/XMLSchema"', 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"']) {
+    for (const ns of [
+      'xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"',
+      'xmlns:xsd="http://www.w3.org/2001/XMLSchema"',
+      'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"',
+    ]) {
       expect(res.body).toContain(ns);
     }
     expect(res.body).toContain('<RetrieveServiceContentResponse xmlns="urn:vim25"><returnval>');
@@ -87,17 +91,49 @@ describe('bad input gets a fault and the server keeps serving', () => {
     ['not XML at all', 'hello', 'InvalidRequest'],
     ['an empty body', '', 'InvalidRequest'],
     ['a non-SOAP document', '<a><b/></a>', 'InvalidRequest'],
-    ['a DOCTYPE with entities', '<?xml version="1.0"?><!DOCTYPE lol [<!ENTITY lol "lol">]><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>&lol;</soapenv:Body></soapenv:Envelope>', 'InvalidRequest'],
+    [
+      'a DOCTYPE with entities',
+      '<?xml version="1.0"?><!DOCTYPE lol [<!ENTITY lol "lol">]><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>&lol;</soapenv:Body></soapenv:Envelope>',
+      'InvalidRequest',
+    ],
     ['a SOAP 1.2 envelope', `<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope"><e:Body>${serviceContent}</e:Body></e:Envelope>`, 'InvalidRequest'],
     ['two Body children', envelope(serviceContent + serviceContent), 'InvalidRequest'],
     ['an unknown operation', envelope('<FlyToTheMoon xmlns="urn:vim25"><_this type="Task">task-1</_this></FlyToTheMoon>'), 'MethodNotFound'],
-    ['a known operation on the wrong object type', envelope('<CancelTask xmlns="urn:vim25"><_this type="TaskManager">TaskManager</_this></CancelTask>'), 'MethodNotFound'],
+    [
+      'a known operation on the wrong object type',
+      envelope('<CancelTask xmlns="urn:vim25"><_this type="TaskManager">TaskManager</_this></CancelTask>'),
+      'MethodNotFound',
+    ],
     ['a missing required argument', envelope('<SetTaskState xmlns="urn:vim25"><_this type="Task">task-1</_this></SetTaskState>'), 'InvalidRequest'],
     ['an unexpected argument', envelope('<CancelTask xmlns="urn:vim25"><_this type="Task">task-1</_this><force>true</force></CancelTask>'), 'InvalidRequest'],
-    ['a mistyped argument (boolean)', envelope('<CreateTask xmlns="urn:vim25"><_this type="TaskManager">TaskManager</_this><obj type="Folder">group-d1</obj><taskTypeId>x</taskTypeId><cancelable>maybe</cancelable></CreateTask>'), 'InvalidRequest'],
-    ['a moref argument without a type', envelope('<CreateTask xmlns="urn:vim25"><_this type="TaskManager">TaskManager</_this><obj>group-d1</obj><taskTypeId>x</taskTypeId><cancelable>true</cancelable></CreateTask>'), 'InvalidRequest'],
-    ['a wrong xsi:type for a data object', envelope('<SetTaskDescription xmlns="urn:vim25"><_this type="Task">task-1</_this><description xsi:type="KeyValue"><key>k</key><value>v</value></description></SetTaskDescription>'), 'InvalidRequest'],
-    ['a description string over 1 MiB', envelope(`<SetTaskDescription xmlns="urn:vim25"><_this type="Task">task-1</_this><description><key>k</key><message>${'x'.repeat((1 << 20) + 1)}</message></description></SetTaskDescription>`), 'InvalidRequest'],
+    [
+      'a mistyped argument (boolean)',
+      envelope(
+        '<CreateTask xmlns="urn:vim25"><_this type="TaskManager">TaskManager</_this><obj type="Folder">group-d1</obj><taskTypeId>x</taskTypeId><cancelable>maybe</cancelable></CreateTask>',
+      ),
+      'InvalidRequest',
+    ],
+    [
+      'a moref argument without a type',
+      envelope(
+        '<CreateTask xmlns="urn:vim25"><_this type="TaskManager">TaskManager</_this><obj>group-d1</obj><taskTypeId>x</taskTypeId><cancelable>true</cancelable></CreateTask>',
+      ),
+      'InvalidRequest',
+    ],
+    [
+      'a wrong xsi:type for a data object',
+      envelope(
+        '<SetTaskDescription xmlns="urn:vim25"><_this type="Task">task-1</_this><description xsi:type="KeyValue"><key>k</key><value>v</value></description></SetTaskDescription>',
+      ),
+      'InvalidRequest',
+    ],
+    [
+      'a description string over 1 MiB',
+      envelope(
+        `<SetTaskDescription xmlns="urn:vim25"><_this type="Task">task-1</_this><description><key>k</key><message>${'x'.repeat((1 << 20) + 1)}</message></description></SetTaskDescription>`,
+      ),
+      'InvalidRequest',
+    ],
   ];
   for (const [name, body, fault] of cases) {
     test(`${name} → ${fault}`, async () => {
@@ -143,7 +179,11 @@ describe('transport-level checks', () => {
   });
 
   test('invalid UTF-8 is refused with 400, not decoded into replacement characters', async () => {
-    const bytes = Buffer.concat([Buffer.from(envelope('<SetTaskDescription xmlns="urn:vim25"><_this type="Task">task-1</_this><description><key>k</key><message>')), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('</message></description></SetTaskDescription>')]);
+    const bytes = Buffer.concat([
+      Buffer.from(envelope('<SetTaskDescription xmlns="urn:vim25"><_this type="Task">task-1</_this><description><key>k</key><message>')),
+      Buffer.from([0xc3, 0x28, 0xff]),
+      Buffer.from('</message></description></SetTaskDescription>'),
+    ]);
     const res = await rawRequest(emulator.url(), { body: bytes, headers: { 'content-type': 'text/xml' } });
     expect(res.status).toBe(400);
     expect(res.body).toMatch(/not valid UTF-8/);
@@ -222,9 +262,11 @@ describe('the /sdk listener ahead of fastify', () => {
     }
   });
 
-  test('other methods and paths are fastify\'s: GET /sdk is 404, the documents and /healthz are served', async () => {
+  test("other methods and paths are fastify's: GET /sdk is 404, the documents and /healthz are served", async () => {
     expect((await rawRequest(emulator.url(), { method: 'GET', path: '/sdk' })).status).toBe(404);
-    expect((await rawRequest(emulator.url(), { method: 'POST', path: '/sdkx', body: envelope(serviceContent), headers: { 'content-type': 'text/xml' } })).status).toBe(404);
+    expect(
+      (await rawRequest(emulator.url(), { method: 'POST', path: '/sdkx', body: envelope(serviceContent), headers: { 'content-type': 'text/xml' } })).status,
+    ).toBe(404);
     expect((await rawRequest(emulator.url(), { method: 'GET', path: '/healthz' })).status).toBe(200);
     expect((await rawRequest(emulator.url(), { method: 'GET', path: '/sdk/vimService.wsdl' })).body).toContain('<service name="VimService">');
   });

@@ -101,7 +101,15 @@ describe('the live feed', () => {
     expect(typeof snapshot.data.now).toBe('number');
     expect((snapshot.data.labels as Record<string, string>)['com.example.feed.deploy']).toBe('Deploy OVF template');
     const row = rowsOf(snapshot).find((r) => r.key === before)!;
-    expect(row).toMatchObject({ type: 'com.example.feed.deploy', target: 'Datacenters', entity: 'Folder:group-d1', state: 'queued', initiator: 'admin', cancelable: true, cancelled: false });
+    expect(row).toMatchObject({
+      type: 'com.example.feed.deploy',
+      target: 'Datacenters',
+      entity: 'Folder:group-d1',
+      state: 'queued',
+      initiator: 'admin',
+      cancelable: true,
+      cancelled: false,
+    });
 
     ok(await setState(admin, before, 'running'));
     ok(await taskCall(admin, before, 'SetTaskDescription', '<description><key>k</key><message>Copying &lt;b&gt;disks&lt;/b&gt;</message></description>'));

@@ -123,7 +123,16 @@ describe('the soap npm client loads the served WSDL', () => {
     expect(routed.length).toBeGreaterThan(0);
     expect(described).toEqual(routed);
     // The task methods this project is about must be among them.
-    for (const op of ['CancelTask', 'SetTaskState', 'UpdateProgress', 'SetTaskDescription', 'CreateTask', 'Login', 'RetrieveServiceContent', 'RetrievePropertiesEx']) {
+    for (const op of [
+      'CancelTask',
+      'SetTaskState',
+      'UpdateProgress',
+      'SetTaskDescription',
+      'CreateTask',
+      'Login',
+      'RetrieveServiceContent',
+      'RetrievePropertiesEx',
+    ]) {
       expect(described, op).toContain(op);
     }
   });
@@ -139,7 +148,10 @@ describe('the soap npm client loads the served WSDL', () => {
   it('every portType operation declares the faults the server schema lists for it', () => {
     const portType = (client.wsdl.definitions as unknown as { portTypes: Record<string, { methods: Record<string, SoapElement> }> }).portTypes.VimPortType;
     for (const [name, op] of emu.schema.operations) {
-      const declared = portType.methods[name].children.map((c) => c.$name).filter((n): n is string => !!n).sort();
+      const declared = portType.methods[name].children
+        .map((c) => c.$name)
+        .filter((n): n is string => !!n)
+        .sort();
       expect(declared, name).toEqual(op.faults.map((f) => `${f}Fault`).sort());
     }
   });

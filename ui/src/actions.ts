@@ -89,12 +89,14 @@ export class ActionsDialog {
       event.preventDefault();
       const button = form.querySelector<HTMLButtonElement>('button[type=submit]');
       if (button) button.disabled = true;
-      run(form).then(
-        (done) => this.say(done, false),
-        (error: Error) => this.say(error.message, true),
-      ).finally(() => {
-        if (button) button.disabled = false;
-      });
+      run(form)
+        .then(
+          (done) => this.say(done, false),
+          (error: Error) => this.say(error.message, true),
+        )
+        .finally(() => {
+          if (button) button.disabled = false;
+        });
     });
   }
 
@@ -161,8 +163,16 @@ export class ActionsDialog {
         this.api.call<{ rules: FaultRule[] }>('GET', '/_emulator/faults'),
         this.api.call<{ rules: LatencyRule[] }>('GET', '/_emulator/latency'),
       ]);
-      this.showRules('fault-rules', faults.rules.map((rule) => [rule.id, faultRuleText(rule)]), '/_emulator/faults');
-      this.showRules('latency-rules', latency.rules.map((rule) => [rule.id, latencyRuleText(rule)]), '/_emulator/latency');
+      this.showRules(
+        'fault-rules',
+        faults.rules.map((rule) => [rule.id, faultRuleText(rule)]),
+        '/_emulator/faults',
+      );
+      this.showRules(
+        'latency-rules',
+        latency.rules.map((rule) => [rule.id, latencyRuleText(rule)]),
+        '/_emulator/latency',
+      );
     } catch (error) {
       this.say(`Could not read the rules: ${(error as Error).message}`, true);
     }

@@ -103,7 +103,11 @@ export class DetailView {
     }
     const wait = this.lastFetch + MIN_REFRESH_MS - performance.now();
     if (wait > 0) {
-      if (this.timer === undefined) this.timer = window.setTimeout(() => ((this.timer = undefined), this.refresh()), wait);
+      if (this.timer === undefined)
+        this.timer = window.setTimeout(() => {
+          this.timer = undefined;
+          this.refresh();
+        }, wait);
       return;
     }
     void this.load();
@@ -115,7 +119,10 @@ export class DetailView {
     this.inFlight = true;
     this.lastFetch = performance.now();
     try {
-      const [info, history] = await Promise.all([this.api.call<JsonObject>('GET', taskPath(key)), this.api.call<HistoryAnswer>('GET', `${taskPath(key)}/history`)]);
+      const [info, history] = await Promise.all([
+        this.api.call<JsonObject>('GET', taskPath(key)),
+        this.api.call<HistoryAnswer>('GET', `${taskPath(key)}/history`),
+      ]);
       if (key === this.key) this.render(key, info, history.history);
     } catch (error) {
       if (key === this.key) {
@@ -136,7 +143,13 @@ export class DetailView {
   private render(key: string, info: JsonObject, history: readonly HistoryEntry[]): void {
     const row = this.store.get(key);
     const children = this.store.children(key);
-    const fingerprint = JSON.stringify([info, history.length, history[history.length - 1], row && this.store.label(row), children.map((c) => [c.key, c.state])]);
+    const fingerprint = JSON.stringify([
+      info,
+      history.length,
+      history[history.length - 1],
+      row && this.store.label(row),
+      children.map((c) => [c.key, c.state]),
+    ]);
     if (fingerprint === this.shown) return;
     this.shown = fingerprint;
     fill(this.body, this.facts(key, info, row, children), this.outcome(info), this.timeline(history));
@@ -161,7 +174,10 @@ export class DetailView {
     if (typeof info.parentTaskKey === 'string') items.push(['Parent task', this.taskButton(info.parentTaskKey)]);
     if (typeof info.rootTaskKey === 'string' && info.rootTaskKey !== info.parentTaskKey) items.push(['Root task', this.taskButton(info.rootTaskKey)]);
     if (children.length) {
-      items.push(['Child tasks', el('ul', { class: 'children' }, ...children.map((child) => el('li', {}, this.taskButton(child.key), ' ', statusView(child))))]);
+      items.push([
+        'Child tasks',
+        el('ul', { class: 'children' }, ...children.map((child) => el('li', {}, this.taskButton(child.key), ' ', statusView(child)))),
+      ]);
     }
     return el('dl', { class: 'facts' }, ...items.flatMap(([term, value]) => [el('dt', {}, term), el('dd', {}, value)]));
   }
@@ -174,7 +190,8 @@ export class DetailView {
   }
 
   private outcome(info: JsonObject): HTMLElement | null {
-    if (info.error !== undefined) return el('section', { class: 'outcome outcome-error', 'aria-label': 'Fault' }, el('h3', {}, 'Fault'), renderValue(info.error));
+    if (info.error !== undefined)
+      return el('section', { class: 'outcome outcome-error', 'aria-label': 'Fault' }, el('h3', {}, 'Fault'), renderValue(info.error));
     if (info.result !== undefined) return el('section', { class: 'outcome', 'aria-label': 'Result' }, el('h3', {}, 'Result'), renderValue(info.result));
     return null;
   }
@@ -210,7 +227,13 @@ export class DetailView {
           'tbody',
           {},
           ...fields.map(([field, change]) =>
-            el('tr', {}, el('th', { scope: 'row' }, field), el('td', { class: 'old' }, valueText(change.old) || '—'), el('td', { class: 'new' }, valueText(change.new) || '—')),
+            el(
+              'tr',
+              {},
+              el('th', { scope: 'row' }, field),
+              el('td', { class: 'old' }, valueText(change.old) || '—'),
+              el('td', { class: 'new' }, valueText(change.new) || '—'),
+            ),
           ),
         ),
       ),

@@ -156,7 +156,12 @@ function knownTypes(): Array<[string, string]> {
 
 function updateFilterOptions(): void {
   const users = [...new Set(store.all().map((row) => row.initiator))].filter(Boolean).sort((a, b) => a.localeCompare(b));
-  setOptions(userSelect, 'All users', users.map((user) => [user, user]), view.user);
+  setOptions(
+    userSelect,
+    'All users',
+    users.map((user) => [user, user]),
+    view.user,
+  );
   setOptions(typeSelect, 'All task types', knownTypes(), view.type);
 }
 
@@ -166,7 +171,11 @@ function syncFilterControls(): void {
   updateFilterOptions();
 }
 
-fill(stateSelect, option('', 'All states'), ...STATE_FILTERS.map((state) => option(state, { queued: 'Queued', running: 'Running', success: 'Completed', error: 'Failed', canceled: 'Canceled' }[state])));
+fill(
+  stateSelect,
+  option('', 'All states'),
+  ...STATE_FILTERS.map((state) => option(state, { queued: 'Queued', running: 'Running', success: 'Completed', error: 'Failed', canceled: 'Canceled' }[state])),
+);
 syncFilterControls();
 
 let searchTimer: number | undefined;
@@ -259,7 +268,11 @@ function announce(): void {
       const status = statusOf(row);
       counts[status === 'canceled' ? 'canceled' : status === 'error' ? 'error' : 'success']++;
     }
-    const parts = [counts.success && `${counts.success} completed`, counts.error && `${counts.error} failed`, counts.canceled && `${counts.canceled} canceled`].filter(Boolean);
+    const parts = [
+      counts.success && `${counts.success} completed`,
+      counts.error && `${counts.error} failed`,
+      counts.canceled && `${counts.canceled} canceled`,
+    ].filter(Boolean);
     setText(announcer, `${rows.length} tasks finished: ${parts.join(', ')}.`);
   }
   cooling = true;

@@ -67,7 +67,9 @@ export class TaskStore {
   }
 
   children(key: string): TaskRow[] {
-    return this.all().filter((row) => row.parent === key).reverse();
+    return this.all()
+      .filter((row) => row.parent === key)
+      .reverse();
   }
 
   queueSnapshot(snapshot: Snapshot): void {
@@ -135,7 +137,8 @@ export class TaskStore {
       // Same tasks, new rows: swap them in place rather than sorting again.
       for (let i = 0; i < this.sorted.length; i++) {
         const key = this.sorted[i].key;
-        if (updated.has(key)) this.sorted[i] = this.rows.get(key)!;
+        const row = updated.has(key) ? this.rows.get(key) : undefined;
+        if (row) this.sorted[i] = row;
       }
     }
     return { changed, structural, updated, completed };

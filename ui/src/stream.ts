@@ -68,7 +68,7 @@ export class LiveStream {
       }
       if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
       await this.read(response.body);
-    } catch (error) {
+    } catch {
       if (abort.signal.aborted) return;
     }
     if (abort.signal.aborted) return;

@@ -41,7 +41,6 @@ export class TaskTable {
   private order: readonly TaskRow[] = [];
   /** The row whose name button is the table's tab stop. */
   private focusKey: string | undefined;
-  private openKey: string | undefined;
 
   constructor(
     private readonly body: HTMLTableSectionElement,
@@ -58,7 +57,6 @@ export class TaskTable {
   /** Shows these rows (one page, in order); `label` names each task, `now` is the server's clock. */
   render(rows: readonly TaskRow[], label: (row: TaskRow) => string, now: number, openKey: string | undefined): void {
     this.order = rows;
-    this.openKey = openKey;
     const keep = new Set<string>();
     let previous: Element | null = null;
     for (const row of rows) {
@@ -122,13 +120,28 @@ export class TaskTable {
     const index = this.order.findIndex((row) => row.key === key);
     let next: number | undefined;
     switch (event.key) {
-      case 'ArrowDown': next = index + 1; break;
-      case 'ArrowUp': next = index - 1; break;
-      case 'Home': next = 0; break;
-      case 'End': next = this.order.length - 1; break;
-      case 'PageDown': this.handlers.page(1); event.preventDefault(); return;
-      case 'PageUp': this.handlers.page(-1); event.preventDefault(); return;
-      default: return;
+      case 'ArrowDown':
+        next = index + 1;
+        break;
+      case 'ArrowUp':
+        next = index - 1;
+        break;
+      case 'Home':
+        next = 0;
+        break;
+      case 'End':
+        next = this.order.length - 1;
+        break;
+      case 'PageDown':
+        this.handlers.page(1);
+        event.preventDefault();
+        return;
+      case 'PageUp':
+        this.handlers.page(-1);
+        event.preventDefault();
+        return;
+      default:
+        return;
     }
     event.preventDefault();
     const row = this.order[Math.max(0, Math.min(this.order.length - 1, next))];

@@ -15,11 +15,21 @@ export class RequestTimeout extends Error {}
 
 export class Transport {
   readonly agent: http.Agent;
-  constructor(readonly baseUrl: string, maxSockets = 64) {
+  constructor(
+    readonly baseUrl: string,
+    maxSockets = 64,
+  ) {
     this.agent = new http.Agent({ keepAlive: true, maxSockets });
   }
 
-  request(options: { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer; timeoutMs?: number; fresh?: boolean }): Promise<HttpAnswer> {
+  request(options: {
+    method?: string;
+    path?: string;
+    headers?: Record<string, string>;
+    body?: string | Buffer;
+    timeoutMs?: number;
+    fresh?: boolean;
+  }): Promise<HttpAnswer> {
     const url = new URL(options.path ?? '/sdk', this.baseUrl);
     const timeoutMs = options.timeoutMs ?? 10_000;
     return new Promise((resolve, reject) => {
@@ -63,9 +73,18 @@ export class FastSession {
   cookie: string | undefined;
   /** A pinned session never takes a cookie from an answer (for forged or ended cookies). */
   pinned = false;
-  constructor(readonly transport: Transport, readonly style: 'pyvmomi' | 'govmomi' = 'pyvmomi') {}
+  constructor(
+    readonly transport: Transport,
+    readonly style: 'pyvmomi' | 'govmomi' = 'pyvmomi',
+  ) {}
 
-  async call(method: string, thisType: string, thisValue: string, args = '', options: { style?: 'pyvmomi' | 'govmomi'; timeoutMs?: number } = {}): Promise<SoapResponse> {
+  async call(
+    method: string,
+    thisType: string,
+    thisValue: string,
+    args = '',
+    options: { style?: 'pyvmomi' | 'govmomi'; timeoutMs?: number } = {},
+  ): Promise<SoapResponse> {
     const inner = `<${method} xmlns="urn:vim25"><_this type="${thisType}">${thisValue}</_this>${args}</${method}>`;
     try {
       return await this.send(envelope(inner, options.style ?? this.style), options.timeoutMs);

@@ -115,7 +115,12 @@ export function seedBodies(ctx: SeedContext, rng: Rng): string[] {
       'TaskManager',
       `<obj type="Folder">group-d1</obj><taskTypeId>com.vmware.govmomi.simulator.test</taskTypeId><initiatedBy>tester</initiatedBy><cancelable>true</cancelable><parentTaskKey>${t()}</parentTaskKey>`,
     ),
-    call('CreateTask', 'TaskManager', 'TaskManager', '<obj type="Folder">group-d1</obj><taskTypeId>com.vmware.govmomi.simulator.test</taskTypeId><cancelable>false</cancelable>'),
+    call(
+      'CreateTask',
+      'TaskManager',
+      'TaskManager',
+      '<obj type="Folder">group-d1</obj><taskTypeId>com.vmware.govmomi.simulator.test</taskTypeId><cancelable>false</cancelable>',
+    ),
     call('SetTaskState', 'Task', t(), '<state>running</state>'),
     call('SetTaskState', 'Task', t(), '<state>success</state><result xsi:type="xsd:string">hello world</result>'),
     call('SetTaskState', 'Task', t(), '<state>success</state><result xsi:type="ManagedObject" type="Folder">group-d1</result>'),
@@ -128,17 +133,32 @@ export function seedBodies(ctx: SeedContext, rng: Rng): string[] {
       t(),
       '<state>success</state><result xmlns:XMLSchema-instance="http://www.w3.org/2001/XMLSchema-instance" XMLSchema-instance:type="xsd:string">hello world</result>',
     ),
-    call('SetTaskState', 'Task', t(), '<state>error</state><fault><fault xsi:type="InvalidState"></fault><localizedMessage>something bad happened</localizedMessage></fault>'),
+    call(
+      'SetTaskState',
+      'Task',
+      t(),
+      '<state>error</state><fault><fault xsi:type="InvalidState"></fault><localizedMessage>something bad happened</localizedMessage></fault>',
+    ),
     call(
       'SetTaskState',
       'Task',
       t(),
       '<state>error</state><fault><fault xsi:type="NoPermission"><object type="Folder">group-d1</object><privilegeId>Task.Update</privilegeId></fault><localizedMessage>denied</localizedMessage></fault>',
     ),
-    call('SetTaskState', 'Task', t(), '<state>error</state><fault><fault xsi:type="InvalidPowerState"><existingState>poweredOff</existingState></fault></fault>'),
+    call(
+      'SetTaskState',
+      'Task',
+      t(),
+      '<state>error</state><fault><fault xsi:type="InvalidPowerState"><existingState>poweredOff</existingState></fault></fault>',
+    ),
     call('UpdateProgress', 'Task', t(), '<percentDone>42</percentDone>'),
     call('SetTaskDescription', 'Task', t(), '<description><key>my.key</key><message>Doing stuff</message></description>'),
-    call('SetTaskDescription', 'Task', t(), '<description><key>k</key><arg><key>n</key><value xsi:type="xsd:int">5</value></arg><message>m</message></description>'),
+    call(
+      'SetTaskDescription',
+      'Task',
+      t(),
+      '<description><key>k</key><arg><key>n</key><value xsi:type="xsd:int">5</value></arg><message>m</message></description>',
+    ),
     call('CancelTask', 'Task', t()),
     call(
       'RetrievePropertiesEx',
@@ -164,7 +184,12 @@ export function seedBodies(ctx: SeedContext, rng: Rng): string[] {
       'propertyCollector',
       '<specSet><propSet><type>Task</type><pathSet>info.key</pathSet></propSet><objectSet><obj type="TaskManager">TaskManager</obj><skip>true</skip><selectSet xsi:type="TraversalSpec"><name>recent</name><type>TaskManager</type><path>recentTask</path><skip>false</skip></selectSet></objectSet></specSet>',
     ),
-    call('CreateFilter', 'PropertyCollector', 'propertyCollector', `<spec><propSet><type>Task</type><all>true</all></propSet><objectSet><obj type="Task">${t()}</obj></objectSet></spec><partialUpdates>true</partialUpdates>`),
+    call(
+      'CreateFilter',
+      'PropertyCollector',
+      'propertyCollector',
+      `<spec><propSet><type>Task</type><all>true</all></propSet><objectSet><obj type="Task">${t()}</obj></objectSet></spec><partialUpdates>true</partialUpdates>`,
+    ),
     call('CreatePropertyCollector', 'PropertyCollector', 'propertyCollector'),
     call(
       'RegisterExtension',
@@ -178,24 +203,197 @@ export function seedBodies(ctx: SeedContext, rng: Rng): string[] {
 
 // ---- mutations ---------------------------------------------------------------------------------
 
-const NAMES = ['_this', 'state', 'result', 'fault', 'percentDone', 'description', 'key', 'message', 'obj', 'taskTypeId', 'cancelable', 'specSet', 'propSet', 'pathSet', 'Body', 'Envelope', 'Header', 'soapenv:Body', 'x:y', 'returnval', 'SetTaskState', 'CancelTask', 'Login', 'string', 'a'];
+const NAMES = [
+  '_this',
+  'state',
+  'result',
+  'fault',
+  'percentDone',
+  'description',
+  'key',
+  'message',
+  'obj',
+  'taskTypeId',
+  'cancelable',
+  'specSet',
+  'propSet',
+  'pathSet',
+  'Body',
+  'Envelope',
+  'Header',
+  'soapenv:Body',
+  'x:y',
+  'returnval',
+  'SetTaskState',
+  'CancelTask',
+  'Login',
+  'string',
+  'a',
+];
 const TYPES = [
-  'xsd:string', 'xsd:int', 'xsd:long', 'xsd:boolean', 'xsd:double', 'xsd:dateTime', 'xsd:base64Binary', 'xsd:anyType', 'xsd:byte', 'xsd:short', 'xsd:float',
-  'ManagedObjectReference', 'ManagedObject', 'TaskInfo', 'TaskInfoState', 'LocalizedMethodFault', 'MethodFault', 'VimFault', 'InvalidState', 'SystemError',
-  'ArrayOfString', 'ArrayOfManagedObjectReference', 'ArrayOfTaskInfo', 'KeyValue', 'KeyAnyValue', 'LocalizableMessage', 'TraversalSpec', 'SelectionSpec', 'PropertySpec',
-  'NoSuchType', 'xsd:', ':', '', 'urn:vim25:TaskInfo', 'xsi:type', 'vim25:TaskInfo', 'DataObject', 'DynamicData', 'ArrayOfAnyType', 'anyType',
+  'xsd:string',
+  'xsd:int',
+  'xsd:long',
+  'xsd:boolean',
+  'xsd:double',
+  'xsd:dateTime',
+  'xsd:base64Binary',
+  'xsd:anyType',
+  'xsd:byte',
+  'xsd:short',
+  'xsd:float',
+  'ManagedObjectReference',
+  'ManagedObject',
+  'TaskInfo',
+  'TaskInfoState',
+  'LocalizedMethodFault',
+  'MethodFault',
+  'VimFault',
+  'InvalidState',
+  'SystemError',
+  'ArrayOfString',
+  'ArrayOfManagedObjectReference',
+  'ArrayOfTaskInfo',
+  'KeyValue',
+  'KeyAnyValue',
+  'LocalizableMessage',
+  'TraversalSpec',
+  'SelectionSpec',
+  'PropertySpec',
+  'NoSuchType',
+  'xsd:',
+  ':',
+  '',
+  'urn:vim25:TaskInfo',
+  'xsi:type',
+  'vim25:TaskInfo',
+  'DataObject',
+  'DynamicData',
+  'ArrayOfAnyType',
+  'anyType',
 ];
-const HUGE = ['99999999999999999999999999999999', '-99999999999999999999', '2147483648', '-2147483649', '9223372036854775808', '1e999', '-0', 'NaN', 'INF', '0x7fffffff', '١٢٣', '+-1', '4294967296', '1'.repeat(5000), ' 42 ', '\t7\n'];
+const HUGE = [
+  '99999999999999999999999999999999',
+  '-99999999999999999999',
+  '2147483648',
+  '-2147483649',
+  '9223372036854775808',
+  '1e999',
+  '-0',
+  'NaN',
+  'INF',
+  '0x7fffffff',
+  '١٢٣',
+  '+-1',
+  '4294967296',
+  '1'.repeat(5000),
+  ' 42 ',
+  '\t7\n',
+];
 const UNICODE = [
-  '\u0000', '\u0001', '\u0008', '\u000b', '\u000c', '\u001f', '\u007f', '\u0085', '\u00a0', '\u00ff', '\u0100', '\u200b', '\u200e', '\u2028', '\u2029', '\ud7ff', '\ue000', '\ufeff', '\ufffd', '\ufffe', '\uffff',
-  '\ud800', '\udfff', '\ud83d', '\ude00', '😀', '𝄞', '\u{10ffff}', '日本語', 'ZÅ̈̈̈', 'ﷺ', '\u0301', 'İ', 'ß', 'Ω',
+  '\u0000',
+  '\u0001',
+  '\u0008',
+  '\u000b',
+  '\u000c',
+  '\u001f',
+  '\u007f',
+  '\u0085',
+  '\u00a0',
+  '\u00ff',
+  '\u0100',
+  '\u200b',
+  '\u200e',
+  '\u2028',
+  '\u2029',
+  '\ud7ff',
+  '\ue000',
+  '\ufeff',
+  '\ufffd',
+  '\ufffe',
+  '\uffff',
+  '\ud800',
+  '\udfff',
+  '\ud83d',
+  '\ude00',
+  '😀',
+  '𝄞',
+  '\u{10ffff}',
+  '日本語',
+  'ZÅ̈̈̈',
+  'ﷺ',
+  '\u0301',
+  'İ',
+  'ß',
+  'Ω',
 ];
-const ENTITIES = ['&amp;', '&lt;', '&#0;', '&#1;', '&#x0;', '&#xD800;', '&#xDFFF;', '&#xFFFE;', '&#xFFFF;', '&#x110000;', '&#99999999999;', '&#;', '&#x;', '&#-1;', '&#13;', '&#x1F600;', '&bogus;', '&', '&amp', '&lol;', '&#x41;'];
+const ENTITIES = [
+  '&amp;',
+  '&lt;',
+  '&#0;',
+  '&#1;',
+  '&#x0;',
+  '&#xD800;',
+  '&#xDFFF;',
+  '&#xFFFE;',
+  '&#xFFFF;',
+  '&#x110000;',
+  '&#99999999999;',
+  '&#;',
+  '&#x;',
+  '&#-1;',
+  '&#13;',
+  '&#x1F600;',
+  '&bogus;',
+  '&',
+  '&amp',
+  '&lol;',
+  '&#x41;',
+];
 const TOKENS = [
-  '<', '>', '</', '/>', '"', "'", '=', '&', ']]>', '<![CDATA[x]]>', '<![CDATA[', '<!--', '-->', '<!-- c -->', '<?pi x?>', '<?xml version="1.0"?>', '<!DOCTYPE x>', '<!ENTITY e "x">',
-  'xmlns=""', 'xmlns:xsi="urn:other"', 'xsi:nil="true"', 'xmlns:a="urn:vim25"', '<a:b>', '\u0000', '\r\n', '\t', ' '.repeat(100),
+  '<',
+  '>',
+  '</',
+  '/>',
+  '"',
+  "'",
+  '=',
+  '&',
+  ']]>',
+  '<![CDATA[x]]>',
+  '<![CDATA[',
+  '<!--',
+  '-->',
+  '<!-- c -->',
+  '<?pi x?>',
+  '<?xml version="1.0"?>',
+  '<!DOCTYPE x>',
+  '<!ENTITY e "x">',
+  'xmlns=""',
+  'xmlns:xsi="urn:other"',
+  'xsi:nil="true"',
+  'xmlns:a="urn:vim25"',
+  '<a:b>',
+  '\u0000',
+  '\r\n',
+  '\t',
+  ' '.repeat(100),
 ];
-const INVALID_UTF8: number[][] = [[0xff], [0xfe], [0xc0, 0x80], [0xc3], [0xc3, 0x28], [0xe2, 0x82], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0x80], [0xbf], [0xef, 0xbf, 0xbe], [0xe0, 0x80, 0xaf]];
+const INVALID_UTF8: number[][] = [
+  [0xff],
+  [0xfe],
+  [0xc0, 0x80],
+  [0xc3],
+  [0xc3, 0x28],
+  [0xe2, 0x82],
+  [0xed, 0xa0, 0x80],
+  [0xf4, 0x90, 0x80, 0x80],
+  [0xf8, 0x88, 0x80, 0x80, 0x80],
+  [0x80],
+  [0xbf],
+  [0xef, 0xbf, 0xbe],
+  [0xe0, 0x80, 0xaf],
+];
 
 function randomText(rng: Rng, maxLength = 40): string {
   let out = '';
@@ -213,104 +411,173 @@ function randomText(rng: Rng, maxLength = 40): string {
 type TreeMutation = (root: XNode, rng: Rng) => void;
 
 const treeMutations: Array<[string, TreeMutation]> = [
-  ['duplicate element', (root, rng) => {
-    const parent = rng.pick(allNodes(root).filter((n) => n.children.some((c) => typeof c !== 'string')));
-    if (!parent) return;
-    const kids = parent.children.filter((c): c is XNode => typeof c !== 'string');
-    const kid = rng.pick(kids);
-    // Many copies sometimes, but never more than ~6 MB of them (the fuzzer must not run out of memory itself).
-    const size = serialize(kid).length + 1;
-    const copies = Math.max(1, Math.min(rng.chance(0.1) ? rng.range(2, 2000) : 1, Math.floor(6_000_000 / size)));
-    parent.children.splice(parent.children.indexOf(kid), 0, ...Array.from({ length: copies }, () => clone(kid)));
-  }],
-  ['remove element', (root, rng) => {
-    const parent = rng.pick(allNodes(root).filter((n) => n.children.length > 0));
-    if (parent) parent.children.splice(rng.int(parent.children.length), 1);
-  }],
-  ['swap siblings', (root, rng) => {
-    const parent = rng.pick(allNodes(root).filter((n) => n.children.length > 1));
-    if (!parent) return;
-    const i = rng.int(parent.children.length);
-    const j = rng.int(parent.children.length);
-    [parent.children[i], parent.children[j]] = [parent.children[j], parent.children[i]];
-  }],
-  ['rename element', (root, rng) => {
-    rng.pick(allNodes(root)).name = rng.chance(0.7) ? rng.pick(NAMES) : `n${rng.int(1000)}`;
-  }],
-  ['huge number', (root, rng) => {
-    const leaf = rng.pick(allNodes(root).filter((n) => n.children.every((c) => typeof c === 'string')));
-    if (leaf) leaf.children = [rng.pick(HUGE)];
-  }],
-  ['random text', (root, rng) => {
-    const node = rng.pick(allNodes(root));
-    node.children.splice(rng.int(node.children.length + 1), rng.chance(0.5) ? 1 : 0, randomText(rng));
-  }],
-  ['random xsi:type', (root, rng) => {
-    const node = rng.pick(allNodes(root));
-    node.attrs = node.attrs.filter(([k]) => !k.endsWith(':type'));
-    node.attrs.push([rng.chance(0.8) ? 'xsi:type' : rng.pick(['XMLSchema-instance:type', 'q:type', 'type']), rng.pick(TYPES)]);
-  }],
-  ['moref type', (root, rng) => {
-    const node = rng.pick(allNodes(root));
-    node.attrs = node.attrs.filter(([k]) => k !== 'type');
-    if (rng.chance(0.8)) node.attrs.push(['type', rng.pick(['Task', 'TaskManager', 'Folder', 'PropertyCollector', 'SessionManager', 'ServiceInstance', '', 'task', 'Nope', 'PropertyFilter'])]);
-  }],
-  ['attribute junk', (root, rng) => {
-    const node = rng.pick(allNodes(root));
-    const names = ['xmlns', 'xmlns:xsi', 'xmlns:soapenv', 'xsi:nil', 'xml:lang', 'a', 'xmlns:xsd', 'soapenv:encodingStyle', 'xmlns:XMLSchema-instance'];
-    node.attrs.push([rng.pick(names), rng.pick(['', 'urn:vim25', 'http://www.w3.org/2001/XMLSchema-instance', 'true', 'urn:x', 'http://schemas.xmlsoap.org/soap/envelope/', randomText(rng, 8).replace(/"/g, '')])]);
-  }],
-  ['deep nesting', (root, rng) => {
-    // Kept as text so the tree itself stays shallow for later mutations.
-    const node = rng.pick(allNodes(root));
-    const depth = rng.pick([5, 30, 63, 64, 65, 100, 1000, 20000]);
-    const name = rng.chance(0.5) ? node.name : 'a';
-    node.children = [`<${name}>`.repeat(depth) + (node.children.map(serialize).join('') || 'x') + `</${name}>`.repeat(depth)];
-  }],
-  ['many elements', (root, rng) => {
-    const node = rng.pick(allNodes(root));
-    const n = rng.pick([100, 5000, 99_999, 100_001, 150_000]);
-    node.children.push('<b/>'.repeat(n));
-  }],
-  ['long string', (root, rng) => {
-    const leaf = rng.pick(allNodes(root).filter((n) => n.children.every((c) => typeof c === 'string')));
-    if (leaf) leaf.children = [rng.pick(['x', 'é', '😀', '&amp;']).repeat(rng.pick([1000, 100_000, (1 << 20) + 1, 1_500_000]))];
-  }],
+  [
+    'duplicate element',
+    (root, rng) => {
+      const parent = rng.pick(allNodes(root).filter((n) => n.children.some((c) => typeof c !== 'string')));
+      if (!parent) return;
+      const kids = parent.children.filter((c): c is XNode => typeof c !== 'string');
+      const kid = rng.pick(kids);
+      // Many copies sometimes, but never more than ~6 MB of them (the fuzzer must not run out of memory itself).
+      const size = serialize(kid).length + 1;
+      const copies = Math.max(1, Math.min(rng.chance(0.1) ? rng.range(2, 2000) : 1, Math.floor(6_000_000 / size)));
+      parent.children.splice(parent.children.indexOf(kid), 0, ...Array.from({ length: copies }, () => clone(kid)));
+    },
+  ],
+  [
+    'remove element',
+    (root, rng) => {
+      const parent = rng.pick(allNodes(root).filter((n) => n.children.length > 0));
+      if (parent) parent.children.splice(rng.int(parent.children.length), 1);
+    },
+  ],
+  [
+    'swap siblings',
+    (root, rng) => {
+      const parent = rng.pick(allNodes(root).filter((n) => n.children.length > 1));
+      if (!parent) return;
+      const i = rng.int(parent.children.length);
+      const j = rng.int(parent.children.length);
+      [parent.children[i], parent.children[j]] = [parent.children[j], parent.children[i]];
+    },
+  ],
+  [
+    'rename element',
+    (root, rng) => {
+      rng.pick(allNodes(root)).name = rng.chance(0.7) ? rng.pick(NAMES) : `n${rng.int(1000)}`;
+    },
+  ],
+  [
+    'huge number',
+    (root, rng) => {
+      const leaf = rng.pick(allNodes(root).filter((n) => n.children.every((c) => typeof c === 'string')));
+      if (leaf) leaf.children = [rng.pick(HUGE)];
+    },
+  ],
+  [
+    'random text',
+    (root, rng) => {
+      const node = rng.pick(allNodes(root));
+      node.children.splice(rng.int(node.children.length + 1), rng.chance(0.5) ? 1 : 0, randomText(rng));
+    },
+  ],
+  [
+    'random xsi:type',
+    (root, rng) => {
+      const node = rng.pick(allNodes(root));
+      node.attrs = node.attrs.filter(([k]) => !k.endsWith(':type'));
+      node.attrs.push([rng.chance(0.8) ? 'xsi:type' : rng.pick(['XMLSchema-instance:type', 'q:type', 'type']), rng.pick(TYPES)]);
+    },
+  ],
+  [
+    'moref type',
+    (root, rng) => {
+      const node = rng.pick(allNodes(root));
+      node.attrs = node.attrs.filter(([k]) => k !== 'type');
+      if (rng.chance(0.8))
+        node.attrs.push([
+          'type',
+          rng.pick(['Task', 'TaskManager', 'Folder', 'PropertyCollector', 'SessionManager', 'ServiceInstance', '', 'task', 'Nope', 'PropertyFilter']),
+        ]);
+    },
+  ],
+  [
+    'attribute junk',
+    (root, rng) => {
+      const node = rng.pick(allNodes(root));
+      const names = ['xmlns', 'xmlns:xsi', 'xmlns:soapenv', 'xsi:nil', 'xml:lang', 'a', 'xmlns:xsd', 'soapenv:encodingStyle', 'xmlns:XMLSchema-instance'];
+      node.attrs.push([
+        rng.pick(names),
+        rng.pick([
+          '',
+          'urn:vim25',
+          'http://www.w3.org/2001/XMLSchema-instance',
+          'true',
+          'urn:x',
+          'http://schemas.xmlsoap.org/soap/envelope/',
+          randomText(rng, 8).replace(/"/g, ''),
+        ]),
+      ]);
+    },
+  ],
+  [
+    'deep nesting',
+    (root, rng) => {
+      // Kept as text so the tree itself stays shallow for later mutations.
+      const node = rng.pick(allNodes(root));
+      const depth = rng.pick([5, 30, 63, 64, 65, 100, 1000, 20000]);
+      const name = rng.chance(0.5) ? node.name : 'a';
+      node.children = [`<${name}>`.repeat(depth) + (node.children.map(serialize).join('') || 'x') + `</${name}>`.repeat(depth)];
+    },
+  ],
+  [
+    'many elements',
+    (root, rng) => {
+      const node = rng.pick(allNodes(root));
+      const n = rng.pick([100, 5000, 99_999, 100_001, 150_000]);
+      node.children.push('<b/>'.repeat(n));
+    },
+  ],
+  [
+    'long string',
+    (root, rng) => {
+      const leaf = rng.pick(allNodes(root).filter((n) => n.children.every((c) => typeof c === 'string')));
+      if (leaf) leaf.children = [rng.pick(['x', 'é', '😀', '&amp;']).repeat(rng.pick([1000, 100_000, (1 << 20) + 1, 1_500_000]))];
+    },
+  ],
 ];
 
 type ByteMutation = (bytes: Buffer, rng: Rng) => Buffer;
 
 const byteMutations: Array<[string, ByteMutation]> = [
-  ['flip bytes', (b, rng) => {
-    const out = Buffer.from(b);
-    const n = rng.range(1, 8);
-    for (let i = 0; i < n && out.length; i++) out[rng.int(out.length)] ^= 1 << rng.int(8);
-    return out;
-  }],
-  ['random bytes', (b, rng) => {
-    const out = Buffer.from(b);
-    const n = rng.range(1, 8);
-    for (let i = 0; i < n && out.length; i++) out[rng.int(out.length)] = rng.int(256);
-    return out;
-  }],
+  [
+    'flip bytes',
+    (b, rng) => {
+      const out = Buffer.from(b);
+      const n = rng.range(1, 8);
+      for (let i = 0; i < n && out.length; i++) out[rng.int(out.length)] ^= 1 << rng.int(8);
+      return out;
+    },
+  ],
+  [
+    'random bytes',
+    (b, rng) => {
+      const out = Buffer.from(b);
+      const n = rng.range(1, 8);
+      for (let i = 0; i < n && out.length; i++) out[rng.int(out.length)] = rng.int(256);
+      return out;
+    },
+  ],
   ['truncate', (b, rng) => b.subarray(0, rng.int(b.length))],
-  ['invalid UTF-8', (b, rng) => {
-    const at = rng.int(b.length + 1);
-    return Buffer.concat([b.subarray(0, at), Buffer.from(rng.pick(INVALID_UTF8)), b.subarray(at)]);
-  }],
-  ['insert token', (b, rng) => {
-    const at = rng.int(b.length + 1);
-    return Buffer.concat([b.subarray(0, at), Buffer.from(rng.chance(0.5) ? rng.pick(TOKENS) : rng.pick(ENTITIES)), b.subarray(at)]);
-  }],
-  ['delete range', (b, rng) => {
-    const at = rng.int(b.length);
-    return Buffer.concat([b.subarray(0, at), b.subarray(Math.min(b.length, at + rng.range(1, 64)))]);
-  }],
-  ['duplicate range', (b, rng) => {
-    const at = rng.int(b.length);
-    const end = Math.min(b.length, at + rng.range(1, 200));
-    return Buffer.concat([b.subarray(0, end), b.subarray(at, end), b.subarray(end)]);
-  }],
+  [
+    'invalid UTF-8',
+    (b, rng) => {
+      const at = rng.int(b.length + 1);
+      return Buffer.concat([b.subarray(0, at), Buffer.from(rng.pick(INVALID_UTF8)), b.subarray(at)]);
+    },
+  ],
+  [
+    'insert token',
+    (b, rng) => {
+      const at = rng.int(b.length + 1);
+      return Buffer.concat([b.subarray(0, at), Buffer.from(rng.chance(0.5) ? rng.pick(TOKENS) : rng.pick(ENTITIES)), b.subarray(at)]);
+    },
+  ],
+  [
+    'delete range',
+    (b, rng) => {
+      const at = rng.int(b.length);
+      return Buffer.concat([b.subarray(0, at), b.subarray(Math.min(b.length, at + rng.range(1, 64)))]);
+    },
+  ],
+  [
+    'duplicate range',
+    (b, rng) => {
+      const at = rng.int(b.length);
+      const end = Math.min(b.length, at + rng.range(1, 200));
+      return Buffer.concat([b.subarray(0, end), b.subarray(at, end), b.subarray(end)]);
+    },
+  ],
 ];
 
 // ---- whole-request generators ---------------------------------------------------------------
@@ -333,9 +600,27 @@ const XXE =
 const QUADRATIC = `<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "${'x'.repeat(5000)}">]><r>${'&a;'.repeat(2000)}</r>`;
 
 const CONTENT_TYPES = [
-  'text/xml; charset=utf-8', 'text/xml; charset=utf-8', 'text/xml; charset=utf-8', 'text/xml', 'text/xml; charset="utf-8"', 'text/xml; charset=UTF-8', 'application/soap+xml; charset=utf-8',
-  'application/xml', 'text/xml; charset=iso-8859-1', 'text/xml; charset=utf-16', 'application/json', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x',
-  'text/plain', '', 'text/xml; charset=', 'text/xml;;;', '*/*', 'text/xml; charset=utf-8; charset=latin1', 'TEXT/XML', 'application/octet-stream',
+  'text/xml; charset=utf-8',
+  'text/xml; charset=utf-8',
+  'text/xml; charset=utf-8',
+  'text/xml',
+  'text/xml; charset="utf-8"',
+  'text/xml; charset=UTF-8',
+  'application/soap+xml; charset=utf-8',
+  'application/xml',
+  'text/xml; charset=iso-8859-1',
+  'text/xml; charset=utf-16',
+  'application/json',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  'text/plain',
+  '',
+  'text/xml; charset=',
+  'text/xml;;;',
+  '*/*',
+  'text/xml; charset=utf-8; charset=latin1',
+  'TEXT/XML',
+  'application/octet-stream',
 ];
 
 export interface Fuzzer {
@@ -350,7 +635,10 @@ export function createFuzzer(ctx: SeedContext, rng: Rng, cookie: () => string | 
     const c = cookie();
     const r = rng.next();
     if (r < 0.75 && c) h.cookie = c;
-    else if (r < 0.8) h.cookie = `vmware_soap_session=${randomText(rng, 40).replace(/[^\x21-\x7e]/g, 'x').replace(/[;,]/g, '')}`;
+    else if (r < 0.8)
+      h.cookie = `vmware_soap_session=${randomText(rng, 40)
+        .replace(/[^\x21-\x7e]/g, 'x')
+        .replace(/[;,]/g, '')}`;
     else if (r < 0.82) h.cookie = `vmware_soap_session="${'a'.repeat(rng.pick([10, 100, 4000]))}"`;
     if (rng.chance(0.5)) h.soapaction = rng.pick(['"urn:vim25/6.7.1"', 'urn:vim25/7.0', 'urn:vim25/9.1.0.0', '', 'x']);
     return h;
@@ -412,7 +700,10 @@ export function createFuzzer(ctx: SeedContext, rng: Rng, cookie: () => string | 
           ['non-SOAP XML', () => Buffer.from(`<?xml version="1.0"?><html><body>${seed}</body></html>`)],
           ['UTF-16 envelope', () => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(envelope(seed, style), 'utf16le')])],
           ['BOM + envelope', () => Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(envelope(seed, style))])],
-          ['header only', () => Buffer.from('<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Header/></soapenv:Envelope>')],
+          [
+            'header only',
+            () => Buffer.from('<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Header/></soapenv:Envelope>'),
+          ],
           ['empty Body', () => Buffer.from(envelope('', style))],
           ['text in Body', () => Buffer.from(envelope('just text', style))],
           ['CDATA operation', () => Buffer.from(envelope(`<![CDATA[${seed}]]>`, style))],
@@ -428,17 +719,42 @@ export function createFuzzer(ctx: SeedContext, rng: Rng, cookie: () => string | 
         const body = Buffer.from(envelope(seed, style));
         if (variant === 0) return { kind: 'transport:content-type', method: 'POST', path: '/sdk', headers: headersFor(rng.pick(CONTENT_TYPES)), body };
         if (variant === 1) {
-          const path = rng.pick(['/sdk/vimService', '/SDK', '/sdk/', '/sdk?x=1', '/sdk/../sdk', '/', '/sdk%00', '/sdk/vimServiceVersions.xml', '/healthz', '/%ff', `/sdk/${'a'.repeat(3000)}`]);
+          const path = rng.pick([
+            '/sdk/vimService',
+            '/SDK',
+            '/sdk/',
+            '/sdk?x=1',
+            '/sdk/../sdk',
+            '/',
+            '/sdk%00',
+            '/sdk/vimServiceVersions.xml',
+            '/healthz',
+            '/%ff',
+            `/sdk/${'a'.repeat(3000)}`,
+          ]);
           return { kind: 'transport:path', method: 'POST', path, headers: soapHeaders(), body };
         }
         if (variant === 2) {
           const method = rng.pick(['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD']);
-          return { kind: `transport:${method}`, method, path: rng.pick(['/sdk', '/sdk/vimService', '/healthz', '/sdk/vim.wsdl']), headers: soapHeaders(), body: method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : body };
+          return {
+            kind: `transport:${method}`,
+            method,
+            path: rng.pick(['/sdk', '/sdk/vimService', '/healthz', '/sdk/vim.wsdl']),
+            headers: soapHeaders(),
+            body: method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : body,
+          };
         }
         return { kind: 'transport:chunked', method: 'POST', path: '/sdk', headers: { ...soapHeaders(), 'transfer-encoding': 'chunked' }, body };
       }
       // Rarely: a body over the default 4 MiB limit.
-      return { kind: 'oversized', method: 'POST', path: '/sdk', headers: soapHeaders(), body: Buffer.alloc(4 * 1024 * 1024 + rng.int(1 << 20), 0x61), oversized: true };
+      return {
+        kind: 'oversized',
+        method: 'POST',
+        path: '/sdk',
+        headers: soapHeaders(),
+        body: Buffer.alloc(4 * 1024 * 1024 + rng.int(1 << 20), 0x61),
+        oversized: true,
+      };
     },
   };
 }
@@ -459,7 +775,9 @@ export interface Verdict {
 
 async function parseEnvelope(body: string): Promise<Record<string, unknown> | undefined> {
   try {
-    const doc = (await parseStringPromise(body, { explicitArray: false, tagNameProcessors: [(n: string) => n.replace(/^.*:/, '')] })) as { Envelope?: { Body?: Record<string, unknown> } };
+    const doc = (await parseStringPromise(body, { explicitArray: false, tagNameProcessors: [(n: string) => n.replace(/^.*:/, '')] })) as {
+      Envelope?: { Body?: Record<string, unknown> };
+    };
     return doc.Envelope?.Body;
   } catch {
     return undefined;
@@ -499,12 +817,14 @@ export async function fire(transport: Transport, req: FuzzRequest, timeoutMs: nu
     if (!body) return { ok: false, status, problem: `HTTP ${status} without a parseable SOAP envelope: ${text.slice(0, 300)}` };
     if (status === 500) {
       const fault = body.Fault as Record<string, unknown> | undefined;
-      if (!fault || fault.faultcode === undefined || fault.faultstring === undefined) return { ok: false, status, problem: `HTTP 500 without a SOAP fault: ${text.slice(0, 300)}` };
+      if (!fault || fault.faultcode === undefined || fault.faultstring === undefined)
+        return { ok: false, status, problem: `HTTP 500 without a SOAP fault: ${text.slice(0, 300)}` };
       const detail = fault.detail as Record<string, Record<string, unknown>> | undefined;
       const element = detail && Object.entries(detail).find(([k]) => k !== '$')?.[1];
       const faultType = (element?.$ as Record<string, string> | undefined)?.['xsi:type'];
       if (!faultType) return { ok: false, status, problem: `a fault without detail xsi:type: ${text.slice(0, 300)}` };
-      if (faultType === 'SystemError') return { ok: false, status, faultType, problem: `internal error (SystemError): ${String(fault.faultstring).slice(0, 300)}` };
+      if (faultType === 'SystemError')
+        return { ok: false, status, faultType, problem: `internal error (SystemError): ${String(fault.faultstring).slice(0, 300)}` };
       return { ok: true, status, faultType };
     }
     const keys = Object.keys(body).filter((k) => k !== '$');

@@ -135,9 +135,7 @@ export interface ModelConfig {
   cancelPrivilege: string;
 }
 
-export type Expected =
-  | { ok: true }
-  | { ok: false; fault: string; fields?: Record<string, unknown> };
+export type Expected = { ok: true } | { ok: false; fault: string; fields?: Record<string, unknown> };
 
 const OK: Expected = { ok: true };
 const fault = (type: string, fields?: Record<string, unknown>): Expected => ({ ok: false, fault: type, fields });
@@ -190,8 +188,10 @@ const NOT_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/;
 
 function texts(cmd: SingleCommand): string[] {
   switch (cmd.m) {
-    case 'CreateTask': return cmd.initiatedBy === undefined ? [] : [cmd.initiatedBy];
-    case 'SetTaskDescription': return [cmd.key, cmd.message];
+    case 'CreateTask':
+      return cmd.initiatedBy === undefined ? [] : [cmd.initiatedBy];
+    case 'SetTaskDescription':
+      return [cmd.key, cmd.message];
     case 'SetTaskState': {
       const out: string[] = [];
       const r = cmd.result;
@@ -201,7 +201,8 @@ function texts(cmd: SingleCommand): string[] {
       if (cmd.fault?.localizedMessage !== undefined) out.push(cmd.fault.localizedMessage);
       return out;
     }
-    default: return [];
+    default:
+      return [];
   }
 }
 
@@ -290,8 +291,28 @@ export function expectedAnswer(config: ModelConfig, tasks: readonly ModelTask[],
 
 /** TaskInfo fields in WSDL sequence order. */
 export const TASK_INFO_ORDER = [
-  'key', 'task', 'description', 'name', 'descriptionId', 'entity', 'entityName', 'locked', 'state', 'cancelled', 'cancelable', 'error',
-  'result', 'progress', 'reason', 'queueTime', 'startTime', 'completeTime', 'eventChainId', 'changeTag', 'parentTaskKey', 'rootTaskKey',
+  'key',
+  'task',
+  'description',
+  'name',
+  'descriptionId',
+  'entity',
+  'entityName',
+  'locked',
+  'state',
+  'cancelled',
+  'cancelable',
+  'error',
+  'result',
+  'progress',
+  'reason',
+  'queueTime',
+  'startTime',
+  'completeTime',
+  'eventChainId',
+  'changeTag',
+  'parentTaskKey',
+  'rootTaskKey',
   'activationId',
 ];
 
@@ -303,19 +324,26 @@ function text(value: string, attrs?: Record<string, string>): unknown {
 
 export function resultXml(result: ResultArg): unknown {
   switch (result.kind) {
-    case 'string': return text(result.value, { 'xsi:type': 'xsd:string' });
-    case 'int': return text(String(result.value), { 'xsi:type': 'xsd:int' });
-    case 'long': return text(result.value.toString(), { 'xsi:type': 'xsd:long' });
-    case 'boolean': return text(String(result.value), { 'xsi:type': 'xsd:boolean' });
-    case 'moref': return { _: result.value, $: { 'xsi:type': 'ManagedObjectReference', type: result.type } };
+    case 'string':
+      return text(result.value, { 'xsi:type': 'xsd:string' });
+    case 'int':
+      return text(String(result.value), { 'xsi:type': 'xsd:int' });
+    case 'long':
+      return text(result.value.toString(), { 'xsi:type': 'xsd:long' });
+    case 'boolean':
+      return text(String(result.value), { 'xsi:type': 'xsd:boolean' });
+    case 'moref':
+      return { _: result.value, $: { 'xsi:type': 'ManagedObjectReference', type: result.type } };
     case 'strings': {
       const out: Record<string, unknown> = { $: { 'xsi:type': 'ArrayOfString' } };
       if (result.values.length === 1) out.string = result.values[0];
       else if (result.values.length > 1) out.string = result.values;
       return out;
     }
-    case 'keyValue': return { $: { 'xsi:type': 'KeyValue' }, key: result.key, value: result.value };
-    case 'invalid': throw new Error('an invalid result is never stored');
+    case 'keyValue':
+      return { $: { 'xsi:type': 'KeyValue' }, key: result.key, value: result.value };
+    case 'invalid':
+      throw new Error('an invalid result is never stored');
   }
 }
 

@@ -94,19 +94,31 @@ function xsiType(style: Style, type: string): string {
 
 function resultArg(style: Style, r: ResultArg): string {
   switch (r.kind) {
-    case 'string': return `<result ${xsiType(style, 'xsd:string')}>${esc(r.value)}</result>`;
-    case 'int': return `<result ${xsiType(style, 'xsd:int')}>${r.value}</result>`;
-    case 'long': return `<result ${xsiType(style, 'xsd:long')}>${r.value.toString()}</result>`;
-    case 'boolean': return `<result ${xsiType(style, 'xsd:boolean')}>${r.value}</result>`;
-    case 'moref': return `<result ${xsiType(style, r.pyvmomi ? 'ManagedObject' : 'ManagedObjectReference')} type="${r.type}">${esc(r.value)}</result>`;
-    case 'strings': return `<result ${xsiType(style, 'ArrayOfString')}>${r.values.map((v) => `<string>${esc(v)}</string>`).join('')}</result>`;
-    case 'keyValue': return `<result ${xsiType(style, 'KeyValue')}><key>${esc(r.key)}</key><value>${esc(r.value)}</value></result>`;
-    case 'invalid': return `<result ${xsiType(style, r.xsiType)}>x</result>`;
+    case 'string':
+      return `<result ${xsiType(style, 'xsd:string')}>${esc(r.value)}</result>`;
+    case 'int':
+      return `<result ${xsiType(style, 'xsd:int')}>${r.value}</result>`;
+    case 'long':
+      return `<result ${xsiType(style, 'xsd:long')}>${r.value.toString()}</result>`;
+    case 'boolean':
+      return `<result ${xsiType(style, 'xsd:boolean')}>${r.value}</result>`;
+    case 'moref':
+      return `<result ${xsiType(style, r.pyvmomi ? 'ManagedObject' : 'ManagedObjectReference')} type="${r.type}">${esc(r.value)}</result>`;
+    case 'strings':
+      return `<result ${xsiType(style, 'ArrayOfString')}>${r.values.map((v) => `<string>${esc(v)}</string>`).join('')}</result>`;
+    case 'keyValue':
+      return `<result ${xsiType(style, 'KeyValue')}><key>${esc(r.key)}</key><value>${esc(r.value)}</value></result>`;
+    case 'invalid':
+      return `<result ${xsiType(style, r.xsiType)}>x</result>`;
   }
 }
 
 function faultArg(style: Style, f: FaultArg): string {
-  const fields = f.fields.map((field) => ('moref' in field ? `<${field.name} type="${field.moref.type}">${field.moref.value}</${field.name}>` : `<${field.name}>${esc(field.text)}</${field.name}>`)).join('');
+  const fields = f.fields
+    .map((field) =>
+      'moref' in field ? `<${field.name} type="${field.moref.type}">${field.moref.value}</${field.name}>` : `<${field.name}>${esc(field.text)}</${field.name}>`,
+    )
+    .join('');
   const message = f.localizedMessage === undefined ? '' : `<localizedMessage>${esc(f.localizedMessage)}</localizedMessage>`;
   return `<fault><fault ${xsiType(style, f.type)}>${fields}</fault>${message}</fault>`;
 }
@@ -198,8 +210,14 @@ export function checkInfo(label: string, task: ModelTask, info: Xml, seen: Map<s
   // WSDL field order, no unknown fields.
   const keys = Object.keys(info).filter((k) => k !== '$');
   const positions = keys.map((k) => TASK_INFO_ORDER.indexOf(k));
-  expect(positions.every((p) => p >= 0), `${at}: unknown field in ${keys.join(',')}`).toBe(true);
-  expect([...positions].sort((a, b) => a - b), `${at}: fields out of WSDL order: ${keys.join(',')}`).toEqual(positions);
+  expect(
+    positions.every((p) => p >= 0),
+    `${at}: unknown field in ${keys.join(',')}`,
+  ).toBe(true);
+  expect(
+    [...positions].sort((a, b) => a - b),
+    `${at}: fields out of WSDL order: ${keys.join(',')}`,
+  ).toEqual(positions);
 
   // The model's fields, exactly; nothing else beyond what the server chooses.
   const expected = expectedInfo(task);
@@ -281,7 +299,10 @@ function afterCreate(seq: Sequence, cmd: SingleCommand, expected: Expected, res:
   expect(key, 'CreateTask key').toMatch(/^task-\d+$/);
   const n = Number(key.slice(5));
   expect(n, `CreateTask key ${key} must be new (above ${maxKeyBefore})`).toBeGreaterThan(maxKeyBefore);
-  expect(seq.tasks.some((t) => t.key === key), `CreateTask key ${key} reused`).toBe(false);
+  expect(
+    seq.tasks.some((t) => t.key === key),
+    `CreateTask key ${key} reused`,
+  ).toBe(false);
   seq.world.maxKey = Math.max(seq.world.maxKey, n);
   const parent = cmd.parent?.kind === 'task' ? seq.tasks[cmd.parent.index] : undefined;
   const task = newModelTask(key, cmd.cancelable, cmd.initiatedBy ?? USER_NAME[cmd.caller]!, parent);
@@ -313,7 +334,10 @@ async function step(seq: Sequence, command: Command, index: number): Promise<voi
     checkAnswer(labels[1], eb, rb);
     const created = [afterCreate(seq, a, ea, ra, maxKey), afterCreate(seq, b, eb, rb, maxKey)];
     const read = new Set<ModelTask>();
-    for (const [cmd, task] of [[a, created[0]], [b, created[1]]] as const) {
+    for (const [cmd, task] of [
+      [a, created[0]],
+      [b, created[1]],
+    ] as const) {
       const t = touched(cmd);
       if (t !== undefined) read.add(tasks[t]);
       if (task) read.add(task);
@@ -344,7 +368,8 @@ export async function runSequence(world: World, init: Initial, commands: readonl
   for (const t of init.tasks) {
     await step(seq, { m: 'CreateTask', caller: 'admin', style: 'pyvmomi', cancelable: t.cancelable, parent: null, initiatedBy: undefined }, -1);
     const target: Target = { kind: 'task', index: seq.tasks.length - 1 };
-    if (t.phase !== 'queued') await step(seq, { m: 'SetTaskState', caller: 'admin', style: 'pyvmomi', target, state: 'running', result: undefined, fault: undefined }, -1);
+    if (t.phase !== 'queued')
+      await step(seq, { m: 'SetTaskState', caller: 'admin', style: 'pyvmomi', target, state: 'running', result: undefined, fault: undefined }, -1);
     if (t.phase === 'cancelRequested') await step(seq, { m: 'CancelTask', caller: 'admin', style: 'pyvmomi', target }, -1);
   }
   for (const [i, cmd] of commands.entries()) await step(seq, cmd, i);
@@ -393,7 +418,10 @@ export const resultArb: fc.Arbitrary<ResultArg> = weighted<ResultArg>(
   [
     2,
     fc
-      .oneof({ weight: 3, arbitrary: fc.bigInt({ min: -(2n ** 53n) + 1n, max: 2n ** 53n - 1n }) }, { weight: 1, arbitrary: fc.bigInt({ min: -INT64, max: INT64 - 1n }) })
+      .oneof(
+        { weight: 3, arbitrary: fc.bigInt({ min: -(2n ** 53n) + 1n, max: 2n ** 53n - 1n }) },
+        { weight: 1, arbitrary: fc.bigInt({ min: -INT64, max: INT64 - 1n }) },
+      )
       .map((value) => ({ kind: 'long' as const, value })),
   ],
   [1, fc.boolean().map((value) => ({ kind: 'boolean' as const, value }))],
@@ -449,7 +477,17 @@ export function commandArb(): fc.Arbitrary<Command> {
   const single: fc.Arbitrary<SingleCommand> = weighted<SingleCommand>(
     [6, setState],
     [2, fc.record({ m: fc.constant('UpdateProgress' as const), caller: callerArb, style: styleArb, target: targetArb, percentDone: percentArb })],
-    [1, fc.record({ m: fc.constant('SetTaskDescription' as const), caller: callerArb, style: styleArb, target: targetArb, key: textArb(10), message: textArb(24) })],
+    [
+      1,
+      fc.record({
+        m: fc.constant('SetTaskDescription' as const),
+        caller: callerArb,
+        style: styleArb,
+        target: targetArb,
+        key: textArb(10),
+        message: textArb(24),
+      }),
+    ],
     [3, fc.record({ m: fc.constant('CancelTask' as const), caller: callerArb, style: styleArb, target: targetArb })],
     [
       2,

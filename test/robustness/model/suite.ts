@@ -20,7 +20,13 @@ export function modelGroup(name: string, config: ModelConfig, overrides: Partial
   beforeAll(async () => {
     // Many sequences leave tasks queued or running, which are never evicted: with the default
     // maxTasks a just-completed task would be the only one left to evict, so raise it.
-    emulator = await startEmulator({ usersFile: EXAMPLE_USERS, cancelMode: config.cancelMode, cancelTaskPrivilege: config.cancelPrivilege, maxTasks: 1_000_000, ...overrides });
+    emulator = await startEmulator({
+      usersFile: EXAMPLE_USERS,
+      cancelMode: config.cancelMode,
+      cancelTaskPrivilege: config.cancelPrivilege,
+      maxTasks: 1_000_000,
+      ...overrides,
+    });
     world = await openWorld(emulator.url(), config);
   });
   afterAll(async () => {
@@ -28,13 +34,17 @@ export function modelGroup(name: string, config: ModelConfig, overrides: Partial
     await emulator?.close();
   });
 
-  test(`${name}: ${numRuns} random call sequences match the model of contract.md`, async () => {
-    const started = Date.now();
-    await fc.assert(
-      fc.asyncProperty(initialArb, sequenceArb, (init, commands) => runSequence(world, init, commands)),
-      { numRuns, seed: SEED, interruptAfterTimeLimit: timeLimitMs * SCALE, markInterruptAsFailure: true },
-    );
-    expect(world.sequences).toBeGreaterThanOrEqual(numRuns);
-    console.log(`${name}: ${world.sequences} sequences, ${world.steps} steps in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  }, timeLimitMs * SCALE + 30_000);
+  test(
+    `${name}: ${numRuns} random call sequences match the model of contract.md`,
+    async () => {
+      const started = Date.now();
+      await fc.assert(
+        fc.asyncProperty(initialArb, sequenceArb, (init, commands) => runSequence(world, init, commands)),
+        { numRuns, seed: SEED, interruptAfterTimeLimit: timeLimitMs * SCALE, markInterruptAsFailure: true },
+      );
+      expect(world.sequences).toBeGreaterThanOrEqual(numRuns);
+      console.log(`${name}: ${world.sequences} sequences, ${world.steps} steps in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    },
+    timeLimitMs * SCALE + 30_000,
+  );
 }
