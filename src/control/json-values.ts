@@ -6,7 +6,7 @@
 //   typed value      {"_type": "xsd:int", "value": 42}   (anyType slots; plain strings, booleans
 //                    and integers are taken as xsd:string, xsd:boolean and xsd:int)
 
-import { INTEGER_RANGES, ManagedObjectReference, OpaqueXml, TypedValue, type DataObject, type TypeModel, type VimValue } from '../vim/data.js';
+import { INTEGER_RANGES, ManagedObjectReference, OpaqueXml, TypedValue, type TypeModel, type VimValue } from '../vim/data.js';
 import { MethodFault } from '../vim/faults.js';
 import type { FaultJson } from './schemas.js';
 
@@ -70,7 +70,7 @@ export function jsonToVim(json: Json, staticType: string, types: TypeModel, wher
       if (!isObject(json)) return fail(`${staticType} must be a JSON object`);
       const type = typeof json._type === 'string' ? json._type : staticType;
       if (types.kindOf(type) !== 'data' || !types.isSubtypeOf(type, staticType)) return fail(`'${type}' is not a ${staticType}`);
-      const object: DataObject = { _type: type };
+      const object: Record<string, VimValue> & { _type: string } = { _type: type };
       for (const [name, fieldJson] of Object.entries(json)) {
         if (name === '_type' || fieldJson === null) continue;
         const field = types.fieldOf(type, name);

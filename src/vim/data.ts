@@ -17,7 +17,7 @@ export class ManagedObjectReference {
 /** A data object: `_type` is its WSDL type name, every other key a field. */
 export interface DataObject {
   readonly _type: string;
-  [field: string]: VimValue | undefined;
+  readonly [field: string]: VimValue | undefined;
 }
 
 /**
@@ -52,7 +52,7 @@ export function isDataObject(value: VimValue | undefined): value is DataObject {
 }
 
 export function dataObject(type: string, fields: Record<string, VimValue | undefined>): DataObject {
-  const out: DataObject = { _type: type };
+  const out: Record<string, VimValue> & { _type: string } = { _type: type };
   // for-in rather than Object.entries: no [key, value] pair per field (a TaskInfo has fifteen).
   for (const key in fields) {
     const value = fields[key];

@@ -13,7 +13,9 @@ const tsconfig: { compilerOptions: { declaration: boolean; outDir: string } } = 
 
 test('npm ci builds (prepare); npm start runs the built CLI and compiles nothing', () => {
   expect(pkg.scripts.prepare).toMatch(/npm run build/);
-  expect(pkg.scripts.build).toMatch(/^tsc -p tsconfig\.json$/);
+  // The server, then the Recent Tasks page (ui/): both are built once, by npm ci.
+  expect(pkg.scripts.build).toBe('tsc -p tsconfig.json && npm run build:ui --silent');
+  expect(pkg.scripts['build:ui']).toMatch(/^tsc -p ui\/tsconfig\.json && cp /);
   expect(pkg.scripts.start).toBe('node dist/src/cli.js');
 });
 
