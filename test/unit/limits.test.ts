@@ -7,23 +7,9 @@ import { ManagedObjectReference, TypedValue } from '../../src/vim/data.js';
 import { LimitExceeded } from '../../src/vim/faults.js';
 import { checkStringSizes, CollectorUsage, DEFAULT_STATE_LIMITS } from '../../src/vim/limits.js';
 import type { Session } from '../../src/vim/session.js';
+import { testSession } from '../helpers/sessions.js';
 
-const session = (key: string): Session => ({
-  key,
-  cookie: key,
-  userName: key,
-  fullName: key,
-  role: 'Admin',
-  privileges: 'all',
-  loginTime: '',
-  lastActive: 0,
-  callCount: 0,
-  ipAddress: '',
-  userAgent: '',
-  locale: 'en_US',
-  taskReason: { _type: 'TaskReasonUser', userName: key },
-  onEnd: new Set(),
-});
+const session = (key: string): Session => testSession(key);
 
 function limitOf(run: () => void): { property: unknown; limit: unknown } {
   try {

@@ -11,9 +11,10 @@ import type { CallContext } from '../../src/vim/managed-object.js';
 import { ObjectRegistry } from '../../src/vim/registry.js';
 import type { Session } from '../../src/vim/session.js';
 import { taskFilter, type TaskPredicate } from '../../src/vim/task-filter.js';
-import { taskReasonUser, type Task } from '../../src/vim/Task.js';
+import type { Task } from '../../src/vim/Task.js';
 import type { TaskHistoryCollector } from '../../src/vim/TaskHistoryCollector.js';
 import { TaskManager } from '../../src/vim/TaskManager.js';
+import { testSession } from '../helpers/sessions.js';
 
 const ROOT = new ManagedObjectReference('Folder', 'group-d1');
 const types = { isSubtypeOf: () => true } as unknown as TypeModel; // only consulted for faults, which these calls do not set
@@ -33,24 +34,7 @@ const FILTERS: Array<() => DataObject> = [
 let manager: TaskManager | undefined;
 afterEach(() => manager?.dispose());
 
-function session(key: string): Session {
-  return {
-    key,
-    cookie: key,
-    userName: key,
-    fullName: key,
-    role: 'Admin',
-    privileges: 'all',
-    loginTime: '',
-    lastActive: 0,
-    callCount: 0,
-    ipAddress: '',
-    userAgent: '',
-    locale: 'en',
-    taskReason: taskReasonUser(key),
-    onEnd: new Set(),
-  };
-}
+const session = (key: string): Session => testSession(key);
 
 test.each([1, 2, 3])('collectors agree with a scan of every task through 4,000 random steps (seed %i)', (seed0) => {
   const registry = new ObjectRegistry();

@@ -9,9 +9,10 @@ import { ManagedObjectReference, type DataObject, type TypeModel } from '../../s
 import type { CallContext } from '../../src/vim/managed-object.js';
 import { ObjectRegistry } from '../../src/vim/registry.js';
 import type { Session } from '../../src/vim/session.js';
-import { taskReasonUser, type Task } from '../../src/vim/Task.js';
+import type { Task } from '../../src/vim/Task.js';
 import type { TaskHistoryCollector } from '../../src/vim/TaskHistoryCollector.js';
 import { TaskManager } from '../../src/vim/TaskManager.js';
+import { testSession } from '../helpers/sessions.js';
 
 const ROOT = new ManagedObjectReference('Folder', 'group-d1');
 const types = { isSubtypeOf: () => true } as unknown as TypeModel;
@@ -24,24 +25,7 @@ const PAGE = 1_000;
 let manager: TaskManager | undefined;
 afterEach(() => manager?.dispose());
 
-function session(key: string): Session {
-  return {
-    key,
-    cookie: key,
-    userName: 'viewer',
-    fullName: '',
-    role: 'ReadOnly',
-    privileges: new Set(),
-    loginTime: '',
-    lastActive: 0,
-    callCount: 0,
-    ipAddress: '',
-    userAgent: '',
-    locale: 'en',
-    taskReason: taskReasonUser(key),
-    onEnd: new Set(),
-  };
-}
+const session = (key: string): Session => testSession(key, { userName: 'viewer', fullName: '', role: 'ReadOnly', privileges: new Set() });
 
 /** 3,000 running tasks and 4,800 collectors, with filters from `filterFor` (session, index). */
 function scenario(filterFor: (s: number, i: number) => DataObject) {
