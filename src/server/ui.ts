@@ -13,11 +13,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import type { DataObject, ManagedObjectReference } from '../vim/data.js';
+import type { DataObject, } from '../vim/data.js';
 import { MethodFault } from '../vim/faults.js';
 import type { Inventory } from '../vim/inventory.js';
 import type { ObjectRegistry } from '../vim/registry.js';
 import type { Actor, Task } from '../vim/Task.js';
+import type { Extension, TaskInfo } from '../vim/vim-types.js';
 import { DEFAULT_STREAM_LIMITS, TaskStreams, type StreamLimits, type StreamSource } from './task-stream.js';
 
 /**
@@ -54,7 +55,7 @@ export interface RecentTasksOptions {
   readonly tasks: () => Iterable<Task>;
   readonly task: (key: string) => Task | undefined;
   /** ExtensionManager.extensionList: where task types' labels come from. */
-  readonly extensions: () => readonly DataObject[];
+  readonly extensions: () => readonly Extension[];
   readonly cancel: (key: string) => CancelOutcome;
   /** When set, the stream and the cancel route need `Authorization: Bearer <token>`. */
   readonly token: string | undefined;
@@ -98,27 +99,24 @@ function initiatorOf(reason: DataObject | undefined): string {
   }
 }
 
-export function taskRow(info: DataObject): TaskRow {
-  const entity = info.entity as ManagedObjectReference | undefined;
-  const description = info.description as DataObject | undefined;
-  const error = info.error as DataObject | undefined;
-  const fault = error?.fault as DataObject | undefined;
+export function taskRow(info: TaskInfo): TaskRow {
+  const { entity, description, error } = info;
   return {
-    key: info.key as string,
-    type: info.descriptionId as string,
-    target: (info.entityName as string | undefined) ?? entity?.value ?? '',
+    key: info.key,
+    type: info.descriptionId,
+    target: info.entityName ?? entity?.value ?? '',
     entity: entity ? `${entity.type}:${entity.value}` : '',
-    state: info.state as string,
-    progress: info.progress as number | undefined,
-    cancelled: info.cancelled === true,
-    cancelable: info.cancelable === true,
-    details: (description?.message ?? description?.key) as string | undefined,
-    initiator: initiatorOf(info.reason as DataObject | undefined),
-    queueTime: info.queueTime as string,
-    startTime: info.startTime as string | undefined,
-    completeTime: info.completeTime as string | undefined,
-    fault: error ? { type: fault?._type ?? 'MethodFault', message: String(error.localizedMessage ?? '') } : undefined,
-    parent: info.parentTaskKey as string | undefined,
+    state: info.state,
+    progress: info.progress,
+    cancelled: info.cancelled,
+    cancelable: info.cancelable,
+    details: description?.message ?? description?.key,
+    initiator: initiatorOf(info.reason),
+    queueTime: info.queueTime,
+    startTime: info.startTime,
+    completeTime: info.completeTime,
+    fault: error ? { type: error.fault._type, message: error.localizedMessage ?? '' } : undefined,
+    parent: info.parentTaskKey,
   };
 }
 
@@ -133,17 +131,15 @@ function localeRank(locale: unknown): number {
  * their localized names in resourceList, module "task", key "<taskID>.label" (as it does for
  * events and faults). Types with no such resource are shown by their id.
  */
-export function taskLabels(extensions: readonly DataObject[]): Record<string, string> {
+export function taskLabels(extensions: readonly Extension[]): Record<string, string> {
   const labels: Record<string, string> = {};
   for (const extension of extensions) {
-    const resources = ((extension.resourceList as DataObject[] | undefined) ?? [])
-      .filter((r) => r.module === 'task')
-      .sort((a, b) => localeRank(a.locale) - localeRank(b.locale));
-    for (const taskType of (extension.taskList as DataObject[] | undefined) ?? []) {
-      const id = taskType.taskID as string;
+    const resources = (extension.resourceList ?? []).filter((r) => r.module === 'task').sort((a, b) => localeRank(a.locale) - localeRank(b.locale));
+    for (const taskType of extension.taskList ?? []) {
+      const id = taskType.taskID;
       for (const resource of resources) {
-        const entry = ((resource.data as DataObject[] | undefined) ?? []).find((d) => d.key === `${id}.label`);
-        if (typeof entry?.value === 'string' && entry.value) {
+        const entry = resource.data.find((d) => d.key === `${id}.label`);
+        if (entry?.value) {
           labels[id] = entry.value;
           break;
         }
@@ -261,7 +257,7 @@ export function recentTasksOptions(inventory: Inventory, token: string | undefin
     registry: inventory.registry,
     tasks: () => inventory.taskManager.allTasks(),
     task: (key) => inventory.taskManager.task(key),
-    extensions: () => (inventory.extensionManager.getProperty('extensionList') as DataObject[] | undefined) ?? [],
+    extensions: () => inventory.extensionManager.list(),
     cancel: (key) => {
       const task = inventory.taskManager.task(key);
       if (!task) return { ok: false, status: 404, error: `no task '${key}'` };

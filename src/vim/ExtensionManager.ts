@@ -57,6 +57,11 @@ export class ExtensionManager extends ManagedObject implements TaskTypeCatalog {
     UpdateExtension: (_ctx, args) => this.updateExtension(args.extension),
   };
 
+  /** Every registered extension. */
+  list(): Extension[] {
+    return [...this.extensions.values()];
+  }
+
   getProperty(name: string): VimValue | undefined {
     return name === 'extensionList' ? [...this.extensions.values()] : undefined;
   }

@@ -3,10 +3,17 @@
 
 import { describe, expect, test } from 'vitest';
 import { taskLabels, taskRow } from '../../src/server/ui.js';
-import { dataObject, ManagedObjectReference } from '../../src/vim/data.js';
+import { ManagedObjectReference } from '../../src/vim/data.js';
+import { simpleExtension } from '../../src/vim/ExtensionManager.js';
+import { taskReasonUser } from '../../src/vim/Task.js';
+import type { ExtensionResourceInfo, TaskInfo, TaskReasonSchedule } from '../../src/vim/vim-types.js';
 
-const base = {
+const base: TaskInfo = {
+  _type: 'TaskInfo',
   key: 'task-7',
+  task: new ManagedObjectReference('Task', 'task-7'),
+  eventChainId: 7,
+  reason: taskReasonUser('alice'),
   descriptionId: 'com.example.deploy',
   entity: new ManagedObjectReference('VirtualMachine', 'vm-9'),
   state: 'running',
@@ -18,16 +25,13 @@ const base = {
 
 describe('taskRow', () => {
   test('reduces TaskInfo to the Recent Tasks columns', () => {
-    const row = taskRow(
-      dataObject('TaskInfo', {
-        ...base,
-        entityName: 'web-01',
-        progress: 40,
-        reason: dataObject('TaskReasonUser', { userName: 'alice' }),
-        description: dataObject('LocalizableMessage', { key: 'k', message: 'Copying' }),
-        parentTaskKey: 'task-1',
-      }),
-    );
+    const row = taskRow({
+      ...base,
+      entityName: 'web-01',
+      progress: 40,
+      description: { _type: 'LocalizableMessage', key: 'k', message: 'Copying' },
+      parentTaskKey: 'task-1',
+    });
     expect(row).toEqual({
       key: 'task-7',
       type: 'com.example.deploy',
@@ -48,30 +52,35 @@ describe('taskRow', () => {
   });
 
   test('a fault becomes its type and message; other reasons name their source', () => {
-    const row = taskRow(
-      dataObject('TaskInfo', {
-        ...base,
-        state: 'error',
-        reason: dataObject('TaskReasonSchedule', { name: 'nightly', scheduledTask: new ManagedObjectReference('ScheduledTask', 'st-1') }),
-        description: dataObject('LocalizableMessage', { key: 'only.a.key' }),
-        error: dataObject('LocalizedMethodFault', { fault: dataObject('NotFound', {}), localizedMessage: 'gone' }),
-      }),
-    );
+    const schedule: TaskReasonSchedule = { _type: 'TaskReasonSchedule', name: 'nightly', scheduledTask: new ManagedObjectReference('ScheduledTask', 'st-1') };
+    const row = taskRow({
+      ...base,
+      state: 'error',
+      reason: schedule,
+      description: { _type: 'LocalizableMessage', key: 'only.a.key' },
+      error: { _type: 'LocalizedMethodFault', fault: { _type: 'NotFound' }, localizedMessage: 'gone' },
+    });
     expect(row).toMatchObject({ target: 'vm-9', initiator: 'nightly', details: 'only.a.key', fault: { type: 'NotFound', message: 'gone' } });
-    expect(taskRow(dataObject('TaskInfo', { ...base, reason: dataObject('TaskReasonSystem', {}) })).initiator).toBe('System');
-    expect(taskRow(dataObject('TaskInfo', { ...base, reason: dataObject('TaskReasonAlarm', { alarmName: 'CPU high' }) })).initiator).toBe('CPU high');
+    expect(taskRow({ ...base, reason: { _type: 'TaskReasonSystem' } }).initiator).toBe('System');
+    const alarm = {
+      _type: 'TaskReasonAlarm',
+      alarmName: 'CPU high',
+      alarm: new ManagedObjectReference('Alarm', 'alarm-1'),
+      entityName: 'web-01',
+      entity: base.task,
+    };
+    expect(taskRow({ ...base, reason: alarm }).initiator).toBe('CPU high');
   });
 });
 
 describe('taskLabels', () => {
-  const resource = (locale: string, module: string, data: Record<string, string>) =>
-    dataObject('ExtensionResourceInfo', { locale, module, data: Object.entries(data).map(([key, value]) => dataObject('KeyValue', { key, value })) });
-  const extension = (taskIds: string[], resources: ReturnType<typeof resource>[]) =>
-    dataObject('Extension', {
-      key: 'com.example',
-      taskList: taskIds.map((taskID) => dataObject('ExtensionTaskTypeInfo', { taskID })),
-      resourceList: resources,
-    });
+  const resource = (locale: string, module: string, data: Record<string, string>): ExtensionResourceInfo => ({
+    _type: 'ExtensionResourceInfo',
+    locale,
+    module,
+    data: Object.entries(data).map(([key, value]) => ({ _type: 'KeyValue', key, value })),
+  });
+  const extension = (taskIds: string[], resources: ExtensionResourceInfo[]) => ({ ...simpleExtension('com.example', taskIds), resourceList: resources });
 
   test('"<taskID>.label" in the "task" module, English first; types without one are left out', () => {
     const labels = taskLabels([
@@ -83,7 +92,7 @@ describe('taskLabels', () => {
           resource('en', 'event', { 'com.example.b.label': 'not a task label' }),
         ],
       ),
-      dataObject('Extension', { key: 'bare' }),
+      { ...simpleExtension('bare', []), taskList: undefined },
     ]);
     expect(labels).toEqual({ 'com.example.a': 'Deploy', 'com.example.c': 'Nur Deutsch' });
   });
