@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import type { DataObject, } from '../vim/data.js';
+import type { DataObject } from '../vim/data.js';
 import { MethodFault } from '../vim/faults.js';
 import type { Inventory } from '../vim/inventory.js';
 import type { ObjectRegistry } from '../vim/registry.js';
