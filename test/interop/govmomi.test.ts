@@ -7,11 +7,12 @@
 // instead (started with examples/users.json), e.g. to see the suite fail with --cancel-mode
 // cooperative.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLE_USERS, ROOT, startEmulator } from '../helpers/emulator.js';
+import { run } from '../helpers/run.js';
 
 const GOVMOMI_SRC = '/usr/share/gocode/src/github.com/vmware/govmomi';
 const GOPATH = '/usr/share/gocode';
@@ -61,34 +62,6 @@ const STEPS = [
   'history_max_collector',
 ];
 
-interface RunResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  output: string;
-}
-
-/** Runs a command without blocking the event loop (the emulator serves from this process). */
-function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs: number }): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    const timer = setTimeout(() => {
-      output += `\n[killed after ${options.timeoutMs} ms]`;
-      child.kill('SIGKILL');
-    }, options.timeoutMs);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, output });
-    });
-  });
-}
-
 /** Throws (never skips) when the Go toolchain or the govmomi sources are missing. */
 function requireToolchain(): void {
   const go = spawnSync('go', ['version'], { encoding: 'utf8' });
@@ -134,7 +107,7 @@ describe('govmomi 0.24.2 client against the emulator', () => {
     requireToolchain();
     mkdirSync(path.dirname(BINARY), { recursive: true });
     rmSync(BINARY, { force: true }); // never run a stale binary after a failed build
-    const build = await run('go', ['build', '-o', BINARY, '.'], { cwd: PROGRAM_DIR, env: goEnv(), timeoutMs: 180_000 });
+    const build = await run('go', ['build', '-o', BINARY, '.'], goEnv(), 180_000, PROGRAM_DIR);
     expect(build.code, `go build failed:\n${build.output}`).toBe(0);
     expect(existsSync(BINARY)).toBe(true);
   }, 200_000);
@@ -145,7 +118,7 @@ describe('govmomi 0.24.2 client against the emulator', () => {
     const url = new URL('/sdk', baseUrl);
     url.username = 'admin';
     url.password = 'admin';
-    const result = await run(BINARY, ['-viewer', 'viewer:viewer', url.toString()], { env: process.env, timeoutMs: 90_000 });
+    const result = await run(BINARY, ['-viewer', 'viewer:viewer', url.toString()], process.env, 90_000);
     const message = `govmomi-interop exited with ${result.code ?? result.signal}; output:\n${result.output}`;
     expect(result.code, message).toBe(0);
     const lines = result.output.split('\n');
@@ -160,7 +133,7 @@ describe('govmomi 0.24.2 client against the emulator', () => {
   it('defines exactly the steps this test expects', async () => {
     requireToolchain();
     expect(existsSync(BINARY), `${BINARY} was not built`).toBe(true);
-    const result = await run(BINARY, ['-list'], { env: process.env, timeoutMs: 10_000 });
+    const result = await run(BINARY, ['-list'], process.env, 10_000);
     expect(result.code, result.output).toBe(0);
     expect(result.output.trim().split('\n')).toEqual(STEPS);
   });

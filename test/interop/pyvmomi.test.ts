@@ -3,11 +3,11 @@
 // test_task_history.py, ...) is a Python unittest suite that reads the server address from
 // VTASK_HOST / VTASK_PORT and exits non-zero on any failure. Each module runs as its own test.
 
-import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLE_USERS, ROOT, startEmulator } from '../helpers/emulator.js';
+import { run } from '../helpers/run.js';
 
 type Emulator = Awaited<ReturnType<typeof startEmulator>>;
 
@@ -18,34 +18,6 @@ const SUITES = readdirSync(SUITE_DIR)
   .sort();
 const SUITE_TIMEOUT_MS = 120_000;
 const INSTALL_HINT = 'pyVmomi is not importable by /usr/bin/python3; install it with: apt-get install -y python3-pyvmomi';
-
-interface RunResult {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly output: string;
-}
-
-/** Runs a command, collecting stdout and stderr interleaved; kills it after `timeoutMs`. */
-function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<RunResult> {
-  return new Promise((resolve) => {
-    let output = '';
-    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const timer = setTimeout(() => {
-      output += `\n[killed after ${timeoutMs} ms]\n`;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      resolve({ code: null, signal: null, output: `${output}\n[spawn failed: ${err.message}]\n` });
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, output });
-    });
-  });
-}
 
 describe('pyVmomi 6.7.1 interop (real client against the emulator)', () => {
   let emu: Emulator;
