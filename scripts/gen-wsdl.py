@@ -66,6 +66,52 @@ OPERATIONS = [
     # TaskHistoryCollector / HistoryCollector
     "ReadNextTasks", "ReadPreviousTasks", "SetCollectorPageSize",
     "RewindCollector", "ResetCollector", "DestroyCollector",
+    # ViewManager, View, ListView
+    "CreateListView", "CreateListViewFromView", "CreateContainerView",
+    "DestroyView", "ModifyListView", "ResetListView",
+    # EventManager, EventHistoryCollector
+    "PostEvent", "QueryEvents", "CreateCollectorForEvents", "ReadNextEvents",
+    "ReadPreviousEvents",
+    # SearchIndex
+    "FindByInventoryPath", "FindChild", "FindByUuid",
+    # SessionManager, ExtensionManager (certificate login)
+    "TerminateSession", "LoginExtensionByCertificate",
+    "SetExtensionCertificate",
+    # AuthorizationManager
+    "HasPrivilegeOnEntities", "HasPrivilegeOnEntity",
+    "FetchUserPrivilegeOnEntities",
+    # Every *_Task method of the inventory entity types (ManagedEntity,
+    # Folder, Datacenter, ComputeResource, ClusterComputeResource, HostSystem,
+    # ResourcePool, Datastore, Network, VirtualMachine, VirtualMachineSnapshot)
+    "Destroy_Task", "Rename_Task", "AddStandaloneHost_Task",
+    "BatchAddHostsToCluster_Task", "BatchAddStandaloneHosts_Task",
+    "CreateDVS_Task", "CreateVM_Task", "MoveIntoFolder_Task",
+    "RegisterVM_Task", "UnregisterAndDestroy_Task", "PowerOnMultiVM_Task",
+    "ReconfigureDatacenter_Task", "ReconfigureComputeResource_Task",
+    "AddHost_Task", "ConfigureHCI_Task", "ExtendHCI_Task", "MoveHostInto_Task",
+    "MoveInto_Task", "ReconfigureCluster_Task", "StampAllRulesWithUuid_Task",
+    "DisconnectHost_Task", "EnterMaintenanceMode_Task",
+    "ExitMaintenanceMode_Task", "PowerDownHostToStandBy_Task",
+    "PowerUpHostFromStandBy_Task", "RebootHost_Task",
+    "ReconfigureHostForDAS_Task", "ReconnectHost_Task", "ShutdownHost_Task",
+    "UpdateProductLockerLocation_Task", "CreateChildVM_Task",
+    "RegisterChildVM_Task", "DatastoreExitMaintenanceMode_Task",
+    "UpdateVVolVirtualMachineFiles_Task", "UpdateVirtualMachineFiles_Task",
+    "ApplyEvcModeVM_Task", "AttachDisk_Task", "CloneVM_Task",
+    "ConsolidateVMDisks_Task", "CreateScreenshot_Task",
+    "CreateSecondaryVMEx_Task", "CreateSecondaryVM_Task",
+    "CreateSnapshotEx_Task", "CreateSnapshot_Task", "CryptoUnlock_Task",
+    "CustomizeVM_Task", "DetachDisk_Task", "DisableSecondaryVM_Task",
+    "EnableSecondaryVM_Task", "EstimateStorageForConsolidateSnapshots_Task",
+    "InstantClone_Task", "MakePrimaryVM_Task", "MigrateVM_Task",
+    "PowerOffVM_Task", "PowerOnVM_Task", "PromoteDisks_Task",
+    "ReconfigVM_Task", "RelocateVM_Task", "RemoveAllSnapshots_Task",
+    "ResetVM_Task", "RevertToCurrentSnapshot_Task", "StartRecording_Task",
+    "StartReplaying_Task", "StopRecording_Task", "StopReplaying_Task",
+    "SuspendVM_Task", "TerminateFaultTolerantVM_Task",
+    "TurnOffFaultToleranceForVM_Task", "UpgradeTools_Task", "UpgradeVM_Task",
+    "reloadVirtualMachineFromPath_Task", "RemoveSnapshot_Task",
+    "RevertToSnapshot_Task",
 ]
 
 # Extra root data/enum types (VMODL names). Their transitive field closure is
@@ -100,7 +146,12 @@ EXTRA_ROOTS = [
 NESTED_ROOTS = [
     "vim.TaskFilterSpec", "vim.Extension", "vmodl.query.PropertyCollector",
 ]
-SUBTYPE_ROOTS = ["vim.TaskReason"]
+# Root types whose subtypes are included too: clients send (and events are
+# answered as) these subtypes with xsi:type.
+SUBTYPE_ROOTS = [
+    "vim.TaskReason", "vim.event.Event", "vim.vm.device.VirtualDevice",
+    "vim.vm.device.VirtualDeviceSpec", "vim.vm.device.VirtualDevice.BackingInfo",
+]
 
 # Primitive VMODL names -> XSD types.
 PRIMITIVES = {

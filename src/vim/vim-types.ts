@@ -12,13 +12,35 @@ import type { ManagedObjectReference, VimValue } from './data.js';
 
 // Enums
 
+export type ArrayUpdateOperation = 'add' | 'remove' | 'edit';
+
 export type ComputeResourceHostSPBMLicenseInfoHostSPBMLicenseState = 'licensed' | 'unlicensed' | 'unknown';
 
+export type CustomizationNetBIOSMode = 'enableNetBIOSViaDhcp' | 'enableNetBIOS' | 'disableNetBIOS';
+
+export type DasVmPriority = 'disabled' | 'low' | 'medium' | 'high';
+
+export type DpmBehavior = 'manual' | 'automated';
+
+export type DrsBehavior = 'manual' | 'partiallyAutomated' | 'fullyAutomated';
+
+export type EventFilterSpecRecursionOption = 'self' | 'children' | 'all';
+
 export type FtIssuesOnHostHostSelectionType = 'user' | 'vc' | 'drs';
+
+export type HostLockdownMode = 'lockdownDisabled' | 'lockdownNormal' | 'lockdownStrict';
+
+export type LatencySensitivitySensitivityLevel = 'low' | 'normal' | 'medium' | 'high' | 'custom';
+
+export type LicenseFeatureInfoState = 'enabled' | 'disabled' | 'optional';
+
+export type ManagedEntityStatus = 'gray' | 'green' | 'yellow' | 'red';
 
 export type ObjectUpdateKind = 'modify' | 'enter' | 'leave';
 
 export type PropertyChangeOp = 'add' | 'remove' | 'assign' | 'indirectRemove';
+
+export type SharesLevel = 'low' | 'normal' | 'high' | 'custom';
 
 export type TaskFilterSpecRecursionOption = 'self' | 'children' | 'all';
 
@@ -30,11 +52,61 @@ export type VirtualDeviceConfigSpecFileOperation = 'create' | 'destroy' | 'repla
 
 export type VirtualDeviceConfigSpecOperation = 'add' | 'remove' | 'edit';
 
+export type VirtualMachineFaultToleranceState = 'notConfigured' | 'disabled' | 'enabled' | 'needSecondary' | 'starting' | 'running';
+
+export type VirtualMachineMovePriority = 'lowPriority' | 'highPriority' | 'defaultPriority';
+
 export type VirtualMachinePowerState = 'poweredOff' | 'poweredOn' | 'suspended';
+
+export type VirtualMachineRelocateTransformation = 'flat' | 'sparse';
+
+export type VirtualSCSISharing = 'noSharing' | 'virtualSharing' | 'physicalSharing';
 
 // ArrayOf types
 
 export type ArrayOfAboutInfo = readonly AboutInfo[];
+
+export type ArrayOfAccountCreatedEvent = readonly AccountCreatedEvent[];
+
+export type ArrayOfAccountRemovedEvent = readonly AccountRemovedEvent[];
+
+export type ArrayOfAccountUpdatedEvent = readonly AccountUpdatedEvent[];
+
+export type ArrayOfAdminPasswordNotChangedEvent = readonly AdminPasswordNotChangedEvent[];
+
+export type ArrayOfAlarmAcknowledgedEvent = readonly AlarmAcknowledgedEvent[];
+
+export type ArrayOfAlarmActionTriggeredEvent = readonly AlarmActionTriggeredEvent[];
+
+export type ArrayOfAlarmClearedEvent = readonly AlarmClearedEvent[];
+
+export type ArrayOfAlarmCreatedEvent = readonly AlarmCreatedEvent[];
+
+export type ArrayOfAlarmEmailCompletedEvent = readonly AlarmEmailCompletedEvent[];
+
+export type ArrayOfAlarmEmailFailedEvent = readonly AlarmEmailFailedEvent[];
+
+export type ArrayOfAlarmEvent = readonly AlarmEvent[];
+
+export type ArrayOfAlarmEventArgument = readonly AlarmEventArgument[];
+
+export type ArrayOfAlarmReconfiguredEvent = readonly AlarmReconfiguredEvent[];
+
+export type ArrayOfAlarmRemovedEvent = readonly AlarmRemovedEvent[];
+
+export type ArrayOfAlarmScriptCompleteEvent = readonly AlarmScriptCompleteEvent[];
+
+export type ArrayOfAlarmScriptFailedEvent = readonly AlarmScriptFailedEvent[];
+
+export type ArrayOfAlarmSnmpCompletedEvent = readonly AlarmSnmpCompletedEvent[];
+
+export type ArrayOfAlarmSnmpFailedEvent = readonly AlarmSnmpFailedEvent[];
+
+export type ArrayOfAlarmStatusChangedEvent = readonly AlarmStatusChangedEvent[];
+
+export type ArrayOfAllVirtualMachinesLicensedEvent = readonly AllVirtualMachinesLicensedEvent[];
+
+export type ArrayOfAlreadyAuthenticatedSessionEvent = readonly AlreadyAuthenticatedSessionEvent[];
 
 export type ArrayOfAnswerFileUpdateFailure = readonly AnswerFileUpdateFailure[];
 
@@ -42,11 +114,107 @@ export type ArrayOfAnyType = readonly VimValue[];
 
 export type ArrayOfAnyURI = readonly string[];
 
+export type ArrayOfArrayUpdateOperation = readonly ArrayUpdateOperation[];
+
+export type ArrayOfArrayUpdateSpec = readonly ArrayUpdateSpec[];
+
+export type ArrayOfAuthorizationEvent = readonly AuthorizationEvent[];
+
+export type ArrayOfBadUsernameSessionEvent = readonly BadUsernameSessionEvent[];
+
 export type ArrayOfBase64Binary = readonly string[];
+
+export type ArrayOfBoolPolicy = readonly BoolPolicy[];
 
 export type ArrayOfBoolean = readonly boolean[];
 
 export type ArrayOfByte = readonly number[];
+
+export type ArrayOfCanceledHostOperationEvent = readonly CanceledHostOperationEvent[];
+
+export type ArrayOfChangesInfoEventArgument = readonly ChangesInfoEventArgument[];
+
+export type ArrayOfClusterComplianceCheckedEvent = readonly ClusterComplianceCheckedEvent[];
+
+export type ArrayOfClusterComputeResourceDvsProfile = readonly ClusterComputeResourceDvsProfile[];
+
+export type ArrayOfClusterComputeResourceDvsProfileDVPortgroupSpecToServiceMapping = readonly ClusterComputeResourceDvsProfileDVPortgroupSpecToServiceMapping[];
+
+export type ArrayOfClusterComputeResourceHCIConfigSpec = readonly ClusterComputeResourceHCIConfigSpec[];
+
+export type ArrayOfClusterComputeResourceHostConfigurationInput = readonly ClusterComputeResourceHostConfigurationInput[];
+
+export type ArrayOfClusterComputeResourceHostConfigurationProfile = readonly ClusterComputeResourceHostConfigurationProfile[];
+
+export type ArrayOfClusterComputeResourceHostVmkNicInfo = readonly ClusterComputeResourceHostVmkNicInfo[];
+
+export type ArrayOfClusterComputeResourceVCProfile = readonly ClusterComputeResourceVCProfile[];
+
+export type ArrayOfClusterConfigSpec = readonly ClusterConfigSpec[];
+
+export type ArrayOfClusterConfigSpecEx = readonly ClusterConfigSpecEx[];
+
+export type ArrayOfClusterCreatedEvent = readonly ClusterCreatedEvent[];
+
+export type ArrayOfClusterDasAdmissionControlPolicy = readonly ClusterDasAdmissionControlPolicy[];
+
+export type ArrayOfClusterDasConfigInfo = readonly ClusterDasConfigInfo[];
+
+export type ArrayOfClusterDasVmConfigInfo = readonly ClusterDasVmConfigInfo[];
+
+export type ArrayOfClusterDasVmConfigSpec = readonly ClusterDasVmConfigSpec[];
+
+export type ArrayOfClusterDasVmSettings = readonly ClusterDasVmSettings[];
+
+export type ArrayOfClusterDestroyedEvent = readonly ClusterDestroyedEvent[];
+
+export type ArrayOfClusterDpmConfigInfo = readonly ClusterDpmConfigInfo[];
+
+export type ArrayOfClusterDpmHostConfigInfo = readonly ClusterDpmHostConfigInfo[];
+
+export type ArrayOfClusterDpmHostConfigSpec = readonly ClusterDpmHostConfigSpec[];
+
+export type ArrayOfClusterDrsConfigInfo = readonly ClusterDrsConfigInfo[];
+
+export type ArrayOfClusterDrsVmConfigInfo = readonly ClusterDrsVmConfigInfo[];
+
+export type ArrayOfClusterDrsVmConfigSpec = readonly ClusterDrsVmConfigSpec[];
+
+export type ArrayOfClusterEvent = readonly ClusterEvent[];
+
+export type ArrayOfClusterGroupInfo = readonly ClusterGroupInfo[];
+
+export type ArrayOfClusterGroupSpec = readonly ClusterGroupSpec[];
+
+export type ArrayOfClusterInfraUpdateHaConfigInfo = readonly ClusterInfraUpdateHaConfigInfo[];
+
+export type ArrayOfClusterOrchestrationInfo = readonly ClusterOrchestrationInfo[];
+
+export type ArrayOfClusterOvercommittedEvent = readonly ClusterOvercommittedEvent[];
+
+export type ArrayOfClusterProactiveDrsConfigInfo = readonly ClusterProactiveDrsConfigInfo[];
+
+export type ArrayOfClusterReconfiguredEvent = readonly ClusterReconfiguredEvent[];
+
+export type ArrayOfClusterRuleInfo = readonly ClusterRuleInfo[];
+
+export type ArrayOfClusterRuleSpec = readonly ClusterRuleSpec[];
+
+export type ArrayOfClusterStatusChangedEvent = readonly ClusterStatusChangedEvent[];
+
+export type ArrayOfClusterVmComponentProtectionSettings = readonly ClusterVmComponentProtectionSettings[];
+
+export type ArrayOfClusterVmOrchestrationInfo = readonly ClusterVmOrchestrationInfo[];
+
+export type ArrayOfClusterVmOrchestrationSpec = readonly ClusterVmOrchestrationSpec[];
+
+export type ArrayOfClusterVmReadiness = readonly ClusterVmReadiness[];
+
+export type ArrayOfClusterVmToolsMonitoringSettings = readonly ClusterVmToolsMonitoringSettings[];
+
+export type ArrayOfComputeResourceConfigSpec = readonly ComputeResourceConfigSpec[];
+
+export type ArrayOfComputeResourceEventArgument = readonly ComputeResourceEventArgument[];
 
 export type ArrayOfComputeResourceHostSPBMLicenseInfo = readonly ComputeResourceHostSPBMLicenseInfo[];
 
@@ -56,31 +224,363 @@ export type ArrayOfConflictingConfigurationConfig = readonly ConflictingConfigur
 
 export type ArrayOfCryptoKeyId = readonly CryptoKeyId[];
 
+export type ArrayOfCryptoSpec = readonly CryptoSpec[];
+
 export type ArrayOfCustomFieldDef = readonly CustomFieldDef[];
+
+export type ArrayOfCustomFieldDefAddedEvent = readonly CustomFieldDefAddedEvent[];
+
+export type ArrayOfCustomFieldDefEvent = readonly CustomFieldDefEvent[];
+
+export type ArrayOfCustomFieldDefRemovedEvent = readonly CustomFieldDefRemovedEvent[];
+
+export type ArrayOfCustomFieldDefRenamedEvent = readonly CustomFieldDefRenamedEvent[];
+
+export type ArrayOfCustomFieldEvent = readonly CustomFieldEvent[];
 
 export type ArrayOfCustomFieldStringValue = readonly CustomFieldStringValue[];
 
 export type ArrayOfCustomFieldValue = readonly CustomFieldValue[];
 
+export type ArrayOfCustomFieldValueChangedEvent = readonly CustomFieldValueChangedEvent[];
+
+export type ArrayOfCustomizationAdapterMapping = readonly CustomizationAdapterMapping[];
+
+export type ArrayOfCustomizationEvent = readonly CustomizationEvent[];
+
+export type ArrayOfCustomizationFailed = readonly CustomizationFailed[];
+
+export type ArrayOfCustomizationGlobalIPSettings = readonly CustomizationGlobalIPSettings[];
+
+export type ArrayOfCustomizationIPSettings = readonly CustomizationIPSettings[];
+
+export type ArrayOfCustomizationIPSettingsIpV6AddressSpec = readonly CustomizationIPSettingsIpV6AddressSpec[];
+
+export type ArrayOfCustomizationIdentitySettings = readonly CustomizationIdentitySettings[];
+
+export type ArrayOfCustomizationIpGenerator = readonly CustomizationIpGenerator[];
+
+export type ArrayOfCustomizationIpV6Generator = readonly CustomizationIpV6Generator[];
+
+export type ArrayOfCustomizationLinuxIdentityFailed = readonly CustomizationLinuxIdentityFailed[];
+
+export type ArrayOfCustomizationNetBIOSMode = readonly CustomizationNetBIOSMode[];
+
+export type ArrayOfCustomizationNetworkSetupFailed = readonly CustomizationNetworkSetupFailed[];
+
+export type ArrayOfCustomizationOptions = readonly CustomizationOptions[];
+
+export type ArrayOfCustomizationSpec = readonly CustomizationSpec[];
+
+export type ArrayOfCustomizationStartedEvent = readonly CustomizationStartedEvent[];
+
+export type ArrayOfCustomizationSucceeded = readonly CustomizationSucceeded[];
+
+export type ArrayOfCustomizationSysprepFailed = readonly CustomizationSysprepFailed[];
+
+export type ArrayOfCustomizationUnknownFailure = readonly CustomizationUnknownFailure[];
+
+export type ArrayOfDVPortSetting = readonly DVPortSetting[];
+
+export type ArrayOfDVPortStatus = readonly DVPortStatus[];
+
+export type ArrayOfDVPortgroupConfigSpec = readonly DVPortgroupConfigSpec[];
+
+export type ArrayOfDVPortgroupCreatedEvent = readonly DVPortgroupCreatedEvent[];
+
+export type ArrayOfDVPortgroupDestroyedEvent = readonly DVPortgroupDestroyedEvent[];
+
+export type ArrayOfDVPortgroupEvent = readonly DVPortgroupEvent[];
+
+export type ArrayOfDVPortgroupPolicy = readonly DVPortgroupPolicy[];
+
+export type ArrayOfDVPortgroupReconfiguredEvent = readonly DVPortgroupReconfiguredEvent[];
+
+export type ArrayOfDVPortgroupRenamedEvent = readonly DVPortgroupRenamedEvent[];
+
+export type ArrayOfDVSBackupRestoreCapability = readonly DVSBackupRestoreCapability[];
+
+export type ArrayOfDVSCapability = readonly DVSCapability[];
+
+export type ArrayOfDVSConfigSpec = readonly DVSConfigSpec[];
+
+export type ArrayOfDVSContactInfo = readonly DVSContactInfo[];
+
+export type ArrayOfDVSCreateSpec = readonly DVSCreateSpec[];
+
+export type ArrayOfDVSFeatureCapability = readonly DVSFeatureCapability[];
+
+export type ArrayOfDVSHealthCheckCapability = readonly DVSHealthCheckCapability[];
+
+export type ArrayOfDVSHostLocalPortInfo = readonly DVSHostLocalPortInfo[];
+
+export type ArrayOfDVSNetworkResourceManagementCapability = readonly DVSNetworkResourceManagementCapability[];
+
+export type ArrayOfDVSPolicy = readonly DVSPolicy[];
+
+export type ArrayOfDVSRollbackCapability = readonly DVSRollbackCapability[];
+
+export type ArrayOfDVSTrafficShapingPolicy = readonly DVSTrafficShapingPolicy[];
+
+export type ArrayOfDVSUplinkPortPolicy = readonly DVSUplinkPortPolicy[];
+
+export type ArrayOfDVSVendorSpecificConfig = readonly DVSVendorSpecificConfig[];
+
+export type ArrayOfDasAdmissionControlDisabledEvent = readonly DasAdmissionControlDisabledEvent[];
+
+export type ArrayOfDasAdmissionControlEnabledEvent = readonly DasAdmissionControlEnabledEvent[];
+
+export type ArrayOfDasAgentFoundEvent = readonly DasAgentFoundEvent[];
+
+export type ArrayOfDasAgentUnavailableEvent = readonly DasAgentUnavailableEvent[];
+
+export type ArrayOfDasClusterIsolatedEvent = readonly DasClusterIsolatedEvent[];
+
+export type ArrayOfDasDisabledEvent = readonly DasDisabledEvent[];
+
+export type ArrayOfDasEnabledEvent = readonly DasEnabledEvent[];
+
+export type ArrayOfDasHostFailedEvent = readonly DasHostFailedEvent[];
+
+export type ArrayOfDasHostIsolatedEvent = readonly DasHostIsolatedEvent[];
+
+export type ArrayOfDasVmPriority = readonly DasVmPriority[];
+
+export type ArrayOfDatacenterConfigSpec = readonly DatacenterConfigSpec[];
+
+export type ArrayOfDatacenterCreatedEvent = readonly DatacenterCreatedEvent[];
+
+export type ArrayOfDatacenterEvent = readonly DatacenterEvent[];
+
+export type ArrayOfDatacenterEventArgument = readonly DatacenterEventArgument[];
+
 export type ArrayOfDatacenterMismatchArgument = readonly DatacenterMismatchArgument[];
+
+export type ArrayOfDatacenterRenamedEvent = readonly DatacenterRenamedEvent[];
+
+export type ArrayOfDatastoreCapacityIncreasedEvent = readonly DatastoreCapacityIncreasedEvent[];
+
+export type ArrayOfDatastoreDestroyedEvent = readonly DatastoreDestroyedEvent[];
+
+export type ArrayOfDatastoreDiscoveredEvent = readonly DatastoreDiscoveredEvent[];
+
+export type ArrayOfDatastoreDuplicatedEvent = readonly DatastoreDuplicatedEvent[];
+
+export type ArrayOfDatastoreEvent = readonly DatastoreEvent[];
+
+export type ArrayOfDatastoreEventArgument = readonly DatastoreEventArgument[];
+
+export type ArrayOfDatastoreFileCopiedEvent = readonly DatastoreFileCopiedEvent[];
+
+export type ArrayOfDatastoreFileDeletedEvent = readonly DatastoreFileDeletedEvent[];
+
+export type ArrayOfDatastoreFileEvent = readonly DatastoreFileEvent[];
+
+export type ArrayOfDatastoreFileMovedEvent = readonly DatastoreFileMovedEvent[];
+
+export type ArrayOfDatastoreIORMReconfiguredEvent = readonly DatastoreIORMReconfiguredEvent[];
+
+export type ArrayOfDatastoreMountPathDatastorePair = readonly DatastoreMountPathDatastorePair[];
+
+export type ArrayOfDatastorePrincipalConfigured = readonly DatastorePrincipalConfigured[];
+
+export type ArrayOfDatastoreRemovedOnHostEvent = readonly DatastoreRemovedOnHostEvent[];
+
+export type ArrayOfDatastoreRenamedEvent = readonly DatastoreRenamedEvent[];
+
+export type ArrayOfDatastoreRenamedOnHostEvent = readonly DatastoreRenamedOnHostEvent[];
+
+export type ArrayOfDatastoreVVolContainerFailoverPair = readonly DatastoreVVolContainerFailoverPair[];
 
 export type ArrayOfDateTime = readonly string[];
 
 export type ArrayOfDescription = readonly Description[];
 
+export type ArrayOfDistributedVirtualSwitchHostMemberBacking = readonly DistributedVirtualSwitchHostMemberBacking[];
+
+export type ArrayOfDistributedVirtualSwitchHostMemberConfigSpec = readonly DistributedVirtualSwitchHostMemberConfigSpec[];
+
+export type ArrayOfDistributedVirtualSwitchHostProductSpec = readonly DistributedVirtualSwitchHostProductSpec[];
+
+export type ArrayOfDistributedVirtualSwitchKeyedOpaqueBlob = readonly DistributedVirtualSwitchKeyedOpaqueBlob[];
+
+export type ArrayOfDistributedVirtualSwitchPortConnectee = readonly DistributedVirtualSwitchPortConnectee[];
+
+export type ArrayOfDistributedVirtualSwitchPortConnection = readonly DistributedVirtualSwitchPortConnection[];
+
 export type ArrayOfDistributedVirtualSwitchProductSpec = readonly DistributedVirtualSwitchProductSpec[];
 
 export type ArrayOfDouble = readonly number[];
 
+export type ArrayOfDpmBehavior = readonly DpmBehavior[];
+
+export type ArrayOfDrsBehavior = readonly DrsBehavior[];
+
+export type ArrayOfDrsDisabledEvent = readonly DrsDisabledEvent[];
+
+export type ArrayOfDrsEnabledEvent = readonly DrsEnabledEvent[];
+
+export type ArrayOfDrsEnteredStandbyModeEvent = readonly DrsEnteredStandbyModeEvent[];
+
+export type ArrayOfDrsEnteringStandbyModeEvent = readonly DrsEnteringStandbyModeEvent[];
+
+export type ArrayOfDrsExitStandbyModeFailedEvent = readonly DrsExitStandbyModeFailedEvent[];
+
+export type ArrayOfDrsExitedStandbyModeEvent = readonly DrsExitedStandbyModeEvent[];
+
+export type ArrayOfDrsExitingStandbyModeEvent = readonly DrsExitingStandbyModeEvent[];
+
+export type ArrayOfDrsInvocationFailedEvent = readonly DrsInvocationFailedEvent[];
+
+export type ArrayOfDrsRecoveredFromFailureEvent = readonly DrsRecoveredFromFailureEvent[];
+
+export type ArrayOfDrsResourceConfigureFailedEvent = readonly DrsResourceConfigureFailedEvent[];
+
+export type ArrayOfDrsResourceConfigureSyncedEvent = readonly DrsResourceConfigureSyncedEvent[];
+
+export type ArrayOfDrsRuleComplianceEvent = readonly DrsRuleComplianceEvent[];
+
+export type ArrayOfDrsRuleViolationEvent = readonly DrsRuleViolationEvent[];
+
+export type ArrayOfDrsSoftRuleViolationEvent = readonly DrsSoftRuleViolationEvent[];
+
+export type ArrayOfDrsVmMigratedEvent = readonly DrsVmMigratedEvent[];
+
+export type ArrayOfDrsVmPoweredOnEvent = readonly DrsVmPoweredOnEvent[];
+
+export type ArrayOfDuplicateIpDetectedEvent = readonly DuplicateIpDetectedEvent[];
+
+export type ArrayOfDvpgImportEvent = readonly DvpgImportEvent[];
+
+export type ArrayOfDvpgRestoreEvent = readonly DvpgRestoreEvent[];
+
 export type ArrayOfDvsApplyOperationFaultFaultOnObject = readonly DvsApplyOperationFaultFaultOnObject[];
 
+export type ArrayOfDvsCreatedEvent = readonly DvsCreatedEvent[];
+
+export type ArrayOfDvsDestroyedEvent = readonly DvsDestroyedEvent[];
+
+export type ArrayOfDvsEvent = readonly DvsEvent[];
+
+export type ArrayOfDvsEventArgument = readonly DvsEventArgument[];
+
+export type ArrayOfDvsFilterConfig = readonly DvsFilterConfig[];
+
+export type ArrayOfDvsFilterParameter = readonly DvsFilterParameter[];
+
+export type ArrayOfDvsFilterPolicy = readonly DvsFilterPolicy[];
+
+export type ArrayOfDvsHealthStatusChangeEvent = readonly DvsHealthStatusChangeEvent[];
+
+export type ArrayOfDvsHostBackInSyncEvent = readonly DvsHostBackInSyncEvent[];
+
+export type ArrayOfDvsHostInfrastructureTrafficResource = readonly DvsHostInfrastructureTrafficResource[];
+
+export type ArrayOfDvsHostInfrastructureTrafficResourceAllocation = readonly DvsHostInfrastructureTrafficResourceAllocation[];
+
+export type ArrayOfDvsHostJoinedEvent = readonly DvsHostJoinedEvent[];
+
+export type ArrayOfDvsHostLeftEvent = readonly DvsHostLeftEvent[];
+
+export type ArrayOfDvsHostStatusUpdated = readonly DvsHostStatusUpdated[];
+
+export type ArrayOfDvsHostWentOutOfSyncEvent = readonly DvsHostWentOutOfSyncEvent[];
+
+export type ArrayOfDvsImportEvent = readonly DvsImportEvent[];
+
+export type ArrayOfDvsMergedEvent = readonly DvsMergedEvent[];
+
 export type ArrayOfDvsOperationBulkFaultFaultOnHost = readonly DvsOperationBulkFaultFaultOnHost[];
+
+export type ArrayOfDvsOutOfSyncHostArgument = readonly DvsOutOfSyncHostArgument[];
+
+export type ArrayOfDvsPortBlockedEvent = readonly DvsPortBlockedEvent[];
+
+export type ArrayOfDvsPortConnectedEvent = readonly DvsPortConnectedEvent[];
+
+export type ArrayOfDvsPortCreatedEvent = readonly DvsPortCreatedEvent[];
+
+export type ArrayOfDvsPortDeletedEvent = readonly DvsPortDeletedEvent[];
+
+export type ArrayOfDvsPortDisconnectedEvent = readonly DvsPortDisconnectedEvent[];
+
+export type ArrayOfDvsPortEnteredPassthruEvent = readonly DvsPortEnteredPassthruEvent[];
+
+export type ArrayOfDvsPortExitedPassthruEvent = readonly DvsPortExitedPassthruEvent[];
+
+export type ArrayOfDvsPortJoinPortgroupEvent = readonly DvsPortJoinPortgroupEvent[];
+
+export type ArrayOfDvsPortLeavePortgroupEvent = readonly DvsPortLeavePortgroupEvent[];
+
+export type ArrayOfDvsPortLinkDownEvent = readonly DvsPortLinkDownEvent[];
+
+export type ArrayOfDvsPortLinkUpEvent = readonly DvsPortLinkUpEvent[];
+
+export type ArrayOfDvsPortReconfiguredEvent = readonly DvsPortReconfiguredEvent[];
+
+export type ArrayOfDvsPortRuntimeChangeEvent = readonly DvsPortRuntimeChangeEvent[];
+
+export type ArrayOfDvsPortUnblockedEvent = readonly DvsPortUnblockedEvent[];
+
+export type ArrayOfDvsPortVendorSpecificStateChangeEvent = readonly DvsPortVendorSpecificStateChangeEvent[];
+
+export type ArrayOfDvsReconfiguredEvent = readonly DvsReconfiguredEvent[];
+
+export type ArrayOfDvsRenamedEvent = readonly DvsRenamedEvent[];
+
+export type ArrayOfDvsRestoreEvent = readonly DvsRestoreEvent[];
+
+export type ArrayOfDvsUpgradeAvailableEvent = readonly DvsUpgradeAvailableEvent[];
+
+export type ArrayOfDvsUpgradeInProgressEvent = readonly DvsUpgradeInProgressEvent[];
+
+export type ArrayOfDvsUpgradeRejectedEvent = readonly DvsUpgradeRejectedEvent[];
+
+export type ArrayOfDvsUpgradedEvent = readonly DvsUpgradedEvent[];
 
 export type ArrayOfDynamicData = readonly DynamicData[];
 
 export type ArrayOfDynamicProperty = readonly DynamicProperty[];
 
 export type ArrayOfElementDescription = readonly ElementDescription[];
+
+export type ArrayOfEnteredMaintenanceModeEvent = readonly EnteredMaintenanceModeEvent[];
+
+export type ArrayOfEnteredStandbyModeEvent = readonly EnteredStandbyModeEvent[];
+
+export type ArrayOfEnteringMaintenanceModeEvent = readonly EnteringMaintenanceModeEvent[];
+
+export type ArrayOfEnteringStandbyModeEvent = readonly EnteringStandbyModeEvent[];
+
+export type ArrayOfEntityEventArgument = readonly EntityEventArgument[];
+
+export type ArrayOfEntityPrivilege = readonly EntityPrivilege[];
+
+export type ArrayOfErrorUpgradeEvent = readonly ErrorUpgradeEvent[];
+
+export type ArrayOfEvent = readonly Event[];
+
+export type ArrayOfEventArgument = readonly EventArgument[];
+
+export type ArrayOfEventEx = readonly EventEx[];
+
+export type ArrayOfEventFilterSpec = readonly EventFilterSpec[];
+
+export type ArrayOfEventFilterSpecByEntity = readonly EventFilterSpecByEntity[];
+
+export type ArrayOfEventFilterSpecByTime = readonly EventFilterSpecByTime[];
+
+export type ArrayOfEventFilterSpecByUsername = readonly EventFilterSpecByUsername[];
+
+export type ArrayOfEventFilterSpecRecursionOption = readonly EventFilterSpecRecursionOption[];
+
+export type ArrayOfExitMaintenanceModeEvent = readonly ExitMaintenanceModeEvent[];
+
+export type ArrayOfExitStandbyModeFailedEvent = readonly ExitStandbyModeFailedEvent[];
+
+export type ArrayOfExitedStandbyModeEvent = readonly ExitedStandbyModeEvent[];
+
+export type ArrayOfExitingStandbyModeEvent = readonly ExitingStandbyModeEvent[];
 
 export type ArrayOfExtExtendedProductInfo = readonly ExtExtendedProductInfo[];
 
@@ -89,6 +589,10 @@ export type ArrayOfExtManagedEntityInfo = readonly ExtManagedEntityInfo[];
 export type ArrayOfExtSolutionManagerInfo = readonly ExtSolutionManagerInfo[];
 
 export type ArrayOfExtSolutionManagerInfoTabInfo = readonly ExtSolutionManagerInfoTabInfo[];
+
+export type ArrayOfExtendedEvent = readonly ExtendedEvent[];
+
+export type ArrayOfExtendedEventPair = readonly ExtendedEventPair[];
 
 export type ArrayOfExtension = readonly Extension[];
 
@@ -110,13 +614,241 @@ export type ArrayOfExtensionServerInfo = readonly ExtensionServerInfo[];
 
 export type ArrayOfExtensionTaskTypeInfo = readonly ExtensionTaskTypeInfo[];
 
+export type ArrayOfFailoverLevelRestored = readonly FailoverLevelRestored[];
+
+export type ArrayOfFaultToleranceConfigInfo = readonly FaultToleranceConfigInfo[];
+
+export type ArrayOfFaultToleranceConfigSpec = readonly FaultToleranceConfigSpec[];
+
+export type ArrayOfFaultToleranceDiskSpec = readonly FaultToleranceDiskSpec[];
+
+export type ArrayOfFaultToleranceMetaSpec = readonly FaultToleranceMetaSpec[];
+
+export type ArrayOfFaultToleranceVMConfigSpec = readonly FaultToleranceVMConfigSpec[];
+
 export type ArrayOfFloat = readonly number[];
+
+export type ArrayOfFolderEventArgument = readonly FolderEventArgument[];
+
+export type ArrayOfFolderNewHostSpec = readonly FolderNewHostSpec[];
 
 export type ArrayOfFtIssuesOnHostHostSelectionType = readonly FtIssuesOnHostHostSelectionType[];
 
+export type ArrayOfGeneralEvent = readonly GeneralEvent[];
+
+export type ArrayOfGeneralHostErrorEvent = readonly GeneralHostErrorEvent[];
+
+export type ArrayOfGeneralHostInfoEvent = readonly GeneralHostInfoEvent[];
+
+export type ArrayOfGeneralHostWarningEvent = readonly GeneralHostWarningEvent[];
+
+export type ArrayOfGeneralUserEvent = readonly GeneralUserEvent[];
+
+export type ArrayOfGeneralVmErrorEvent = readonly GeneralVmErrorEvent[];
+
+export type ArrayOfGeneralVmInfoEvent = readonly GeneralVmInfoEvent[];
+
+export type ArrayOfGeneralVmWarningEvent = readonly GeneralVmWarningEvent[];
+
+export type ArrayOfGhostDvsProxySwitchDetectedEvent = readonly GhostDvsProxySwitchDetectedEvent[];
+
+export type ArrayOfGhostDvsProxySwitchRemovedEvent = readonly GhostDvsProxySwitchRemovedEvent[];
+
+export type ArrayOfGlobalMessageChangedEvent = readonly GlobalMessageChangedEvent[];
+
+export type ArrayOfHealthStatusChangedEvent = readonly HealthStatusChangedEvent[];
+
+export type ArrayOfHostAccountSpec = readonly HostAccountSpec[];
+
+export type ArrayOfHostAddFailedEvent = readonly HostAddFailedEvent[];
+
+export type ArrayOfHostAddedEvent = readonly HostAddedEvent[];
+
+export type ArrayOfHostAdminDisableEvent = readonly HostAdminDisableEvent[];
+
+export type ArrayOfHostAdminEnableEvent = readonly HostAdminEnableEvent[];
+
+export type ArrayOfHostCnxFailedAccountFailedEvent = readonly HostCnxFailedAccountFailedEvent[];
+
+export type ArrayOfHostCnxFailedAlreadyManagedEvent = readonly HostCnxFailedAlreadyManagedEvent[];
+
+export type ArrayOfHostCnxFailedBadCcagentEvent = readonly HostCnxFailedBadCcagentEvent[];
+
+export type ArrayOfHostCnxFailedBadUsernameEvent = readonly HostCnxFailedBadUsernameEvent[];
+
+export type ArrayOfHostCnxFailedBadVersionEvent = readonly HostCnxFailedBadVersionEvent[];
+
+export type ArrayOfHostCnxFailedCcagentUpgradeEvent = readonly HostCnxFailedCcagentUpgradeEvent[];
+
+export type ArrayOfHostCnxFailedEvent = readonly HostCnxFailedEvent[];
+
+export type ArrayOfHostCnxFailedNetworkErrorEvent = readonly HostCnxFailedNetworkErrorEvent[];
+
+export type ArrayOfHostCnxFailedNoAccessEvent = readonly HostCnxFailedNoAccessEvent[];
+
+export type ArrayOfHostCnxFailedNoConnectionEvent = readonly HostCnxFailedNoConnectionEvent[];
+
+export type ArrayOfHostCnxFailedNoLicenseEvent = readonly HostCnxFailedNoLicenseEvent[];
+
+export type ArrayOfHostCnxFailedNotFoundEvent = readonly HostCnxFailedNotFoundEvent[];
+
+export type ArrayOfHostCnxFailedTimeoutEvent = readonly HostCnxFailedTimeoutEvent[];
+
+export type ArrayOfHostComplianceCheckedEvent = readonly HostComplianceCheckedEvent[];
+
+export type ArrayOfHostCompliantEvent = readonly HostCompliantEvent[];
+
+export type ArrayOfHostConfigAppliedEvent = readonly HostConfigAppliedEvent[];
+
+export type ArrayOfHostConnectSpec = readonly HostConnectSpec[];
+
+export type ArrayOfHostConnectedEvent = readonly HostConnectedEvent[];
+
+export type ArrayOfHostConnectionLostEvent = readonly HostConnectionLostEvent[];
+
+export type ArrayOfHostCpuIdInfo = readonly HostCpuIdInfo[];
+
+export type ArrayOfHostDasDisabledEvent = readonly HostDasDisabledEvent[];
+
+export type ArrayOfHostDasDisablingEvent = readonly HostDasDisablingEvent[];
+
+export type ArrayOfHostDasEnabledEvent = readonly HostDasEnabledEvent[];
+
+export type ArrayOfHostDasEnablingEvent = readonly HostDasEnablingEvent[];
+
+export type ArrayOfHostDasErrorEvent = readonly HostDasErrorEvent[];
+
+export type ArrayOfHostDasEvent = readonly HostDasEvent[];
+
+export type ArrayOfHostDasOkEvent = readonly HostDasOkEvent[];
+
+export type ArrayOfHostDateTimeConfig = readonly HostDateTimeConfig[];
+
+export type ArrayOfHostDevice = readonly HostDevice[];
+
+export type ArrayOfHostDisconnectedEvent = readonly HostDisconnectedEvent[];
+
+export type ArrayOfHostDiskDimensionsLba = readonly HostDiskDimensionsLba[];
+
+export type ArrayOfHostEnableAdminFailedEvent = readonly HostEnableAdminFailedEvent[];
+
+export type ArrayOfHostEvent = readonly HostEvent[];
+
+export type ArrayOfHostEventArgument = readonly HostEventArgument[];
+
+export type ArrayOfHostExtraNetworksEvent = readonly HostExtraNetworksEvent[];
+
+export type ArrayOfHostFeatureMask = readonly HostFeatureMask[];
+
+export type ArrayOfHostGatewaySpec = readonly HostGatewaySpec[];
+
+export type ArrayOfHostGetShortNameFailedEvent = readonly HostGetShortNameFailedEvent[];
+
+export type ArrayOfHostInAuditModeEvent = readonly HostInAuditModeEvent[];
+
+export type ArrayOfHostInventoryFullEvent = readonly HostInventoryFullEvent[];
+
+export type ArrayOfHostInventoryUnreadableEvent = readonly HostInventoryUnreadableEvent[];
+
+export type ArrayOfHostIpChangedEvent = readonly HostIpChangedEvent[];
+
+export type ArrayOfHostIpConfig = readonly HostIpConfig[];
+
+export type ArrayOfHostIpConfigIpV6Address = readonly HostIpConfigIpV6Address[];
+
+export type ArrayOfHostIpConfigIpV6AddressConfiguration = readonly HostIpConfigIpV6AddressConfiguration[];
+
+export type ArrayOfHostIpInconsistentEvent = readonly HostIpInconsistentEvent[];
+
+export type ArrayOfHostIpRouteConfig = readonly HostIpRouteConfig[];
+
+export type ArrayOfHostIpToShortNameFailedEvent = readonly HostIpToShortNameFailedEvent[];
+
+export type ArrayOfHostIsolationIpPingFailedEvent = readonly HostIsolationIpPingFailedEvent[];
+
+export type ArrayOfHostLicenseExpiredEvent = readonly HostLicenseExpiredEvent[];
+
+export type ArrayOfHostLocalPortCreatedEvent = readonly HostLocalPortCreatedEvent[];
+
+export type ArrayOfHostLockdownMode = readonly HostLockdownMode[];
+
+export type ArrayOfHostMaintenanceSpec = readonly HostMaintenanceSpec[];
+
+export type ArrayOfHostMemberHealthCheckResult = readonly HostMemberHealthCheckResult[];
+
+export type ArrayOfHostMissingNetworksEvent = readonly HostMissingNetworksEvent[];
+
+export type ArrayOfHostMonitoringStateChangedEvent = readonly HostMonitoringStateChangedEvent[];
+
+export type ArrayOfHostNoAvailableNetworksEvent = readonly HostNoAvailableNetworksEvent[];
+
+export type ArrayOfHostNoHAEnabledPortGroupsEvent = readonly HostNoHAEnabledPortGroupsEvent[];
+
+export type ArrayOfHostNoRedundantManagementNetworkEvent = readonly HostNoRedundantManagementNetworkEvent[];
+
+export type ArrayOfHostNonCompliantEvent = readonly HostNonCompliantEvent[];
+
+export type ArrayOfHostNotInClusterEvent = readonly HostNotInClusterEvent[];
+
+export type ArrayOfHostNtpConfig = readonly HostNtpConfig[];
+
+export type ArrayOfHostOvercommittedEvent = readonly HostOvercommittedEvent[];
+
+export type ArrayOfHostPrimaryAgentNotShortNameEvent = readonly HostPrimaryAgentNotShortNameEvent[];
+
+export type ArrayOfHostProfileAppliedEvent = readonly HostProfileAppliedEvent[];
+
+export type ArrayOfHostReconnectionFailedEvent = readonly HostReconnectionFailedEvent[];
+
+export type ArrayOfHostRemovedEvent = readonly HostRemovedEvent[];
+
+export type ArrayOfHostScsiDisk = readonly HostScsiDisk[];
+
+export type ArrayOfHostShortNameInconsistentEvent = readonly HostShortNameInconsistentEvent[];
+
+export type ArrayOfHostShortNameToIpFailedEvent = readonly HostShortNameToIpFailedEvent[];
+
+export type ArrayOfHostShutdownEvent = readonly HostShutdownEvent[];
+
+export type ArrayOfHostStatusChangedEvent = readonly HostStatusChangedEvent[];
+
+export type ArrayOfHostSyncFailedEvent = readonly HostSyncFailedEvent[];
+
+export type ArrayOfHostSystemReconnectSpec = readonly HostSystemReconnectSpec[];
+
+export type ArrayOfHostUpgradeFailedEvent = readonly HostUpgradeFailedEvent[];
+
+export type ArrayOfHostUserWorldSwapNotEnabledEvent = readonly HostUserWorldSwapNotEnabledEvent[];
+
+export type ArrayOfHostVirtualNicIpRouteSpec = readonly HostVirtualNicIpRouteSpec[];
+
+export type ArrayOfHostVirtualNicOpaqueNetworkSpec = readonly HostVirtualNicOpaqueNetworkSpec[];
+
+export type ArrayOfHostVirtualNicSpec = readonly HostVirtualNicSpec[];
+
+export type ArrayOfHostVnicConnectedToCustomizedDVPortEvent = readonly HostVnicConnectedToCustomizedDVPortEvent[];
+
+export type ArrayOfHostWwnChangedEvent = readonly HostWwnChangedEvent[];
+
+export type ArrayOfHostWwnConflictEvent = readonly HostWwnConflictEvent[];
+
+export type ArrayOfID = readonly ID[];
+
+export type ArrayOfIScsiBootFailureEvent = readonly IScsiBootFailureEvent[];
+
 export type ArrayOfImportOperationBulkFaultFaultOnImport = readonly ImportOperationBulkFaultFaultOnImport[];
 
+export type ArrayOfIncorrectHostInformationEvent = readonly IncorrectHostInformationEvent[];
+
+export type ArrayOfInfoUpgradeEvent = readonly InfoUpgradeEvent[];
+
+export type ArrayOfInheritablePolicy = readonly InheritablePolicy[];
+
+export type ArrayOfInsufficientFailoverResourcesEvent = readonly InsufficientFailoverResourcesEvent[];
+
 export type ArrayOfInt = readonly number[];
+
+export type ArrayOfInvalidEditionEvent = readonly InvalidEditionEvent[];
 
 export type ArrayOfKeyAnyValue = readonly KeyAnyValue[];
 
@@ -124,21 +856,95 @@ export type ArrayOfKeyProviderId = readonly KeyProviderId[];
 
 export type ArrayOfKeyValue = readonly KeyValue[];
 
+export type ArrayOfLatencySensitivity = readonly LatencySensitivity[];
+
+export type ArrayOfLatencySensitivitySensitivityLevel = readonly LatencySensitivitySensitivityLevel[];
+
+export type ArrayOfLicenseEvent = readonly LicenseEvent[];
+
+export type ArrayOfLicenseExpiredEvent = readonly LicenseExpiredEvent[];
+
+export type ArrayOfLicenseFeatureInfo = readonly LicenseFeatureInfo[];
+
+export type ArrayOfLicenseFeatureInfoState = readonly LicenseFeatureInfoState[];
+
+export type ArrayOfLicenseNonComplianceEvent = readonly LicenseNonComplianceEvent[];
+
+export type ArrayOfLicenseRestrictedEvent = readonly LicenseRestrictedEvent[];
+
+export type ArrayOfLicenseServerAvailableEvent = readonly LicenseServerAvailableEvent[];
+
+export type ArrayOfLicenseServerUnavailableEvent = readonly LicenseServerUnavailableEvent[];
+
+export type ArrayOfLocalDatastoreCreatedEvent = readonly LocalDatastoreCreatedEvent[];
+
+export type ArrayOfLocalTSMEnabledEvent = readonly LocalTSMEnabledEvent[];
+
 export type ArrayOfLocalizableMessage = readonly LocalizableMessage[];
 
 export type ArrayOfLocalizedMethodFault = readonly LocalizedMethodFault[];
 
+export type ArrayOfLockerMisconfiguredEvent = readonly LockerMisconfiguredEvent[];
+
+export type ArrayOfLockerReconfiguredEvent = readonly LockerReconfiguredEvent[];
+
 export type ArrayOfLong = readonly (number | string)[];
+
+export type ArrayOfLongPolicy = readonly LongPolicy[];
+
+export type ArrayOfManagedByInfo = readonly ManagedByInfo[];
+
+export type ArrayOfManagedEntityEventArgument = readonly ManagedEntityEventArgument[];
+
+export type ArrayOfManagedEntityStatus = readonly ManagedEntityStatus[];
 
 export type ArrayOfManagedObjectReference = readonly ManagedObjectReference[];
 
 export type ArrayOfMethodFault = readonly MethodFault[];
 
+export type ArrayOfMigrationErrorEvent = readonly MigrationErrorEvent[];
+
+export type ArrayOfMigrationEvent = readonly MigrationEvent[];
+
+export type ArrayOfMigrationHostErrorEvent = readonly MigrationHostErrorEvent[];
+
+export type ArrayOfMigrationHostWarningEvent = readonly MigrationHostWarningEvent[];
+
+export type ArrayOfMigrationResourceErrorEvent = readonly MigrationResourceErrorEvent[];
+
+export type ArrayOfMigrationResourceWarningEvent = readonly MigrationResourceWarningEvent[];
+
+export type ArrayOfMigrationWarningEvent = readonly MigrationWarningEvent[];
+
 export type ArrayOfMissingObject = readonly MissingObject[];
 
 export type ArrayOfMissingProperty = readonly MissingProperty[];
 
+export type ArrayOfMtuMatchEvent = readonly MtuMatchEvent[];
+
+export type ArrayOfMtuMismatchEvent = readonly MtuMismatchEvent[];
+
 export type ArrayOfMultipleCertificatesVerifyFaultThumbprintData = readonly MultipleCertificatesVerifyFaultThumbprintData[];
+
+export type ArrayOfNASDatastoreCreatedEvent = readonly NASDatastoreCreatedEvent[];
+
+export type ArrayOfNetworkEventArgument = readonly NetworkEventArgument[];
+
+export type ArrayOfNetworkRollbackEvent = readonly NetworkRollbackEvent[];
+
+export type ArrayOfNoAccessUserEvent = readonly NoAccessUserEvent[];
+
+export type ArrayOfNoDatastoresConfiguredEvent = readonly NoDatastoresConfiguredEvent[];
+
+export type ArrayOfNoLicenseEvent = readonly NoLicenseEvent[];
+
+export type ArrayOfNoMaintenanceModeDrsRecommendationForVM = readonly NoMaintenanceModeDrsRecommendationForVM[];
+
+export type ArrayOfNonVIWorkloadDetectedOnDatastoreEvent = readonly NonVIWorkloadDetectedOnDatastoreEvent[];
+
+export type ArrayOfNotEnoughResourcesToStartVmEvent = readonly NotEnoughResourcesToStartVmEvent[];
+
+export type ArrayOfNumericRange = readonly NumericRange[];
 
 export type ArrayOfObjectContent = readonly ObjectContent[];
 
@@ -148,9 +954,43 @@ export type ArrayOfObjectUpdate = readonly ObjectUpdate[];
 
 export type ArrayOfObjectUpdateKind = readonly ObjectUpdateKind[];
 
+export type ArrayOfOptionValue = readonly OptionValue[];
+
+export type ArrayOfOutOfSyncDvsHost = readonly OutOfSyncDvsHost[];
+
+export type ArrayOfParaVirtualSCSIController = readonly ParaVirtualSCSIController[];
+
+export type ArrayOfPermission = readonly Permission[];
+
+export type ArrayOfPermissionAddedEvent = readonly PermissionAddedEvent[];
+
+export type ArrayOfPermissionEvent = readonly PermissionEvent[];
+
+export type ArrayOfPermissionRemovedEvent = readonly PermissionRemovedEvent[];
+
+export type ArrayOfPermissionUpdatedEvent = readonly PermissionUpdatedEvent[];
+
+export type ArrayOfPrivilegeAvailability = readonly PrivilegeAvailability[];
+
 export type ArrayOfPrivilegePolicyDef = readonly PrivilegePolicyDef[];
 
+export type ArrayOfProfileAssociatedEvent = readonly ProfileAssociatedEvent[];
+
+export type ArrayOfProfileChangedEvent = readonly ProfileChangedEvent[];
+
+export type ArrayOfProfileCreatedEvent = readonly ProfileCreatedEvent[];
+
+export type ArrayOfProfileDissociatedEvent = readonly ProfileDissociatedEvent[];
+
+export type ArrayOfProfileEvent = readonly ProfileEvent[];
+
+export type ArrayOfProfileEventArgument = readonly ProfileEventArgument[];
+
 export type ArrayOfProfilePropertyPath = readonly ProfilePropertyPath[];
+
+export type ArrayOfProfileReferenceHostChangedEvent = readonly ProfileReferenceHostChangedEvent[];
+
+export type ArrayOfProfileRemovedEvent = readonly ProfileRemovedEvent[];
 
 export type ArrayOfProfileUpdateFailedUpdateFailure = readonly ProfileUpdateFailedUpdateFailure[];
 
@@ -164,19 +1004,109 @@ export type ArrayOfPropertyFilterUpdate = readonly PropertyFilterUpdate[];
 
 export type ArrayOfPropertySpec = readonly PropertySpec[];
 
+export type ArrayOfRecoveryEvent = readonly RecoveryEvent[];
+
+export type ArrayOfRemoteTSMEnabledEvent = readonly RemoteTSMEnabledEvent[];
+
+export type ArrayOfReplicationConfigSpec = readonly ReplicationConfigSpec[];
+
+export type ArrayOfReplicationInfoDiskSettings = readonly ReplicationInfoDiskSettings[];
+
+export type ArrayOfResourceAllocationInfo = readonly ResourceAllocationInfo[];
+
+export type ArrayOfResourcePoolCreatedEvent = readonly ResourcePoolCreatedEvent[];
+
+export type ArrayOfResourcePoolDestroyedEvent = readonly ResourcePoolDestroyedEvent[];
+
+export type ArrayOfResourcePoolEvent = readonly ResourcePoolEvent[];
+
+export type ArrayOfResourcePoolEventArgument = readonly ResourcePoolEventArgument[];
+
+export type ArrayOfResourcePoolMovedEvent = readonly ResourcePoolMovedEvent[];
+
+export type ArrayOfResourcePoolReconfiguredEvent = readonly ResourcePoolReconfiguredEvent[];
+
+export type ArrayOfResourceViolatedEvent = readonly ResourceViolatedEvent[];
+
 export type ArrayOfRetrieveOptions = readonly RetrieveOptions[];
 
 export type ArrayOfRetrieveResult = readonly RetrieveResult[];
 
+export type ArrayOfRoleAddedEvent = readonly RoleAddedEvent[];
+
+export type ArrayOfRoleEvent = readonly RoleEvent[];
+
+export type ArrayOfRoleEventArgument = readonly RoleEventArgument[];
+
+export type ArrayOfRoleRemovedEvent = readonly RoleRemovedEvent[];
+
+export type ArrayOfRoleUpdatedEvent = readonly RoleUpdatedEvent[];
+
+export type ArrayOfRollbackEvent = readonly RollbackEvent[];
+
+export type ArrayOfSDDCBase = readonly SDDCBase[];
+
+export type ArrayOfScheduledHardwareUpgradeInfo = readonly ScheduledHardwareUpgradeInfo[];
+
+export type ArrayOfScheduledTaskCompletedEvent = readonly ScheduledTaskCompletedEvent[];
+
+export type ArrayOfScheduledTaskCreatedEvent = readonly ScheduledTaskCreatedEvent[];
+
+export type ArrayOfScheduledTaskEmailCompletedEvent = readonly ScheduledTaskEmailCompletedEvent[];
+
+export type ArrayOfScheduledTaskEmailFailedEvent = readonly ScheduledTaskEmailFailedEvent[];
+
+export type ArrayOfScheduledTaskEvent = readonly ScheduledTaskEvent[];
+
+export type ArrayOfScheduledTaskEventArgument = readonly ScheduledTaskEventArgument[];
+
+export type ArrayOfScheduledTaskFailedEvent = readonly ScheduledTaskFailedEvent[];
+
+export type ArrayOfScheduledTaskReconfiguredEvent = readonly ScheduledTaskReconfiguredEvent[];
+
+export type ArrayOfScheduledTaskRemovedEvent = readonly ScheduledTaskRemovedEvent[];
+
+export type ArrayOfScheduledTaskStartedEvent = readonly ScheduledTaskStartedEvent[];
+
+export type ArrayOfScsiLun = readonly ScsiLun[];
+
+export type ArrayOfScsiLunCapabilities = readonly ScsiLunCapabilities[];
+
+export type ArrayOfScsiLunDescriptor = readonly ScsiLunDescriptor[];
+
+export type ArrayOfScsiLunDurableName = readonly ScsiLunDurableName[];
+
 export type ArrayOfSelectionSpec = readonly SelectionSpec[];
+
+export type ArrayOfServerLicenseExpiredEvent = readonly ServerLicenseExpiredEvent[];
+
+export type ArrayOfServerStartedSessionEvent = readonly ServerStartedSessionEvent[];
 
 export type ArrayOfServiceContent = readonly ServiceContent[];
 
+export type ArrayOfServiceLocator = readonly ServiceLocator[];
+
+export type ArrayOfServiceLocatorCredential = readonly ServiceLocatorCredential[];
+
+export type ArrayOfSessionEvent = readonly SessionEvent[];
+
+export type ArrayOfSessionTerminatedEvent = readonly SessionTerminatedEvent[];
+
+export type ArrayOfSharesInfo = readonly SharesInfo[];
+
+export type ArrayOfSharesLevel = readonly SharesLevel[];
+
 export type ArrayOfShort = readonly number[];
+
+export type ArrayOfStorageIOAllocationInfo = readonly StorageIOAllocationInfo[];
 
 export type ArrayOfString = readonly string[];
 
+export type ArrayOfStringPolicy = readonly StringPolicy[];
+
 export type ArrayOfTaskDescription = readonly TaskDescription[];
+
+export type ArrayOfTaskEvent = readonly TaskEvent[];
 
 export type ArrayOfTaskFilterSpec = readonly TaskFilterSpec[];
 
@@ -204,25 +1134,615 @@ export type ArrayOfTaskReasonSystem = readonly TaskReasonSystem[];
 
 export type ArrayOfTaskReasonUser = readonly TaskReasonUser[];
 
+export type ArrayOfTaskTimeoutEvent = readonly TaskTimeoutEvent[];
+
+export type ArrayOfTeamingMatchEvent = readonly TeamingMatchEvent[];
+
+export type ArrayOfTeamingMisMatchEvent = readonly TeamingMisMatchEvent[];
+
+export type ArrayOfTemplateBeingUpgradedEvent = readonly TemplateBeingUpgradedEvent[];
+
+export type ArrayOfTemplateUpgradeEvent = readonly TemplateUpgradeEvent[];
+
+export type ArrayOfTemplateUpgradeFailedEvent = readonly TemplateUpgradeFailedEvent[];
+
+export type ArrayOfTemplateUpgradedEvent = readonly TemplateUpgradedEvent[];
+
+export type ArrayOfTimedOutHostOperationEvent = readonly TimedOutHostOperationEvent[];
+
+export type ArrayOfToolsConfigInfo = readonly ToolsConfigInfo[];
+
+export type ArrayOfToolsConfigInfoToolsLastInstallInfo = readonly ToolsConfigInfoToolsLastInstallInfo[];
+
 export type ArrayOfTraversalSpec = readonly TraversalSpec[];
 
 export type ArrayOfTypeDescription = readonly TypeDescription[];
 
+export type ArrayOfUnlicensedVirtualMachinesEvent = readonly UnlicensedVirtualMachinesEvent[];
+
+export type ArrayOfUnlicensedVirtualMachinesFoundEvent = readonly UnlicensedVirtualMachinesFoundEvent[];
+
 export type ArrayOfUpdateSet = readonly UpdateSet[];
 
+export type ArrayOfUpdatedAgentBeingRestartedEvent = readonly UpdatedAgentBeingRestartedEvent[];
+
+export type ArrayOfUpgradeEvent = readonly UpgradeEvent[];
+
+export type ArrayOfUplinkPortMtuNotSupportEvent = readonly UplinkPortMtuNotSupportEvent[];
+
+export type ArrayOfUplinkPortMtuSupportEvent = readonly UplinkPortMtuSupportEvent[];
+
+export type ArrayOfUplinkPortVlanTrunkedEvent = readonly UplinkPortVlanTrunkedEvent[];
+
+export type ArrayOfUplinkPortVlanUntrunkedEvent = readonly UplinkPortVlanUntrunkedEvent[];
+
+export type ArrayOfUserAssignedToGroup = readonly UserAssignedToGroup[];
+
+export type ArrayOfUserLoginSessionEvent = readonly UserLoginSessionEvent[];
+
+export type ArrayOfUserLogoutSessionEvent = readonly UserLogoutSessionEvent[];
+
+export type ArrayOfUserPasswordChanged = readonly UserPasswordChanged[];
+
+export type ArrayOfUserPrivilegeResult = readonly UserPrivilegeResult[];
+
 export type ArrayOfUserSession = readonly UserSession[];
+
+export type ArrayOfUserUnassignedFromGroup = readonly UserUnassignedFromGroup[];
+
+export type ArrayOfUserUpgradeEvent = readonly UserUpgradeEvent[];
+
+export type ArrayOfVAppIPAssignmentInfo = readonly VAppIPAssignmentInfo[];
+
+export type ArrayOfVAppOvfSectionInfo = readonly VAppOvfSectionInfo[];
+
+export type ArrayOfVAppOvfSectionSpec = readonly VAppOvfSectionSpec[];
+
+export type ArrayOfVAppProductInfo = readonly VAppProductInfo[];
+
+export type ArrayOfVAppProductSpec = readonly VAppProductSpec[];
+
+export type ArrayOfVAppPropertyInfo = readonly VAppPropertyInfo[];
+
+export type ArrayOfVAppPropertySpec = readonly VAppPropertySpec[];
+
+export type ArrayOfVMFSDatastoreCreatedEvent = readonly VMFSDatastoreCreatedEvent[];
+
+export type ArrayOfVMFSDatastoreExpandedEvent = readonly VMFSDatastoreExpandedEvent[];
+
+export type ArrayOfVMFSDatastoreExtendedEvent = readonly VMFSDatastoreExtendedEvent[];
+
+export type ArrayOfVMotionLicenseExpiredEvent = readonly VMotionLicenseExpiredEvent[];
+
+export type ArrayOfVcAgentUninstallFailedEvent = readonly VcAgentUninstallFailedEvent[];
+
+export type ArrayOfVcAgentUninstalledEvent = readonly VcAgentUninstalledEvent[];
+
+export type ArrayOfVcAgentUpgradeFailedEvent = readonly VcAgentUpgradeFailedEvent[];
+
+export type ArrayOfVcAgentUpgradedEvent = readonly VcAgentUpgradedEvent[];
+
+export type ArrayOfVimAccountPasswordChangedEvent = readonly VimAccountPasswordChangedEvent[];
+
+export type ArrayOfVirtualAHCIController = readonly VirtualAHCIController[];
+
+export type ArrayOfVirtualBusLogicController = readonly VirtualBusLogicController[];
+
+export type ArrayOfVirtualCdrom = readonly VirtualCdrom[];
+
+export type ArrayOfVirtualCdromAtapiBackingInfo = readonly VirtualCdromAtapiBackingInfo[];
+
+export type ArrayOfVirtualCdromIsoBackingInfo = readonly VirtualCdromIsoBackingInfo[];
+
+export type ArrayOfVirtualCdromPassthroughBackingInfo = readonly VirtualCdromPassthroughBackingInfo[];
+
+export type ArrayOfVirtualCdromRemoteAtapiBackingInfo = readonly VirtualCdromRemoteAtapiBackingInfo[];
+
+export type ArrayOfVirtualCdromRemotePassthroughBackingInfo = readonly VirtualCdromRemotePassthroughBackingInfo[];
+
+export type ArrayOfVirtualController = readonly VirtualController[];
+
+export type ArrayOfVirtualDevice = readonly VirtualDevice[];
+
+export type ArrayOfVirtualDeviceBackingInfo = readonly VirtualDeviceBackingInfo[];
+
+export type ArrayOfVirtualDeviceBusSlotInfo = readonly VirtualDeviceBusSlotInfo[];
+
+export type ArrayOfVirtualDeviceConfigSpec = readonly VirtualDeviceConfigSpec[];
+
+export type ArrayOfVirtualDeviceConfigSpecBackingSpec = readonly VirtualDeviceConfigSpecBackingSpec[];
 
 export type ArrayOfVirtualDeviceConfigSpecFileOperation = readonly VirtualDeviceConfigSpecFileOperation[];
 
 export type ArrayOfVirtualDeviceConfigSpecOperation = readonly VirtualDeviceConfigSpecOperation[];
 
+export type ArrayOfVirtualDeviceConnectInfo = readonly VirtualDeviceConnectInfo[];
+
+export type ArrayOfVirtualDeviceDeviceBackingInfo = readonly VirtualDeviceDeviceBackingInfo[];
+
+export type ArrayOfVirtualDeviceFileBackingInfo = readonly VirtualDeviceFileBackingInfo[];
+
+export type ArrayOfVirtualDevicePipeBackingInfo = readonly VirtualDevicePipeBackingInfo[];
+
+export type ArrayOfVirtualDeviceRemoteDeviceBackingInfo = readonly VirtualDeviceRemoteDeviceBackingInfo[];
+
+export type ArrayOfVirtualDeviceURIBackingInfo = readonly VirtualDeviceURIBackingInfo[];
+
+export type ArrayOfVirtualDisk = readonly VirtualDisk[];
+
+export type ArrayOfVirtualDiskConfigSpec = readonly VirtualDiskConfigSpec[];
+
+export type ArrayOfVirtualDiskFlatVer1BackingInfo = readonly VirtualDiskFlatVer1BackingInfo[];
+
+export type ArrayOfVirtualDiskFlatVer2BackingInfo = readonly VirtualDiskFlatVer2BackingInfo[];
+
 export type ArrayOfVirtualDiskId = readonly VirtualDiskId[];
+
+export type ArrayOfVirtualDiskLocalPMemBackingInfo = readonly VirtualDiskLocalPMemBackingInfo[];
+
+export type ArrayOfVirtualDiskPartitionedRawDiskVer2BackingInfo = readonly VirtualDiskPartitionedRawDiskVer2BackingInfo[];
+
+export type ArrayOfVirtualDiskRawDiskMappingVer1BackingInfo = readonly VirtualDiskRawDiskMappingVer1BackingInfo[];
+
+export type ArrayOfVirtualDiskRawDiskVer2BackingInfo = readonly VirtualDiskRawDiskVer2BackingInfo[];
+
+export type ArrayOfVirtualDiskSeSparseBackingInfo = readonly VirtualDiskSeSparseBackingInfo[];
+
+export type ArrayOfVirtualDiskSparseVer1BackingInfo = readonly VirtualDiskSparseVer1BackingInfo[];
+
+export type ArrayOfVirtualDiskSparseVer2BackingInfo = readonly VirtualDiskSparseVer2BackingInfo[];
+
+export type ArrayOfVirtualDiskVFlashCacheConfigInfo = readonly VirtualDiskVFlashCacheConfigInfo[];
+
+export type ArrayOfVirtualE1000 = readonly VirtualE1000[];
+
+export type ArrayOfVirtualE1000e = readonly VirtualE1000e[];
+
+export type ArrayOfVirtualEnsoniq1371 = readonly VirtualEnsoniq1371[];
+
+export type ArrayOfVirtualEthernetCard = readonly VirtualEthernetCard[];
+
+export type ArrayOfVirtualEthernetCardDistributedVirtualPortBackingInfo = readonly VirtualEthernetCardDistributedVirtualPortBackingInfo[];
+
+export type ArrayOfVirtualEthernetCardLegacyNetworkBackingInfo = readonly VirtualEthernetCardLegacyNetworkBackingInfo[];
+
+export type ArrayOfVirtualEthernetCardNetworkBackingInfo = readonly VirtualEthernetCardNetworkBackingInfo[];
+
+export type ArrayOfVirtualEthernetCardOpaqueNetworkBackingInfo = readonly VirtualEthernetCardOpaqueNetworkBackingInfo[];
+
+export type ArrayOfVirtualEthernetCardResourceAllocation = readonly VirtualEthernetCardResourceAllocation[];
+
+export type ArrayOfVirtualFloppy = readonly VirtualFloppy[];
+
+export type ArrayOfVirtualFloppyDeviceBackingInfo = readonly VirtualFloppyDeviceBackingInfo[];
+
+export type ArrayOfVirtualFloppyImageBackingInfo = readonly VirtualFloppyImageBackingInfo[];
+
+export type ArrayOfVirtualFloppyRemoteDeviceBackingInfo = readonly VirtualFloppyRemoteDeviceBackingInfo[];
+
+export type ArrayOfVirtualHdAudioCard = readonly VirtualHdAudioCard[];
+
+export type ArrayOfVirtualIDEController = readonly VirtualIDEController[];
+
+export type ArrayOfVirtualKeyboard = readonly VirtualKeyboard[];
+
+export type ArrayOfVirtualLsiLogicController = readonly VirtualLsiLogicController[];
+
+export type ArrayOfVirtualLsiLogicSASController = readonly VirtualLsiLogicSASController[];
+
+export type ArrayOfVirtualMachineAffinityInfo = readonly VirtualMachineAffinityInfo[];
+
+export type ArrayOfVirtualMachineBootOptions = readonly VirtualMachineBootOptions[];
+
+export type ArrayOfVirtualMachineBootOptionsBootableDevice = readonly VirtualMachineBootOptionsBootableDevice[];
+
+export type ArrayOfVirtualMachineCloneSpec = readonly VirtualMachineCloneSpec[];
+
+export type ArrayOfVirtualMachineConfigSpec = readonly VirtualMachineConfigSpec[];
+
+export type ArrayOfVirtualMachineConsolePreferences = readonly VirtualMachineConsolePreferences[];
+
+export type ArrayOfVirtualMachineCpuIdInfoSpec = readonly VirtualMachineCpuIdInfoSpec[];
+
+export type ArrayOfVirtualMachineDefaultPowerOpInfo = readonly VirtualMachineDefaultPowerOpInfo[];
+
+export type ArrayOfVirtualMachineFaultToleranceState = readonly VirtualMachineFaultToleranceState[];
 
 export type ArrayOfVirtualMachineFeatureRequirement = readonly VirtualMachineFeatureRequirement[];
 
+export type ArrayOfVirtualMachineFileInfo = readonly VirtualMachineFileInfo[];
+
+export type ArrayOfVirtualMachineFlagInfo = readonly VirtualMachineFlagInfo[];
+
+export type ArrayOfVirtualMachineGuestQuiesceSpec = readonly VirtualMachineGuestQuiesceSpec[];
+
+export type ArrayOfVirtualMachineInstantCloneSpec = readonly VirtualMachineInstantCloneSpec[];
+
+export type ArrayOfVirtualMachineMessage = readonly VirtualMachineMessage[];
+
+export type ArrayOfVirtualMachineMovePriority = readonly VirtualMachineMovePriority[];
+
+export type ArrayOfVirtualMachineNetworkShaperInfo = readonly VirtualMachineNetworkShaperInfo[];
+
 export type ArrayOfVirtualMachinePowerState = readonly VirtualMachinePowerState[];
 
+export type ArrayOfVirtualMachineProfileSpec = readonly VirtualMachineProfileSpec[];
+
+export type ArrayOfVirtualMachineRelocateSpec = readonly VirtualMachineRelocateSpec[];
+
+export type ArrayOfVirtualMachineRelocateSpecDiskLocator = readonly VirtualMachineRelocateSpecDiskLocator[];
+
+export type ArrayOfVirtualMachineRelocateTransformation = readonly VirtualMachineRelocateTransformation[];
+
+export type ArrayOfVirtualMachineVMCIDevice = readonly VirtualMachineVMCIDevice[];
+
+export type ArrayOfVirtualMachineVMCIDeviceFilterInfo = readonly VirtualMachineVMCIDeviceFilterInfo[];
+
+export type ArrayOfVirtualMachineVMCIDeviceFilterSpec = readonly VirtualMachineVMCIDeviceFilterSpec[];
+
+export type ArrayOfVirtualMachineVMIROM = readonly VirtualMachineVMIROM[];
+
+export type ArrayOfVirtualMachineVideoCard = readonly VirtualMachineVideoCard[];
+
+export type ArrayOfVirtualNVDIMM = readonly VirtualNVDIMM[];
+
+export type ArrayOfVirtualNVDIMMBackingInfo = readonly VirtualNVDIMMBackingInfo[];
+
+export type ArrayOfVirtualNVDIMMController = readonly VirtualNVDIMMController[];
+
+export type ArrayOfVirtualNVMEController = readonly VirtualNVMEController[];
+
+export type ArrayOfVirtualPCIController = readonly VirtualPCIController[];
+
+export type ArrayOfVirtualPCIPassthrough = readonly VirtualPCIPassthrough[];
+
+export type ArrayOfVirtualPCIPassthroughDeviceBackingInfo = readonly VirtualPCIPassthroughDeviceBackingInfo[];
+
+export type ArrayOfVirtualPCIPassthroughPluginBackingInfo = readonly VirtualPCIPassthroughPluginBackingInfo[];
+
+export type ArrayOfVirtualPCIPassthroughVmiopBackingInfo = readonly VirtualPCIPassthroughVmiopBackingInfo[];
+
+export type ArrayOfVirtualPCNet32 = readonly VirtualPCNet32[];
+
+export type ArrayOfVirtualPS2Controller = readonly VirtualPS2Controller[];
+
+export type ArrayOfVirtualParallelPort = readonly VirtualParallelPort[];
+
+export type ArrayOfVirtualParallelPortDeviceBackingInfo = readonly VirtualParallelPortDeviceBackingInfo[];
+
+export type ArrayOfVirtualParallelPortFileBackingInfo = readonly VirtualParallelPortFileBackingInfo[];
+
+export type ArrayOfVirtualPointingDevice = readonly VirtualPointingDevice[];
+
+export type ArrayOfVirtualPointingDeviceDeviceBackingInfo = readonly VirtualPointingDeviceDeviceBackingInfo[];
+
+export type ArrayOfVirtualSATAController = readonly VirtualSATAController[];
+
+export type ArrayOfVirtualSCSIController = readonly VirtualSCSIController[];
+
+export type ArrayOfVirtualSCSIPassthrough = readonly VirtualSCSIPassthrough[];
+
+export type ArrayOfVirtualSCSIPassthroughDeviceBackingInfo = readonly VirtualSCSIPassthroughDeviceBackingInfo[];
+
+export type ArrayOfVirtualSCSISharing = readonly VirtualSCSISharing[];
+
+export type ArrayOfVirtualSIOController = readonly VirtualSIOController[];
+
+export type ArrayOfVirtualSerialPort = readonly VirtualSerialPort[];
+
+export type ArrayOfVirtualSerialPortDeviceBackingInfo = readonly VirtualSerialPortDeviceBackingInfo[];
+
+export type ArrayOfVirtualSerialPortFileBackingInfo = readonly VirtualSerialPortFileBackingInfo[];
+
+export type ArrayOfVirtualSerialPortPipeBackingInfo = readonly VirtualSerialPortPipeBackingInfo[];
+
+export type ArrayOfVirtualSerialPortThinPrintBackingInfo = readonly VirtualSerialPortThinPrintBackingInfo[];
+
+export type ArrayOfVirtualSerialPortURIBackingInfo = readonly VirtualSerialPortURIBackingInfo[];
+
+export type ArrayOfVirtualSoundBlaster16 = readonly VirtualSoundBlaster16[];
+
+export type ArrayOfVirtualSoundCard = readonly VirtualSoundCard[];
+
+export type ArrayOfVirtualSoundCardDeviceBackingInfo = readonly VirtualSoundCardDeviceBackingInfo[];
+
+export type ArrayOfVirtualSriovEthernetCard = readonly VirtualSriovEthernetCard[];
+
+export type ArrayOfVirtualSriovEthernetCardSriovBackingInfo = readonly VirtualSriovEthernetCardSriovBackingInfo[];
+
+export type ArrayOfVirtualTPM = readonly VirtualTPM[];
+
+export type ArrayOfVirtualUSB = readonly VirtualUSB[];
+
+export type ArrayOfVirtualUSBController = readonly VirtualUSBController[];
+
+export type ArrayOfVirtualUSBRemoteClientBackingInfo = readonly VirtualUSBRemoteClientBackingInfo[];
+
+export type ArrayOfVirtualUSBRemoteHostBackingInfo = readonly VirtualUSBRemoteHostBackingInfo[];
+
+export type ArrayOfVirtualUSBUSBBackingInfo = readonly VirtualUSBUSBBackingInfo[];
+
+export type ArrayOfVirtualUSBXHCIController = readonly VirtualUSBXHCIController[];
+
+export type ArrayOfVirtualVmxnet = readonly VirtualVmxnet[];
+
+export type ArrayOfVirtualVmxnet2 = readonly VirtualVmxnet2[];
+
+export type ArrayOfVirtualVmxnet3 = readonly VirtualVmxnet3[];
+
+export type ArrayOfVirtualVmxnet3Vrdma = readonly VirtualVmxnet3Vrdma[];
+
+export type ArrayOfVmAcquiredMksTicketEvent = readonly VmAcquiredMksTicketEvent[];
+
+export type ArrayOfVmAcquiredTicketEvent = readonly VmAcquiredTicketEvent[];
+
+export type ArrayOfVmAutoRenameEvent = readonly VmAutoRenameEvent[];
+
+export type ArrayOfVmBeingClonedEvent = readonly VmBeingClonedEvent[];
+
+export type ArrayOfVmBeingClonedNoFolderEvent = readonly VmBeingClonedNoFolderEvent[];
+
+export type ArrayOfVmBeingCreatedEvent = readonly VmBeingCreatedEvent[];
+
+export type ArrayOfVmBeingDeployedEvent = readonly VmBeingDeployedEvent[];
+
+export type ArrayOfVmBeingHotMigratedEvent = readonly VmBeingHotMigratedEvent[];
+
+export type ArrayOfVmBeingMigratedEvent = readonly VmBeingMigratedEvent[];
+
+export type ArrayOfVmBeingRelocatedEvent = readonly VmBeingRelocatedEvent[];
+
+export type ArrayOfVmCloneEvent = readonly VmCloneEvent[];
+
+export type ArrayOfVmCloneFailedEvent = readonly VmCloneFailedEvent[];
+
+export type ArrayOfVmClonedEvent = readonly VmClonedEvent[];
+
+export type ArrayOfVmConfigMissingEvent = readonly VmConfigMissingEvent[];
+
+export type ArrayOfVmConfigSpec = readonly VmConfigSpec[];
+
+export type ArrayOfVmConnectedEvent = readonly VmConnectedEvent[];
+
+export type ArrayOfVmCreatedEvent = readonly VmCreatedEvent[];
+
+export type ArrayOfVmDasBeingResetEvent = readonly VmDasBeingResetEvent[];
+
+export type ArrayOfVmDasBeingResetWithScreenshotEvent = readonly VmDasBeingResetWithScreenshotEvent[];
+
+export type ArrayOfVmDasResetFailedEvent = readonly VmDasResetFailedEvent[];
+
+export type ArrayOfVmDasUpdateErrorEvent = readonly VmDasUpdateErrorEvent[];
+
+export type ArrayOfVmDasUpdateOkEvent = readonly VmDasUpdateOkEvent[];
+
+export type ArrayOfVmDateRolledBackEvent = readonly VmDateRolledBackEvent[];
+
+export type ArrayOfVmDeployFailedEvent = readonly VmDeployFailedEvent[];
+
+export type ArrayOfVmDeployedEvent = readonly VmDeployedEvent[];
+
+export type ArrayOfVmDisconnectedEvent = readonly VmDisconnectedEvent[];
+
+export type ArrayOfVmDiscoveredEvent = readonly VmDiscoveredEvent[];
+
+export type ArrayOfVmDiskFailedEvent = readonly VmDiskFailedEvent[];
+
+export type ArrayOfVmEmigratingEvent = readonly VmEmigratingEvent[];
+
+export type ArrayOfVmEndRecordingEvent = readonly VmEndRecordingEvent[];
+
+export type ArrayOfVmEndReplayingEvent = readonly VmEndReplayingEvent[];
+
+export type ArrayOfVmEvent = readonly VmEvent[];
+
+export type ArrayOfVmEventArgument = readonly VmEventArgument[];
+
+export type ArrayOfVmFailedMigrateEvent = readonly VmFailedMigrateEvent[];
+
+export type ArrayOfVmFailedRelayoutEvent = readonly VmFailedRelayoutEvent[];
+
+export type ArrayOfVmFailedRelayoutOnVmfs2DatastoreEvent = readonly VmFailedRelayoutOnVmfs2DatastoreEvent[];
+
+export type ArrayOfVmFailedStartingSecondaryEvent = readonly VmFailedStartingSecondaryEvent[];
+
+export type ArrayOfVmFailedToPowerOffEvent = readonly VmFailedToPowerOffEvent[];
+
+export type ArrayOfVmFailedToPowerOnEvent = readonly VmFailedToPowerOnEvent[];
+
+export type ArrayOfVmFailedToRebootGuestEvent = readonly VmFailedToRebootGuestEvent[];
+
+export type ArrayOfVmFailedToResetEvent = readonly VmFailedToResetEvent[];
+
+export type ArrayOfVmFailedToShutdownGuestEvent = readonly VmFailedToShutdownGuestEvent[];
+
+export type ArrayOfVmFailedToStandbyGuestEvent = readonly VmFailedToStandbyGuestEvent[];
+
+export type ArrayOfVmFailedToSuspendEvent = readonly VmFailedToSuspendEvent[];
+
+export type ArrayOfVmFailedUpdatingSecondaryConfig = readonly VmFailedUpdatingSecondaryConfig[];
+
+export type ArrayOfVmFailoverFailed = readonly VmFailoverFailed[];
+
+export type ArrayOfVmFaultToleranceStateChangedEvent = readonly VmFaultToleranceStateChangedEvent[];
+
+export type ArrayOfVmFaultToleranceTurnedOffEvent = readonly VmFaultToleranceTurnedOffEvent[];
+
+export type ArrayOfVmFaultToleranceVmTerminatedEvent = readonly VmFaultToleranceVmTerminatedEvent[];
+
+export type ArrayOfVmGuestOSCrashedEvent = readonly VmGuestOSCrashedEvent[];
+
+export type ArrayOfVmGuestRebootEvent = readonly VmGuestRebootEvent[];
+
+export type ArrayOfVmGuestShutdownEvent = readonly VmGuestShutdownEvent[];
+
+export type ArrayOfVmGuestStandbyEvent = readonly VmGuestStandbyEvent[];
+
+export type ArrayOfVmHealthMonitoringStateChangedEvent = readonly VmHealthMonitoringStateChangedEvent[];
+
+export type ArrayOfVmInstanceUuidAssignedEvent = readonly VmInstanceUuidAssignedEvent[];
+
+export type ArrayOfVmInstanceUuidChangedEvent = readonly VmInstanceUuidChangedEvent[];
+
+export type ArrayOfVmInstanceUuidConflictEvent = readonly VmInstanceUuidConflictEvent[];
+
+export type ArrayOfVmMacAssignedEvent = readonly VmMacAssignedEvent[];
+
+export type ArrayOfVmMacChangedEvent = readonly VmMacChangedEvent[];
+
+export type ArrayOfVmMacConflictEvent = readonly VmMacConflictEvent[];
+
+export type ArrayOfVmMaxFTRestartCountReached = readonly VmMaxFTRestartCountReached[];
+
+export type ArrayOfVmMaxRestartCountReached = readonly VmMaxRestartCountReached[];
+
+export type ArrayOfVmMessageErrorEvent = readonly VmMessageErrorEvent[];
+
+export type ArrayOfVmMessageEvent = readonly VmMessageEvent[];
+
+export type ArrayOfVmMessageWarningEvent = readonly VmMessageWarningEvent[];
+
+export type ArrayOfVmMigratedEvent = readonly VmMigratedEvent[];
+
+export type ArrayOfVmNoCompatibleHostForSecondaryEvent = readonly VmNoCompatibleHostForSecondaryEvent[];
+
+export type ArrayOfVmNoNetworkAccessEvent = readonly VmNoNetworkAccessEvent[];
+
+export type ArrayOfVmOrphanedEvent = readonly VmOrphanedEvent[];
+
+export type ArrayOfVmPowerOffOnIsolationEvent = readonly VmPowerOffOnIsolationEvent[];
+
+export type ArrayOfVmPoweredOffEvent = readonly VmPoweredOffEvent[];
+
+export type ArrayOfVmPoweredOnEvent = readonly VmPoweredOnEvent[];
+
+export type ArrayOfVmPoweringOnWithCustomizedDVPortEvent = readonly VmPoweringOnWithCustomizedDVPortEvent[];
+
+export type ArrayOfVmPrimaryFailoverEvent = readonly VmPrimaryFailoverEvent[];
+
+export type ArrayOfVmReconfiguredEvent = readonly VmReconfiguredEvent[];
+
+export type ArrayOfVmRegisteredEvent = readonly VmRegisteredEvent[];
+
+export type ArrayOfVmRelayoutSuccessfulEvent = readonly VmRelayoutSuccessfulEvent[];
+
+export type ArrayOfVmRelayoutUpToDateEvent = readonly VmRelayoutUpToDateEvent[];
+
+export type ArrayOfVmReloadFromPathEvent = readonly VmReloadFromPathEvent[];
+
+export type ArrayOfVmReloadFromPathFailedEvent = readonly VmReloadFromPathFailedEvent[];
+
+export type ArrayOfVmRelocateFailedEvent = readonly VmRelocateFailedEvent[];
+
+export type ArrayOfVmRelocateSpecEvent = readonly VmRelocateSpecEvent[];
+
+export type ArrayOfVmRelocatedEvent = readonly VmRelocatedEvent[];
+
+export type ArrayOfVmRemoteConsoleConnectedEvent = readonly VmRemoteConsoleConnectedEvent[];
+
+export type ArrayOfVmRemoteConsoleDisconnectedEvent = readonly VmRemoteConsoleDisconnectedEvent[];
+
+export type ArrayOfVmRemovedEvent = readonly VmRemovedEvent[];
+
+export type ArrayOfVmRenamedEvent = readonly VmRenamedEvent[];
+
+export type ArrayOfVmRequirementsExceedCurrentEVCModeEvent = readonly VmRequirementsExceedCurrentEVCModeEvent[];
+
+export type ArrayOfVmResettingEvent = readonly VmResettingEvent[];
+
+export type ArrayOfVmResourcePoolMovedEvent = readonly VmResourcePoolMovedEvent[];
+
+export type ArrayOfVmResourceReallocatedEvent = readonly VmResourceReallocatedEvent[];
+
+export type ArrayOfVmRestartedOnAlternateHostEvent = readonly VmRestartedOnAlternateHostEvent[];
+
+export type ArrayOfVmResumingEvent = readonly VmResumingEvent[];
+
+export type ArrayOfVmSecondaryAddedEvent = readonly VmSecondaryAddedEvent[];
+
+export type ArrayOfVmSecondaryDisabledBySystemEvent = readonly VmSecondaryDisabledBySystemEvent[];
+
+export type ArrayOfVmSecondaryDisabledEvent = readonly VmSecondaryDisabledEvent[];
+
+export type ArrayOfVmSecondaryEnabledEvent = readonly VmSecondaryEnabledEvent[];
+
+export type ArrayOfVmSecondaryStartedEvent = readonly VmSecondaryStartedEvent[];
+
+export type ArrayOfVmShutdownOnIsolationEvent = readonly VmShutdownOnIsolationEvent[];
+
+export type ArrayOfVmStartRecordingEvent = readonly VmStartRecordingEvent[];
+
+export type ArrayOfVmStartReplayingEvent = readonly VmStartReplayingEvent[];
+
+export type ArrayOfVmStartingEvent = readonly VmStartingEvent[];
+
+export type ArrayOfVmStartingSecondaryEvent = readonly VmStartingSecondaryEvent[];
+
+export type ArrayOfVmStaticMacConflictEvent = readonly VmStaticMacConflictEvent[];
+
+export type ArrayOfVmStoppingEvent = readonly VmStoppingEvent[];
+
+export type ArrayOfVmSuspendedEvent = readonly VmSuspendedEvent[];
+
+export type ArrayOfVmSuspendingEvent = readonly VmSuspendingEvent[];
+
+export type ArrayOfVmTimedoutStartingSecondaryEvent = readonly VmTimedoutStartingSecondaryEvent[];
+
+export type ArrayOfVmUnsupportedStartingEvent = readonly VmUnsupportedStartingEvent[];
+
+export type ArrayOfVmUpgradeCompleteEvent = readonly VmUpgradeCompleteEvent[];
+
+export type ArrayOfVmUpgradeFailedEvent = readonly VmUpgradeFailedEvent[];
+
+export type ArrayOfVmUpgradingEvent = readonly VmUpgradingEvent[];
+
+export type ArrayOfVmUuidAssignedEvent = readonly VmUuidAssignedEvent[];
+
+export type ArrayOfVmUuidChangedEvent = readonly VmUuidChangedEvent[];
+
+export type ArrayOfVmUuidConflictEvent = readonly VmUuidConflictEvent[];
+
+export type ArrayOfVmVnicPoolReservationViolationClearEvent = readonly VmVnicPoolReservationViolationClearEvent[];
+
+export type ArrayOfVmVnicPoolReservationViolationRaiseEvent = readonly VmVnicPoolReservationViolationRaiseEvent[];
+
+export type ArrayOfVmWwnAssignedEvent = readonly VmWwnAssignedEvent[];
+
+export type ArrayOfVmWwnChangedEvent = readonly VmWwnChangedEvent[];
+
+export type ArrayOfVmWwnConflictEvent = readonly VmWwnConflictEvent[];
+
+export type ArrayOfVnicPortArgument = readonly VnicPortArgument[];
+
+export type ArrayOfVsanClusterConfigInfo = readonly VsanClusterConfigInfo[];
+
+export type ArrayOfVsanClusterConfigInfoHostDefaultInfo = readonly VsanClusterConfigInfoHostDefaultInfo[];
+
+export type ArrayOfVsanHostConfigInfo = readonly VsanHostConfigInfo[];
+
+export type ArrayOfVsanHostConfigInfoClusterInfo = readonly VsanHostConfigInfoClusterInfo[];
+
+export type ArrayOfVsanHostConfigInfoNetworkInfo = readonly VsanHostConfigInfoNetworkInfo[];
+
+export type ArrayOfVsanHostConfigInfoNetworkInfoPortConfig = readonly VsanHostConfigInfoNetworkInfoPortConfig[];
+
+export type ArrayOfVsanHostConfigInfoStorageInfo = readonly VsanHostConfigInfoStorageInfo[];
+
+export type ArrayOfVsanHostDecommissionMode = readonly VsanHostDecommissionMode[];
+
+export type ArrayOfVsanHostDiskMapInfo = readonly VsanHostDiskMapInfo[];
+
+export type ArrayOfVsanHostDiskMapping = readonly VsanHostDiskMapping[];
+
+export type ArrayOfVsanHostFaultDomainInfo = readonly VsanHostFaultDomainInfo[];
+
+export type ArrayOfVsanHostIpConfig = readonly VsanHostIpConfig[];
+
+export type ArrayOfVsanHostVsanDiskInfo = readonly VsanHostVsanDiskInfo[];
+
 export type ArrayOfWaitOptions = readonly WaitOptions[];
+
+export type ArrayOfWarningUpgradeEvent = readonly WarningUpgradeEvent[];
 
 // Data objects and faults
 
@@ -242,6 +1762,64 @@ export type AboutInfo = {
   readonly instanceUuid?: string | undefined;
   readonly licenseProductName?: string | undefined;
   readonly licenseProductVersion?: string | undefined;
+};
+
+export type AccountCreatedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly spec: HostAccountSpec;
+  readonly group: boolean;
+};
+
+export type AccountRemovedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly account: string;
+  readonly group: boolean;
+};
+
+export type AccountUpdatedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly spec: HostAccountSpec;
+  readonly group: boolean;
+  readonly prevDescription?: string | undefined;
 };
 
 export type ActiveDirectoryFault = {
@@ -273,6 +1851,23 @@ export type AdminNotDisabled = {
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
 };
 
+export type AdminPasswordNotChangedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
 export type AffinityConfigured = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
@@ -287,6 +1882,326 @@ export type AgentInstallFailed = {
   readonly reason?: string | undefined;
   readonly statusCode?: number | undefined;
   readonly installerOutput?: string | undefined;
+};
+
+export type AlarmAcknowledgedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly alarm: AlarmEventArgument;
+  readonly source: ManagedEntityEventArgument;
+  readonly entity: ManagedEntityEventArgument;
+};
+
+export type AlarmActionTriggeredEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly alarm: AlarmEventArgument;
+  readonly source: ManagedEntityEventArgument;
+  readonly entity: ManagedEntityEventArgument;
+};
+
+export type AlarmClearedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly alarm: AlarmEventArgument;
+  readonly source: ManagedEntityEventArgument;
+  readonly entity: ManagedEntityEventArgument;
+  readonly from: string;
+};
+
+export type AlarmCreatedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly alarm: AlarmEventArgument;
+  readonly entity: ManagedEntityEventArgument;
+};
+
+export type AlarmEmailCompletedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly alarm: AlarmEventArgument;
+  readonly entity: ManagedEntityEventArgument;
+  readonly to: string;
+};
+
+export type AlarmEmailFailedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly alarm: AlarmEventArgument;
+  readonly entity: ManagedEntityEventArgument;
+  readonly to: string;
+  readonly reason: LocalizedMethodFault;
+};
+
+export type AlarmEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly alarm: AlarmEventArgument;
+};
+
+export type AlarmEventArgument = {
+  readonly _type: string;
+  readonly name: string;
+  readonly alarm: ManagedObjectReference;
+};
+
+export type AlarmReconfiguredEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly alarm: AlarmEventArgument;
+  readonly entity: ManagedEntityEventArgument;
+  readonly configChanges?: ChangesInfoEventArgument | undefined;
+};
+
+export type AlarmRemovedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly alarm: AlarmEventArgument;
+  readonly entity: ManagedEntityEventArgument;
+};
+
+export type AlarmScriptCompleteEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly alarm: AlarmEventArgument;
+  readonly entity: ManagedEntityEventArgument;
+  readonly script: string;
+};
+
+export type AlarmScriptFailedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly alarm: AlarmEventArgument;
+  readonly entity: ManagedEntityEventArgument;
+  readonly script: string;
+  readonly reason: LocalizedMethodFault;
+};
+
+export type AlarmSnmpCompletedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly alarm: AlarmEventArgument;
+  readonly entity: ManagedEntityEventArgument;
+};
+
+export type AlarmSnmpFailedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly alarm: AlarmEventArgument;
+  readonly entity: ManagedEntityEventArgument;
+  readonly reason: LocalizedMethodFault;
+};
+
+export type AlarmStatusChangedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly alarm: AlarmEventArgument;
+  readonly source: ManagedEntityEventArgument;
+  readonly entity: ManagedEntityEventArgument;
+  readonly from: string;
+  readonly to: string;
+};
+
+export type AllVirtualMachinesLicensedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type AlreadyAuthenticatedSessionEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
 };
 
 export type AlreadyBeingManaged = {
@@ -335,10 +2250,33 @@ export type ApplicationQuiesceFault = {
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
 };
 
+export type ArrayUpdateSpec = {
+  readonly _type: string;
+  readonly operation: ArrayUpdateOperation;
+  readonly removeKey?: VimValue | undefined;
+};
+
 export type AuthMinimumAdminPermission = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
+};
+
+export type AuthorizationEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
 };
 
 export type BackupBlobReadFailure = {
@@ -359,10 +2297,34 @@ export type BackupBlobWriteFailure = {
   readonly fault: LocalizedMethodFault;
 };
 
+export type BadUsernameSessionEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly ipAddress: string;
+};
+
 export type BlockedByFirewall = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
+};
+
+export type BoolPolicy = {
+  readonly _type: string;
+  readonly inherited: boolean;
+  readonly value?: boolean | undefined;
 };
 
 export type CAMServerRefusedConnection = {
@@ -371,6 +2333,23 @@ export type CAMServerRefusedConnection = {
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
   readonly errorCode?: number | undefined;
   readonly camServer: string;
+};
+
+export type CanceledHostOperationEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
 };
 
 export type CannotAccessFile = {
@@ -601,6 +2580,13 @@ export type CannotUseNetwork = {
   readonly network?: ManagedObjectReference | undefined;
 };
 
+export type ChangesInfoEventArgument = {
+  readonly _type: string;
+  readonly modified?: string | undefined;
+  readonly added?: string | undefined;
+  readonly deleted?: string | undefined;
+};
+
 export type ClockSkew = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
@@ -613,10 +2599,406 @@ export type CloneFromSnapshotNotSupported = {
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
 };
 
+export type ClusterComplianceCheckedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly profile: ProfileEventArgument;
+};
+
+export type ClusterComputeResourceDvsProfile = {
+  readonly _type: string;
+  readonly dvsName?: string | undefined;
+  readonly dvSwitch?: ManagedObjectReference | undefined;
+  readonly pnicDevices?: readonly string[] | undefined;
+  readonly dvPortgroupMapping?: readonly ClusterComputeResourceDvsProfileDVPortgroupSpecToServiceMapping[] | undefined;
+};
+
+export type ClusterComputeResourceDvsProfileDVPortgroupSpecToServiceMapping = {
+  readonly _type: string;
+  readonly dvPortgroupSpec?: DVPortgroupConfigSpec | undefined;
+  readonly dvPortgroup?: ManagedObjectReference | undefined;
+  readonly service: string;
+};
+
+export type ClusterComputeResourceHCIConfigSpec = {
+  readonly _type: string;
+  readonly dvsProf?: readonly ClusterComputeResourceDvsProfile[] | undefined;
+  readonly hostConfigProfile?: ClusterComputeResourceHostConfigurationProfile | undefined;
+  readonly vSanConfigSpec?: SDDCBase | undefined;
+  readonly vcProf?: ClusterComputeResourceVCProfile | undefined;
+};
+
+export type ClusterComputeResourceHostConfigurationInput = {
+  readonly _type: string;
+  readonly host: ManagedObjectReference;
+  readonly hostVmkNics?: readonly ClusterComputeResourceHostVmkNicInfo[] | undefined;
+  readonly allowedInNonMaintenanceMode?: boolean | undefined;
+};
+
+export type ClusterComputeResourceHostConfigurationProfile = {
+  readonly _type: string;
+  readonly dateTimeConfig?: HostDateTimeConfig | undefined;
+  readonly lockdownMode?: HostLockdownMode | undefined;
+};
+
+export type ClusterComputeResourceHostVmkNicInfo = {
+  readonly _type: string;
+  readonly nicSpec: HostVirtualNicSpec;
+  readonly service: string;
+};
+
+export type ClusterComputeResourceVCProfile = {
+  readonly _type: string;
+  readonly clusterSpec?: ClusterConfigSpecEx | undefined;
+  readonly evcModeKey?: string | undefined;
+};
+
+export type ClusterConfigSpec = {
+  readonly _type: string;
+  readonly dasConfig?: ClusterDasConfigInfo | undefined;
+  readonly dasVmConfigSpec?: readonly ClusterDasVmConfigSpec[] | undefined;
+  readonly drsConfig?: ClusterDrsConfigInfo | undefined;
+  readonly drsVmConfigSpec?: readonly ClusterDrsVmConfigSpec[] | undefined;
+  readonly rulesSpec?: readonly ClusterRuleSpec[] | undefined;
+};
+
+export type ClusterConfigSpecEx = {
+  readonly _type: string;
+  readonly vmSwapPlacement?: string | undefined;
+  readonly spbmEnabled?: boolean | undefined;
+  readonly defaultHardwareVersionKey?: string | undefined;
+  readonly dasConfig?: ClusterDasConfigInfo | undefined;
+  readonly dasVmConfigSpec?: readonly ClusterDasVmConfigSpec[] | undefined;
+  readonly drsConfig?: ClusterDrsConfigInfo | undefined;
+  readonly drsVmConfigSpec?: readonly ClusterDrsVmConfigSpec[] | undefined;
+  readonly rulesSpec?: readonly ClusterRuleSpec[] | undefined;
+  readonly orchestration?: ClusterOrchestrationInfo | undefined;
+  readonly vmOrchestrationSpec?: readonly ClusterVmOrchestrationSpec[] | undefined;
+  readonly dpmConfig?: ClusterDpmConfigInfo | undefined;
+  readonly dpmHostConfigSpec?: readonly ClusterDpmHostConfigSpec[] | undefined;
+  readonly vsanConfig?: VsanClusterConfigInfo | undefined;
+  readonly vsanHostConfigSpec?: readonly VsanHostConfigInfo[] | undefined;
+  readonly groupSpec?: readonly ClusterGroupSpec[] | undefined;
+  readonly infraUpdateHaConfig?: ClusterInfraUpdateHaConfigInfo | undefined;
+  readonly proactiveDrsConfig?: ClusterProactiveDrsConfigInfo | undefined;
+  readonly inHciWorkflow?: boolean | undefined;
+};
+
+export type ClusterCreatedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly parent: FolderEventArgument;
+};
+
+export type ClusterDasAdmissionControlPolicy = {
+  readonly _type: string;
+  readonly resourceReductionToToleratePercent?: number | undefined;
+};
+
+export type ClusterDasConfigInfo = {
+  readonly _type: string;
+  readonly enabled?: boolean | undefined;
+  readonly vmMonitoring?: string | undefined;
+  readonly hostMonitoring?: string | undefined;
+  readonly vmComponentProtecting?: string | undefined;
+  readonly failoverLevel?: number | undefined;
+  readonly admissionControlPolicy?: ClusterDasAdmissionControlPolicy | undefined;
+  readonly admissionControlEnabled?: boolean | undefined;
+  readonly defaultVmSettings?: ClusterDasVmSettings | undefined;
+  readonly option?: readonly OptionValue[] | undefined;
+  readonly heartbeatDatastore?: readonly ManagedObjectReference[] | undefined;
+  readonly hBDatastoreCandidatePolicy?: string | undefined;
+};
+
+export type ClusterDasVmConfigInfo = {
+  readonly _type: string;
+  readonly key: ManagedObjectReference;
+  readonly restartPriority?: DasVmPriority | undefined;
+  readonly powerOffOnIsolation?: boolean | undefined;
+  readonly dasSettings?: ClusterDasVmSettings | undefined;
+};
+
+export type ClusterDasVmConfigSpec = {
+  readonly _type: string;
+  readonly operation: ArrayUpdateOperation;
+  readonly removeKey?: VimValue | undefined;
+  readonly info?: ClusterDasVmConfigInfo | undefined;
+};
+
+export type ClusterDasVmSettings = {
+  readonly _type: string;
+  readonly restartPriority?: string | undefined;
+  readonly restartPriorityTimeout?: number | undefined;
+  readonly isolationResponse?: string | undefined;
+  readonly vmToolsMonitoringSettings?: ClusterVmToolsMonitoringSettings | undefined;
+  readonly vmComponentProtectionSettings?: ClusterVmComponentProtectionSettings | undefined;
+};
+
+export type ClusterDestroyedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type ClusterDpmConfigInfo = {
+  readonly _type: string;
+  readonly enabled?: boolean | undefined;
+  readonly defaultDpmBehavior?: DpmBehavior | undefined;
+  readonly hostPowerActionRate?: number | undefined;
+  readonly option?: readonly OptionValue[] | undefined;
+};
+
+export type ClusterDpmHostConfigInfo = {
+  readonly _type: string;
+  readonly key: ManagedObjectReference;
+  readonly enabled?: boolean | undefined;
+  readonly behavior?: DpmBehavior | undefined;
+};
+
+export type ClusterDpmHostConfigSpec = {
+  readonly _type: string;
+  readonly operation: ArrayUpdateOperation;
+  readonly removeKey?: VimValue | undefined;
+  readonly info?: ClusterDpmHostConfigInfo | undefined;
+};
+
+export type ClusterDrsConfigInfo = {
+  readonly _type: string;
+  readonly enabled?: boolean | undefined;
+  readonly enableVmBehaviorOverrides?: boolean | undefined;
+  readonly defaultVmBehavior?: DrsBehavior | undefined;
+  readonly vmotionRate?: number | undefined;
+  readonly option?: readonly OptionValue[] | undefined;
+};
+
+export type ClusterDrsVmConfigInfo = {
+  readonly _type: string;
+  readonly key: ManagedObjectReference;
+  readonly enabled?: boolean | undefined;
+  readonly behavior?: DrsBehavior | undefined;
+};
+
+export type ClusterDrsVmConfigSpec = {
+  readonly _type: string;
+  readonly operation: ArrayUpdateOperation;
+  readonly removeKey?: VimValue | undefined;
+  readonly info?: ClusterDrsVmConfigInfo | undefined;
+};
+
+export type ClusterEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type ClusterGroupInfo = {
+  readonly _type: string;
+  readonly name: string;
+  readonly userCreated?: boolean | undefined;
+  readonly uniqueID?: string | undefined;
+};
+
+export type ClusterGroupSpec = {
+  readonly _type: string;
+  readonly operation: ArrayUpdateOperation;
+  readonly removeKey?: VimValue | undefined;
+  readonly info?: ClusterGroupInfo | undefined;
+};
+
+export type ClusterInfraUpdateHaConfigInfo = {
+  readonly _type: string;
+  readonly enabled?: boolean | undefined;
+  readonly behavior?: string | undefined;
+  readonly moderateRemediation?: string | undefined;
+  readonly severeRemediation?: string | undefined;
+  readonly providers?: readonly string[] | undefined;
+};
+
+export type ClusterOrchestrationInfo = {
+  readonly _type: string;
+  readonly defaultVmReadiness?: ClusterVmReadiness | undefined;
+};
+
+export type ClusterOvercommittedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type ClusterProactiveDrsConfigInfo = {
+  readonly _type: string;
+  readonly enabled?: boolean | undefined;
+};
+
+export type ClusterReconfiguredEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly configChanges?: ChangesInfoEventArgument | undefined;
+};
+
+export type ClusterRuleInfo = {
+  readonly _type: string;
+  readonly key?: number | undefined;
+  readonly status?: ManagedEntityStatus | undefined;
+  readonly enabled?: boolean | undefined;
+  readonly name?: string | undefined;
+  readonly mandatory?: boolean | undefined;
+  readonly userCreated?: boolean | undefined;
+  readonly inCompliance?: boolean | undefined;
+  readonly ruleUuid?: string | undefined;
+};
+
+export type ClusterRuleSpec = {
+  readonly _type: string;
+  readonly operation: ArrayUpdateOperation;
+  readonly removeKey?: VimValue | undefined;
+  readonly info?: ClusterRuleInfo | undefined;
+};
+
+export type ClusterStatusChangedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly oldStatus: string;
+  readonly newStatus: string;
+};
+
+export type ClusterVmComponentProtectionSettings = {
+  readonly _type: string;
+  readonly vmStorageProtectionForAPD?: string | undefined;
+  readonly enableAPDTimeoutForHosts?: boolean | undefined;
+  readonly vmTerminateDelayForAPDSec?: number | undefined;
+  readonly vmReactionOnAPDCleared?: string | undefined;
+  readonly vmStorageProtectionForPDL?: string | undefined;
+};
+
+export type ClusterVmOrchestrationInfo = {
+  readonly _type: string;
+  readonly vm: ManagedObjectReference;
+  readonly vmReadiness: ClusterVmReadiness;
+};
+
+export type ClusterVmOrchestrationSpec = {
+  readonly _type: string;
+  readonly operation: ArrayUpdateOperation;
+  readonly removeKey?: VimValue | undefined;
+  readonly info?: ClusterVmOrchestrationInfo | undefined;
+};
+
+export type ClusterVmReadiness = {
+  readonly _type: string;
+  readonly readyCondition?: string | undefined;
+  readonly postReadyDelay?: number | undefined;
+};
+
+export type ClusterVmToolsMonitoringSettings = {
+  readonly _type: string;
+  readonly enabled?: boolean | undefined;
+  readonly vmMonitoring?: string | undefined;
+  readonly clusterSettings?: boolean | undefined;
+  readonly failureInterval?: number | undefined;
+  readonly minUpTime?: number | undefined;
+  readonly maxFailures?: number | undefined;
+  readonly maxFailureWindow?: number | undefined;
+};
+
 export type CollectorAddressUnset = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
+};
+
+export type ComputeResourceConfigSpec = {
+  readonly _type: string;
+  readonly vmSwapPlacement?: string | undefined;
+  readonly spbmEnabled?: boolean | undefined;
+  readonly defaultHardwareVersionKey?: string | undefined;
+};
+
+export type ComputeResourceEventArgument = {
+  readonly _type: string;
+  readonly name: string;
+  readonly computeResource: ManagedObjectReference;
 };
 
 export type ComputeResourceHostSPBMLicenseInfo = {
@@ -656,7 +3038,7 @@ export type ConnectedIso = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
-  readonly cdrom: VimValue;
+  readonly cdrom: VirtualCdrom;
   readonly filename: string;
 };
 
@@ -730,6 +3112,10 @@ export type CryptoKeyId = {
   readonly providerId?: KeyProviderId | undefined;
 };
 
+export type CryptoSpec = {
+  readonly _type: string;
+};
+
 export type CustomFieldDef = {
   readonly _type: string;
   readonly key: number;
@@ -738,6 +3124,100 @@ export type CustomFieldDef = {
   readonly managedObjectType?: string | undefined;
   readonly fieldDefPrivileges?: PrivilegePolicyDef | undefined;
   readonly fieldInstancePrivileges?: PrivilegePolicyDef | undefined;
+};
+
+export type CustomFieldDefAddedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly fieldKey: number;
+  readonly name: string;
+};
+
+export type CustomFieldDefEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly fieldKey: number;
+  readonly name: string;
+};
+
+export type CustomFieldDefRemovedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly fieldKey: number;
+  readonly name: string;
+};
+
+export type CustomFieldDefRenamedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly fieldKey: number;
+  readonly name: string;
+  readonly newName: string;
+};
+
+export type CustomFieldEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
 };
 
 export type CustomFieldStringValue = {
@@ -751,16 +3231,248 @@ export type CustomFieldValue = {
   readonly key: number;
 };
 
+export type CustomFieldValueChangedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly entity: ManagedEntityEventArgument;
+  readonly fieldKey: number;
+  readonly name: string;
+  readonly value: string;
+  readonly prevState?: string | undefined;
+};
+
+export type CustomizationAdapterMapping = {
+  readonly _type: string;
+  readonly macAddress?: string | undefined;
+  readonly adapter: CustomizationIPSettings;
+};
+
+export type CustomizationEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly logLocation?: string | undefined;
+};
+
+export type CustomizationFailed = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly logLocation?: string | undefined;
+};
+
 export type CustomizationFault = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
 };
 
+export type CustomizationGlobalIPSettings = {
+  readonly _type: string;
+  readonly dnsSuffixList?: readonly string[] | undefined;
+  readonly dnsServerList?: readonly string[] | undefined;
+};
+
+export type CustomizationIPSettings = {
+  readonly _type: string;
+  readonly ip: CustomizationIpGenerator;
+  readonly subnetMask?: string | undefined;
+  readonly gateway?: readonly string[] | undefined;
+  readonly ipV6Spec?: CustomizationIPSettingsIpV6AddressSpec | undefined;
+  readonly dnsServerList?: readonly string[] | undefined;
+  readonly dnsDomain?: string | undefined;
+  readonly primaryWINS?: string | undefined;
+  readonly secondaryWINS?: string | undefined;
+  readonly netBIOS?: CustomizationNetBIOSMode | undefined;
+};
+
+export type CustomizationIPSettingsIpV6AddressSpec = {
+  readonly _type: string;
+  readonly ip: readonly CustomizationIpV6Generator[];
+  readonly gateway?: readonly string[] | undefined;
+};
+
+export type CustomizationIdentitySettings = {
+  readonly _type: string;
+};
+
+export type CustomizationIpGenerator = {
+  readonly _type: string;
+};
+
+export type CustomizationIpV6Generator = {
+  readonly _type: string;
+};
+
+export type CustomizationLinuxIdentityFailed = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly logLocation?: string | undefined;
+};
+
+export type CustomizationNetworkSetupFailed = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly logLocation?: string | undefined;
+};
+
+export type CustomizationOptions = {
+  readonly _type: string;
+};
+
 export type CustomizationPending = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
+};
+
+export type CustomizationSpec = {
+  readonly _type: string;
+  readonly options?: CustomizationOptions | undefined;
+  readonly identity: CustomizationIdentitySettings;
+  readonly globalIPSettings: CustomizationGlobalIPSettings;
+  readonly nicSettingMap?: readonly CustomizationAdapterMapping[] | undefined;
+  readonly encryptionKey?: readonly number[] | undefined;
+};
+
+export type CustomizationStartedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly logLocation?: string | undefined;
+};
+
+export type CustomizationSucceeded = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly logLocation?: string | undefined;
+};
+
+export type CustomizationSysprepFailed = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly logLocation?: string | undefined;
+  readonly sysprepVersion: string;
+  readonly systemVersion: string;
+};
+
+export type CustomizationUnknownFailure = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly logLocation?: string | undefined;
 };
 
 export type DVPortNotSupported = {
@@ -772,19 +3484,479 @@ export type DVPortNotSupported = {
   readonly backing: string;
 };
 
+export type DVPortSetting = {
+  readonly _type: string;
+  readonly blocked?: BoolPolicy | undefined;
+  readonly vmDirectPathGen2Allowed?: BoolPolicy | undefined;
+  readonly inShapingPolicy?: DVSTrafficShapingPolicy | undefined;
+  readonly outShapingPolicy?: DVSTrafficShapingPolicy | undefined;
+  readonly vendorSpecificConfig?: DVSVendorSpecificConfig | undefined;
+  readonly networkResourcePoolKey?: StringPolicy | undefined;
+  readonly filterPolicy?: DvsFilterPolicy | undefined;
+};
+
+export type DVPortStatus = {
+  readonly _type: string;
+  readonly linkUp: boolean;
+  readonly blocked: boolean;
+  readonly vlanIds?: readonly NumericRange[] | undefined;
+  readonly trunkingMode?: boolean | undefined;
+  readonly mtu?: number | undefined;
+  readonly linkPeer?: string | undefined;
+  readonly macAddress?: string | undefined;
+  readonly statusDetail?: string | undefined;
+  readonly vmDirectPathGen2Active?: boolean | undefined;
+  readonly vmDirectPathGen2InactiveReasonNetwork?: readonly string[] | undefined;
+  readonly vmDirectPathGen2InactiveReasonOther?: readonly string[] | undefined;
+  readonly vmDirectPathGen2InactiveReasonExtended?: string | undefined;
+};
+
+export type DVPortgroupConfigSpec = {
+  readonly _type: string;
+  readonly configVersion?: string | undefined;
+  readonly name?: string | undefined;
+  readonly numPorts?: number | undefined;
+  readonly portNameFormat?: string | undefined;
+  readonly defaultPortConfig?: DVPortSetting | undefined;
+  readonly description?: string | undefined;
+  readonly type?: string | undefined;
+  readonly scope?: readonly ManagedObjectReference[] | undefined;
+  readonly policy?: DVPortgroupPolicy | undefined;
+  readonly vendorSpecificConfig?: readonly DistributedVirtualSwitchKeyedOpaqueBlob[] | undefined;
+  readonly autoExpand?: boolean | undefined;
+  readonly vmVnicNetworkResourcePoolKey?: string | undefined;
+};
+
+export type DVPortgroupCreatedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type DVPortgroupDestroyedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type DVPortgroupEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type DVPortgroupPolicy = {
+  readonly _type: string;
+  readonly blockOverrideAllowed: boolean;
+  readonly shapingOverrideAllowed: boolean;
+  readonly vendorConfigOverrideAllowed: boolean;
+  readonly livePortMovingAllowed: boolean;
+  readonly portConfigResetAtDisconnect: boolean;
+  readonly networkResourcePoolOverrideAllowed?: boolean | undefined;
+  readonly trafficFilterOverrideAllowed?: boolean | undefined;
+};
+
+export type DVPortgroupReconfiguredEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly configSpec: DVPortgroupConfigSpec;
+  readonly configChanges?: ChangesInfoEventArgument | undefined;
+};
+
+export type DVPortgroupRenamedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly oldName: string;
+  readonly newName: string;
+};
+
+export type DVSBackupRestoreCapability = {
+  readonly _type: string;
+  readonly backupRestoreSupported: boolean;
+};
+
+export type DVSCapability = {
+  readonly _type: string;
+  readonly dvsOperationSupported?: boolean | undefined;
+  readonly dvPortGroupOperationSupported?: boolean | undefined;
+  readonly dvPortOperationSupported?: boolean | undefined;
+  readonly compatibleHostComponentProductInfo?: readonly DistributedVirtualSwitchHostProductSpec[] | undefined;
+  readonly featuresSupported?: DVSFeatureCapability | undefined;
+};
+
+export type DVSConfigSpec = {
+  readonly _type: string;
+  readonly configVersion?: string | undefined;
+  readonly name?: string | undefined;
+  readonly numStandalonePorts?: number | undefined;
+  readonly maxPorts?: number | undefined;
+  readonly uplinkPortPolicy?: DVSUplinkPortPolicy | undefined;
+  readonly uplinkPortgroup?: readonly ManagedObjectReference[] | undefined;
+  readonly defaultPortConfig?: DVPortSetting | undefined;
+  readonly host?: readonly DistributedVirtualSwitchHostMemberConfigSpec[] | undefined;
+  readonly extensionKey?: string | undefined;
+  readonly description?: string | undefined;
+  readonly policy?: DVSPolicy | undefined;
+  readonly vendorSpecificConfig?: readonly DistributedVirtualSwitchKeyedOpaqueBlob[] | undefined;
+  readonly contact?: DVSContactInfo | undefined;
+  readonly switchIpAddress?: string | undefined;
+  readonly defaultProxySwitchMaxNumPorts?: number | undefined;
+  readonly infrastructureTrafficResourceConfig?: readonly DvsHostInfrastructureTrafficResource[] | undefined;
+  readonly netResourcePoolTrafficResourceConfig?: readonly DvsHostInfrastructureTrafficResource[] | undefined;
+  readonly networkResourceControlVersion?: string | undefined;
+};
+
+export type DVSContactInfo = {
+  readonly _type: string;
+  readonly name?: string | undefined;
+  readonly contact?: string | undefined;
+};
+
+export type DVSCreateSpec = {
+  readonly _type: string;
+  readonly configSpec: DVSConfigSpec;
+  readonly productInfo?: DistributedVirtualSwitchProductSpec | undefined;
+  readonly capability?: DVSCapability | undefined;
+};
+
+export type DVSFeatureCapability = {
+  readonly _type: string;
+  readonly networkResourceManagementSupported: boolean;
+  readonly vmDirectPathGen2Supported: boolean;
+  readonly nicTeamingPolicy?: readonly string[] | undefined;
+  readonly networkResourcePoolHighShareValue?: number | undefined;
+  readonly networkResourceManagementCapability?: DVSNetworkResourceManagementCapability | undefined;
+  readonly healthCheckCapability?: DVSHealthCheckCapability | undefined;
+  readonly rollbackCapability?: DVSRollbackCapability | undefined;
+  readonly backupRestoreCapability?: DVSBackupRestoreCapability | undefined;
+  readonly networkFilterSupported?: boolean | undefined;
+  readonly macLearningSupported?: boolean | undefined;
+};
+
+export type DVSHealthCheckCapability = {
+  readonly _type: string;
+};
+
+export type DVSHostLocalPortInfo = {
+  readonly _type: string;
+  readonly switchUuid: string;
+  readonly portKey: string;
+  readonly setting: DVPortSetting;
+  readonly vnic: string;
+};
+
+export type DVSNetworkResourceManagementCapability = {
+  readonly _type: string;
+  readonly networkResourceManagementSupported: boolean;
+  readonly networkResourcePoolHighShareValue: number;
+  readonly qosSupported: boolean;
+  readonly userDefinedNetworkResourcePoolsSupported: boolean;
+  readonly networkResourceControlVersion3Supported?: boolean | undefined;
+  readonly userDefinedInfraTrafficPoolSupported?: boolean | undefined;
+};
+
+export type DVSPolicy = {
+  readonly _type: string;
+  readonly autoPreInstallAllowed?: boolean | undefined;
+  readonly autoUpgradeAllowed?: boolean | undefined;
+  readonly partialUpgradeAllowed?: boolean | undefined;
+};
+
+export type DVSRollbackCapability = {
+  readonly _type: string;
+  readonly rollbackSupported: boolean;
+};
+
+export type DVSTrafficShapingPolicy = {
+  readonly _type: string;
+  readonly inherited: boolean;
+  readonly enabled?: BoolPolicy | undefined;
+  readonly averageBandwidth?: LongPolicy | undefined;
+  readonly peakBandwidth?: LongPolicy | undefined;
+  readonly burstSize?: LongPolicy | undefined;
+};
+
+export type DVSUplinkPortPolicy = {
+  readonly _type: string;
+};
+
+export type DVSVendorSpecificConfig = {
+  readonly _type: string;
+  readonly inherited: boolean;
+  readonly keyValue?: readonly DistributedVirtualSwitchKeyedOpaqueBlob[] | undefined;
+};
+
+export type DasAdmissionControlDisabledEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type DasAdmissionControlEnabledEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type DasAgentFoundEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type DasAgentUnavailableEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type DasClusterIsolatedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
 export type DasConfigFault = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
   readonly reason?: string | undefined;
   readonly output?: string | undefined;
-  readonly event?: readonly VimValue[] | undefined;
+  readonly event?: readonly Event[] | undefined;
+};
+
+export type DasDisabledEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type DasEnabledEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type DasHostFailedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly failedHost: HostEventArgument;
+};
+
+export type DasHostIsolatedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly isolatedHost: HostEventArgument;
 };
 
 export type DatabaseError = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
+};
+
+export type DatacenterConfigSpec = {
+  readonly _type: string;
+  readonly defaultHardwareVersionKey?: string | undefined;
+};
+
+export type DatacenterCreatedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly parent: FolderEventArgument;
+};
+
+export type DatacenterEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type DatacenterEventArgument = {
+  readonly _type: string;
+  readonly name: string;
+  readonly datacenter: ManagedObjectReference;
 };
 
 export type DatacenterMismatch = {
@@ -801,6 +3973,235 @@ export type DatacenterMismatchArgument = {
   readonly inputDatacenter?: ManagedObjectReference | undefined;
 };
 
+export type DatacenterRenamedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly oldName: string;
+  readonly newName: string;
+};
+
+export type DatastoreCapacityIncreasedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly datastore?: DatastoreEventArgument | undefined;
+  readonly oldCapacity: number | string;
+  readonly newCapacity: number | string;
+};
+
+export type DatastoreDestroyedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly datastore?: DatastoreEventArgument | undefined;
+};
+
+export type DatastoreDiscoveredEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly datastore: DatastoreEventArgument;
+};
+
+export type DatastoreDuplicatedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly datastore?: DatastoreEventArgument | undefined;
+};
+
+export type DatastoreEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly datastore?: DatastoreEventArgument | undefined;
+};
+
+export type DatastoreEventArgument = {
+  readonly _type: string;
+  readonly name: string;
+  readonly datastore: ManagedObjectReference;
+};
+
+export type DatastoreFileCopiedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly datastore?: DatastoreEventArgument | undefined;
+  readonly targetFile: string;
+  readonly sourceOfOperation?: string | undefined;
+  readonly succeeded?: boolean | undefined;
+  readonly sourceDatastore: DatastoreEventArgument;
+  readonly sourceFile: string;
+};
+
+export type DatastoreFileDeletedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly datastore?: DatastoreEventArgument | undefined;
+  readonly targetFile: string;
+  readonly sourceOfOperation?: string | undefined;
+  readonly succeeded?: boolean | undefined;
+};
+
+export type DatastoreFileEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly datastore?: DatastoreEventArgument | undefined;
+  readonly targetFile: string;
+  readonly sourceOfOperation?: string | undefined;
+  readonly succeeded?: boolean | undefined;
+};
+
+export type DatastoreFileMovedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly datastore?: DatastoreEventArgument | undefined;
+  readonly targetFile: string;
+  readonly sourceOfOperation?: string | undefined;
+  readonly succeeded?: boolean | undefined;
+  readonly sourceDatastore: DatastoreEventArgument;
+  readonly sourceFile: string;
+};
+
+export type DatastoreIORMReconfiguredEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly datastore?: DatastoreEventArgument | undefined;
+};
+
+export type DatastoreMountPathDatastorePair = {
+  readonly _type: string;
+  readonly oldMountPath: string;
+  readonly datastore: ManagedObjectReference;
+};
+
 export type DatastoreNotWritableOnHost = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
@@ -808,6 +4209,88 @@ export type DatastoreNotWritableOnHost = {
   readonly datastore?: ManagedObjectReference | undefined;
   readonly name?: string | undefined;
   readonly host: ManagedObjectReference;
+};
+
+export type DatastorePrincipalConfigured = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly datastorePrincipal: string;
+};
+
+export type DatastoreRemovedOnHostEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly datastore: DatastoreEventArgument;
+};
+
+export type DatastoreRenamedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly datastore?: DatastoreEventArgument | undefined;
+  readonly oldName: string;
+  readonly newName: string;
+};
+
+export type DatastoreRenamedOnHostEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly oldName: string;
+  readonly newName: string;
+};
+
+export type DatastoreVVolContainerFailoverPair = {
+  readonly _type: string;
+  readonly srcContainer?: string | undefined;
+  readonly tgtContainer: string;
+  readonly vvolMapping?: readonly KeyValue[] | undefined;
 };
 
 export type DeltaDiskFormatNotSupported = {
@@ -1008,6 +4491,47 @@ export type DiskTooSmall = {
   readonly device?: string | undefined;
 };
 
+export type DistributedVirtualSwitchHostMemberBacking = {
+  readonly _type: string;
+};
+
+export type DistributedVirtualSwitchHostMemberConfigSpec = {
+  readonly _type: string;
+  readonly operation: string;
+  readonly host: ManagedObjectReference;
+  readonly backing?: DistributedVirtualSwitchHostMemberBacking | undefined;
+  readonly maxProxySwitchPorts?: number | undefined;
+  readonly vendorSpecificConfig?: readonly DistributedVirtualSwitchKeyedOpaqueBlob[] | undefined;
+};
+
+export type DistributedVirtualSwitchHostProductSpec = {
+  readonly _type: string;
+  readonly productLineId?: string | undefined;
+  readonly version?: string | undefined;
+};
+
+export type DistributedVirtualSwitchKeyedOpaqueBlob = {
+  readonly _type: string;
+  readonly key: string;
+  readonly opaqueData: string;
+};
+
+export type DistributedVirtualSwitchPortConnectee = {
+  readonly _type: string;
+  readonly connectedEntity?: ManagedObjectReference | undefined;
+  readonly nicKey?: string | undefined;
+  readonly type?: string | undefined;
+  readonly addressHint?: string | undefined;
+};
+
+export type DistributedVirtualSwitchPortConnection = {
+  readonly _type: string;
+  readonly switchUuid: string;
+  readonly portgroupKey?: string | undefined;
+  readonly portKey?: string | undefined;
+  readonly connectionCookie?: number | undefined;
+};
+
 export type DistributedVirtualSwitchProductSpec = {
   readonly _type: string;
   readonly name?: string | undefined;
@@ -1027,10 +4551,292 @@ export type DomainNotFound = {
   readonly domainName: string;
 };
 
+export type DrsDisabledEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
 export type DrsDisabledOnVm = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
+};
+
+export type DrsEnabledEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly behavior: string;
+};
+
+export type DrsEnteredStandbyModeEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type DrsEnteringStandbyModeEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type DrsExitStandbyModeFailedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type DrsExitedStandbyModeEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type DrsExitingStandbyModeEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type DrsInvocationFailedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type DrsRecoveredFromFailureEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type DrsResourceConfigureFailedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly reason: LocalizedMethodFault;
+};
+
+export type DrsResourceConfigureSyncedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type DrsRuleComplianceEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type DrsRuleViolationEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type DrsSoftRuleViolationEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type DrsVmMigratedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly sourceHost: HostEventArgument;
+  readonly sourceDatacenter?: DatacenterEventArgument | undefined;
+  readonly sourceDatastore?: DatastoreEventArgument | undefined;
+};
+
+export type DrsVmPoweredOnEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
 };
 
 export type DrsVmotionIncompatibleFault = {
@@ -1045,6 +4851,25 @@ export type DuplicateDisks = {
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
   readonly device?: string | undefined;
+};
+
+export type DuplicateIpDetectedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly duplicateIP: string;
+  readonly macAddress: string;
 };
 
 export type DuplicateName = {
@@ -1062,6 +4887,41 @@ export type DuplicateVsanNetworkInterface = {
   readonly device: string;
 };
 
+export type DvpgImportEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly importType: string;
+};
+
+export type DvpgRestoreEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
 export type DvsApplyOperationFault = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
@@ -1076,10 +4936,253 @@ export type DvsApplyOperationFaultFaultOnObject = {
   readonly fault: LocalizedMethodFault;
 };
 
+export type DvsCreatedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly parent: FolderEventArgument;
+};
+
+export type DvsDestroyedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type DvsEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type DvsEventArgument = {
+  readonly _type: string;
+  readonly name: string;
+  readonly dvs: ManagedObjectReference;
+};
+
 export type DvsFault = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
+};
+
+export type DvsFilterConfig = {
+  readonly _type: string;
+  readonly inherited: boolean;
+  readonly key?: string | undefined;
+  readonly agentName?: string | undefined;
+  readonly slotNumber?: string | undefined;
+  readonly parameters?: DvsFilterParameter | undefined;
+  readonly onFailure?: string | undefined;
+};
+
+export type DvsFilterParameter = {
+  readonly _type: string;
+  readonly parameters?: readonly string[] | undefined;
+};
+
+export type DvsFilterPolicy = {
+  readonly _type: string;
+  readonly inherited: boolean;
+  readonly filterConfig?: readonly DvsFilterConfig[] | undefined;
+};
+
+export type DvsHealthStatusChangeEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly switchUuid: string;
+  readonly healthResult?: HostMemberHealthCheckResult | undefined;
+};
+
+export type DvsHostBackInSyncEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly hostBackInSync: HostEventArgument;
+};
+
+export type DvsHostInfrastructureTrafficResource = {
+  readonly _type: string;
+  readonly key: string;
+  readonly description?: string | undefined;
+  readonly allocationInfo: DvsHostInfrastructureTrafficResourceAllocation;
+};
+
+export type DvsHostInfrastructureTrafficResourceAllocation = {
+  readonly _type: string;
+  readonly limit?: number | string | undefined;
+  readonly shares?: SharesInfo | undefined;
+  readonly reservation?: number | string | undefined;
+};
+
+export type DvsHostJoinedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly hostJoined: HostEventArgument;
+};
+
+export type DvsHostLeftEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly hostLeft: HostEventArgument;
+};
+
+export type DvsHostStatusUpdated = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly hostMember: HostEventArgument;
+  readonly oldStatus?: string | undefined;
+  readonly newStatus?: string | undefined;
+  readonly oldStatusDetail?: string | undefined;
+  readonly newStatusDetail?: string | undefined;
+};
+
+export type DvsHostWentOutOfSyncEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly hostOutOfSync: DvsOutOfSyncHostArgument;
+};
+
+export type DvsImportEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly importType: string;
+};
+
+export type DvsMergedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly sourceDvs: DvsEventArgument;
+  readonly destinationDvs: DvsEventArgument;
 };
 
 export type DvsNotAuthorized = {
@@ -1103,12 +5206,432 @@ export type DvsOperationBulkFaultFaultOnHost = {
   readonly fault: LocalizedMethodFault;
 };
 
+export type DvsOutOfSyncHostArgument = {
+  readonly _type: string;
+  readonly outOfSyncHost: HostEventArgument;
+  readonly configParamters: readonly string[];
+};
+
+export type DvsPortBlockedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly portKey: string;
+  readonly statusDetail?: string | undefined;
+  readonly runtimeInfo?: DVPortStatus | undefined;
+  readonly prevBlockState?: string | undefined;
+};
+
+export type DvsPortConnectedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly portKey: string;
+  readonly connectee?: DistributedVirtualSwitchPortConnectee | undefined;
+};
+
+export type DvsPortCreatedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly portKey: readonly string[];
+};
+
+export type DvsPortDeletedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly portKey: readonly string[];
+};
+
+export type DvsPortDisconnectedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly portKey: string;
+  readonly connectee?: DistributedVirtualSwitchPortConnectee | undefined;
+};
+
+export type DvsPortEnteredPassthruEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly portKey: string;
+  readonly runtimeInfo?: DVPortStatus | undefined;
+};
+
+export type DvsPortExitedPassthruEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly portKey: string;
+  readonly runtimeInfo?: DVPortStatus | undefined;
+};
+
+export type DvsPortJoinPortgroupEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly portKey: string;
+  readonly portgroupKey: string;
+  readonly portgroupName: string;
+};
+
+export type DvsPortLeavePortgroupEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly portKey: string;
+  readonly portgroupKey: string;
+  readonly portgroupName: string;
+};
+
+export type DvsPortLinkDownEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly portKey: string;
+  readonly runtimeInfo?: DVPortStatus | undefined;
+};
+
+export type DvsPortLinkUpEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly portKey: string;
+  readonly runtimeInfo?: DVPortStatus | undefined;
+};
+
+export type DvsPortReconfiguredEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly portKey: readonly string[];
+  readonly configChanges?: readonly ChangesInfoEventArgument[] | undefined;
+};
+
+export type DvsPortRuntimeChangeEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly portKey: string;
+  readonly runtimeInfo: DVPortStatus;
+};
+
+export type DvsPortUnblockedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly portKey: string;
+  readonly runtimeInfo?: DVPortStatus | undefined;
+  readonly prevBlockState?: string | undefined;
+};
+
+export type DvsPortVendorSpecificStateChangeEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly portKey: string;
+};
+
+export type DvsReconfiguredEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly configSpec: DVSConfigSpec;
+  readonly configChanges?: ChangesInfoEventArgument | undefined;
+};
+
+export type DvsRenamedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly oldName: string;
+  readonly newName: string;
+};
+
+export type DvsRestoreEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
 export type DvsScopeViolated = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
   readonly scope: readonly ManagedObjectReference[];
   readonly entity: ManagedObjectReference;
+};
+
+export type DvsUpgradeAvailableEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly productInfo: DistributedVirtualSwitchProductSpec;
+};
+
+export type DvsUpgradeInProgressEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly productInfo: DistributedVirtualSwitchProductSpec;
+};
+
+export type DvsUpgradeRejectedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly productInfo: DistributedVirtualSwitchProductSpec;
+};
+
+export type DvsUpgradedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly productInfo: DistributedVirtualSwitchProductSpec;
 };
 
 export type DynamicData = {
@@ -1279,6 +5802,251 @@ export type EncryptionKeyRequired = {
   readonly requiredKey?: readonly CryptoKeyId[] | undefined;
 };
 
+export type EnteredMaintenanceModeEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type EnteredStandbyModeEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type EnteringMaintenanceModeEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type EnteringStandbyModeEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type EntityEventArgument = {
+  readonly _type: string;
+  readonly name: string;
+};
+
+export type EntityPrivilege = {
+  readonly _type: string;
+  readonly entity: ManagedObjectReference;
+  readonly privAvailability: readonly PrivilegeAvailability[];
+};
+
+export type ErrorUpgradeEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly message: string;
+};
+
+export type Event = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type EventArgument = {
+  readonly _type: string;
+};
+
+export type EventEx = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly eventTypeId: string;
+  readonly severity?: string | undefined;
+  readonly message?: string | undefined;
+  readonly arguments?: readonly KeyAnyValue[] | undefined;
+  readonly objectId?: string | undefined;
+  readonly objectType?: string | undefined;
+  readonly objectName?: string | undefined;
+  readonly fault?: LocalizedMethodFault | undefined;
+};
+
+export type EventFilterSpec = {
+  readonly _type: string;
+  readonly entity?: EventFilterSpecByEntity | undefined;
+  readonly time?: EventFilterSpecByTime | undefined;
+  readonly userName?: EventFilterSpecByUsername | undefined;
+  readonly eventChainId?: number | undefined;
+  readonly alarm?: ManagedObjectReference | undefined;
+  readonly scheduledTask?: ManagedObjectReference | undefined;
+  readonly disableFullMessage?: boolean | undefined;
+  readonly category?: readonly string[] | undefined;
+  readonly type?: readonly string[] | undefined;
+  readonly tag?: readonly string[] | undefined;
+  readonly eventTypeId?: readonly string[] | undefined;
+  readonly maxCount?: number | undefined;
+};
+
+export type EventFilterSpecByEntity = {
+  readonly _type: string;
+  readonly entity: ManagedObjectReference;
+  readonly recursion: EventFilterSpecRecursionOption;
+};
+
+export type EventFilterSpecByTime = {
+  readonly _type: string;
+  readonly beginTime?: string | undefined;
+  readonly endTime?: string | undefined;
+};
+
+export type EventFilterSpecByUsername = {
+  readonly _type: string;
+  readonly systemUser: boolean;
+  readonly userList?: readonly string[] | undefined;
+};
+
+export type ExitMaintenanceModeEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type ExitStandbyModeFailedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type ExitedStandbyModeEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type ExitingStandbyModeEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
 export type ExpiredAddonLicense = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
@@ -1332,6 +6100,33 @@ export type ExtSolutionManagerInfoTabInfo = {
   readonly _type: string;
   readonly label: string;
   readonly url: string;
+};
+
+export type ExtendedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly message: string;
+  readonly eventTypeId: string;
+  readonly managedObject: ManagedObjectReference;
+  readonly data?: readonly ExtendedEventPair[] | undefined;
+};
+
+export type ExtendedEventPair = {
+  readonly _type: string;
+  readonly key: string;
+  readonly value: string;
 };
 
 export type ExtendedFault = {
@@ -1443,6 +6238,23 @@ export type FailToLockFaultToleranceVMs = {
   readonly alreadyLockedVm: ManagedObjectReference;
 };
 
+export type FailoverLevelRestored = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
 export type FaultToleranceAntiAffinityViolated = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
@@ -1459,6 +6271,20 @@ export type FaultToleranceCannotEditMem = {
   readonly vm: ManagedObjectReference;
 };
 
+export type FaultToleranceConfigInfo = {
+  readonly _type: string;
+  readonly role: number;
+  readonly instanceUuids: readonly string[];
+  readonly configPaths: readonly string[];
+  readonly orphaned?: boolean | undefined;
+};
+
+export type FaultToleranceConfigSpec = {
+  readonly _type: string;
+  readonly metaDataPath?: FaultToleranceMetaSpec | undefined;
+  readonly secondaryVmSpec?: FaultToleranceVMConfigSpec | undefined;
+};
+
 export type FaultToleranceCpuIncompatible = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
@@ -1471,6 +6297,17 @@ export type FaultToleranceCpuIncompatible = {
   readonly model: boolean;
   readonly family: boolean;
   readonly stepping: boolean;
+};
+
+export type FaultToleranceDiskSpec = {
+  readonly _type: string;
+  readonly disk: VirtualDevice;
+  readonly datastore: ManagedObjectReference;
+};
+
+export type FaultToleranceMetaSpec = {
+  readonly _type: string;
+  readonly metaDataDatastore: ManagedObjectReference;
 };
 
 export type FaultToleranceNeedsThickDisk = {
@@ -1500,6 +6337,12 @@ export type FaultTolerancePrimaryPowerOnNotAttempted = {
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
   readonly secondaryVm: ManagedObjectReference;
   readonly primaryVm: ManagedObjectReference;
+};
+
+export type FaultToleranceVMConfigSpec = {
+  readonly _type: string;
+  readonly vmConfig?: ManagedObjectReference | undefined;
+  readonly disks?: readonly FaultToleranceDiskSpec[] | undefined;
 };
 
 export type FaultToleranceVmNotDasProtected = {
@@ -1605,6 +6448,18 @@ export type FilterInUse = {
   readonly type?: string | undefined;
   readonly name?: string | undefined;
   readonly disk?: readonly VirtualDiskId[] | undefined;
+};
+
+export type FolderEventArgument = {
+  readonly _type: string;
+  readonly name: string;
+  readonly folder: ManagedObjectReference;
+};
+
+export type FolderNewHostSpec = {
+  readonly _type: string;
+  readonly hostCnxSpec: HostConnectSpec;
+  readonly esxLicense?: string | undefined;
 };
 
 export type FtIssuesOnHost = {
@@ -1717,6 +6572,151 @@ export type GatewayToHostTrustVerifyFault = {
   readonly propertiesToVerify: readonly KeyValue[];
 };
 
+export type GeneralEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly message: string;
+};
+
+export type GeneralHostErrorEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly message: string;
+};
+
+export type GeneralHostInfoEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly message: string;
+};
+
+export type GeneralHostWarningEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly message: string;
+};
+
+export type GeneralUserEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly message: string;
+  readonly entity?: ManagedEntityEventArgument | undefined;
+};
+
+export type GeneralVmErrorEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly message: string;
+};
+
+export type GeneralVmInfoEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly message: string;
+};
+
+export type GeneralVmWarningEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly message: string;
+};
+
 export type GenericDrsFault = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
@@ -1729,6 +6729,61 @@ export type GenericVmConfigFault = {
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
   readonly reason: string;
+};
+
+export type GhostDvsProxySwitchDetectedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly switchUuid: readonly string[];
+};
+
+export type GhostDvsProxySwitchRemovedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly switchUuid: readonly string[];
+};
+
+export type GlobalMessageChangedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly message: string;
+  readonly prevMessage?: string | undefined;
 };
 
 export type GuestAuthenticationChallenge = {
@@ -1847,6 +6902,28 @@ export type HAErrorsAtDest = {
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
 };
 
+export type HealthStatusChangedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly componentId: string;
+  readonly oldStatus: string;
+  readonly newStatus: string;
+  readonly componentName: string;
+  readonly serviceId?: string | undefined;
+};
+
 export type HeterogenousHostsBlockingEVC = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
@@ -1861,10 +6938,360 @@ export type HostAccessRestrictedToManagementServer = {
   readonly managementServer: string;
 };
 
+export type HostAccountSpec = {
+  readonly _type: string;
+  readonly id: string;
+  readonly password?: string | undefined;
+  readonly description?: string | undefined;
+};
+
+export type HostAddFailedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly hostname: string;
+};
+
+export type HostAddedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type HostAdminDisableEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type HostAdminEnableEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type HostCnxFailedAccountFailedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type HostCnxFailedAlreadyManagedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly serverName: string;
+};
+
+export type HostCnxFailedBadCcagentEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type HostCnxFailedBadUsernameEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type HostCnxFailedBadVersionEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type HostCnxFailedCcagentUpgradeEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type HostCnxFailedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type HostCnxFailedNetworkErrorEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type HostCnxFailedNoAccessEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type HostCnxFailedNoConnectionEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type HostCnxFailedNoLicenseEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type HostCnxFailedNotFoundEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type HostCnxFailedTimeoutEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
 export type HostCommunication = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
+};
+
+export type HostComplianceCheckedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly profile: ProfileEventArgument;
+};
+
+export type HostCompliantEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type HostConfigAppliedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
 };
 
 export type HostConfigFailed = {
@@ -1886,6 +7313,314 @@ export type HostConnectFault = {
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
 };
 
+export type HostConnectSpec = {
+  readonly _type: string;
+  readonly hostName?: string | undefined;
+  readonly port?: number | undefined;
+  readonly sslThumbprint?: string | undefined;
+  readonly userName?: string | undefined;
+  readonly password?: string | undefined;
+  readonly vmFolder?: ManagedObjectReference | undefined;
+  readonly force: boolean;
+  readonly vimAccountName?: string | undefined;
+  readonly vimAccountPassword?: string | undefined;
+  readonly managementIp?: string | undefined;
+  readonly lockdownMode?: HostLockdownMode | undefined;
+  readonly hostGateway?: HostGatewaySpec | undefined;
+};
+
+export type HostConnectedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type HostConnectionLostEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type HostCpuIdInfo = {
+  readonly _type: string;
+  readonly level: number;
+  readonly vendor?: string | undefined;
+  readonly eax?: string | undefined;
+  readonly ebx?: string | undefined;
+  readonly ecx?: string | undefined;
+  readonly edx?: string | undefined;
+};
+
+export type HostDasDisabledEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type HostDasDisablingEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type HostDasEnabledEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type HostDasEnablingEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type HostDasErrorEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly message?: string | undefined;
+  readonly reason?: string | undefined;
+};
+
+export type HostDasEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type HostDasOkEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type HostDateTimeConfig = {
+  readonly _type: string;
+  readonly timeZone?: string | undefined;
+  readonly ntpConfig?: HostNtpConfig | undefined;
+};
+
+export type HostDevice = {
+  readonly _type: string;
+  readonly deviceName: string;
+  readonly deviceType: string;
+};
+
+export type HostDisconnectedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly reason?: string | undefined;
+};
+
+export type HostDiskDimensionsLba = {
+  readonly _type: string;
+  readonly blockSize: number;
+  readonly block: number | string;
+};
+
+export type HostEnableAdminFailedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly permissions: readonly Permission[];
+};
+
+export type HostEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type HostEventArgument = {
+  readonly _type: string;
+  readonly name: string;
+  readonly host: ManagedObjectReference;
+};
+
+export type HostExtraNetworksEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly ips?: string | undefined;
+};
+
+export type HostFeatureMask = {
+  readonly _type: string;
+  readonly key: string;
+  readonly featureName: string;
+  readonly value: string;
+};
+
+export type HostGatewaySpec = {
+  readonly _type: string;
+  readonly gatewayType: string;
+  readonly gatewayId?: string | undefined;
+  readonly trustVerificationToken?: string | undefined;
+  readonly hostAuthParams?: readonly KeyValue[] | undefined;
+};
+
+export type HostGetShortNameFailedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
 export type HostHasComponentFailure = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
@@ -1893,6 +7628,23 @@ export type HostHasComponentFailure = {
   readonly hostName: string;
   readonly componentType: string;
   readonly componentName: string;
+};
+
+export type HostInAuditModeEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
 };
 
 export type HostInDomain = {
@@ -1924,10 +7676,319 @@ export type HostInventoryFull = {
   readonly capacity: number;
 };
 
+export type HostInventoryFullEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly capacity: number;
+};
+
+export type HostInventoryUnreadableEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type HostIpChangedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly oldIP: string;
+  readonly newIP: string;
+};
+
+export type HostIpConfig = {
+  readonly _type: string;
+  readonly dhcp: boolean;
+  readonly ipAddress?: string | undefined;
+  readonly subnetMask?: string | undefined;
+  readonly ipV6Config?: HostIpConfigIpV6AddressConfiguration | undefined;
+};
+
+export type HostIpConfigIpV6Address = {
+  readonly _type: string;
+  readonly ipAddress: string;
+  readonly prefixLength: number;
+  readonly origin?: string | undefined;
+  readonly dadState?: string | undefined;
+  readonly lifetime?: string | undefined;
+  readonly operation?: string | undefined;
+};
+
+export type HostIpConfigIpV6AddressConfiguration = {
+  readonly _type: string;
+  readonly ipV6Address?: readonly HostIpConfigIpV6Address[] | undefined;
+  readonly autoConfigurationEnabled?: boolean | undefined;
+  readonly dhcpV6Enabled?: boolean | undefined;
+};
+
+export type HostIpInconsistentEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly ipAddress: string;
+  readonly ipAddress2: string;
+};
+
+export type HostIpRouteConfig = {
+  readonly _type: string;
+  readonly defaultGateway?: string | undefined;
+  readonly gatewayDevice?: string | undefined;
+  readonly ipV6DefaultGateway?: string | undefined;
+  readonly ipV6GatewayDevice?: string | undefined;
+};
+
+export type HostIpToShortNameFailedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type HostIsolationIpPingFailedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly isolationIp: string;
+};
+
+export type HostLicenseExpiredEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type HostLocalPortCreatedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly hostLocalPort: DVSHostLocalPortInfo;
+};
+
+export type HostMaintenanceSpec = {
+  readonly _type: string;
+  readonly vsanMode?: VsanHostDecommissionMode | undefined;
+};
+
+export type HostMemberHealthCheckResult = {
+  readonly _type: string;
+  readonly summary?: string | undefined;
+};
+
+export type HostMissingNetworksEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly ips?: string | undefined;
+};
+
+export type HostMonitoringStateChangedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly state: string;
+  readonly prevState?: string | undefined;
+};
+
+export type HostNoAvailableNetworksEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly ips?: string | undefined;
+};
+
+export type HostNoHAEnabledPortGroupsEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type HostNoRedundantManagementNetworkEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type HostNonCompliantEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
 export type HostNotConnected = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
+};
+
+export type HostNotInClusterEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
 };
 
 export type HostNotReachable = {
@@ -1936,10 +7997,191 @@ export type HostNotReachable = {
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
 };
 
+export type HostNtpConfig = {
+  readonly _type: string;
+  readonly server?: readonly string[] | undefined;
+  readonly configFile?: readonly string[] | undefined;
+};
+
+export type HostOvercommittedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
 export type HostPowerOpFailed = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
+};
+
+export type HostPrimaryAgentNotShortNameEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly primaryAgent: string;
+};
+
+export type HostProfileAppliedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly profile: ProfileEventArgument;
+};
+
+export type HostReconnectionFailedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type HostRemovedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type HostScsiDisk = {
+  readonly _type: string;
+  readonly deviceName: string;
+  readonly deviceType: string;
+  readonly key?: string | undefined;
+  readonly uuid: string;
+  readonly descriptor?: readonly ScsiLunDescriptor[] | undefined;
+  readonly canonicalName?: string | undefined;
+  readonly displayName?: string | undefined;
+  readonly lunType: string;
+  readonly vendor?: string | undefined;
+  readonly model?: string | undefined;
+  readonly revision?: string | undefined;
+  readonly scsiLevel?: number | undefined;
+  readonly serialNumber?: string | undefined;
+  readonly durableName?: ScsiLunDurableName | undefined;
+  readonly alternateName?: readonly ScsiLunDurableName[] | undefined;
+  readonly standardInquiry?: readonly number[] | undefined;
+  readonly queueDepth?: number | undefined;
+  readonly operationalState: readonly string[];
+  readonly capabilities?: ScsiLunCapabilities | undefined;
+  readonly vStorageSupport?: string | undefined;
+  readonly protocolEndpoint?: boolean | undefined;
+  readonly capacity: HostDiskDimensionsLba;
+  readonly devicePath: string;
+  readonly ssd?: boolean | undefined;
+  readonly localDisk?: boolean | undefined;
+  readonly physicalLocation?: readonly string[] | undefined;
+  readonly emulatedDIXDIFEnabled?: boolean | undefined;
+  readonly vsanDiskInfo?: VsanHostVsanDiskInfo | undefined;
+  readonly scsiDiskType?: string | undefined;
+};
+
+export type HostShortNameInconsistentEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly shortName: string;
+  readonly shortName2: string;
+};
+
+export type HostShortNameToIpFailedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly shortName: string;
+};
+
+export type HostShutdownEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly reason: string;
 };
 
 export type HostSpecificationOperationFailed = {
@@ -1947,6 +8189,168 @@ export type HostSpecificationOperationFailed = {
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
   readonly host: ManagedObjectReference;
+};
+
+export type HostStatusChangedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly oldStatus: string;
+  readonly newStatus: string;
+};
+
+export type HostSyncFailedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly reason: LocalizedMethodFault;
+};
+
+export type HostSystemReconnectSpec = {
+  readonly _type: string;
+  readonly syncState?: boolean | undefined;
+};
+
+export type HostUpgradeFailedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type HostUserWorldSwapNotEnabledEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type HostVirtualNicIpRouteSpec = {
+  readonly _type: string;
+  readonly ipRouteConfig?: HostIpRouteConfig | undefined;
+};
+
+export type HostVirtualNicOpaqueNetworkSpec = {
+  readonly _type: string;
+  readonly opaqueNetworkId: string;
+  readonly opaqueNetworkType: string;
+};
+
+export type HostVirtualNicSpec = {
+  readonly _type: string;
+  readonly ip?: HostIpConfig | undefined;
+  readonly mac?: string | undefined;
+  readonly distributedVirtualPort?: DistributedVirtualSwitchPortConnection | undefined;
+  readonly portgroup?: string | undefined;
+  readonly mtu?: number | undefined;
+  readonly tsoEnabled?: boolean | undefined;
+  readonly netStackInstanceKey?: string | undefined;
+  readonly opaqueNetwork?: HostVirtualNicOpaqueNetworkSpec | undefined;
+  readonly externalId?: string | undefined;
+  readonly pinnedPnic?: string | undefined;
+  readonly ipRouteSpec?: HostVirtualNicIpRouteSpec | undefined;
+};
+
+export type HostVnicConnectedToCustomizedDVPortEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly vnic: VnicPortArgument;
+  readonly prevPortKey?: string | undefined;
+};
+
+export type HostWwnChangedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly oldNodeWwns?: readonly (number | string)[] | undefined;
+  readonly oldPortWwns?: readonly (number | string)[] | undefined;
+  readonly newNodeWwns?: readonly (number | string)[] | undefined;
+  readonly newPortWwns?: readonly (number | string)[] | undefined;
+};
+
+export type HostWwnConflictEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly conflictedVms?: readonly VmEventArgument[] | undefined;
+  readonly conflictedHosts?: readonly HostEventArgument[] | undefined;
+  readonly wwn: number | string;
 };
 
 export type HotSnapshotMoveNotSupported = {
@@ -1963,6 +8367,11 @@ export type HttpFault = {
   readonly statusMessage: string;
 };
 
+export type ID = {
+  readonly _type: string;
+  readonly id: string;
+};
+
 export type IDEDiskNotSupported = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
@@ -1977,6 +8386,23 @@ export type IORMNotSupportedHostOnDatastore = {
   readonly datastore: ManagedObjectReference;
   readonly datastoreName: string;
   readonly host?: readonly ManagedObjectReference[] | undefined;
+};
+
+export type IScsiBootFailureEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
 };
 
 export type ImportHostAddFailure = {
@@ -2076,6 +8502,23 @@ export type IncorrectHostInformation = {
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
 };
 
+export type IncorrectHostInformationEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
 export type IndependentDiskVMotionNotSupported = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
@@ -2083,6 +8526,29 @@ export type IndependentDiskVMotionNotSupported = {
   readonly atSourceHost: boolean;
   readonly failedHostName: string;
   readonly failedHost: ManagedObjectReference;
+};
+
+export type InfoUpgradeEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly message: string;
+};
+
+export type InheritablePolicy = {
+  readonly _type: string;
+  readonly inherited: boolean;
 };
 
 export type InsufficientAgentVmsDeployed = {
@@ -2107,6 +8573,23 @@ export type InsufficientDisks = {
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
   readonly device?: string | undefined;
+};
+
+export type InsufficientFailoverResourcesEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
 };
 
 export type InsufficientFailoverResourcesFault = {
@@ -2376,6 +8859,24 @@ export type InvalidDrsBehaviorForFtVm = {
   readonly invalidProperty?: string | undefined;
   readonly vm: ManagedObjectReference;
   readonly vmName: string;
+};
+
+export type InvalidEditionEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly feature: string;
 };
 
 export type InvalidEditionLicense = {
@@ -2756,6 +9257,12 @@ export type LargeRDMNotSupportedOnDatastore = {
   readonly datastoreName: string;
 };
 
+export type LatencySensitivity = {
+  readonly _type: string;
+  readonly level: LatencySensitivitySensitivityLevel;
+  readonly sensitivity?: number | undefined;
+};
+
 export type LegacyNetworkInterfaceInUse = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
@@ -2789,11 +9296,46 @@ export type LicenseEntityNotFound = {
   readonly entityId: string;
 };
 
+export type LicenseEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
 export type LicenseExpired = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
   readonly licenseKey: string;
+};
+
+export type LicenseExpiredEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly feature: LicenseFeatureInfo;
 };
 
 export type LicenseFault = {
@@ -2802,10 +9344,41 @@ export type LicenseFault = {
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
 };
 
+export type LicenseFeatureInfo = {
+  readonly _type: string;
+  readonly key: string;
+  readonly featureName: string;
+  readonly featureDescription?: string | undefined;
+  readonly state?: LicenseFeatureInfoState | undefined;
+  readonly costUnit: string;
+  readonly sourceRestriction?: string | undefined;
+  readonly dependentKey?: readonly string[] | undefined;
+  readonly edition?: boolean | undefined;
+  readonly expiresOn?: string | undefined;
+};
+
 export type LicenseKeyEntityMismatch = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
+};
+
+export type LicenseNonComplianceEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly url: string;
 };
 
 export type LicenseRestricted = {
@@ -2814,10 +9387,63 @@ export type LicenseRestricted = {
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
 };
 
+export type LicenseRestrictedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type LicenseServerAvailableEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly licenseServer: string;
+};
+
 export type LicenseServerUnavailable = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
+  readonly licenseServer: string;
+};
+
+export type LicenseServerUnavailableEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
   readonly licenseServer: string;
 };
 
@@ -2842,6 +9468,42 @@ export type LinuxVolumeNotClean = {
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
 };
 
+export type LocalDatastoreCreatedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly datastore: DatastoreEventArgument;
+  readonly datastoreUrl?: string | undefined;
+};
+
+export type LocalTSMEnabledEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
 export type LocalizableMessage = {
   readonly _type: string;
   readonly key: string;
@@ -2855,16 +9517,71 @@ export type LocalizedMethodFault = {
   readonly localizedMessage?: string | undefined;
 };
 
+export type LockerMisconfiguredEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly datastore: DatastoreEventArgument;
+};
+
+export type LockerReconfiguredEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly oldDatastore?: DatastoreEventArgument | undefined;
+  readonly newDatastore?: DatastoreEventArgument | undefined;
+};
+
 export type LogBundlingFailed = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
 };
 
+export type LongPolicy = {
+  readonly _type: string;
+  readonly inherited: boolean;
+  readonly value?: number | string | undefined;
+};
+
 export type MaintenanceModeFileMove = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
+};
+
+export type ManagedByInfo = {
+  readonly _type: string;
+  readonly extensionKey: string;
+  readonly type: string;
+};
+
+export type ManagedEntityEventArgument = {
+  readonly _type: string;
+  readonly name: string;
+  readonly entity: ManagedObjectReference;
 };
 
 export type ManagedObjectNotFound = {
@@ -2956,6 +9673,44 @@ export type MigrationDisabled = {
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
 };
 
+export type MigrationErrorEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly fault: LocalizedMethodFault;
+};
+
+export type MigrationEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly fault: LocalizedMethodFault;
+};
+
 export type MigrationFault = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
@@ -2971,11 +9726,112 @@ export type MigrationFeatureNotSupported = {
   readonly failedHost: ManagedObjectReference;
 };
 
+export type MigrationHostErrorEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly fault: LocalizedMethodFault;
+  readonly dstHost: HostEventArgument;
+};
+
+export type MigrationHostWarningEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly fault: LocalizedMethodFault;
+  readonly dstHost: HostEventArgument;
+};
+
 export type MigrationNotReady = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
   readonly reason: string;
+};
+
+export type MigrationResourceErrorEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly fault: LocalizedMethodFault;
+  readonly dstPool: ResourcePoolEventArgument;
+  readonly dstHost: HostEventArgument;
+};
+
+export type MigrationResourceWarningEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly fault: LocalizedMethodFault;
+  readonly dstPool: ResourcePoolEventArgument;
+  readonly dstHost: HostEventArgument;
+};
+
+export type MigrationWarningEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly fault: LocalizedMethodFault;
 };
 
 export type MismatchedBundle = {
@@ -3092,6 +9948,44 @@ export type MountError = {
   readonly diskIndex: number;
 };
 
+export type MtuMatchEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly switchUuid: string;
+  readonly healthResult?: HostMemberHealthCheckResult | undefined;
+};
+
+export type MtuMismatchEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly switchUuid: string;
+  readonly healthResult?: HostMemberHealthCheckResult | undefined;
+};
+
 export type MultiWriterNotSupported = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
@@ -3117,6 +10011,25 @@ export type MultipleSnapshotsNotSupported = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
+};
+
+export type NASDatastoreCreatedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly datastore: DatastoreEventArgument;
+  readonly datastoreUrl?: string | undefined;
 };
 
 export type NamespaceFull = {
@@ -3191,11 +10104,36 @@ export type NetworkDisruptedAndConfigRolledBack = {
   readonly host: string;
 };
 
+export type NetworkEventArgument = {
+  readonly _type: string;
+  readonly name: string;
+  readonly network: ManagedObjectReference;
+};
+
 export type NetworkInaccessible = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
   readonly name: string;
+};
+
+export type NetworkRollbackEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly methodName: string;
+  readonly transactionId: string;
 };
 
 export type NetworksMayNotBeTheSame = {
@@ -3211,6 +10149,24 @@ export type NicSettingMismatch = {
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
   readonly numberOfNicsInSpec: number;
   readonly numberOfNicsInVM: number;
+};
+
+export type NoAccessUserEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly ipAddress: string;
 };
 
 export type NoActiveHostInCluster = {
@@ -3280,6 +10236,23 @@ export type NoConnectedDatastore = {
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
 };
 
+export type NoDatastoresConfiguredEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
 export type NoDiskFound = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
@@ -3327,10 +10300,46 @@ export type NoHostSuitableForFtSecondary = {
   readonly vmName: string;
 };
 
+export type NoLicenseEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly feature: LicenseFeatureInfo;
+};
+
 export type NoLicenseServerConfigured = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
+};
+
+export type NoMaintenanceModeDrsRecommendationForVM = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
 };
 
 export type NoPeerHostFound = {
@@ -3422,6 +10431,24 @@ export type NonPersistentDisksNotSupported = {
   readonly reason?: string | undefined;
 };
 
+export type NonVIWorkloadDetectedOnDatastoreEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly datastore?: DatastoreEventArgument | undefined;
+};
+
 export type NonVmwareOuiMacNotSupportedHost = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
@@ -3474,6 +10501,25 @@ export type NotEnoughLogicalCpus = {
   readonly numCpuDest: number;
   readonly numCpuVm: number;
   readonly host?: ManagedObjectReference | undefined;
+};
+
+export type NotEnoughResourcesToStartVmEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly reason: string;
 };
 
 export type NotFound = {
@@ -3625,6 +10671,12 @@ export type NumVirtualCpusNotSupported = {
   readonly numCpuVm: number;
 };
 
+export type NumericRange = {
+  readonly _type: string;
+  readonly start: number;
+  readonly end: number;
+};
+
 export type ObjectContent = {
   readonly _type: string;
   readonly obj: ManagedObjectReference;
@@ -3665,11 +10717,35 @@ export type OperationNotSupportedByGuest = {
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
 };
 
+export type OptionValue = {
+  readonly _type: string;
+  readonly key: string;
+  readonly value?: VimValue | undefined;
+};
+
 export type OutOfBounds = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
   readonly argumentName: string;
+};
+
+export type OutOfSyncDvsHost = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly hostOutOfSync: readonly DvsOutOfSyncHostArgument[];
 };
 
 export type OvfAttribute = {
@@ -3685,7 +10761,7 @@ export type OvfConnectedDevice = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
-  readonly device?: VimValue | undefined;
+  readonly device?: VirtualDevice | undefined;
   readonly vmPath: string;
 };
 
@@ -3693,7 +10769,7 @@ export type OvfConnectedDeviceFloppy = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
-  readonly device?: VimValue | undefined;
+  readonly device?: VirtualDevice | undefined;
   readonly vmPath: string;
   readonly filename: string;
 };
@@ -3702,7 +10778,7 @@ export type OvfConnectedDeviceIso = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
-  readonly device?: VimValue | undefined;
+  readonly device?: VirtualDevice | undefined;
   readonly vmPath: string;
   readonly filename: string;
 };
@@ -3896,7 +10972,7 @@ export type OvfHardwareExport = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
-  readonly device?: VimValue | undefined;
+  readonly device?: VirtualDevice | undefined;
   readonly vmPath: string;
 };
 
@@ -4171,7 +11247,7 @@ export type OvfUnableToExportDisk = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
-  readonly device?: VimValue | undefined;
+  readonly device?: VirtualDevice | undefined;
   readonly vmPath: string;
   readonly diskName: string;
 };
@@ -4188,7 +11264,7 @@ export type OvfUnknownDevice = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
-  readonly device?: VimValue | undefined;
+  readonly device?: VirtualDevice | undefined;
   readonly vmName: string;
 };
 
@@ -4196,9 +11272,9 @@ export type OvfUnknownDeviceBacking = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
-  readonly device?: VimValue | undefined;
+  readonly device?: VirtualDevice | undefined;
   readonly vmPath: string;
-  readonly backing: VimValue;
+  readonly backing: VirtualDeviceBackingInfo;
 };
 
 export type OvfUnknownEntity = {
@@ -4251,7 +11327,7 @@ export type OvfUnsupportedDeviceExport = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
-  readonly device?: VimValue | undefined;
+  readonly device?: VirtualDevice | undefined;
   readonly vmPath: string;
 };
 
@@ -4341,6 +11417,22 @@ export type OvfXmlFormat = {
   readonly description: string;
 };
 
+export type ParaVirtualSCSIController = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+  readonly busNumber: number;
+  readonly device?: readonly number[] | undefined;
+  readonly hotAddRemove?: boolean | undefined;
+  readonly sharedBus: VirtualSCSISharing;
+  readonly scsiCtlrUnitNumber?: number | undefined;
+};
+
 export type PatchAlreadyInstalled = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
@@ -4417,6 +11509,101 @@ export type PatchSuperseded = {
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
   readonly patchID: string;
   readonly supersede?: readonly string[] | undefined;
+};
+
+export type Permission = {
+  readonly _type: string;
+  readonly entity?: ManagedObjectReference | undefined;
+  readonly principal: string;
+  readonly group: boolean;
+  readonly roleId: number;
+  readonly propagate: boolean;
+};
+
+export type PermissionAddedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly entity: ManagedEntityEventArgument;
+  readonly principal: string;
+  readonly group: boolean;
+  readonly role: RoleEventArgument;
+  readonly propagate: boolean;
+};
+
+export type PermissionEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly entity: ManagedEntityEventArgument;
+  readonly principal: string;
+  readonly group: boolean;
+};
+
+export type PermissionRemovedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly entity: ManagedEntityEventArgument;
+  readonly principal: string;
+  readonly group: boolean;
+};
+
+export type PermissionUpdatedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly entity: ManagedEntityEventArgument;
+  readonly principal: string;
+  readonly group: boolean;
+  readonly role: RoleEventArgument;
+  readonly propagate: boolean;
+  readonly prevRole?: RoleEventArgument | undefined;
+  readonly prevPropagate?: boolean | undefined;
 };
 
 export type PhysCompatRDMNotSupported = {
@@ -4560,6 +11747,12 @@ export type PowerOnFtSecondaryTimedout = {
   readonly timeout: number;
 };
 
+export type PrivilegeAvailability = {
+  readonly _type: string;
+  readonly privId: string;
+  readonly isGranted: boolean;
+};
+
 export type PrivilegePolicyDef = {
   readonly _type: string;
   readonly createPrivilege: string;
@@ -4568,12 +11761,147 @@ export type PrivilegePolicyDef = {
   readonly deletePrivilege: string;
 };
 
+export type ProfileAssociatedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly profile: ProfileEventArgument;
+};
+
+export type ProfileChangedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly profile: ProfileEventArgument;
+};
+
+export type ProfileCreatedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly profile: ProfileEventArgument;
+};
+
+export type ProfileDissociatedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly profile: ProfileEventArgument;
+};
+
+export type ProfileEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly profile: ProfileEventArgument;
+};
+
+export type ProfileEventArgument = {
+  readonly _type: string;
+  readonly profile: ManagedObjectReference;
+  readonly name: string;
+};
+
 export type ProfilePropertyPath = {
   readonly _type: string;
   readonly profilePath: string;
   readonly policyId?: string | undefined;
   readonly parameterId?: string | undefined;
   readonly policyOptionId?: string | undefined;
+};
+
+export type ProfileReferenceHostChangedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly profile: ProfileEventArgument;
+  readonly referenceHost?: ManagedObjectReference | undefined;
+  readonly referenceHostName?: string | undefined;
+  readonly prevReferenceHostName?: string | undefined;
+};
+
+export type ProfileRemovedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly profile: ProfileEventArgument;
 };
 
 export type ProfileUpdateFailed = {
@@ -4721,12 +12049,50 @@ export type RecordReplayDisabled = {
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
 };
 
+export type RecoveryEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly hostName: string;
+  readonly portKey: string;
+  readonly dvsUuid?: string | undefined;
+  readonly vnic?: string | undefined;
+};
+
 export type RemoteDeviceNotSupported = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
   readonly device: string;
   readonly reason?: string | undefined;
+};
+
+export type RemoteTSMEnabledEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
 };
 
 export type RemoveFailed = {
@@ -4739,6 +12105,24 @@ export type ReplicationConfigFault = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
+};
+
+export type ReplicationConfigSpec = {
+  readonly _type: string;
+  readonly generation: number | string;
+  readonly vmReplicationId: string;
+  readonly destination: string;
+  readonly port: number;
+  readonly rpo: number | string;
+  readonly quiesceGuestEnabled: boolean;
+  readonly paused: boolean;
+  readonly oppUpdatesEnabled: boolean;
+  readonly netCompressionEnabled?: boolean | undefined;
+  readonly netEncryptionEnabled?: boolean | undefined;
+  readonly encryptionDestination?: string | undefined;
+  readonly encryptionPort?: number | undefined;
+  readonly remoteCertificateThumbprint?: string | undefined;
+  readonly disk?: readonly ReplicationInfoDiskSettings[] | undefined;
 };
 
 export type ReplicationDiskConfigFault = {
@@ -4760,6 +12144,12 @@ export type ReplicationIncompatibleWithFT = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
+};
+
+export type ReplicationInfoDiskSettings = {
+  readonly _type: string;
+  readonly key: number;
+  readonly diskReplicationId: string;
 };
 
 export type ReplicationInvalidOptions = {
@@ -4812,6 +12202,15 @@ export type RequestCanceled = {
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
 };
 
+export type ResourceAllocationInfo = {
+  readonly _type: string;
+  readonly reservation?: number | string | undefined;
+  readonly expandableReservation?: boolean | undefined;
+  readonly limit?: number | string | undefined;
+  readonly shares?: SharesInfo | undefined;
+  readonly overheadLimit?: number | string | undefined;
+};
+
 export type ResourceInUse = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
@@ -4827,6 +12226,124 @@ export type ResourceNotAvailable = {
   readonly containerType?: string | undefined;
   readonly containerName?: string | undefined;
   readonly type?: string | undefined;
+};
+
+export type ResourcePoolCreatedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly resourcePool: ResourcePoolEventArgument;
+  readonly parent: ResourcePoolEventArgument;
+};
+
+export type ResourcePoolDestroyedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly resourcePool: ResourcePoolEventArgument;
+};
+
+export type ResourcePoolEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly resourcePool: ResourcePoolEventArgument;
+};
+
+export type ResourcePoolEventArgument = {
+  readonly _type: string;
+  readonly name: string;
+  readonly resourcePool: ManagedObjectReference;
+};
+
+export type ResourcePoolMovedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly resourcePool: ResourcePoolEventArgument;
+  readonly oldParent: ResourcePoolEventArgument;
+  readonly newParent: ResourcePoolEventArgument;
+};
+
+export type ResourcePoolReconfiguredEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly resourcePool: ResourcePoolEventArgument;
+  readonly configChanges?: ChangesInfoEventArgument | undefined;
+};
+
+export type ResourceViolatedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly resourcePool: ResourcePoolEventArgument;
 };
 
 export type RestrictedByAdministrator = {
@@ -4853,6 +12370,108 @@ export type RetrieveResult = {
   readonly objects: readonly ObjectContent[];
 };
 
+export type RoleAddedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly role: RoleEventArgument;
+  readonly privilegeList?: readonly string[] | undefined;
+};
+
+export type RoleEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly role: RoleEventArgument;
+};
+
+export type RoleEventArgument = {
+  readonly _type: string;
+  readonly roleId: number;
+  readonly name: string;
+};
+
+export type RoleRemovedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly role: RoleEventArgument;
+};
+
+export type RoleUpdatedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly role: RoleEventArgument;
+  readonly privilegeList?: readonly string[] | undefined;
+  readonly prevRoleName?: string | undefined;
+  readonly privilegesAdded?: readonly string[] | undefined;
+  readonly privilegesRemoved?: readonly string[] | undefined;
+};
+
+export type RollbackEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly hostName: string;
+  readonly methodName?: string | undefined;
+};
+
 export type RollbackFailure = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
@@ -4866,13 +12485,17 @@ export type RuleViolation = {
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
   readonly host?: ManagedObjectReference | undefined;
-  readonly rule: VimValue;
+  readonly rule: ClusterRuleInfo;
 };
 
 export type RuntimeFault = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
+};
+
+export type SDDCBase = {
+  readonly _type: string;
 };
 
 export type SSLDisabledFault = {
@@ -4894,6 +12517,239 @@ export type SSPIChallenge = {
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
   readonly base64Token: string;
+};
+
+export type ScheduledHardwareUpgradeInfo = {
+  readonly _type: string;
+  readonly upgradePolicy?: string | undefined;
+  readonly versionKey?: string | undefined;
+  readonly scheduledHardwareUpgradeStatus?: string | undefined;
+  readonly fault?: LocalizedMethodFault | undefined;
+};
+
+export type ScheduledTaskCompletedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly scheduledTask: ScheduledTaskEventArgument;
+  readonly entity: ManagedEntityEventArgument;
+};
+
+export type ScheduledTaskCreatedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly scheduledTask: ScheduledTaskEventArgument;
+  readonly entity: ManagedEntityEventArgument;
+};
+
+export type ScheduledTaskEmailCompletedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly scheduledTask: ScheduledTaskEventArgument;
+  readonly entity: ManagedEntityEventArgument;
+  readonly to: string;
+};
+
+export type ScheduledTaskEmailFailedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly scheduledTask: ScheduledTaskEventArgument;
+  readonly entity: ManagedEntityEventArgument;
+  readonly to: string;
+  readonly reason: LocalizedMethodFault;
+};
+
+export type ScheduledTaskEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly scheduledTask: ScheduledTaskEventArgument;
+  readonly entity: ManagedEntityEventArgument;
+};
+
+export type ScheduledTaskEventArgument = {
+  readonly _type: string;
+  readonly name: string;
+  readonly scheduledTask: ManagedObjectReference;
+};
+
+export type ScheduledTaskFailedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly scheduledTask: ScheduledTaskEventArgument;
+  readonly entity: ManagedEntityEventArgument;
+  readonly reason: LocalizedMethodFault;
+};
+
+export type ScheduledTaskReconfiguredEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly scheduledTask: ScheduledTaskEventArgument;
+  readonly entity: ManagedEntityEventArgument;
+  readonly configChanges?: ChangesInfoEventArgument | undefined;
+};
+
+export type ScheduledTaskRemovedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly scheduledTask: ScheduledTaskEventArgument;
+  readonly entity: ManagedEntityEventArgument;
+};
+
+export type ScheduledTaskStartedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly scheduledTask: ScheduledTaskEventArgument;
+  readonly entity: ManagedEntityEventArgument;
+};
+
+export type ScsiLun = {
+  readonly _type: string;
+  readonly deviceName: string;
+  readonly deviceType: string;
+  readonly key?: string | undefined;
+  readonly uuid: string;
+  readonly descriptor?: readonly ScsiLunDescriptor[] | undefined;
+  readonly canonicalName?: string | undefined;
+  readonly displayName?: string | undefined;
+  readonly lunType: string;
+  readonly vendor?: string | undefined;
+  readonly model?: string | undefined;
+  readonly revision?: string | undefined;
+  readonly scsiLevel?: number | undefined;
+  readonly serialNumber?: string | undefined;
+  readonly durableName?: ScsiLunDurableName | undefined;
+  readonly alternateName?: readonly ScsiLunDurableName[] | undefined;
+  readonly standardInquiry?: readonly number[] | undefined;
+  readonly queueDepth?: number | undefined;
+  readonly operationalState: readonly string[];
+  readonly capabilities?: ScsiLunCapabilities | undefined;
+  readonly vStorageSupport?: string | undefined;
+  readonly protocolEndpoint?: boolean | undefined;
+};
+
+export type ScsiLunCapabilities = {
+  readonly _type: string;
+  readonly updateDisplayNameSupported: boolean;
+};
+
+export type ScsiLunDescriptor = {
+  readonly _type: string;
+  readonly quality: string;
+  readonly id: string;
+};
+
+export type ScsiLunDurableName = {
+  readonly _type: string;
+  readonly namespace: string;
+  readonly namespaceId: number;
+  readonly data?: readonly number[] | undefined;
 };
 
 export type SecondaryVmAlreadyDisabled = {
@@ -4933,6 +12789,41 @@ export type SecurityError = {
 export type SelectionSpec = {
   readonly _type: string;
   readonly name?: string | undefined;
+};
+
+export type ServerLicenseExpiredEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly product: string;
+};
+
+export type ServerStartedSessionEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
 };
 
 export type ServiceContent = {
@@ -4985,12 +12876,66 @@ export type ServiceContent = {
   readonly failoverClusterManager?: ManagedObjectReference | undefined;
 };
 
+export type ServiceLocator = {
+  readonly _type: string;
+  readonly instanceUuid: string;
+  readonly url: string;
+  readonly credential: ServiceLocatorCredential;
+  readonly sslThumbprint?: string | undefined;
+};
+
+export type ServiceLocatorCredential = {
+  readonly _type: string;
+};
+
+export type SessionEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type SessionTerminatedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly sessionId: string;
+  readonly terminatedUsername: string;
+};
+
 export type SharedBusControllerNotSupported = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
   readonly device: string;
   readonly reason?: string | undefined;
+};
+
+export type SharesInfo = {
+  readonly _type: string;
+  readonly shares: number;
+  readonly level: SharesLevel;
 };
 
 export type ShrinkDiskFault = {
@@ -5066,7 +13011,7 @@ export type SnapshotRevertIssue = {
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
   readonly snapshotName?: string | undefined;
-  readonly event?: readonly VimValue[] | undefined;
+  readonly event?: readonly Event[] | undefined;
   readonly errors: boolean;
 };
 
@@ -5206,6 +13151,13 @@ export type StorageDrsUnableToMoveFiles = {
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
 };
 
+export type StorageIOAllocationInfo = {
+  readonly _type: string;
+  readonly limit?: number | string | undefined;
+  readonly shares?: SharesInfo | undefined;
+  readonly reservation?: number | undefined;
+};
+
 export type StorageVMotionNotSupported = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
@@ -5220,6 +13172,12 @@ export type StorageVmotionIncompatible = {
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
   readonly datastore?: ManagedObjectReference | undefined;
+};
+
+export type StringPolicy = {
+  readonly _type: string;
+  readonly inherited: boolean;
+  readonly value?: string | undefined;
 };
 
 export type SuspendedRelocateNotSupported = {
@@ -5274,6 +13232,24 @@ export type TaskDescription = {
   readonly methodInfo: readonly ElementDescription[];
   readonly state: readonly ElementDescription[];
   readonly reason: readonly TypeDescription[];
+};
+
+export type TaskEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly info: TaskInfo;
 };
 
 export type TaskFilterSpec = {
@@ -5371,6 +13347,135 @@ export type TaskReasonUser = {
   readonly userName: string;
 };
 
+export type TaskTimeoutEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly info: TaskInfo;
+};
+
+export type TeamingMatchEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly switchUuid: string;
+  readonly healthResult?: HostMemberHealthCheckResult | undefined;
+};
+
+export type TeamingMisMatchEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly switchUuid: string;
+  readonly healthResult?: HostMemberHealthCheckResult | undefined;
+};
+
+export type TemplateBeingUpgradedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly legacyTemplate: string;
+};
+
+export type TemplateUpgradeEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly legacyTemplate: string;
+};
+
+export type TemplateUpgradeFailedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly legacyTemplate: string;
+  readonly reason: LocalizedMethodFault;
+};
+
+export type TemplateUpgradedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly legacyTemplate: string;
+};
+
 export type ThirdPartyLicenseAssignmentFailed = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
@@ -5378,6 +13483,23 @@ export type ThirdPartyLicenseAssignmentFailed = {
   readonly host: ManagedObjectReference;
   readonly module: string;
   readonly reason?: string | undefined;
+};
+
+export type TimedOutHostOperationEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
 };
 
 export type Timedout = {
@@ -5456,6 +13578,29 @@ export type ToolsAutoUpgradeNotSupported = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
+};
+
+export type ToolsConfigInfo = {
+  readonly _type: string;
+  readonly toolsVersion?: number | undefined;
+  readonly toolsInstallType?: string | undefined;
+  readonly afterPowerOn?: boolean | undefined;
+  readonly afterResume?: boolean | undefined;
+  readonly beforeGuestStandby?: boolean | undefined;
+  readonly beforeGuestShutdown?: boolean | undefined;
+  readonly beforeGuestReboot?: boolean | undefined;
+  readonly toolsUpgradePolicy?: string | undefined;
+  readonly pendingCustomization?: string | undefined;
+  readonly customizationKeyId?: CryptoKeyId | undefined;
+  readonly syncTimeWithHost?: boolean | undefined;
+  readonly lastInstallInfo?: ToolsConfigInfoToolsLastInstallInfo | undefined;
+  readonly upgradeRebootPredict?: boolean | undefined;
+};
+
+export type ToolsConfigInfoToolsLastInstallInfo = {
+  readonly _type: string;
+  readonly counter: number;
+  readonly fault?: LocalizedMethodFault | undefined;
 };
 
 export type ToolsImageCopyFailed = {
@@ -5557,6 +13702,43 @@ export type UnexpectedFault = {
   readonly fault?: LocalizedMethodFault | undefined;
 };
 
+export type UnlicensedVirtualMachinesEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly unlicensed: number;
+  readonly available: number;
+};
+
+export type UnlicensedVirtualMachinesFoundEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly available: number;
+};
+
 export type UnrecognizedHost = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
@@ -5617,12 +13799,209 @@ export type UpdateSet = {
   readonly truncated?: boolean | undefined;
 };
 
+export type UpdatedAgentBeingRestartedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type UpgradeEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly message: string;
+};
+
+export type UplinkPortMtuNotSupportEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly switchUuid: string;
+  readonly healthResult?: HostMemberHealthCheckResult | undefined;
+};
+
+export type UplinkPortMtuSupportEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly switchUuid: string;
+  readonly healthResult?: HostMemberHealthCheckResult | undefined;
+};
+
+export type UplinkPortVlanTrunkedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly switchUuid: string;
+  readonly healthResult?: HostMemberHealthCheckResult | undefined;
+};
+
+export type UplinkPortVlanUntrunkedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly switchUuid: string;
+  readonly healthResult?: HostMemberHealthCheckResult | undefined;
+};
+
+export type UserAssignedToGroup = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly userLogin: string;
+  readonly group: string;
+};
+
+export type UserLoginSessionEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly ipAddress: string;
+  readonly userAgent?: string | undefined;
+  readonly locale: string;
+  readonly sessionId: string;
+};
+
+export type UserLogoutSessionEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly ipAddress?: string | undefined;
+  readonly userAgent?: string | undefined;
+  readonly callCount?: number | string | undefined;
+  readonly sessionId?: string | undefined;
+  readonly loginTime?: string | undefined;
+};
+
 export type UserNotFound = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
   readonly principal: string;
   readonly unresolved: boolean;
+};
+
+export type UserPasswordChanged = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly userLogin: string;
+};
+
+export type UserPrivilegeResult = {
+  readonly _type: string;
+  readonly entity: ManagedObjectReference;
+  readonly privileges?: readonly string[] | undefined;
 };
 
 export type UserSession = {
@@ -5640,10 +14019,55 @@ export type UserSession = {
   readonly callCount: number | string;
 };
 
+export type UserUnassignedFromGroup = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly userLogin: string;
+  readonly group: string;
+};
+
+export type UserUpgradeEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly message: string;
+};
+
 export type VAppConfigFault = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
+};
+
+export type VAppIPAssignmentInfo = {
+  readonly _type: string;
+  readonly supportedAllocationScheme?: readonly string[] | undefined;
+  readonly ipAllocationPolicy?: string | undefined;
+  readonly supportedIpProtocol?: readonly string[] | undefined;
+  readonly ipProtocol?: string | undefined;
 };
 
 export type VAppNotRunning = {
@@ -5658,6 +14082,43 @@ export type VAppOperationInProgress = {
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
 };
 
+export type VAppOvfSectionInfo = {
+  readonly _type: string;
+  readonly key?: number | undefined;
+  readonly namespace?: string | undefined;
+  readonly type?: string | undefined;
+  readonly atEnvelopeLevel?: boolean | undefined;
+  readonly contents?: string | undefined;
+};
+
+export type VAppOvfSectionSpec = {
+  readonly _type: string;
+  readonly operation: ArrayUpdateOperation;
+  readonly removeKey?: VimValue | undefined;
+  readonly info?: VAppOvfSectionInfo | undefined;
+};
+
+export type VAppProductInfo = {
+  readonly _type: string;
+  readonly key: number;
+  readonly classId?: string | undefined;
+  readonly instanceId?: string | undefined;
+  readonly name?: string | undefined;
+  readonly vendor?: string | undefined;
+  readonly version?: string | undefined;
+  readonly fullVersion?: string | undefined;
+  readonly vendorUrl?: string | undefined;
+  readonly productUrl?: string | undefined;
+  readonly appUrl?: string | undefined;
+};
+
+export type VAppProductSpec = {
+  readonly _type: string;
+  readonly operation: ArrayUpdateOperation;
+  readonly removeKey?: VimValue | undefined;
+  readonly info?: VAppProductInfo | undefined;
+};
+
 export type VAppPropertyFault = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
@@ -5667,6 +14128,29 @@ export type VAppPropertyFault = {
   readonly label: string;
   readonly type: string;
   readonly value: string;
+};
+
+export type VAppPropertyInfo = {
+  readonly _type: string;
+  readonly key: number;
+  readonly classId?: string | undefined;
+  readonly instanceId?: string | undefined;
+  readonly id?: string | undefined;
+  readonly category?: string | undefined;
+  readonly label?: string | undefined;
+  readonly type?: string | undefined;
+  readonly typeReference?: string | undefined;
+  readonly userConfigurable?: boolean | undefined;
+  readonly defaultValue?: string | undefined;
+  readonly value?: string | undefined;
+  readonly description?: string | undefined;
+};
+
+export type VAppPropertySpec = {
+  readonly _type: string;
+  readonly operation: ArrayUpdateOperation;
+  readonly removeKey?: VimValue | undefined;
+  readonly info?: VAppPropertyInfo | undefined;
 };
 
 export type VAppTaskInProgress = {
@@ -5700,6 +14184,61 @@ export type VFlashModuleVersionIncompatible = {
   readonly vmRequestModuleVersion: string;
   readonly hostMinSupportedVerson: string;
   readonly hostModuleVersion: string;
+};
+
+export type VMFSDatastoreCreatedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly datastore: DatastoreEventArgument;
+  readonly datastoreUrl?: string | undefined;
+};
+
+export type VMFSDatastoreExpandedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly datastore: DatastoreEventArgument;
+};
+
+export type VMFSDatastoreExtendedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly datastore: DatastoreEventArgument;
 };
 
 export type VMINotSupported = {
@@ -5746,6 +14285,23 @@ export type VMotionInterfaceIssue = {
   readonly atSourceHost: boolean;
   readonly failedHost: string;
   readonly failedHostEntity?: ManagedObjectReference | undefined;
+};
+
+export type VMotionLicenseExpiredEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
 };
 
 export type VMotionLinkCapacityLow = {
@@ -5801,10 +14357,279 @@ export type VMotionProtocolIncompatible = {
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
 };
 
+export type VcAgentUninstallFailedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly reason?: string | undefined;
+};
+
+export type VcAgentUninstalledEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type VcAgentUpgradeFailedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly reason?: string | undefined;
+};
+
+export type VcAgentUpgradedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type VimAccountPasswordChangedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
 export type VimFault = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
+};
+
+export type VirtualAHCIController = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+  readonly busNumber: number;
+  readonly device?: readonly number[] | undefined;
+};
+
+export type VirtualBusLogicController = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+  readonly busNumber: number;
+  readonly device?: readonly number[] | undefined;
+  readonly hotAddRemove?: boolean | undefined;
+  readonly sharedBus: VirtualSCSISharing;
+  readonly scsiCtlrUnitNumber?: number | undefined;
+};
+
+export type VirtualCdrom = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+};
+
+export type VirtualCdromAtapiBackingInfo = {
+  readonly _type: string;
+  readonly deviceName: string;
+  readonly useAutoDetect?: boolean | undefined;
+  readonly description?: string | undefined;
+};
+
+export type VirtualCdromIsoBackingInfo = {
+  readonly _type: string;
+  readonly fileName: string;
+  readonly datastore?: ManagedObjectReference | undefined;
+  readonly backingObjectId?: string | undefined;
+};
+
+export type VirtualCdromPassthroughBackingInfo = {
+  readonly _type: string;
+  readonly deviceName: string;
+  readonly useAutoDetect?: boolean | undefined;
+  readonly exclusive: boolean;
+  readonly description?: string | undefined;
+};
+
+export type VirtualCdromRemoteAtapiBackingInfo = {
+  readonly _type: string;
+  readonly deviceName: string;
+  readonly useAutoDetect?: boolean | undefined;
+};
+
+export type VirtualCdromRemotePassthroughBackingInfo = {
+  readonly _type: string;
+  readonly deviceName: string;
+  readonly useAutoDetect?: boolean | undefined;
+  readonly exclusive: boolean;
+};
+
+export type VirtualController = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+  readonly busNumber: number;
+  readonly device?: readonly number[] | undefined;
+};
+
+export type VirtualDevice = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+};
+
+export type VirtualDeviceBackingInfo = {
+  readonly _type: string;
+};
+
+export type VirtualDeviceBusSlotInfo = {
+  readonly _type: string;
+};
+
+export type VirtualDeviceConfigSpec = {
+  readonly _type: string;
+  readonly operation?: VirtualDeviceConfigSpecOperation | undefined;
+  readonly fileOperation?: VirtualDeviceConfigSpecFileOperation | undefined;
+  readonly device: VirtualDevice;
+  readonly profile?: readonly VirtualMachineProfileSpec[] | undefined;
+  readonly backing?: VirtualDeviceConfigSpecBackingSpec | undefined;
+};
+
+export type VirtualDeviceConfigSpecBackingSpec = {
+  readonly _type: string;
+  readonly parent?: VirtualDeviceConfigSpecBackingSpec | undefined;
+  readonly crypto?: CryptoSpec | undefined;
+};
+
+export type VirtualDeviceConnectInfo = {
+  readonly _type: string;
+  readonly migrateConnect?: string | undefined;
+  readonly startConnected: boolean;
+  readonly allowGuestControl: boolean;
+  readonly connected: boolean;
+  readonly status?: string | undefined;
+};
+
+export type VirtualDeviceDeviceBackingInfo = {
+  readonly _type: string;
+  readonly deviceName: string;
+  readonly useAutoDetect?: boolean | undefined;
+};
+
+export type VirtualDeviceFileBackingInfo = {
+  readonly _type: string;
+  readonly fileName: string;
+  readonly datastore?: ManagedObjectReference | undefined;
+  readonly backingObjectId?: string | undefined;
+};
+
+export type VirtualDevicePipeBackingInfo = {
+  readonly _type: string;
+  readonly pipeName: string;
+};
+
+export type VirtualDeviceRemoteDeviceBackingInfo = {
+  readonly _type: string;
+  readonly deviceName: string;
+  readonly useAutoDetect?: boolean | undefined;
+};
+
+export type VirtualDeviceURIBackingInfo = {
+  readonly _type: string;
+  readonly serviceURI: string;
+  readonly direction: string;
+  readonly proxyURI?: string | undefined;
+};
+
+export type VirtualDisk = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+  readonly capacityInKB: number | string;
+  readonly capacityInBytes?: number | string | undefined;
+  readonly shares?: SharesInfo | undefined;
+  readonly storageIOAllocation?: StorageIOAllocationInfo | undefined;
+  readonly diskObjectId?: string | undefined;
+  readonly vFlashCacheConfigInfo?: VirtualDiskVFlashCacheConfigInfo | undefined;
+  readonly iofilter?: readonly string[] | undefined;
+  readonly vDiskId?: ID | undefined;
+  readonly nativeUnmanagedLinkedClone?: boolean | undefined;
 };
 
 export type VirtualDiskBlocksNotFullyProvisioned = {
@@ -5816,10 +14641,66 @@ export type VirtualDiskBlocksNotFullyProvisioned = {
   readonly backing: string;
 };
 
+export type VirtualDiskConfigSpec = {
+  readonly _type: string;
+  readonly operation?: VirtualDeviceConfigSpecOperation | undefined;
+  readonly fileOperation?: VirtualDeviceConfigSpecFileOperation | undefined;
+  readonly device: VirtualDevice;
+  readonly profile?: readonly VirtualMachineProfileSpec[] | undefined;
+  readonly backing?: VirtualDeviceConfigSpecBackingSpec | undefined;
+  readonly diskMoveType?: string | undefined;
+  readonly migrateCache?: boolean | undefined;
+};
+
+export type VirtualDiskFlatVer1BackingInfo = {
+  readonly _type: string;
+  readonly fileName: string;
+  readonly datastore?: ManagedObjectReference | undefined;
+  readonly backingObjectId?: string | undefined;
+  readonly diskMode: string;
+  readonly split?: boolean | undefined;
+  readonly writeThrough?: boolean | undefined;
+  readonly contentId?: string | undefined;
+  readonly parent?: VirtualDiskFlatVer1BackingInfo | undefined;
+};
+
+export type VirtualDiskFlatVer2BackingInfo = {
+  readonly _type: string;
+  readonly fileName: string;
+  readonly datastore?: ManagedObjectReference | undefined;
+  readonly backingObjectId?: string | undefined;
+  readonly diskMode: string;
+  readonly split?: boolean | undefined;
+  readonly writeThrough?: boolean | undefined;
+  readonly thinProvisioned?: boolean | undefined;
+  readonly eagerlyScrub?: boolean | undefined;
+  readonly uuid?: string | undefined;
+  readonly contentId?: string | undefined;
+  readonly changeId?: string | undefined;
+  readonly parent?: VirtualDiskFlatVer2BackingInfo | undefined;
+  readonly deltaDiskFormat?: string | undefined;
+  readonly digestEnabled?: boolean | undefined;
+  readonly deltaGrainSize?: number | undefined;
+  readonly deltaDiskFormatVariant?: string | undefined;
+  readonly sharing?: string | undefined;
+  readonly keyId?: CryptoKeyId | undefined;
+};
+
 export type VirtualDiskId = {
   readonly _type: string;
   readonly vm: ManagedObjectReference;
   readonly diskId: number;
+};
+
+export type VirtualDiskLocalPMemBackingInfo = {
+  readonly _type: string;
+  readonly fileName: string;
+  readonly datastore?: ManagedObjectReference | undefined;
+  readonly backingObjectId?: string | undefined;
+  readonly diskMode: string;
+  readonly uuid?: string | undefined;
+  readonly volumeUUID?: string | undefined;
+  readonly contentId?: string | undefined;
 };
 
 export type VirtualDiskModeNotSupported = {
@@ -5831,12 +14712,230 @@ export type VirtualDiskModeNotSupported = {
   readonly mode: string;
 };
 
+export type VirtualDiskPartitionedRawDiskVer2BackingInfo = {
+  readonly _type: string;
+  readonly deviceName: string;
+  readonly useAutoDetect?: boolean | undefined;
+  readonly descriptorFileName: string;
+  readonly uuid?: string | undefined;
+  readonly changeId?: string | undefined;
+  readonly sharing?: string | undefined;
+  readonly partition: readonly number[];
+};
+
+export type VirtualDiskRawDiskMappingVer1BackingInfo = {
+  readonly _type: string;
+  readonly fileName: string;
+  readonly datastore?: ManagedObjectReference | undefined;
+  readonly backingObjectId?: string | undefined;
+  readonly lunUuid?: string | undefined;
+  readonly deviceName?: string | undefined;
+  readonly compatibilityMode?: string | undefined;
+  readonly diskMode?: string | undefined;
+  readonly uuid?: string | undefined;
+  readonly contentId?: string | undefined;
+  readonly changeId?: string | undefined;
+  readonly parent?: VirtualDiskRawDiskMappingVer1BackingInfo | undefined;
+  readonly deltaDiskFormat?: string | undefined;
+  readonly deltaGrainSize?: number | undefined;
+  readonly sharing?: string | undefined;
+};
+
+export type VirtualDiskRawDiskVer2BackingInfo = {
+  readonly _type: string;
+  readonly deviceName: string;
+  readonly useAutoDetect?: boolean | undefined;
+  readonly descriptorFileName: string;
+  readonly uuid?: string | undefined;
+  readonly changeId?: string | undefined;
+  readonly sharing?: string | undefined;
+};
+
+export type VirtualDiskSeSparseBackingInfo = {
+  readonly _type: string;
+  readonly fileName: string;
+  readonly datastore?: ManagedObjectReference | undefined;
+  readonly backingObjectId?: string | undefined;
+  readonly diskMode: string;
+  readonly writeThrough?: boolean | undefined;
+  readonly uuid?: string | undefined;
+  readonly contentId?: string | undefined;
+  readonly changeId?: string | undefined;
+  readonly parent?: VirtualDiskSeSparseBackingInfo | undefined;
+  readonly deltaDiskFormat?: string | undefined;
+  readonly digestEnabled?: boolean | undefined;
+  readonly grainSize?: number | undefined;
+  readonly keyId?: CryptoKeyId | undefined;
+};
+
+export type VirtualDiskSparseVer1BackingInfo = {
+  readonly _type: string;
+  readonly fileName: string;
+  readonly datastore?: ManagedObjectReference | undefined;
+  readonly backingObjectId?: string | undefined;
+  readonly diskMode: string;
+  readonly split?: boolean | undefined;
+  readonly writeThrough?: boolean | undefined;
+  readonly spaceUsedInKB?: number | string | undefined;
+  readonly contentId?: string | undefined;
+  readonly parent?: VirtualDiskSparseVer1BackingInfo | undefined;
+};
+
+export type VirtualDiskSparseVer2BackingInfo = {
+  readonly _type: string;
+  readonly fileName: string;
+  readonly datastore?: ManagedObjectReference | undefined;
+  readonly backingObjectId?: string | undefined;
+  readonly diskMode: string;
+  readonly split?: boolean | undefined;
+  readonly writeThrough?: boolean | undefined;
+  readonly spaceUsedInKB?: number | string | undefined;
+  readonly uuid?: string | undefined;
+  readonly contentId?: string | undefined;
+  readonly changeId?: string | undefined;
+  readonly parent?: VirtualDiskSparseVer2BackingInfo | undefined;
+  readonly keyId?: CryptoKeyId | undefined;
+};
+
+export type VirtualDiskVFlashCacheConfigInfo = {
+  readonly _type: string;
+  readonly vFlashModule?: string | undefined;
+  readonly reservationInMB?: number | string | undefined;
+  readonly cacheConsistencyType?: string | undefined;
+  readonly cacheMode?: string | undefined;
+  readonly blockSizeInKB?: number | string | undefined;
+};
+
+export type VirtualE1000 = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+  readonly addressType?: string | undefined;
+  readonly macAddress?: string | undefined;
+  readonly wakeOnLanEnabled?: boolean | undefined;
+  readonly resourceAllocation?: VirtualEthernetCardResourceAllocation | undefined;
+  readonly externalId?: string | undefined;
+  readonly uptCompatibilityEnabled?: boolean | undefined;
+};
+
+export type VirtualE1000e = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+  readonly addressType?: string | undefined;
+  readonly macAddress?: string | undefined;
+  readonly wakeOnLanEnabled?: boolean | undefined;
+  readonly resourceAllocation?: VirtualEthernetCardResourceAllocation | undefined;
+  readonly externalId?: string | undefined;
+  readonly uptCompatibilityEnabled?: boolean | undefined;
+};
+
+export type VirtualEnsoniq1371 = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+};
+
+export type VirtualEthernetCard = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+  readonly addressType?: string | undefined;
+  readonly macAddress?: string | undefined;
+  readonly wakeOnLanEnabled?: boolean | undefined;
+  readonly resourceAllocation?: VirtualEthernetCardResourceAllocation | undefined;
+  readonly externalId?: string | undefined;
+  readonly uptCompatibilityEnabled?: boolean | undefined;
+};
+
+export type VirtualEthernetCardDistributedVirtualPortBackingInfo = {
+  readonly _type: string;
+  readonly port: DistributedVirtualSwitchPortConnection;
+};
+
+export type VirtualEthernetCardLegacyNetworkBackingInfo = {
+  readonly _type: string;
+  readonly deviceName: string;
+  readonly useAutoDetect?: boolean | undefined;
+};
+
+export type VirtualEthernetCardNetworkBackingInfo = {
+  readonly _type: string;
+  readonly deviceName: string;
+  readonly useAutoDetect?: boolean | undefined;
+  readonly network?: ManagedObjectReference | undefined;
+  readonly inPassthroughMode?: boolean | undefined;
+};
+
 export type VirtualEthernetCardNotSupported = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
   readonly device: string;
   readonly reason?: string | undefined;
+};
+
+export type VirtualEthernetCardOpaqueNetworkBackingInfo = {
+  readonly _type: string;
+  readonly opaqueNetworkId: string;
+  readonly opaqueNetworkType: string;
+};
+
+export type VirtualEthernetCardResourceAllocation = {
+  readonly _type: string;
+  readonly reservation?: number | string | undefined;
+  readonly share: SharesInfo;
+  readonly limit?: number | string | undefined;
+};
+
+export type VirtualFloppy = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+};
+
+export type VirtualFloppyDeviceBackingInfo = {
+  readonly _type: string;
+  readonly deviceName: string;
+  readonly useAutoDetect?: boolean | undefined;
+};
+
+export type VirtualFloppyImageBackingInfo = {
+  readonly _type: string;
+  readonly fileName: string;
+  readonly datastore?: ManagedObjectReference | undefined;
+  readonly backingObjectId?: string | undefined;
+};
+
+export type VirtualFloppyRemoteDeviceBackingInfo = {
+  readonly _type: string;
+  readonly deviceName: string;
+  readonly useAutoDetect?: boolean | undefined;
 };
 
 export type VirtualHardwareCompatibilityIssue = {
@@ -5853,11 +14952,843 @@ export type VirtualHardwareVersionNotSupported = {
   readonly host: ManagedObjectReference;
 };
 
+export type VirtualHdAudioCard = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+};
+
+export type VirtualIDEController = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+  readonly busNumber: number;
+  readonly device?: readonly number[] | undefined;
+};
+
+export type VirtualKeyboard = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+};
+
+export type VirtualLsiLogicController = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+  readonly busNumber: number;
+  readonly device?: readonly number[] | undefined;
+  readonly hotAddRemove?: boolean | undefined;
+  readonly sharedBus: VirtualSCSISharing;
+  readonly scsiCtlrUnitNumber?: number | undefined;
+};
+
+export type VirtualLsiLogicSASController = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+  readonly busNumber: number;
+  readonly device?: readonly number[] | undefined;
+  readonly hotAddRemove?: boolean | undefined;
+  readonly sharedBus: VirtualSCSISharing;
+  readonly scsiCtlrUnitNumber?: number | undefined;
+};
+
+export type VirtualMachineAffinityInfo = {
+  readonly _type: string;
+  readonly affinitySet?: readonly number[] | undefined;
+};
+
+export type VirtualMachineBootOptions = {
+  readonly _type: string;
+  readonly bootDelay?: number | string | undefined;
+  readonly enterBIOSSetup?: boolean | undefined;
+  readonly efiSecureBootEnabled?: boolean | undefined;
+  readonly bootRetryEnabled?: boolean | undefined;
+  readonly bootRetryDelay?: number | string | undefined;
+  readonly bootOrder?: readonly VirtualMachineBootOptionsBootableDevice[] | undefined;
+  readonly networkBootProtocol?: string | undefined;
+};
+
+export type VirtualMachineBootOptionsBootableDevice = {
+  readonly _type: string;
+};
+
+export type VirtualMachineCloneSpec = {
+  readonly _type: string;
+  readonly location: VirtualMachineRelocateSpec;
+  readonly template: boolean;
+  readonly config?: VirtualMachineConfigSpec | undefined;
+  readonly customization?: CustomizationSpec | undefined;
+  readonly powerOn: boolean;
+  readonly snapshot?: ManagedObjectReference | undefined;
+  readonly memory?: boolean | undefined;
+};
+
+export type VirtualMachineConfigSpec = {
+  readonly _type: string;
+  readonly changeVersion?: string | undefined;
+  readonly name?: string | undefined;
+  readonly version?: string | undefined;
+  readonly createDate?: string | undefined;
+  readonly uuid?: string | undefined;
+  readonly instanceUuid?: string | undefined;
+  readonly npivNodeWorldWideName?: readonly (number | string)[] | undefined;
+  readonly npivPortWorldWideName?: readonly (number | string)[] | undefined;
+  readonly npivWorldWideNameType?: string | undefined;
+  readonly npivDesiredNodeWwns?: number | undefined;
+  readonly npivDesiredPortWwns?: number | undefined;
+  readonly npivTemporaryDisabled?: boolean | undefined;
+  readonly npivOnNonRdmDisks?: boolean | undefined;
+  readonly npivWorldWideNameOp?: string | undefined;
+  readonly locationId?: string | undefined;
+  readonly guestId?: string | undefined;
+  readonly alternateGuestName?: string | undefined;
+  readonly annotation?: string | undefined;
+  readonly files?: VirtualMachineFileInfo | undefined;
+  readonly tools?: ToolsConfigInfo | undefined;
+  readonly flags?: VirtualMachineFlagInfo | undefined;
+  readonly consolePreferences?: VirtualMachineConsolePreferences | undefined;
+  readonly powerOpInfo?: VirtualMachineDefaultPowerOpInfo | undefined;
+  readonly numCPUs?: number | undefined;
+  readonly numCoresPerSocket?: number | undefined;
+  readonly memoryMB?: number | string | undefined;
+  readonly memoryHotAddEnabled?: boolean | undefined;
+  readonly cpuHotAddEnabled?: boolean | undefined;
+  readonly cpuHotRemoveEnabled?: boolean | undefined;
+  readonly virtualICH7MPresent?: boolean | undefined;
+  readonly virtualSMCPresent?: boolean | undefined;
+  readonly deviceChange?: readonly VirtualDeviceConfigSpec[] | undefined;
+  readonly cpuAllocation?: ResourceAllocationInfo | undefined;
+  readonly memoryAllocation?: ResourceAllocationInfo | undefined;
+  readonly latencySensitivity?: LatencySensitivity | undefined;
+  readonly cpuAffinity?: VirtualMachineAffinityInfo | undefined;
+  readonly memoryAffinity?: VirtualMachineAffinityInfo | undefined;
+  readonly networkShaper?: VirtualMachineNetworkShaperInfo | undefined;
+  readonly cpuFeatureMask?: readonly VirtualMachineCpuIdInfoSpec[] | undefined;
+  readonly extraConfig?: readonly OptionValue[] | undefined;
+  readonly swapPlacement?: string | undefined;
+  readonly bootOptions?: VirtualMachineBootOptions | undefined;
+  readonly vAppConfig?: VmConfigSpec | undefined;
+  readonly ftInfo?: FaultToleranceConfigInfo | undefined;
+  readonly repConfig?: ReplicationConfigSpec | undefined;
+  readonly vAppConfigRemoved?: boolean | undefined;
+  readonly vAssertsEnabled?: boolean | undefined;
+  readonly changeTrackingEnabled?: boolean | undefined;
+  readonly firmware?: string | undefined;
+  readonly maxMksConnections?: number | undefined;
+  readonly guestAutoLockEnabled?: boolean | undefined;
+  readonly managedBy?: ManagedByInfo | undefined;
+  readonly memoryReservationLockedToMax?: boolean | undefined;
+  readonly nestedHVEnabled?: boolean | undefined;
+  readonly vPMCEnabled?: boolean | undefined;
+  readonly scheduledHardwareUpgradeInfo?: ScheduledHardwareUpgradeInfo | undefined;
+  readonly vmProfile?: readonly VirtualMachineProfileSpec[] | undefined;
+  readonly messageBusTunnelEnabled?: boolean | undefined;
+  readonly crypto?: CryptoSpec | undefined;
+  readonly migrateEncryption?: string | undefined;
+};
+
+export type VirtualMachineConsolePreferences = {
+  readonly _type: string;
+  readonly powerOnWhenOpened?: boolean | undefined;
+  readonly enterFullScreenOnPowerOn?: boolean | undefined;
+  readonly closeOnPowerOffOrSuspend?: boolean | undefined;
+};
+
+export type VirtualMachineCpuIdInfoSpec = {
+  readonly _type: string;
+  readonly operation: ArrayUpdateOperation;
+  readonly removeKey?: VimValue | undefined;
+  readonly info?: HostCpuIdInfo | undefined;
+};
+
+export type VirtualMachineDefaultPowerOpInfo = {
+  readonly _type: string;
+  readonly powerOffType?: string | undefined;
+  readonly suspendType?: string | undefined;
+  readonly resetType?: string | undefined;
+  readonly defaultPowerOffType?: string | undefined;
+  readonly defaultSuspendType?: string | undefined;
+  readonly defaultResetType?: string | undefined;
+  readonly standbyAction?: string | undefined;
+};
+
 export type VirtualMachineFeatureRequirement = {
   readonly _type: string;
   readonly key: string;
   readonly featureName: string;
   readonly value: string;
+};
+
+export type VirtualMachineFileInfo = {
+  readonly _type: string;
+  readonly vmPathName?: string | undefined;
+  readonly snapshotDirectory?: string | undefined;
+  readonly suspendDirectory?: string | undefined;
+  readonly logDirectory?: string | undefined;
+  readonly ftMetadataDirectory?: string | undefined;
+};
+
+export type VirtualMachineFlagInfo = {
+  readonly _type: string;
+  readonly disableAcceleration?: boolean | undefined;
+  readonly enableLogging?: boolean | undefined;
+  readonly useToe?: boolean | undefined;
+  readonly runWithDebugInfo?: boolean | undefined;
+  readonly monitorType?: string | undefined;
+  readonly htSharing?: string | undefined;
+  readonly snapshotDisabled?: boolean | undefined;
+  readonly snapshotLocked?: boolean | undefined;
+  readonly diskUuidEnabled?: boolean | undefined;
+  readonly virtualMmuUsage?: string | undefined;
+  readonly virtualExecUsage?: string | undefined;
+  readonly snapshotPowerOffBehavior?: string | undefined;
+  readonly recordReplayEnabled?: boolean | undefined;
+  readonly faultToleranceType?: string | undefined;
+  readonly cbrcCacheEnabled?: boolean | undefined;
+  readonly vvtdEnabled?: boolean | undefined;
+  readonly vbsEnabled?: boolean | undefined;
+};
+
+export type VirtualMachineGuestQuiesceSpec = {
+  readonly _type: string;
+  readonly timeout?: number | undefined;
+};
+
+export type VirtualMachineInstantCloneSpec = {
+  readonly _type: string;
+  readonly name: string;
+  readonly location: VirtualMachineRelocateSpec;
+  readonly config?: readonly OptionValue[] | undefined;
+  readonly biosUuid?: string | undefined;
+};
+
+export type VirtualMachineMessage = {
+  readonly _type: string;
+  readonly id: string;
+  readonly argument?: readonly VimValue[] | undefined;
+  readonly text?: string | undefined;
+};
+
+export type VirtualMachineNetworkShaperInfo = {
+  readonly _type: string;
+  readonly enabled?: boolean | undefined;
+  readonly peakBps?: number | string | undefined;
+  readonly averageBps?: number | string | undefined;
+  readonly burstSize?: number | string | undefined;
+};
+
+export type VirtualMachineProfileSpec = {
+  readonly _type: string;
+};
+
+export type VirtualMachineRelocateSpec = {
+  readonly _type: string;
+  readonly service?: ServiceLocator | undefined;
+  readonly folder?: ManagedObjectReference | undefined;
+  readonly datastore?: ManagedObjectReference | undefined;
+  readonly diskMoveType?: string | undefined;
+  readonly pool?: ManagedObjectReference | undefined;
+  readonly host?: ManagedObjectReference | undefined;
+  readonly disk?: readonly VirtualMachineRelocateSpecDiskLocator[] | undefined;
+  readonly transform?: VirtualMachineRelocateTransformation | undefined;
+  readonly deviceChange?: readonly VirtualDeviceConfigSpec[] | undefined;
+  readonly profile?: readonly VirtualMachineProfileSpec[] | undefined;
+};
+
+export type VirtualMachineRelocateSpecDiskLocator = {
+  readonly _type: string;
+  readonly diskId: number;
+  readonly datastore: ManagedObjectReference;
+  readonly diskMoveType?: string | undefined;
+  readonly diskBackingInfo?: VirtualDeviceBackingInfo | undefined;
+  readonly profile?: readonly VirtualMachineProfileSpec[] | undefined;
+};
+
+export type VirtualMachineVMCIDevice = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+  readonly id?: number | string | undefined;
+  readonly allowUnrestrictedCommunication?: boolean | undefined;
+  readonly filterEnable?: boolean | undefined;
+  readonly filterInfo?: VirtualMachineVMCIDeviceFilterInfo | undefined;
+};
+
+export type VirtualMachineVMCIDeviceFilterInfo = {
+  readonly _type: string;
+  readonly filters?: readonly VirtualMachineVMCIDeviceFilterSpec[] | undefined;
+};
+
+export type VirtualMachineVMCIDeviceFilterSpec = {
+  readonly _type: string;
+  readonly rank: number | string;
+  readonly action: string;
+  readonly protocol: string;
+  readonly direction: string;
+  readonly lowerDstPortBoundary?: number | string | undefined;
+  readonly upperDstPortBoundary?: number | string | undefined;
+};
+
+export type VirtualMachineVMIROM = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+};
+
+export type VirtualMachineVideoCard = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+  readonly videoRamSizeInKB?: number | string | undefined;
+  readonly numDisplays?: number | undefined;
+  readonly useAutoDetect?: boolean | undefined;
+  readonly enable3DSupport?: boolean | undefined;
+  readonly use3dRenderer?: string | undefined;
+  readonly graphicsMemorySizeInKB?: number | string | undefined;
+};
+
+export type VirtualNVDIMM = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+  readonly capacityInMB: number | string;
+};
+
+export type VirtualNVDIMMBackingInfo = {
+  readonly _type: string;
+  readonly fileName: string;
+  readonly datastore?: ManagedObjectReference | undefined;
+  readonly backingObjectId?: string | undefined;
+  readonly parent?: VirtualNVDIMMBackingInfo | undefined;
+  readonly changeId?: string | undefined;
+};
+
+export type VirtualNVDIMMController = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+  readonly busNumber: number;
+  readonly device?: readonly number[] | undefined;
+};
+
+export type VirtualNVMEController = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+  readonly busNumber: number;
+  readonly device?: readonly number[] | undefined;
+};
+
+export type VirtualPCIController = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+  readonly busNumber: number;
+  readonly device?: readonly number[] | undefined;
+};
+
+export type VirtualPCIPassthrough = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+};
+
+export type VirtualPCIPassthroughDeviceBackingInfo = {
+  readonly _type: string;
+  readonly deviceName: string;
+  readonly useAutoDetect?: boolean | undefined;
+  readonly id: string;
+  readonly deviceId: string;
+  readonly systemId: string;
+  readonly vendorId: number;
+};
+
+export type VirtualPCIPassthroughPluginBackingInfo = {
+  readonly _type: string;
+};
+
+export type VirtualPCIPassthroughVmiopBackingInfo = {
+  readonly _type: string;
+  readonly vgpu?: string | undefined;
+};
+
+export type VirtualPCNet32 = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+  readonly addressType?: string | undefined;
+  readonly macAddress?: string | undefined;
+  readonly wakeOnLanEnabled?: boolean | undefined;
+  readonly resourceAllocation?: VirtualEthernetCardResourceAllocation | undefined;
+  readonly externalId?: string | undefined;
+  readonly uptCompatibilityEnabled?: boolean | undefined;
+};
+
+export type VirtualPS2Controller = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+  readonly busNumber: number;
+  readonly device?: readonly number[] | undefined;
+};
+
+export type VirtualParallelPort = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+};
+
+export type VirtualParallelPortDeviceBackingInfo = {
+  readonly _type: string;
+  readonly deviceName: string;
+  readonly useAutoDetect?: boolean | undefined;
+};
+
+export type VirtualParallelPortFileBackingInfo = {
+  readonly _type: string;
+  readonly fileName: string;
+  readonly datastore?: ManagedObjectReference | undefined;
+  readonly backingObjectId?: string | undefined;
+};
+
+export type VirtualPointingDevice = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+};
+
+export type VirtualPointingDeviceDeviceBackingInfo = {
+  readonly _type: string;
+  readonly deviceName: string;
+  readonly useAutoDetect?: boolean | undefined;
+  readonly hostPointingDevice: string;
+};
+
+export type VirtualSATAController = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+  readonly busNumber: number;
+  readonly device?: readonly number[] | undefined;
+};
+
+export type VirtualSCSIController = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+  readonly busNumber: number;
+  readonly device?: readonly number[] | undefined;
+  readonly hotAddRemove?: boolean | undefined;
+  readonly sharedBus: VirtualSCSISharing;
+  readonly scsiCtlrUnitNumber?: number | undefined;
+};
+
+export type VirtualSCSIPassthrough = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+};
+
+export type VirtualSCSIPassthroughDeviceBackingInfo = {
+  readonly _type: string;
+  readonly deviceName: string;
+  readonly useAutoDetect?: boolean | undefined;
+};
+
+export type VirtualSIOController = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+  readonly busNumber: number;
+  readonly device?: readonly number[] | undefined;
+};
+
+export type VirtualSerialPort = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+  readonly yieldOnPoll: boolean;
+};
+
+export type VirtualSerialPortDeviceBackingInfo = {
+  readonly _type: string;
+  readonly deviceName: string;
+  readonly useAutoDetect?: boolean | undefined;
+};
+
+export type VirtualSerialPortFileBackingInfo = {
+  readonly _type: string;
+  readonly fileName: string;
+  readonly datastore?: ManagedObjectReference | undefined;
+  readonly backingObjectId?: string | undefined;
+};
+
+export type VirtualSerialPortPipeBackingInfo = {
+  readonly _type: string;
+  readonly pipeName: string;
+  readonly endpoint: string;
+  readonly noRxLoss?: boolean | undefined;
+};
+
+export type VirtualSerialPortThinPrintBackingInfo = {
+  readonly _type: string;
+};
+
+export type VirtualSerialPortURIBackingInfo = {
+  readonly _type: string;
+  readonly serviceURI: string;
+  readonly direction: string;
+  readonly proxyURI?: string | undefined;
+};
+
+export type VirtualSoundBlaster16 = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+};
+
+export type VirtualSoundCard = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+};
+
+export type VirtualSoundCardDeviceBackingInfo = {
+  readonly _type: string;
+  readonly deviceName: string;
+  readonly useAutoDetect?: boolean | undefined;
+};
+
+export type VirtualSriovEthernetCard = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+  readonly addressType?: string | undefined;
+  readonly macAddress?: string | undefined;
+  readonly wakeOnLanEnabled?: boolean | undefined;
+  readonly resourceAllocation?: VirtualEthernetCardResourceAllocation | undefined;
+  readonly externalId?: string | undefined;
+  readonly uptCompatibilityEnabled?: boolean | undefined;
+  readonly allowGuestOSMtuChange?: boolean | undefined;
+  readonly sriovBacking?: VirtualSriovEthernetCardSriovBackingInfo | undefined;
+};
+
+export type VirtualSriovEthernetCardSriovBackingInfo = {
+  readonly _type: string;
+  readonly physicalFunctionBacking?: VirtualPCIPassthroughDeviceBackingInfo | undefined;
+  readonly virtualFunctionBacking?: VirtualPCIPassthroughDeviceBackingInfo | undefined;
+  readonly virtualFunctionIndex?: number | undefined;
+};
+
+export type VirtualTPM = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+  readonly endorsementKeyCertificateSigningRequest?: readonly string[] | undefined;
+  readonly endorsementKeyCertificate?: readonly string[] | undefined;
+};
+
+export type VirtualUSB = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+  readonly connected: boolean;
+  readonly vendor?: number | undefined;
+  readonly product?: number | undefined;
+  readonly family?: readonly string[] | undefined;
+  readonly speed?: readonly string[] | undefined;
+};
+
+export type VirtualUSBController = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+  readonly busNumber: number;
+  readonly device?: readonly number[] | undefined;
+  readonly autoConnectDevices?: boolean | undefined;
+  readonly ehciEnabled?: boolean | undefined;
+};
+
+export type VirtualUSBRemoteClientBackingInfo = {
+  readonly _type: string;
+  readonly deviceName: string;
+  readonly useAutoDetect?: boolean | undefined;
+  readonly hostname: string;
+};
+
+export type VirtualUSBRemoteHostBackingInfo = {
+  readonly _type: string;
+  readonly deviceName: string;
+  readonly useAutoDetect?: boolean | undefined;
+  readonly hostname: string;
+};
+
+export type VirtualUSBUSBBackingInfo = {
+  readonly _type: string;
+  readonly deviceName: string;
+  readonly useAutoDetect?: boolean | undefined;
+};
+
+export type VirtualUSBXHCIController = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+  readonly busNumber: number;
+  readonly device?: readonly number[] | undefined;
+  readonly autoConnectDevices?: boolean | undefined;
+};
+
+export type VirtualVmxnet = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+  readonly addressType?: string | undefined;
+  readonly macAddress?: string | undefined;
+  readonly wakeOnLanEnabled?: boolean | undefined;
+  readonly resourceAllocation?: VirtualEthernetCardResourceAllocation | undefined;
+  readonly externalId?: string | undefined;
+  readonly uptCompatibilityEnabled?: boolean | undefined;
+};
+
+export type VirtualVmxnet2 = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+  readonly addressType?: string | undefined;
+  readonly macAddress?: string | undefined;
+  readonly wakeOnLanEnabled?: boolean | undefined;
+  readonly resourceAllocation?: VirtualEthernetCardResourceAllocation | undefined;
+  readonly externalId?: string | undefined;
+  readonly uptCompatibilityEnabled?: boolean | undefined;
+};
+
+export type VirtualVmxnet3 = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+  readonly addressType?: string | undefined;
+  readonly macAddress?: string | undefined;
+  readonly wakeOnLanEnabled?: boolean | undefined;
+  readonly resourceAllocation?: VirtualEthernetCardResourceAllocation | undefined;
+  readonly externalId?: string | undefined;
+  readonly uptCompatibilityEnabled?: boolean | undefined;
+};
+
+export type VirtualVmxnet3Vrdma = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+  readonly addressType?: string | undefined;
+  readonly macAddress?: string | undefined;
+  readonly wakeOnLanEnabled?: boolean | undefined;
+  readonly resourceAllocation?: VirtualEthernetCardResourceAllocation | undefined;
+  readonly externalId?: string | undefined;
+  readonly uptCompatibilityEnabled?: boolean | undefined;
+  readonly deviceProtocol?: string | undefined;
+};
+
+export type VmAcquiredMksTicketEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmAcquiredTicketEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly ticketType: string;
 };
 
 export type VmAlreadyExistsInDatacenter = {
@@ -5868,6 +15799,227 @@ export type VmAlreadyExistsInDatacenter = {
   readonly host: ManagedObjectReference;
   readonly hostname: string;
   readonly vm: readonly ManagedObjectReference[];
+};
+
+export type VmAutoRenameEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly oldName: string;
+  readonly newName: string;
+};
+
+export type VmBeingClonedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly destFolder: FolderEventArgument;
+  readonly destName: string;
+  readonly destHost: HostEventArgument;
+};
+
+export type VmBeingClonedNoFolderEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly destName: string;
+  readonly destHost: HostEventArgument;
+};
+
+export type VmBeingCreatedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly configSpec?: VirtualMachineConfigSpec | undefined;
+};
+
+export type VmBeingDeployedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly srcTemplate: VmEventArgument;
+};
+
+export type VmBeingHotMigratedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly destHost: HostEventArgument;
+  readonly destDatacenter?: DatacenterEventArgument | undefined;
+  readonly destDatastore?: DatastoreEventArgument | undefined;
+};
+
+export type VmBeingMigratedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly destHost: HostEventArgument;
+  readonly destDatacenter?: DatacenterEventArgument | undefined;
+  readonly destDatastore?: DatastoreEventArgument | undefined;
+};
+
+export type VmBeingRelocatedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly destHost: HostEventArgument;
+  readonly destDatacenter?: DatacenterEventArgument | undefined;
+  readonly destDatastore?: DatastoreEventArgument | undefined;
+};
+
+export type VmCloneEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmCloneFailedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly destFolder: FolderEventArgument;
+  readonly destName: string;
+  readonly destHost: HostEventArgument;
+  readonly reason: LocalizedMethodFault;
+};
+
+export type VmClonedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly sourceVm: VmEventArgument;
 };
 
 export type VmConfigFault = {
@@ -5888,6 +16040,604 @@ export type VmConfigIncompatibleForRecordReplay = {
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
   readonly fault?: LocalizedMethodFault | undefined;
+};
+
+export type VmConfigMissingEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmConfigSpec = {
+  readonly _type: string;
+  readonly product?: readonly VAppProductSpec[] | undefined;
+  readonly property?: readonly VAppPropertySpec[] | undefined;
+  readonly ipAssignment?: VAppIPAssignmentInfo | undefined;
+  readonly eula?: readonly string[] | undefined;
+  readonly ovfSection?: readonly VAppOvfSectionSpec[] | undefined;
+  readonly ovfEnvironmentTransport?: readonly string[] | undefined;
+  readonly installBootRequired?: boolean | undefined;
+  readonly installBootStopDelay?: number | undefined;
+};
+
+export type VmConnectedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmCreatedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmDasBeingResetEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly reason?: string | undefined;
+};
+
+export type VmDasBeingResetWithScreenshotEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly reason?: string | undefined;
+  readonly screenshotFilePath: string;
+};
+
+export type VmDasResetFailedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmDasUpdateErrorEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmDasUpdateOkEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmDateRolledBackEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmDeployFailedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly destDatastore: EntityEventArgument;
+  readonly reason: LocalizedMethodFault;
+};
+
+export type VmDeployedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly srcTemplate: VmEventArgument;
+};
+
+export type VmDisconnectedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmDiscoveredEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmDiskFailedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly disk: string;
+  readonly reason: LocalizedMethodFault;
+};
+
+export type VmEmigratingEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmEndRecordingEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmEndReplayingEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmEventArgument = {
+  readonly _type: string;
+  readonly name: string;
+  readonly vm: ManagedObjectReference;
+};
+
+export type VmFailedMigrateEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly destHost: HostEventArgument;
+  readonly reason: LocalizedMethodFault;
+  readonly destDatacenter?: DatacenterEventArgument | undefined;
+  readonly destDatastore?: DatastoreEventArgument | undefined;
+};
+
+export type VmFailedRelayoutEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly reason: LocalizedMethodFault;
+};
+
+export type VmFailedRelayoutOnVmfs2DatastoreEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmFailedStartingSecondaryEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly reason?: string | undefined;
+};
+
+export type VmFailedToPowerOffEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly reason: LocalizedMethodFault;
+};
+
+export type VmFailedToPowerOnEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly reason: LocalizedMethodFault;
+};
+
+export type VmFailedToRebootGuestEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly reason: LocalizedMethodFault;
+};
+
+export type VmFailedToResetEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly reason: LocalizedMethodFault;
+};
+
+export type VmFailedToShutdownGuestEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly reason: LocalizedMethodFault;
+};
+
+export type VmFailedToStandbyGuestEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly reason: LocalizedMethodFault;
+};
+
+export type VmFailedToSuspendEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly reason: LocalizedMethodFault;
+};
+
+export type VmFailedUpdatingSecondaryConfig = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmFailoverFailed = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly reason?: LocalizedMethodFault | undefined;
 };
 
 export type VmFaultToleranceConfigIssue = {
@@ -5930,6 +16680,26 @@ export type VmFaultToleranceOpIssuesList = {
   readonly warnings?: readonly LocalizedMethodFault[] | undefined;
 };
 
+export type VmFaultToleranceStateChangedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly oldState: VirtualMachineFaultToleranceState;
+  readonly newState: VirtualMachineFaultToleranceState;
+};
+
 export type VmFaultToleranceTooManyFtVcpusOnHost = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
@@ -5946,12 +16716,199 @@ export type VmFaultToleranceTooManyVMsOnHost = {
   readonly maxNumFtVms: number;
 };
 
+export type VmFaultToleranceTurnedOffEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmFaultToleranceVmTerminatedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly reason?: string | undefined;
+};
+
+export type VmGuestOSCrashedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmGuestRebootEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmGuestShutdownEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmGuestStandbyEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmHealthMonitoringStateChangedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly state: string;
+  readonly prevState?: string | undefined;
+};
+
 export type VmHostAffinityRuleViolation = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
   readonly vmName: string;
   readonly hostName: string;
+};
+
+export type VmInstanceUuidAssignedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly instanceUuid: string;
+};
+
+export type VmInstanceUuidChangedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly oldInstanceUuid: string;
+  readonly newInstanceUuid: string;
+};
+
+export type VmInstanceUuidConflictEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly conflictedVm: VmEventArgument;
+  readonly instanceUuid: string;
 };
 
 export type VmLimitLicense = {
@@ -5961,10 +16918,188 @@ export type VmLimitLicense = {
   readonly limit: number;
 };
 
+export type VmMacAssignedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly adapter: string;
+  readonly mac: string;
+};
+
+export type VmMacChangedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly adapter: string;
+  readonly oldMac: string;
+  readonly newMac: string;
+};
+
+export type VmMacConflictEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly conflictedVm: VmEventArgument;
+  readonly mac: string;
+};
+
+export type VmMaxFTRestartCountReached = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmMaxRestartCountReached = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmMessageErrorEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly message: string;
+  readonly messageInfo?: readonly VirtualMachineMessage[] | undefined;
+};
+
+export type VmMessageEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly message: string;
+  readonly messageInfo?: readonly VirtualMachineMessage[] | undefined;
+};
+
+export type VmMessageWarningEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly message: string;
+  readonly messageInfo?: readonly VirtualMachineMessage[] | undefined;
+};
+
 export type VmMetadataManagerFault = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
+};
+
+export type VmMigratedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly sourceHost: HostEventArgument;
+  readonly sourceDatacenter?: DatacenterEventArgument | undefined;
+  readonly sourceDatastore?: DatastoreEventArgument | undefined;
 };
 
 export type VmMonitorIncompatibleForFaultTolerance = {
@@ -5973,10 +17108,628 @@ export type VmMonitorIncompatibleForFaultTolerance = {
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
 };
 
+export type VmNoCompatibleHostForSecondaryEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmNoNetworkAccessEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly destHost: HostEventArgument;
+};
+
+export type VmOrphanedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmPowerOffOnIsolationEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly isolatedHost: HostEventArgument;
+};
+
 export type VmPowerOnDisabled = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
+};
+
+export type VmPoweredOffEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmPoweredOnEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmPoweringOnWithCustomizedDVPortEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly vnic: readonly VnicPortArgument[];
+};
+
+export type VmPrimaryFailoverEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly reason?: string | undefined;
+};
+
+export type VmReconfiguredEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly configSpec: VirtualMachineConfigSpec;
+  readonly configChanges?: ChangesInfoEventArgument | undefined;
+};
+
+export type VmRegisteredEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmRelayoutSuccessfulEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmRelayoutUpToDateEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmReloadFromPathEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly configPath: string;
+};
+
+export type VmReloadFromPathFailedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly configPath: string;
+};
+
+export type VmRelocateFailedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly destHost: HostEventArgument;
+  readonly reason: LocalizedMethodFault;
+  readonly destDatacenter?: DatacenterEventArgument | undefined;
+  readonly destDatastore?: DatastoreEventArgument | undefined;
+};
+
+export type VmRelocateSpecEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmRelocatedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly sourceHost: HostEventArgument;
+  readonly sourceDatacenter?: DatacenterEventArgument | undefined;
+  readonly sourceDatastore?: DatastoreEventArgument | undefined;
+};
+
+export type VmRemoteConsoleConnectedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmRemoteConsoleDisconnectedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmRemovedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmRenamedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly oldName: string;
+  readonly newName: string;
+};
+
+export type VmRequirementsExceedCurrentEVCModeEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmResettingEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmResourcePoolMovedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly oldParent: ResourcePoolEventArgument;
+  readonly newParent: ResourcePoolEventArgument;
+};
+
+export type VmResourceReallocatedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly configChanges?: ChangesInfoEventArgument | undefined;
+};
+
+export type VmRestartedOnAlternateHostEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly sourceHost: HostEventArgument;
+};
+
+export type VmResumingEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmSecondaryAddedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmSecondaryDisabledBySystemEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly reason?: LocalizedMethodFault | undefined;
+};
+
+export type VmSecondaryDisabledEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmSecondaryEnabledEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmSecondaryStartedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmShutdownOnIsolationEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly isolatedHost: HostEventArgument;
+  readonly shutdownResult?: string | undefined;
 };
 
 export type VmSmpFaultToleranceTooManyVMsOnHost = {
@@ -5987,10 +17740,309 @@ export type VmSmpFaultToleranceTooManyVMsOnHost = {
   readonly maxNumSmpFtVms: number;
 };
 
+export type VmStartRecordingEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmStartReplayingEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmStartingEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmStartingSecondaryEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmStaticMacConflictEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly conflictedVm: VmEventArgument;
+  readonly mac: string;
+};
+
+export type VmStoppingEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmSuspendedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmSuspendingEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmTimedoutStartingSecondaryEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly timeout?: number | string | undefined;
+};
+
 export type VmToolsUpgradeFault = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
+};
+
+export type VmUnsupportedStartingEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly guestId: string;
+};
+
+export type VmUpgradeCompleteEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly version: string;
+};
+
+export type VmUpgradeFailedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+};
+
+export type VmUpgradingEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly version: string;
+};
+
+export type VmUuidAssignedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly uuid: string;
+};
+
+export type VmUuidChangedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly oldUuid: string;
+  readonly newUuid: string;
+};
+
+export type VmUuidConflictEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly conflictedVm: VmEventArgument;
+  readonly uuid: string;
 };
 
 export type VmValidateMaxDevice = {
@@ -6002,6 +18054,86 @@ export type VmValidateMaxDevice = {
   readonly count: number;
 };
 
+export type VmVnicPoolReservationViolationClearEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly vmVnicResourcePoolKey: string;
+  readonly vmVnicResourcePoolName?: string | undefined;
+};
+
+export type VmVnicPoolReservationViolationRaiseEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly vmVnicResourcePoolKey: string;
+  readonly vmVnicResourcePoolName?: string | undefined;
+};
+
+export type VmWwnAssignedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly nodeWwns: readonly (number | string)[];
+  readonly portWwns: readonly (number | string)[];
+};
+
+export type VmWwnChangedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly oldNodeWwns?: readonly (number | string)[] | undefined;
+  readonly oldPortWwns?: readonly (number | string)[] | undefined;
+  readonly newNodeWwns?: readonly (number | string)[] | undefined;
+  readonly newPortWwns?: readonly (number | string)[] | undefined;
+};
+
 export type VmWwnConflict = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
@@ -6011,6 +18143,27 @@ export type VmWwnConflict = {
   readonly host?: ManagedObjectReference | undefined;
   readonly name?: string | undefined;
   readonly wwn?: number | string | undefined;
+};
+
+export type VmWwnConflictEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly template: boolean;
+  readonly conflictedVms?: readonly VmEventArgument[] | undefined;
+  readonly conflictedHosts?: readonly HostEventArgument[] | undefined;
+  readonly wwn: number | string;
 };
 
 export type VmfsAlreadyMounted = {
@@ -6040,6 +18193,12 @@ export type VmotionInterfaceNotEnabled = {
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
 };
 
+export type VnicPortArgument = {
+  readonly _type: string;
+  readonly vnic: string;
+  readonly port: DistributedVirtualSwitchPortConnection;
+};
+
 export type VolumeEditorError = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
@@ -6051,6 +18210,19 @@ export type VramLimitLicense = {
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
   readonly limit: number;
+};
+
+export type VsanClusterConfigInfo = {
+  readonly _type: string;
+  readonly enabled?: boolean | undefined;
+  readonly defaultConfig?: VsanClusterConfigInfoHostDefaultInfo | undefined;
+};
+
+export type VsanClusterConfigInfoHostDefaultInfo = {
+  readonly _type: string;
+  readonly uuid?: string | undefined;
+  readonly autoClaimStorage?: boolean | undefined;
+  readonly checksumEnabled?: boolean | undefined;
 };
 
 export type VsanClusterUuidMismatch = {
@@ -6072,6 +18244,75 @@ export type VsanFault = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
+};
+
+export type VsanHostConfigInfo = {
+  readonly _type: string;
+  readonly enabled?: boolean | undefined;
+  readonly hostSystem?: ManagedObjectReference | undefined;
+  readonly clusterInfo?: VsanHostConfigInfoClusterInfo | undefined;
+  readonly storageInfo?: VsanHostConfigInfoStorageInfo | undefined;
+  readonly networkInfo?: VsanHostConfigInfoNetworkInfo | undefined;
+  readonly faultDomainInfo?: VsanHostFaultDomainInfo | undefined;
+};
+
+export type VsanHostConfigInfoClusterInfo = {
+  readonly _type: string;
+  readonly uuid?: string | undefined;
+  readonly nodeUuid?: string | undefined;
+};
+
+export type VsanHostConfigInfoNetworkInfo = {
+  readonly _type: string;
+  readonly port?: readonly VsanHostConfigInfoNetworkInfoPortConfig[] | undefined;
+};
+
+export type VsanHostConfigInfoNetworkInfoPortConfig = {
+  readonly _type: string;
+  readonly ipConfig?: VsanHostIpConfig | undefined;
+  readonly device: string;
+};
+
+export type VsanHostConfigInfoStorageInfo = {
+  readonly _type: string;
+  readonly autoClaimStorage?: boolean | undefined;
+  readonly diskMapping?: readonly VsanHostDiskMapping[] | undefined;
+  readonly diskMapInfo?: readonly VsanHostDiskMapInfo[] | undefined;
+  readonly checksumEnabled?: boolean | undefined;
+};
+
+export type VsanHostDecommissionMode = {
+  readonly _type: string;
+  readonly objectAction: string;
+};
+
+export type VsanHostDiskMapInfo = {
+  readonly _type: string;
+  readonly mapping: VsanHostDiskMapping;
+  readonly mounted: boolean;
+};
+
+export type VsanHostDiskMapping = {
+  readonly _type: string;
+  readonly ssd: HostScsiDisk;
+  readonly nonSsd: readonly HostScsiDisk[];
+};
+
+export type VsanHostFaultDomainInfo = {
+  readonly _type: string;
+  readonly name: string;
+};
+
+export type VsanHostIpConfig = {
+  readonly _type: string;
+  readonly upstreamIpAddress: string;
+  readonly downstreamIpAddress: string;
+};
+
+export type VsanHostVsanDiskInfo = {
+  readonly _type: string;
+  readonly vsanUuid: string;
+  readonly formatVersion: number;
 };
 
 export type VsanIncompatibleDiskMapping = {
@@ -6163,6 +18404,24 @@ export type WakeOnLanNotSupportedByVmotionNIC = {
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
 };
 
+export type WarningUpgradeEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly message: string;
+};
+
 export type WillLoseHAProtection = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
@@ -6190,6 +18449,46 @@ export type WipeDiskFault = {
 
 // Operation arguments
 
+export type AddHost_TaskArgs = {
+  readonly spec: HostConnectSpec;
+  readonly asConnected: boolean;
+  readonly resourcePool?: ManagedObjectReference | undefined;
+  readonly license?: string | undefined;
+};
+
+export type AddStandaloneHost_TaskArgs = {
+  readonly spec: HostConnectSpec;
+  readonly compResSpec?: ComputeResourceConfigSpec | undefined;
+  readonly addConnected: boolean;
+  readonly license?: string | undefined;
+};
+
+export type ApplyEvcModeVM_TaskArgs = {
+  readonly mask?: readonly HostFeatureMask[] | undefined;
+  readonly completeMasks?: boolean | undefined;
+};
+
+export type AttachDisk_TaskArgs = {
+  readonly diskId: ID;
+  readonly datastore: ManagedObjectReference;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+};
+
+export type BatchAddHostsToCluster_TaskArgs = {
+  readonly cluster: ManagedObjectReference;
+  readonly newHosts?: readonly FolderNewHostSpec[] | undefined;
+  readonly existingHosts?: readonly ManagedObjectReference[] | undefined;
+  readonly compResSpec?: ComputeResourceConfigSpec | undefined;
+  readonly desiredState?: string | undefined;
+};
+
+export type BatchAddStandaloneHosts_TaskArgs = {
+  readonly newHosts?: readonly FolderNewHostSpec[] | undefined;
+  readonly compResSpec?: ComputeResourceConfigSpec | undefined;
+  readonly addConnected: boolean;
+};
+
 export type CancelRetrievePropertiesExArgs = {
   readonly token: string;
 };
@@ -6202,12 +18501,44 @@ export type CheckForUpdatesArgs = {
   readonly version?: string | undefined;
 };
 
+export type CloneVM_TaskArgs = {
+  readonly folder: ManagedObjectReference;
+  readonly name: string;
+  readonly spec: VirtualMachineCloneSpec;
+};
+
+export type ConfigureHCI_TaskArgs = {
+  readonly clusterSpec: ClusterComputeResourceHCIConfigSpec;
+  readonly hostInputs?: readonly ClusterComputeResourceHostConfigurationInput[] | undefined;
+};
+
+export type ConsolidateVMDisks_TaskArgs = { readonly [param: string]: never };
+
 export type ContinueRetrievePropertiesExArgs = {
   readonly token: string;
 };
 
+export type CreateChildVM_TaskArgs = {
+  readonly config: VirtualMachineConfigSpec;
+  readonly host?: ManagedObjectReference | undefined;
+};
+
+export type CreateCollectorForEventsArgs = {
+  readonly filter: EventFilterSpec;
+};
+
 export type CreateCollectorForTasksArgs = {
   readonly filter: TaskFilterSpec;
+};
+
+export type CreateContainerViewArgs = {
+  readonly container: ManagedObjectReference;
+  readonly type?: readonly string[] | undefined;
+  readonly recursive: boolean;
+};
+
+export type CreateDVS_TaskArgs = {
+  readonly spec: DVSCreateSpec;
 };
 
 export type CreateFilterArgs = {
@@ -6215,7 +18546,40 @@ export type CreateFilterArgs = {
   readonly partialUpdates: boolean;
 };
 
+export type CreateListViewArgs = {
+  readonly obj?: readonly ManagedObjectReference[] | undefined;
+};
+
+export type CreateListViewFromViewArgs = {
+  readonly view: ManagedObjectReference;
+};
+
 export type CreatePropertyCollectorArgs = { readonly [param: string]: never };
+
+export type CreateScreenshot_TaskArgs = { readonly [param: string]: never };
+
+export type CreateSecondaryVMEx_TaskArgs = {
+  readonly host?: ManagedObjectReference | undefined;
+  readonly spec?: FaultToleranceConfigSpec | undefined;
+};
+
+export type CreateSecondaryVM_TaskArgs = {
+  readonly host?: ManagedObjectReference | undefined;
+};
+
+export type CreateSnapshotEx_TaskArgs = {
+  readonly name: string;
+  readonly description?: string | undefined;
+  readonly memory: boolean;
+  readonly quiesceSpec?: VirtualMachineGuestQuiesceSpec | undefined;
+};
+
+export type CreateSnapshot_TaskArgs = {
+  readonly name: string;
+  readonly description?: string | undefined;
+  readonly memory: boolean;
+  readonly quiesce: boolean;
+};
 
 export type CreateTaskArgs = {
   readonly obj: ManagedObjectReference;
@@ -6226,7 +18590,21 @@ export type CreateTaskArgs = {
   readonly activationId?: string | undefined;
 };
 
+export type CreateVM_TaskArgs = {
+  readonly config: VirtualMachineConfigSpec;
+  readonly pool: ManagedObjectReference;
+  readonly host?: ManagedObjectReference | undefined;
+};
+
+export type CryptoUnlock_TaskArgs = { readonly [param: string]: never };
+
 export type CurrentTimeArgs = { readonly [param: string]: never };
+
+export type CustomizeVM_TaskArgs = {
+  readonly spec: CustomizationSpec;
+};
+
+export type DatastoreExitMaintenanceMode_TaskArgs = { readonly [param: string]: never };
 
 export type DestroyCollectorArgs = { readonly [param: string]: never };
 
@@ -6234,12 +18612,85 @@ export type DestroyPropertyCollectorArgs = { readonly [param: string]: never };
 
 export type DestroyPropertyFilterArgs = { readonly [param: string]: never };
 
+export type DestroyViewArgs = { readonly [param: string]: never };
+
+export type Destroy_TaskArgs = { readonly [param: string]: never };
+
+export type DetachDisk_TaskArgs = {
+  readonly diskId: ID;
+};
+
+export type DisableSecondaryVM_TaskArgs = {
+  readonly vm: ManagedObjectReference;
+};
+
+export type DisconnectHost_TaskArgs = { readonly [param: string]: never };
+
+export type EnableSecondaryVM_TaskArgs = {
+  readonly vm: ManagedObjectReference;
+  readonly host?: ManagedObjectReference | undefined;
+};
+
+export type EnterMaintenanceMode_TaskArgs = {
+  readonly timeout: number;
+  readonly evacuatePoweredOffVms?: boolean | undefined;
+  readonly maintenanceSpec?: HostMaintenanceSpec | undefined;
+};
+
+export type EstimateStorageForConsolidateSnapshots_TaskArgs = { readonly [param: string]: never };
+
+export type ExitMaintenanceMode_TaskArgs = {
+  readonly timeout: number;
+};
+
+export type ExtendHCI_TaskArgs = {
+  readonly hostInputs?: readonly ClusterComputeResourceHostConfigurationInput[] | undefined;
+  readonly vSanConfigSpec?: SDDCBase | undefined;
+};
+
 export type FetchArgs = {
   readonly prop: string;
 };
 
+export type FetchUserPrivilegeOnEntitiesArgs = {
+  readonly entities: readonly ManagedObjectReference[];
+  readonly userName: string;
+};
+
+export type FindByInventoryPathArgs = {
+  readonly inventoryPath: string;
+};
+
+export type FindByUuidArgs = {
+  readonly datacenter?: ManagedObjectReference | undefined;
+  readonly uuid: string;
+  readonly vmSearch: boolean;
+  readonly instanceUuid?: boolean | undefined;
+};
+
+export type FindChildArgs = {
+  readonly entity: ManagedObjectReference;
+  readonly name: string;
+};
+
 export type FindExtensionArgs = {
   readonly extensionKey: string;
+};
+
+export type HasPrivilegeOnEntitiesArgs = {
+  readonly entity: readonly ManagedObjectReference[];
+  readonly sessionId: string;
+  readonly privId?: readonly string[] | undefined;
+};
+
+export type HasPrivilegeOnEntityArgs = {
+  readonly entity: ManagedObjectReference;
+  readonly sessionId: string;
+  readonly privId?: readonly string[] | undefined;
+};
+
+export type InstantClone_TaskArgs = {
+  readonly spec: VirtualMachineInstantCloneSpec;
 };
 
 export type LoginArgs = {
@@ -6248,9 +18699,85 @@ export type LoginArgs = {
   readonly locale?: string | undefined;
 };
 
+export type LoginExtensionByCertificateArgs = {
+  readonly extensionKey: string;
+  readonly locale?: string | undefined;
+};
+
 export type LogoutArgs = { readonly [param: string]: never };
 
+export type MakePrimaryVM_TaskArgs = {
+  readonly vm: ManagedObjectReference;
+};
+
+export type MigrateVM_TaskArgs = {
+  readonly pool?: ManagedObjectReference | undefined;
+  readonly host?: ManagedObjectReference | undefined;
+  readonly priority: VirtualMachineMovePriority;
+  readonly state?: VirtualMachinePowerState | undefined;
+};
+
+export type ModifyListViewArgs = {
+  readonly add?: readonly ManagedObjectReference[] | undefined;
+  readonly remove?: readonly ManagedObjectReference[] | undefined;
+};
+
+export type MoveHostInto_TaskArgs = {
+  readonly host: ManagedObjectReference;
+  readonly resourcePool?: ManagedObjectReference | undefined;
+};
+
+export type MoveIntoFolder_TaskArgs = {
+  readonly list: readonly ManagedObjectReference[];
+};
+
+export type MoveInto_TaskArgs = {
+  readonly host: readonly ManagedObjectReference[];
+};
+
+export type PostEventArgs = {
+  readonly eventToPost: Event;
+  readonly taskInfo?: TaskInfo | undefined;
+};
+
+export type PowerDownHostToStandBy_TaskArgs = {
+  readonly timeoutSec: number;
+  readonly evacuatePoweredOffVms?: boolean | undefined;
+};
+
+export type PowerOffVM_TaskArgs = { readonly [param: string]: never };
+
+export type PowerOnMultiVM_TaskArgs = {
+  readonly vm: readonly ManagedObjectReference[];
+  readonly option?: readonly OptionValue[] | undefined;
+};
+
+export type PowerOnVM_TaskArgs = {
+  readonly host?: ManagedObjectReference | undefined;
+};
+
+export type PowerUpHostFromStandBy_TaskArgs = {
+  readonly timeoutSec: number;
+};
+
+export type PromoteDisks_TaskArgs = {
+  readonly unlink: boolean;
+  readonly disks?: readonly VirtualDisk[] | undefined;
+};
+
+export type QueryEventsArgs = {
+  readonly filter: EventFilterSpec;
+};
+
+export type ReadNextEventsArgs = {
+  readonly maxCount: number;
+};
+
 export type ReadNextTasksArgs = {
+  readonly maxCount: number;
+};
+
+export type ReadPreviousEventsArgs = {
   readonly maxCount: number;
 };
 
@@ -6258,11 +18785,79 @@ export type ReadPreviousTasksArgs = {
   readonly maxCount: number;
 };
 
+export type RebootHost_TaskArgs = {
+  readonly force: boolean;
+};
+
+export type ReconfigVM_TaskArgs = {
+  readonly spec: VirtualMachineConfigSpec;
+};
+
+export type ReconfigureCluster_TaskArgs = {
+  readonly spec: ClusterConfigSpec;
+  readonly modify: boolean;
+};
+
+export type ReconfigureComputeResource_TaskArgs = {
+  readonly spec: ComputeResourceConfigSpec;
+  readonly modify: boolean;
+};
+
+export type ReconfigureDatacenter_TaskArgs = {
+  readonly spec: DatacenterConfigSpec;
+  readonly modify: boolean;
+};
+
+export type ReconfigureHostForDAS_TaskArgs = { readonly [param: string]: never };
+
+export type ReconnectHost_TaskArgs = {
+  readonly cnxSpec?: HostConnectSpec | undefined;
+  readonly reconnectSpec?: HostSystemReconnectSpec | undefined;
+};
+
+export type RegisterChildVM_TaskArgs = {
+  readonly path: string;
+  readonly name?: string | undefined;
+  readonly host?: ManagedObjectReference | undefined;
+};
+
 export type RegisterExtensionArgs = {
   readonly extension: Extension;
 };
 
+export type RegisterVM_TaskArgs = {
+  readonly path: string;
+  readonly name?: string | undefined;
+  readonly asTemplate: boolean;
+  readonly pool?: ManagedObjectReference | undefined;
+  readonly host?: ManagedObjectReference | undefined;
+};
+
+export type RelocateVM_TaskArgs = {
+  readonly spec: VirtualMachineRelocateSpec;
+  readonly priority?: VirtualMachineMovePriority | undefined;
+};
+
+export type RemoveAllSnapshots_TaskArgs = {
+  readonly consolidate?: boolean | undefined;
+};
+
+export type RemoveSnapshot_TaskArgs = {
+  readonly removeChildren: boolean;
+  readonly consolidate?: boolean | undefined;
+};
+
+export type Rename_TaskArgs = {
+  readonly newName: string;
+};
+
 export type ResetCollectorArgs = { readonly [param: string]: never };
+
+export type ResetListViewArgs = {
+  readonly obj?: readonly ManagedObjectReference[] | undefined;
+};
+
+export type ResetVM_TaskArgs = { readonly [param: string]: never };
 
 export type RetrievePropertiesArgs = {
   readonly specSet: readonly PropertyFilterSpec[];
@@ -6275,6 +18870,16 @@ export type RetrievePropertiesExArgs = {
 
 export type RetrieveServiceContentArgs = { readonly [param: string]: never };
 
+export type RevertToCurrentSnapshot_TaskArgs = {
+  readonly host?: ManagedObjectReference | undefined;
+  readonly suppressPowerOn?: boolean | undefined;
+};
+
+export type RevertToSnapshot_TaskArgs = {
+  readonly host?: ManagedObjectReference | undefined;
+  readonly suppressPowerOn?: boolean | undefined;
+};
+
 export type RewindCollectorArgs = { readonly [param: string]: never };
 
 export type SessionIsActiveArgs = {
@@ -6284,6 +18889,11 @@ export type SessionIsActiveArgs = {
 
 export type SetCollectorPageSizeArgs = {
   readonly maxCount: number;
+};
+
+export type SetExtensionCertificateArgs = {
+  readonly extensionKey: string;
+  readonly certificatePem?: string | undefined;
 };
 
 export type SetTaskDescriptionArgs = {
@@ -6296,6 +18906,39 @@ export type SetTaskStateArgs = {
   readonly fault?: LocalizedMethodFault | undefined;
 };
 
+export type ShutdownHost_TaskArgs = {
+  readonly force: boolean;
+};
+
+export type StampAllRulesWithUuid_TaskArgs = { readonly [param: string]: never };
+
+export type StartRecording_TaskArgs = {
+  readonly name: string;
+  readonly description?: string | undefined;
+};
+
+export type StartReplaying_TaskArgs = {
+  readonly replaySnapshot: ManagedObjectReference;
+};
+
+export type StopRecording_TaskArgs = { readonly [param: string]: never };
+
+export type StopReplaying_TaskArgs = { readonly [param: string]: never };
+
+export type SuspendVM_TaskArgs = { readonly [param: string]: never };
+
+export type TerminateFaultTolerantVM_TaskArgs = {
+  readonly vm?: ManagedObjectReference | undefined;
+};
+
+export type TerminateSessionArgs = {
+  readonly sessionId: readonly string[];
+};
+
+export type TurnOffFaultToleranceForVM_TaskArgs = { readonly [param: string]: never };
+
+export type UnregisterAndDestroy_TaskArgs = { readonly [param: string]: never };
+
 export type UnregisterExtensionArgs = {
   readonly extensionKey: string;
 };
@@ -6304,8 +18947,28 @@ export type UpdateExtensionArgs = {
   readonly extension: Extension;
 };
 
+export type UpdateProductLockerLocation_TaskArgs = {
+  readonly path: string;
+};
+
 export type UpdateProgressArgs = {
   readonly percentDone: number;
+};
+
+export type UpdateVVolVirtualMachineFiles_TaskArgs = {
+  readonly failoverPair?: readonly DatastoreVVolContainerFailoverPair[] | undefined;
+};
+
+export type UpdateVirtualMachineFiles_TaskArgs = {
+  readonly mountPathDatastoreMapping: readonly DatastoreMountPathDatastorePair[];
+};
+
+export type UpgradeTools_TaskArgs = {
+  readonly installerOptions?: string | undefined;
+};
+
+export type UpgradeVM_TaskArgs = {
+  readonly version?: string | undefined;
 };
 
 export type WaitForUpdatesArgs = {
@@ -6317,118 +18980,401 @@ export type WaitForUpdatesExArgs = {
   readonly options?: WaitOptions | undefined;
 };
 
+export type reloadVirtualMachineFromPath_TaskArgs = {
+  readonly configurationPath: string;
+};
+
 // Operation tables
 
 /** The typed arguments of each operation, without _this. */
 export interface OperationArgs {
+  AddHost_Task: AddHost_TaskArgs;
+  AddStandaloneHost_Task: AddStandaloneHost_TaskArgs;
+  ApplyEvcModeVM_Task: ApplyEvcModeVM_TaskArgs;
+  AttachDisk_Task: AttachDisk_TaskArgs;
+  BatchAddHostsToCluster_Task: BatchAddHostsToCluster_TaskArgs;
+  BatchAddStandaloneHosts_Task: BatchAddStandaloneHosts_TaskArgs;
   CancelRetrievePropertiesEx: CancelRetrievePropertiesExArgs;
   CancelTask: CancelTaskArgs;
   CancelWaitForUpdates: CancelWaitForUpdatesArgs;
   CheckForUpdates: CheckForUpdatesArgs;
+  CloneVM_Task: CloneVM_TaskArgs;
+  ConfigureHCI_Task: ConfigureHCI_TaskArgs;
+  ConsolidateVMDisks_Task: ConsolidateVMDisks_TaskArgs;
   ContinueRetrievePropertiesEx: ContinueRetrievePropertiesExArgs;
+  CreateChildVM_Task: CreateChildVM_TaskArgs;
+  CreateCollectorForEvents: CreateCollectorForEventsArgs;
   CreateCollectorForTasks: CreateCollectorForTasksArgs;
+  CreateContainerView: CreateContainerViewArgs;
+  CreateDVS_Task: CreateDVS_TaskArgs;
   CreateFilter: CreateFilterArgs;
+  CreateListView: CreateListViewArgs;
+  CreateListViewFromView: CreateListViewFromViewArgs;
   CreatePropertyCollector: CreatePropertyCollectorArgs;
+  CreateScreenshot_Task: CreateScreenshot_TaskArgs;
+  CreateSecondaryVMEx_Task: CreateSecondaryVMEx_TaskArgs;
+  CreateSecondaryVM_Task: CreateSecondaryVM_TaskArgs;
+  CreateSnapshotEx_Task: CreateSnapshotEx_TaskArgs;
+  CreateSnapshot_Task: CreateSnapshot_TaskArgs;
   CreateTask: CreateTaskArgs;
+  CreateVM_Task: CreateVM_TaskArgs;
+  CryptoUnlock_Task: CryptoUnlock_TaskArgs;
   CurrentTime: CurrentTimeArgs;
+  CustomizeVM_Task: CustomizeVM_TaskArgs;
+  DatastoreExitMaintenanceMode_Task: DatastoreExitMaintenanceMode_TaskArgs;
   DestroyCollector: DestroyCollectorArgs;
   DestroyPropertyCollector: DestroyPropertyCollectorArgs;
   DestroyPropertyFilter: DestroyPropertyFilterArgs;
+  DestroyView: DestroyViewArgs;
+  Destroy_Task: Destroy_TaskArgs;
+  DetachDisk_Task: DetachDisk_TaskArgs;
+  DisableSecondaryVM_Task: DisableSecondaryVM_TaskArgs;
+  DisconnectHost_Task: DisconnectHost_TaskArgs;
+  EnableSecondaryVM_Task: EnableSecondaryVM_TaskArgs;
+  EnterMaintenanceMode_Task: EnterMaintenanceMode_TaskArgs;
+  EstimateStorageForConsolidateSnapshots_Task: EstimateStorageForConsolidateSnapshots_TaskArgs;
+  ExitMaintenanceMode_Task: ExitMaintenanceMode_TaskArgs;
+  ExtendHCI_Task: ExtendHCI_TaskArgs;
   Fetch: FetchArgs;
+  FetchUserPrivilegeOnEntities: FetchUserPrivilegeOnEntitiesArgs;
+  FindByInventoryPath: FindByInventoryPathArgs;
+  FindByUuid: FindByUuidArgs;
+  FindChild: FindChildArgs;
   FindExtension: FindExtensionArgs;
+  HasPrivilegeOnEntities: HasPrivilegeOnEntitiesArgs;
+  HasPrivilegeOnEntity: HasPrivilegeOnEntityArgs;
+  InstantClone_Task: InstantClone_TaskArgs;
   Login: LoginArgs;
+  LoginExtensionByCertificate: LoginExtensionByCertificateArgs;
   Logout: LogoutArgs;
+  MakePrimaryVM_Task: MakePrimaryVM_TaskArgs;
+  MigrateVM_Task: MigrateVM_TaskArgs;
+  ModifyListView: ModifyListViewArgs;
+  MoveHostInto_Task: MoveHostInto_TaskArgs;
+  MoveIntoFolder_Task: MoveIntoFolder_TaskArgs;
+  MoveInto_Task: MoveInto_TaskArgs;
+  PostEvent: PostEventArgs;
+  PowerDownHostToStandBy_Task: PowerDownHostToStandBy_TaskArgs;
+  PowerOffVM_Task: PowerOffVM_TaskArgs;
+  PowerOnMultiVM_Task: PowerOnMultiVM_TaskArgs;
+  PowerOnVM_Task: PowerOnVM_TaskArgs;
+  PowerUpHostFromStandBy_Task: PowerUpHostFromStandBy_TaskArgs;
+  PromoteDisks_Task: PromoteDisks_TaskArgs;
+  QueryEvents: QueryEventsArgs;
+  ReadNextEvents: ReadNextEventsArgs;
   ReadNextTasks: ReadNextTasksArgs;
+  ReadPreviousEvents: ReadPreviousEventsArgs;
   ReadPreviousTasks: ReadPreviousTasksArgs;
+  RebootHost_Task: RebootHost_TaskArgs;
+  ReconfigVM_Task: ReconfigVM_TaskArgs;
+  ReconfigureCluster_Task: ReconfigureCluster_TaskArgs;
+  ReconfigureComputeResource_Task: ReconfigureComputeResource_TaskArgs;
+  ReconfigureDatacenter_Task: ReconfigureDatacenter_TaskArgs;
+  ReconfigureHostForDAS_Task: ReconfigureHostForDAS_TaskArgs;
+  ReconnectHost_Task: ReconnectHost_TaskArgs;
+  RegisterChildVM_Task: RegisterChildVM_TaskArgs;
   RegisterExtension: RegisterExtensionArgs;
+  RegisterVM_Task: RegisterVM_TaskArgs;
+  RelocateVM_Task: RelocateVM_TaskArgs;
+  RemoveAllSnapshots_Task: RemoveAllSnapshots_TaskArgs;
+  RemoveSnapshot_Task: RemoveSnapshot_TaskArgs;
+  Rename_Task: Rename_TaskArgs;
   ResetCollector: ResetCollectorArgs;
+  ResetListView: ResetListViewArgs;
+  ResetVM_Task: ResetVM_TaskArgs;
   RetrieveProperties: RetrievePropertiesArgs;
   RetrievePropertiesEx: RetrievePropertiesExArgs;
   RetrieveServiceContent: RetrieveServiceContentArgs;
+  RevertToCurrentSnapshot_Task: RevertToCurrentSnapshot_TaskArgs;
+  RevertToSnapshot_Task: RevertToSnapshot_TaskArgs;
   RewindCollector: RewindCollectorArgs;
   SessionIsActive: SessionIsActiveArgs;
   SetCollectorPageSize: SetCollectorPageSizeArgs;
+  SetExtensionCertificate: SetExtensionCertificateArgs;
   SetTaskDescription: SetTaskDescriptionArgs;
   SetTaskState: SetTaskStateArgs;
+  ShutdownHost_Task: ShutdownHost_TaskArgs;
+  StampAllRulesWithUuid_Task: StampAllRulesWithUuid_TaskArgs;
+  StartRecording_Task: StartRecording_TaskArgs;
+  StartReplaying_Task: StartReplaying_TaskArgs;
+  StopRecording_Task: StopRecording_TaskArgs;
+  StopReplaying_Task: StopReplaying_TaskArgs;
+  SuspendVM_Task: SuspendVM_TaskArgs;
+  TerminateFaultTolerantVM_Task: TerminateFaultTolerantVM_TaskArgs;
+  TerminateSession: TerminateSessionArgs;
+  TurnOffFaultToleranceForVM_Task: TurnOffFaultToleranceForVM_TaskArgs;
+  UnregisterAndDestroy_Task: UnregisterAndDestroy_TaskArgs;
   UnregisterExtension: UnregisterExtensionArgs;
   UpdateExtension: UpdateExtensionArgs;
+  UpdateProductLockerLocation_Task: UpdateProductLockerLocation_TaskArgs;
   UpdateProgress: UpdateProgressArgs;
+  UpdateVVolVirtualMachineFiles_Task: UpdateVVolVirtualMachineFiles_TaskArgs;
+  UpdateVirtualMachineFiles_Task: UpdateVirtualMachineFiles_TaskArgs;
+  UpgradeTools_Task: UpgradeTools_TaskArgs;
+  UpgradeVM_Task: UpgradeVM_TaskArgs;
   WaitForUpdates: WaitForUpdatesArgs;
   WaitForUpdatesEx: WaitForUpdatesExArgs;
+  reloadVirtualMachineFromPath_Task: reloadVirtualMachineFromPath_TaskArgs;
 }
 
 /** What each operation returns: void when its response is empty. */
 export interface OperationResults {
+  AddHost_Task: ManagedObjectReference;
+  AddStandaloneHost_Task: ManagedObjectReference;
+  ApplyEvcModeVM_Task: ManagedObjectReference;
+  AttachDisk_Task: ManagedObjectReference;
+  BatchAddHostsToCluster_Task: ManagedObjectReference;
+  BatchAddStandaloneHosts_Task: ManagedObjectReference;
   CancelRetrievePropertiesEx: void;
   CancelTask: void;
   CancelWaitForUpdates: void;
   CheckForUpdates: UpdateSet | undefined;
+  CloneVM_Task: ManagedObjectReference;
+  ConfigureHCI_Task: ManagedObjectReference;
+  ConsolidateVMDisks_Task: ManagedObjectReference;
   ContinueRetrievePropertiesEx: RetrieveResult;
+  CreateChildVM_Task: ManagedObjectReference;
+  CreateCollectorForEvents: ManagedObjectReference;
   CreateCollectorForTasks: ManagedObjectReference;
+  CreateContainerView: ManagedObjectReference;
+  CreateDVS_Task: ManagedObjectReference;
   CreateFilter: ManagedObjectReference;
+  CreateListView: ManagedObjectReference;
+  CreateListViewFromView: ManagedObjectReference;
   CreatePropertyCollector: ManagedObjectReference;
+  CreateScreenshot_Task: ManagedObjectReference;
+  CreateSecondaryVMEx_Task: ManagedObjectReference;
+  CreateSecondaryVM_Task: ManagedObjectReference;
+  CreateSnapshotEx_Task: ManagedObjectReference;
+  CreateSnapshot_Task: ManagedObjectReference;
   CreateTask: TaskInfo;
+  CreateVM_Task: ManagedObjectReference;
+  CryptoUnlock_Task: ManagedObjectReference;
   CurrentTime: string;
+  CustomizeVM_Task: ManagedObjectReference;
+  DatastoreExitMaintenanceMode_Task: ManagedObjectReference;
   DestroyCollector: void;
   DestroyPropertyCollector: void;
   DestroyPropertyFilter: void;
+  DestroyView: void;
+  Destroy_Task: ManagedObjectReference;
+  DetachDisk_Task: ManagedObjectReference;
+  DisableSecondaryVM_Task: ManagedObjectReference;
+  DisconnectHost_Task: ManagedObjectReference;
+  EnableSecondaryVM_Task: ManagedObjectReference;
+  EnterMaintenanceMode_Task: ManagedObjectReference;
+  EstimateStorageForConsolidateSnapshots_Task: ManagedObjectReference | undefined;
+  ExitMaintenanceMode_Task: ManagedObjectReference;
+  ExtendHCI_Task: ManagedObjectReference;
   Fetch: VimValue | undefined;
+  FetchUserPrivilegeOnEntities: readonly UserPrivilegeResult[] | undefined;
+  FindByInventoryPath: ManagedObjectReference | undefined;
+  FindByUuid: ManagedObjectReference | undefined;
+  FindChild: ManagedObjectReference | undefined;
   FindExtension: Extension | undefined;
+  HasPrivilegeOnEntities: readonly EntityPrivilege[] | undefined;
+  HasPrivilegeOnEntity: readonly boolean[] | undefined;
+  InstantClone_Task: ManagedObjectReference;
   Login: UserSession;
+  LoginExtensionByCertificate: UserSession;
   Logout: void;
+  MakePrimaryVM_Task: ManagedObjectReference;
+  MigrateVM_Task: ManagedObjectReference;
+  ModifyListView: readonly ManagedObjectReference[] | undefined;
+  MoveHostInto_Task: ManagedObjectReference;
+  MoveIntoFolder_Task: ManagedObjectReference;
+  MoveInto_Task: ManagedObjectReference;
+  PostEvent: void;
+  PowerDownHostToStandBy_Task: ManagedObjectReference;
+  PowerOffVM_Task: ManagedObjectReference;
+  PowerOnMultiVM_Task: ManagedObjectReference;
+  PowerOnVM_Task: ManagedObjectReference;
+  PowerUpHostFromStandBy_Task: ManagedObjectReference;
+  PromoteDisks_Task: ManagedObjectReference;
+  QueryEvents: readonly Event[] | undefined;
+  ReadNextEvents: readonly Event[] | undefined;
   ReadNextTasks: readonly TaskInfo[] | undefined;
+  ReadPreviousEvents: readonly Event[] | undefined;
   ReadPreviousTasks: readonly TaskInfo[] | undefined;
+  RebootHost_Task: ManagedObjectReference;
+  ReconfigVM_Task: ManagedObjectReference;
+  ReconfigureCluster_Task: ManagedObjectReference;
+  ReconfigureComputeResource_Task: ManagedObjectReference;
+  ReconfigureDatacenter_Task: ManagedObjectReference;
+  ReconfigureHostForDAS_Task: ManagedObjectReference;
+  ReconnectHost_Task: ManagedObjectReference;
+  RegisterChildVM_Task: ManagedObjectReference;
   RegisterExtension: void;
+  RegisterVM_Task: ManagedObjectReference;
+  RelocateVM_Task: ManagedObjectReference;
+  RemoveAllSnapshots_Task: ManagedObjectReference;
+  RemoveSnapshot_Task: ManagedObjectReference;
+  Rename_Task: ManagedObjectReference;
   ResetCollector: void;
+  ResetListView: readonly ManagedObjectReference[] | undefined;
+  ResetVM_Task: ManagedObjectReference;
   RetrieveProperties: readonly ObjectContent[] | undefined;
   RetrievePropertiesEx: RetrieveResult | undefined;
   RetrieveServiceContent: ServiceContent;
+  RevertToCurrentSnapshot_Task: ManagedObjectReference;
+  RevertToSnapshot_Task: ManagedObjectReference;
   RewindCollector: void;
   SessionIsActive: boolean;
   SetCollectorPageSize: void;
+  SetExtensionCertificate: void;
   SetTaskDescription: void;
   SetTaskState: void;
+  ShutdownHost_Task: ManagedObjectReference;
+  StampAllRulesWithUuid_Task: ManagedObjectReference;
+  StartRecording_Task: ManagedObjectReference;
+  StartReplaying_Task: ManagedObjectReference;
+  StopRecording_Task: ManagedObjectReference;
+  StopReplaying_Task: ManagedObjectReference;
+  SuspendVM_Task: ManagedObjectReference;
+  TerminateFaultTolerantVM_Task: ManagedObjectReference;
+  TerminateSession: void;
+  TurnOffFaultToleranceForVM_Task: ManagedObjectReference;
+  UnregisterAndDestroy_Task: ManagedObjectReference;
   UnregisterExtension: void;
   UpdateExtension: void;
+  UpdateProductLockerLocation_Task: ManagedObjectReference;
   UpdateProgress: void;
+  UpdateVVolVirtualMachineFiles_Task: ManagedObjectReference;
+  UpdateVirtualMachineFiles_Task: ManagedObjectReference;
+  UpgradeTools_Task: ManagedObjectReference;
+  UpgradeVM_Task: ManagedObjectReference;
   WaitForUpdates: UpdateSet;
   WaitForUpdatesEx: UpdateSet | undefined;
+  reloadVirtualMachineFromPath_Task: ManagedObjectReference;
 }
 
 /** The managed object type each operation is called on. */
 export const OPERATION_MANAGED_TYPES = Object.freeze({
+  AddHost_Task: 'ClusterComputeResource',
+  AddStandaloneHost_Task: 'Folder',
+  ApplyEvcModeVM_Task: 'VirtualMachine',
+  AttachDisk_Task: 'VirtualMachine',
+  BatchAddHostsToCluster_Task: 'Folder',
+  BatchAddStandaloneHosts_Task: 'Folder',
   CancelRetrievePropertiesEx: 'PropertyCollector',
   CancelTask: 'Task',
   CancelWaitForUpdates: 'PropertyCollector',
   CheckForUpdates: 'PropertyCollector',
+  CloneVM_Task: 'VirtualMachine',
+  ConfigureHCI_Task: 'ClusterComputeResource',
+  ConsolidateVMDisks_Task: 'VirtualMachine',
   ContinueRetrievePropertiesEx: 'PropertyCollector',
+  CreateChildVM_Task: 'ResourcePool',
+  CreateCollectorForEvents: 'EventManager',
   CreateCollectorForTasks: 'TaskManager',
+  CreateContainerView: 'ViewManager',
+  CreateDVS_Task: 'Folder',
   CreateFilter: 'PropertyCollector',
+  CreateListView: 'ViewManager',
+  CreateListViewFromView: 'ViewManager',
   CreatePropertyCollector: 'PropertyCollector',
+  CreateScreenshot_Task: 'VirtualMachine',
+  CreateSecondaryVMEx_Task: 'VirtualMachine',
+  CreateSecondaryVM_Task: 'VirtualMachine',
+  CreateSnapshotEx_Task: 'VirtualMachine',
+  CreateSnapshot_Task: 'VirtualMachine',
   CreateTask: 'TaskManager',
+  CreateVM_Task: 'Folder',
+  CryptoUnlock_Task: 'VirtualMachine',
   CurrentTime: 'ServiceInstance',
+  CustomizeVM_Task: 'VirtualMachine',
+  DatastoreExitMaintenanceMode_Task: 'Datastore',
   DestroyCollector: 'HistoryCollector',
   DestroyPropertyCollector: 'PropertyCollector',
   DestroyPropertyFilter: 'PropertyFilter',
+  DestroyView: 'View',
+  Destroy_Task: 'ManagedEntity',
+  DetachDisk_Task: 'VirtualMachine',
+  DisableSecondaryVM_Task: 'VirtualMachine',
+  DisconnectHost_Task: 'HostSystem',
+  EnableSecondaryVM_Task: 'VirtualMachine',
+  EnterMaintenanceMode_Task: 'HostSystem',
+  EstimateStorageForConsolidateSnapshots_Task: 'VirtualMachine',
+  ExitMaintenanceMode_Task: 'HostSystem',
+  ExtendHCI_Task: 'ClusterComputeResource',
   Fetch: 'ManagedObject',
+  FetchUserPrivilegeOnEntities: 'AuthorizationManager',
+  FindByInventoryPath: 'SearchIndex',
+  FindByUuid: 'SearchIndex',
+  FindChild: 'SearchIndex',
   FindExtension: 'ExtensionManager',
+  HasPrivilegeOnEntities: 'AuthorizationManager',
+  HasPrivilegeOnEntity: 'AuthorizationManager',
+  InstantClone_Task: 'VirtualMachine',
   Login: 'SessionManager',
+  LoginExtensionByCertificate: 'SessionManager',
   Logout: 'SessionManager',
+  MakePrimaryVM_Task: 'VirtualMachine',
+  MigrateVM_Task: 'VirtualMachine',
+  ModifyListView: 'ListView',
+  MoveHostInto_Task: 'ClusterComputeResource',
+  MoveIntoFolder_Task: 'Folder',
+  MoveInto_Task: 'ClusterComputeResource',
+  PostEvent: 'EventManager',
+  PowerDownHostToStandBy_Task: 'HostSystem',
+  PowerOffVM_Task: 'VirtualMachine',
+  PowerOnMultiVM_Task: 'Datacenter',
+  PowerOnVM_Task: 'VirtualMachine',
+  PowerUpHostFromStandBy_Task: 'HostSystem',
+  PromoteDisks_Task: 'VirtualMachine',
+  QueryEvents: 'EventManager',
+  ReadNextEvents: 'EventHistoryCollector',
   ReadNextTasks: 'TaskHistoryCollector',
+  ReadPreviousEvents: 'EventHistoryCollector',
   ReadPreviousTasks: 'TaskHistoryCollector',
+  RebootHost_Task: 'HostSystem',
+  ReconfigVM_Task: 'VirtualMachine',
+  ReconfigureCluster_Task: 'ClusterComputeResource',
+  ReconfigureComputeResource_Task: 'ComputeResource',
+  ReconfigureDatacenter_Task: 'Datacenter',
+  ReconfigureHostForDAS_Task: 'HostSystem',
+  ReconnectHost_Task: 'HostSystem',
+  RegisterChildVM_Task: 'ResourcePool',
   RegisterExtension: 'ExtensionManager',
+  RegisterVM_Task: 'Folder',
+  RelocateVM_Task: 'VirtualMachine',
+  RemoveAllSnapshots_Task: 'VirtualMachine',
+  RemoveSnapshot_Task: 'VirtualMachineSnapshot',
+  Rename_Task: 'ManagedEntity',
   ResetCollector: 'HistoryCollector',
+  ResetListView: 'ListView',
+  ResetVM_Task: 'VirtualMachine',
   RetrieveProperties: 'PropertyCollector',
   RetrievePropertiesEx: 'PropertyCollector',
   RetrieveServiceContent: 'ServiceInstance',
+  RevertToCurrentSnapshot_Task: 'VirtualMachine',
+  RevertToSnapshot_Task: 'VirtualMachineSnapshot',
   RewindCollector: 'HistoryCollector',
   SessionIsActive: 'SessionManager',
   SetCollectorPageSize: 'HistoryCollector',
+  SetExtensionCertificate: 'ExtensionManager',
   SetTaskDescription: 'Task',
   SetTaskState: 'Task',
+  ShutdownHost_Task: 'HostSystem',
+  StampAllRulesWithUuid_Task: 'ClusterComputeResource',
+  StartRecording_Task: 'VirtualMachine',
+  StartReplaying_Task: 'VirtualMachine',
+  StopRecording_Task: 'VirtualMachine',
+  StopReplaying_Task: 'VirtualMachine',
+  SuspendVM_Task: 'VirtualMachine',
+  TerminateFaultTolerantVM_Task: 'VirtualMachine',
+  TerminateSession: 'SessionManager',
+  TurnOffFaultToleranceForVM_Task: 'VirtualMachine',
+  UnregisterAndDestroy_Task: 'Folder',
   UnregisterExtension: 'ExtensionManager',
   UpdateExtension: 'ExtensionManager',
+  UpdateProductLockerLocation_Task: 'HostSystem',
   UpdateProgress: 'Task',
+  UpdateVVolVirtualMachineFiles_Task: 'Datastore',
+  UpdateVirtualMachineFiles_Task: 'Datastore',
+  UpgradeTools_Task: 'VirtualMachine',
+  UpgradeVM_Task: 'VirtualMachine',
   WaitForUpdates: 'PropertyCollector',
   WaitForUpdatesEx: 'PropertyCollector',
+  reloadVirtualMachineFromPath_Task: 'VirtualMachine',
 } as const);
