@@ -125,6 +125,20 @@ export const SETTINGS: readonly Setting[] = [
     help: 'longest string (UTF-8 bytes) a SOAP argument or control API body may carry; longer: refused',
   },
   {
+    key: 'maxViewsPerSession',
+    flag: 'max-views',
+    env: 'VTASK_MAX_VIEWS',
+    kind: 'number',
+    help: 'list and container views (ViewManager) a session holds at once',
+  },
+  {
+    key: 'maxListViewItems',
+    flag: 'max-list-view-items',
+    env: 'VTASK_MAX_LIST_VIEW_ITEMS',
+    kind: 'number',
+    help: 'objects one list view holds',
+  },
+  {
     key: 'apiVersion',
     flag: 'api-version',
     env: 'VTASK_API_VERSION',

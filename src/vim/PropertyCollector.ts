@@ -29,6 +29,19 @@ import type {
 
 type WakeReason = 'changed' | 'timeout';
 
+/** What a filter watches: the objects it selects, and those it traversed to reach them. */
+function watchKeys(selected: readonly { readonly object: ManagedObject }[], traversed: readonly ManagedObject[]): Set<string> {
+  const keys = new Set(selected.map((s) => s.object.ref.toString()));
+  for (const object of traversed) keys.add(object.ref.toString());
+  return keys;
+}
+
+function sameKeys(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const key of a) if (!b.has(key)) return false;
+  return true;
+}
+
 /** The longest delay setTimeout honours; a longer one fires after 1 ms, so longer waits sleep in steps. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -270,14 +283,15 @@ export class PropertyCollector extends ManagedObject {
     const { spec } = args;
     const query = this.query(ctx);
     // Validates the spec now (unknown objects, invalid paths) so mistakes surface at CreateFilter.
-    const selected = selectObjects(spec, query, 'fault');
+    const traversed: ManagedObject[] = [];
+    const selected = selectObjects(spec, query, 'fault', traversed);
     for (const { object, paths } of selected) for (const path of paths) readPath(object, path, query);
     this.services.usage.addFilter(session);
     const ref = new ManagedObjectReference('PropertyFilter', `session[${session.key}]${randomUUID()}`);
     const filter = new PropertyFilter(ref, spec, args.partialUpdates, { destroyFilter: (f) => this.removeFilter(state, f) }, session, () => state.wake());
     state.filters.set(ref.value, filter);
     this.services.registry.add(filter);
-    this.services.hub.watch(filter, new Set(selected.map((s) => s.object.ref.toString())));
+    this.services.hub.watch(filter, watchKeys(selected, traversed));
     state.wake();
     return ref;
   }
@@ -338,10 +352,12 @@ export class PropertyCollector extends ManagedObject {
     for (const filter of state.filters.values()) {
       if (!full && !filter.dirty) continue;
       if (full) filter.reported.clear();
-      const selected = selectObjects(filter.spec, query, 'skip');
+      const traversed: ManagedObject[] = [];
+      const selected = selectObjects(filter.spec, query, 'skip', traversed);
       const watched = filter.watched;
-      // Whether the selection is still exactly what the hub watches for this filter (nearly always).
-      let sameAsWatched = selected.length === watched.size;
+      // Whether the selection is still exactly what the hub watches for this filter (nearly
+      // always, for a filter that traverses nothing).
+      let sameAsWatched = !traversed.length && selected.length === watched.size;
       const objectSet: ObjectUpdate[] = [];
       let complete = true;
       for (const { object, paths } of selected) {
@@ -378,7 +394,10 @@ export class PropertyCollector extends ManagedObject {
         filter.reported.delete(key);
         objectSet.push({ _type: 'ObjectUpdate', kind: 'leave', obj: gone.ref, changeSet: [] });
       }
-      if (present !== watched) this.services.hub.watch(filter, present);
+      if (traversed.length) {
+        const keys = watchKeys(selected, traversed);
+        if (!sameKeys(keys, watched)) this.services.hub.watch(filter, keys);
+      } else if (present !== watched) this.services.hub.watch(filter, present);
       filter.dirty = !complete;
       truncated ||= !complete;
       if (objectSet.length) filterSet.push({ _type: 'PropertyFilterUpdate', filter: filter.ref, objectSet });

@@ -16,10 +16,12 @@ import type { UserDirectory } from './users.js';
 import type { Extension } from './vim-types.js';
 import type { ServiceContentTypes } from '../soap/managed-types.js';
 import { PlaceholderManager } from './PlaceholderManager.js';
+import { SearchIndex } from './SearchIndex.js';
+import { ViewManager } from './ViewManager.js';
 import { PLACEHOLDER_VALUES, VCENTER_8_REFERENCES } from './service-content.js';
 
 /** The ServiceContent properties answered by the task surface's own objects. */
-const IMPLEMENTED = new Set(['rootFolder', 'propertyCollector', 'sessionManager', 'taskManager', 'extensionManager']);
+const IMPLEMENTED = new Set(['rootFolder', 'propertyCollector', 'sessionManager', 'taskManager', 'extensionManager', 'viewManager', 'searchIndex']);
 
 /** A placeholder for every other vCenter 8.0.3 reference the WSDL's ServiceContent can carry. */
 function createPlaceholders(options: InventoryOptions): Array<[string, PlaceholderManager]> {
@@ -84,10 +86,16 @@ export function createInventory(options: InventoryOptions): Inventory {
     ...(options.extensions ?? []),
   ]);
   const taskManager = new TaskManager(registry, extensionManager, options.tasks, rootFolder.ref, options.types);
+  const viewManager = new ViewManager(registry, limits);
+  const searchIndex = new SearchIndex(registry, rootFolder.ref);
   const placeholders = createPlaceholders(options);
   const serviceInstance = new ServiceInstance(
     {
-      others: Object.fromEntries(placeholders.map(([property, object]) => [property, object.ref])),
+      others: {
+        ...Object.fromEntries(placeholders.map(([property, object]) => [property, object.ref])),
+        viewManager: viewManager.ref,
+        searchIndex: searchIndex.ref,
+      },
       rootFolder: rootFolder.ref,
       propertyCollector: propertyCollector.ref,
       sessionManager: sessionManager.ref,
@@ -96,7 +104,8 @@ export function createInventory(options: InventoryOptions): Inventory {
     },
     options.about,
   );
-  for (const object of [serviceInstance, rootFolder, propertyCollector, sessionManager, extensionManager, taskManager]) registry.add(object);
+  for (const object of [serviceInstance, rootFolder, propertyCollector, sessionManager, extensionManager, taskManager, viewManager, searchIndex])
+    registry.add(object);
   for (const [, object] of placeholders) registry.add(object);
   return {
     registry,
@@ -108,6 +117,7 @@ export function createInventory(options: InventoryOptions): Inventory {
     extensionManager,
     dispose() {
       sessionManager.endAll();
+      viewManager.dispose();
       taskManager.dispose();
     },
   };

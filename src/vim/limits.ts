@@ -23,6 +23,10 @@ export interface StateLimits {
   readonly maxWaiters: number;
   /** The longest string (in UTF-8 bytes) any argument may carry. */
   readonly maxStringBytes: number;
+  /** Views (list and container views) one session holds at once. */
+  readonly maxViewsPerSession: number;
+  /** Objects one list view holds; the default is the decoder's bound on one list in a request. */
+  readonly maxListViewItems: number;
 }
 
 export const DEFAULT_STATE_LIMITS: StateLimits = {
@@ -34,6 +38,8 @@ export const DEFAULT_STATE_LIMITS: StateLimits = {
   retrieveTokenIdleMs: 5 * 60_000,
   maxWaiters: 10_000,
   maxStringBytes: 64 * 1024,
+  maxViewsPerSession: 100,
+  maxListViewItems: 10_000,
 };
 
 interface SessionUsage {

@@ -33,8 +33,13 @@ const SMALL_OBJECT_SET = 8;
 /** Up to this many paths are checked for repeats by looking back; more go through a Set. */
 const SMALL_PATH_SET = 8;
 
-/** The objects a filter spec selects, each with the property paths to report for it. */
-export function selectObjects(spec: PropertyFilterSpec, ctx: QueryContext, missing: 'fault' | 'skip'): SelectedObject[] {
+/**
+ * The objects a filter spec selects, each with the property paths to report for it. With
+ * `traversed`, also the objects whose properties the traversal read to get there (a view, a
+ * folder, skipped or not): a change of one of those can change the selection, so a filter
+ * watches them too.
+ */
+export function selectObjects(spec: PropertyFilterSpec, ctx: QueryContext, missing: 'fault' | 'skip', traversed?: ManagedObject[]): SelectedObject[] {
   const { propSet, objectSet } = spec;
   // The common spec (pyVim's and govmomi's waits: a task, no traversal) is answered without the
   // traversal's Maps; a thousand woken waiters each run this.
@@ -57,6 +62,7 @@ export function selectObjects(spec: PropertyFilterSpec, ctx: QueryContext, missi
     collectNamedSpecs(selectSet, named, 0);
     visit(root, objectSpec.skip === true, selectSet, named, walk, 0);
   }
+  if (traversed) for (const object of walk.targets.keys()) traversed.push(object);
   // The paths depend on the object's type alone (its type chain and properties), so they are
   // worked out once per type: per object, thousands of PropertySpecs over thousands of objects
   // cost their product.

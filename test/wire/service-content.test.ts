@@ -137,7 +137,7 @@ describe("vCenter 8.0.3's ServiceContent", () => {
 
   test('methods of the managers outside the task surface are MethodNotFound', async () => {
     expectFault(
-      await admin.call('CreateContainerView', 'ViewManager', 'ViewManager', '<container type="Folder">group-d1</container><recursive>true</recursive>'),
+      await admin.call('AcknowledgeAlarm', 'AlarmManager', 'AlarmManager', '<alarm type="Alarm">alarm-1</alarm><entity type="Folder">group-d1</entity>'),
       'MethodNotFound',
     );
     expectFault(await admin.call('QueryEvents', 'EventManager', 'EventManager', '<filter/>'), 'MethodNotFound');

@@ -179,6 +179,10 @@ describe('the soap npm client loads the served WSDL', () => {
     created.push(filter.returnval);
     const [pc] = await c.CreatePropertyCollectorAsync({ _this: mo('PropertyCollector', 'propertyCollector') });
     created.push(pc.returnval);
+    const [listView] = await c.CreateListViewAsync({ _this: mo('ViewManager', 'ViewManager') });
+    created.push(listView.returnval);
+    const [containerView] = await c.CreateContainerViewAsync({ _this: mo('ViewManager', 'ViewManager'), container: mo('Folder', 'group-d1'), recursive: true });
+    created.push(containerView.returnval);
     // The only way to obtain a (Task)HistoryCollector; its failure is reported below as unrouted operations.
     const problems: string[] = [];
     try {
@@ -194,6 +198,8 @@ describe('the soap npm client loads the served WSDL', () => {
       { type: 'TaskManager', value: 'TaskManager' },
       { type: 'ExtensionManager', value: 'ExtensionManager' },
       { type: 'Folder', value: 'group-d1' },
+      { type: 'ViewManager', value: 'ViewManager' },
+      { type: 'SearchIndex', value: 'SearchIndex' },
       ...created.map((r) => ({ type: r.attributes.type, value: r.$value })),
     ];
     const objects = refs.map((ref) => {
