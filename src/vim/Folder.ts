@@ -5,7 +5,8 @@ import { ManagedObject } from './managed-object.js';
 
 export class Folder extends ManagedObject {
   readonly typeChain = ['Folder', 'ManagedEntity', 'ExtensibleManagedObject', 'ManagedObject'];
-  readonly propertyTypes = { name: 'xsd:string', childEntity: 'ArrayOfManagedObjectReference', childType: 'ArrayOfString' };
+  /** `parent` is declared (and unset: the root has none) because clients walk up through it (govmomi's mo.Ancestors). */
+  readonly propertyTypes = { name: 'xsd:string', parent: 'ManagedObjectReference', childEntity: 'ArrayOfManagedObjectReference', childType: 'ArrayOfString' };
   readonly methods = {};
 
   constructor(

@@ -60,6 +60,13 @@ const STEPS = [
   'history_destroy',
   'history_other_session',
   'history_max_collector',
+  'view_tasks',
+  'view_tasks_follow',
+  'view_ls_root',
+  'view_find_root_maxdepth1',
+  'view_container_view',
+  'view_faults',
+  'search_index',
 ];
 
 /** Throws (never skips) when the Go toolchain or the govmomi sources are missing. */
