@@ -118,6 +118,38 @@ describe('the containment walk', () => {
   });
 });
 
+describe('large and deep trees', () => {
+  test('a chain 10,000 folders deep: one read of each childEntity per view read, and a path down all of it', async () => {
+    const depth = 10_000;
+    let reads = 0;
+    const folders: TestEntity[] = [];
+    for (let i = 0; i < depth; i++) {
+      const folder = new TestEntity(ref('Folder', `group-deep${i}`), registry, {
+        name: `f${i}`,
+        childEntity: i + 1 < depth ? [ref('Folder', `group-deep${i + 1}`)] : [],
+      });
+      const read = folder.getProperty.bind(folder);
+      folder.getProperty = (name: string) => {
+        if (name === 'childEntity') reads++;
+        return read(name);
+      };
+      registry.add(folder);
+      folders.push(folder);
+    }
+    tree.root.set('childEntity', [tree.dc.ref, folders[0].ref]);
+    const view = await containerView(alice, tree.root.ref, ['Folder'], true);
+    reads = 0;
+    const members = values(view.getProperty('view', alice));
+    expect(members).toHaveLength(depth + 4); // the chain and the datacenter's four folders
+    expect(reads).toBe(depth);
+    const search = new SearchIndex(registry, tree.root.ref);
+    const path = `/${folders.map((f) => f.getProperty('name')).join('/')}`;
+    reads = 0;
+    expect(((await call(search, 'FindByInventoryPath', alice, { inventoryPath: path })) as ManagedObjectReference).value).toBe(`group-deep${depth - 1}`);
+    expect(reads).toBe(depth - 1);
+  });
+});
+
 describe('ContainerView', () => {
   test('recursive from the root: every entity once; by type, subtypes included', async () => {
     const all = await containerView(alice, tree.root.ref, undefined, true);
