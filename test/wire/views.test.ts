@@ -1,10 +1,12 @@
-// ViewManager, views and SearchIndex over raw SOAP, on what the server holds by itself: the
-// root folder (no children) and tasks. Views of a real tree are covered by test/unit/views.test.ts.
+// ViewManager, views and SearchIndex over raw SOAP, on what the server holds by itself (the root
+// folder, with no children, and tasks), and one container view over test-only entities put in
+// the server's registry in-process. Views of a whole tree are covered by test/unit/views.test.ts.
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { EXAMPLE_USERS, startLoggedIn, type Running, type SoapConnection } from '../helpers/emulator.js';
 import type { SoapResponse, SoapSession } from '../helpers/soap-client.js';
 import { createTask, expectFault, moref, ok, setState, type Xml } from '../helpers/tasks.js';
+import { buildTestTree } from '../helpers/test-inventory.js';
 
 let emulator: Running<SoapConnection>;
 let admin: SoapSession;
@@ -155,6 +157,44 @@ describe('ContainerView', () => {
     );
     expect(result).toBeUndefined();
     ok(await admin.call('DestroyView', 'ContainerView', view));
+  });
+
+  test('over a tree of test-only entities put in the registry: a waiting filter through the view sees a VM added and removed', async () => {
+    const tree = buildTestTree(emulator.emulator.inventory.registry, 'group-wiretest');
+    const s = await emulator.login('admin');
+    const view = refValue(
+      await vm(s, 'CreateContainerView', '<container type="Folder">group-wiretest</container><type>VirtualMachine</type><recursive>true</recursive>'),
+      'CreateContainerView',
+    );
+    expect(await fetchView(s, 'ContainerView', view)).toEqual(['vm-1']);
+    ok(
+      await s.call(
+        'CreateFilter',
+        'PropertyCollector',
+        'propertyCollector',
+        `<spec>${viewSpec('ContainerView', view, 'VirtualMachine', 'name')}</spec><partialUpdates>false</partialUpdates>`,
+      ),
+    );
+    const first = returnval(await s.call('WaitForUpdatesEx', 'PropertyCollector', 'propertyCollector', ''), 'WaitForUpdatesEx') as Xml;
+    expect(((first.filterSet as Xml).objectSet as Xml).obj).toEqual(moref('VirtualMachine', 'vm-1'));
+    const wait = (version: unknown) =>
+      s.call(
+        'WaitForUpdatesEx',
+        'PropertyCollector',
+        'propertyCollector',
+        `<version>${version as string}</version><options><maxWaitSeconds>20</maxWaitSeconds></options>`,
+      );
+    const waiting = wait(first.version);
+    await new Promise((r) => setTimeout(r, 50));
+    const added = tree.addVm('vm-wire-2', 'web-02');
+    const entered = returnval(await waiting, 'WaitForUpdatesEx') as Xml;
+    const enter = (entered.filterSet as Xml).objectSet as Xml;
+    expect([enter.kind, (enter.obj as Xml)._, ((enter.changeSet as Xml).val as Xml)._]).toEqual(['enter', 'vm-wire-2', 'web-02']);
+    emulator.emulator.inventory.registry.remove(added.ref);
+    const left = returnval(await wait(entered.version), 'WaitForUpdatesEx') as Xml;
+    expect(((left.filterSet as Xml).objectSet as Xml).kind).toBe('leave');
+    expect(await fetchView(s, 'ContainerView', view)).toEqual(['vm-1']);
+    ok(await s.call('Logout', 'SessionManager', 'SessionManager'));
   });
 
   test('a container that is not one, an unknown one, or an unknown type: the vim25 faults', async () => {
