@@ -1,6 +1,7 @@
 // Bounded memory: objects a long-lived client creates and destroys over and over in one session
 // (govmomi's task.Wait makes a PropertyCollector per wait, pyVim a PropertyFilter, history readers
-// a TaskHistoryCollector) must not leave anything behind, and neither must Login/Logout churn.
+// a TaskHistoryCollector, govc tasks a ListView) must not leave anything behind, and neither must
+// Login/Logout churn.
 // Each case does thousands of create/destroy rounds and compares the heap after a full GC with
 // the heap after a warm-up: the short version of what scripts/soak.ts watches for an hour.
 
@@ -109,6 +110,20 @@ describe('create/destroy in one long-lived session leaves nothing behind', () =>
     });
     expect(grew, `heap grew by ${mb(grew)} over ${ROUNDS} history collectors created and destroyed`).toBeLessThan(SLACK_BYTES);
   }, 60_000);
+
+  test("views: CreateListView + DestroyView (govc tasks), and a session's views ended by its Logout", async () => {
+    const grew = await growth(async () => {
+      const created = await s.call('CreateListView', 'ViewManager', 'ViewManager', `<obj type="Task">${task}</obj>`);
+      ok(created);
+      ok(await s.call('DestroyView', 'ListView', ((created.result.CreateListViewResponse as Xml).returnval as Xml)._ as string));
+      const other = new FastSession(transport);
+      ok(await other.login('user', 'pw'));
+      ok(await other.call('CreateContainerView', 'ViewManager', 'ViewManager', '<container type="Folder">group-d1</container><recursive>true</recursive>'));
+      ok(await other.call('CreateListView', 'ViewManager', 'ViewManager', `<obj type="Task">${task}</obj>`));
+      ok(await other.call('Logout', 'SessionManager', 'SessionManager'));
+    });
+    expect(grew, `heap grew by ${mb(grew)} over ${ROUNDS} rounds of views created and ended`).toBeLessThan(SLACK_BYTES);
+  }, 180_000); // seven calls a round, where the others make two or three
 
   test('Login + Logout churn', async () => {
     const grew = await growth(async () => {
