@@ -9,12 +9,18 @@ import { startLoggedIn, type Running, type SoapConnection } from '../helpers/emu
 import { rawRequest, SoapSession } from '../helpers/soap-client.js';
 import { expectFault, moref, ok, type Xml } from '../helpers/tasks.js';
 
+/** Answers are trimmed to the version SOAPAction names: ask as pyVmomi 8 does, to see all of vCenter 8's. */
+const PYVMOMI_8 = '"urn:vim25/8.0.2.0"';
+const pyvmomi8Session = (url: string) => Object.assign(new SoapSession(url), { soapAction: PYVMOMI_8 });
+
 let emulator: Running<SoapConnection>;
 let admin: SoapSession;
 beforeAll(async () => {
   emulator = await startLoggedIn();
   admin = emulator.session;
+  admin.soapAction = PYVMOMI_8;
 });
+
 afterAll(async () => {
   await emulator.close();
 });
@@ -79,7 +85,7 @@ async function content(s: SoapSession): Promise<Xml> {
 
 describe("vCenter 8.0.3's ServiceContent", () => {
   test('carries each of its references, and nothing vCenter 8.0.3 does not send', async () => {
-    const returnval = await content(new SoapSession(emulator.url()));
+    const returnval = await content(pyvmomi8Session(emulator.url()));
     for (const [property, type, value] of REFERENCES) expect(returnval[property], property).toEqual(moref(type, value));
     const references = Object.keys(returnval).filter((k) => k !== '$' && k !== 'about');
     expect(references.sort()).toEqual(REFERENCES.map(([p]) => p).sort());
@@ -92,6 +98,7 @@ describe("vCenter 8.0.3's ServiceContent", () => {
       fullName: 'VMware vCenter Server 8.0.3 build-69507950',
       vendor: 'VMware, Inc.',
       version: '8.0.3',
+      patchLevel: '00000',
       build: '69507950',
       localeVersion: 'INTL',
       localeBuild: '000',
