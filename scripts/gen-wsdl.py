@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """Generate wsdl/vim.wsdl and wsdl/vimService.wsdl from pyVmomi type metadata.
 
-Run with Debian's python3 (python3-pyvmomi 6.7.1):
+Run with Debian's python3, on a pyVmomi source checkout (the committed files come
+from pyVmomi 8; without --pyvmomi, Debian's python3-pyvmomi 6.7.1 is used):
 
-    /usr/bin/python3 scripts/gen-wsdl.py [--out-dir wsdl]
+    /usr/bin/python3 scripts/gen-wsdl.py --pyvmomi /path/to/pyvmomi [--out-dir wsdl]
 
 All facts (type names, field names/types/order, hierarchy, method parameters,
 results, declared faults and privileges) are read at runtime from pyVmomi's
@@ -22,7 +23,12 @@ Layout conventions (relied upon by the server's WSDL loader):
   * every operation M gets MRequestType/M and MResponse, messages
     MRequestMsg/MResponseMsg, and one XFaultMsg per fault used;
   * portType operations carry vte:managedType / vte:privilege attributes
-    (namespace urn:vtask-emulator).
+    (namespace urn:vtask-emulator);
+  * vte:since on a complexType or an element names the vim25 API version
+    (versionId, e.g. "8.0.1.0") that introduced it, as pyVmomi records it;
+    absent means the type/field is as old as vim25 itself (or, on a field,
+    as old as its type). <definitions vte:apiVersions="..."> lists every
+    vim25 versionId pyVmomi knows, oldest first: the order "newer" means.
 """
 
 import argparse
@@ -30,12 +36,23 @@ import os
 import sys
 from xml.sax.saxutils import quoteattr
 
-from pyVmomi import VmomiSupport as V
+# --pyvmomi must take effect before pyVmomi is imported: its source goes
+# first on sys.path, ahead of Debian's python3-pyvmomi.
+_pre = argparse.ArgumentParser(add_help=False)
+_pre.add_argument("--pyvmomi")
+_PYVMOMI_PATH = _pre.parse_known_args()[0].pyvmomi
+if _PYVMOMI_PATH:
+    sys.path.insert(0, os.path.abspath(_PYVMOMI_PATH))
 
-PYVMOMI_VERSION = "6.7.1"
+import pyVmomi  # noqa: E402
+from pyVmomi import VmomiSupport as V  # noqa: E402
+
+# Debian's 6.7.1 predates pyVmomi.version_info_str.
+PYVMOMI_VERSION = getattr(pyVmomi, "version_info_str", None) or "6.7.1"
 NS = "urn:vim25"
 VTE_NS = "urn:vtask-emulator"
-SOAP_ACTION = "urn:vim25/6.7.1"
+# Set in main() to the newest version pyVmomi knows, as vCenter's own WSDL does.
+SOAP_ACTION = None
 
 # --------------------------------------------------------------------------
 # Selection (ours): operations, by WSDL method name, and extra root types.
@@ -204,6 +221,44 @@ LOCALIZED_METHOD_FAULT = V.GetVmodlType("vmodl.LocalizedMethodFault")
 # Metadata helpers
 # --------------------------------------------------------------------------
 
+def version_since(version):
+    """The vim25 versionId ("8.0.1.0") of a pyVmomi version name, or None
+    for the versions every vim25 client knows (vim.version.version1, whose
+    namespace is vim2, and the vmodl core versions, which have no id)."""
+    if V.nsMap.get(version) != "vim25":
+        return None
+    return V.versionIdMap.get(version) or None
+
+
+def version_rank(version):
+    """How many versions precede this one: pyVmomi lists, for each version,
+    every version it extends (AddVersionParent), so the count orders them."""
+    if version_since(version) is None:
+        return 0
+    return len(V.parentMap[version])
+
+
+def api_versions():
+    """Every vim25 versionId pyVmomi knows, oldest first."""
+    names = [v for v in V.parentMap if version_since(v)]
+    names.sort(key=version_rank)
+    return [version_since(v) for v in names]
+
+
+def type_since(typ):
+    return version_since(typ._version)
+
+
+def field_since(typ, name):
+    """A field's version, when it is newer than its type's."""
+    for p in typ._propList:
+        if p.name == name:
+            if version_rank(p.version) > version_rank(typ._version):
+                return version_since(p.version)
+            return None
+    return None
+
+
 def ns_of(typ):
     return V.GetWsdlNamespace(typ._version)
 
@@ -300,14 +355,17 @@ def all_vim25_types():
 # --------------------------------------------------------------------------
 
 def lookup_method(wsdl_name):
-    if wsdl_name in EXTRA_OPERATIONS:
-        return EXTRA_OPERATIONS[wsdl_name]
-    mm = V.GetWsdlMethod(NS, wsdl_name)
-    return mm.info
+    """pyVmomi's own registration first; the hand description only if it has none."""
+    try:
+        return V.GetWsdlMethod(NS, wsdl_name).info
+    except KeyError:
+        if wsdl_name in EXTRA_OPERATIONS:
+            return EXTRA_OPERATIONS[wsdl_name]
+        raise
 
 
-# Operations pyVmomi 6.7.1's metadata does not register, described here by
-# hand with the facts of the pyVmomi release that does.
+# Operations pyVmomi's metadata does not register (neither 6.7.1 nor 8.0.3
+# does: pyVmomi 8 builds Fetch on the fly), described here by hand.
 #
 # Fetch: pyVmomi 8 reads every managed property with Fetch(prop) on the
 # object itself (StubAdapterAccessorImpl.InvokeAccessor builds it on the fly,
@@ -319,8 +377,9 @@ def lookup_method(wsdl_name):
 EXTRA_OPERATIONS = {
     "Fetch": V.Object(
         wsdlName="Fetch", typeName="vmodl.ManagedObject",
-        privId="System.Anonymous",
-        params=(V.Object(name="prop", typeName="string", flags=0),),
+        privId="System.Anonymous", version="vmodl.version.version0",
+        params=(V.Object(name="prop", typeName="string", flags=0,
+                         version="vmodl.version.version0"),),
         resultName="anyType", resultFlags=V.F_OPTIONAL,
         faults=["vmodl.query.InvalidProperty"]),
 }
@@ -437,20 +496,30 @@ class Ctx:
         return "xsd:anyType"
 
 
-def element(name, xtype, optional=False, array=False):
+def element(name, xtype, optional=False, array=False, since=None):
     attrs = 'name=%s type=%s' % (quoteattr(name), quoteattr(xtype))
     # Like vCenter's own vim.wsdl, a required array needs at least one item.
     if optional:
         attrs += ' minOccurs="0"'
     if array:
         attrs += ' maxOccurs="unbounded"'
+    if since:
+        attrs += ' vte:since=%s' % quoteattr(since)
     return '<element %s/>' % attrs
 
 
-def field_element(ctx, owner, name, tname, flags):
+def field_element(ctx, owner, name, tname, flags, since=None):
     base_name, is_array = split_array(tname)
     xtype = ctx.xsd_type(base_name, flags, owner, name)
-    return element(name, xtype, bool(flags & V.F_OPTIONAL), is_array)
+    return element(name, xtype, bool(flags & V.F_OPTIONAL), is_array, since)
+
+
+def type_open(name, typ):
+    since = type_since(typ) if typ is not None else None
+    attrs = 'name=%s' % quoteattr(name)
+    if since:
+        attrs += ' vte:since=%s' % quoteattr(since)
+    return '<complexType %s>' % attrs
 
 
 def complex_type(ctx, typ):
@@ -463,11 +532,11 @@ def complex_type(ctx, typ):
         elems = [element("fault", "vim25:MethodFault"),
                  element("localizedMessage", "xsd:string", optional=True)]
     else:
-        elems = [field_element(ctx, name, n, t, f)
+        elems = [field_element(ctx, name, n, t, f, field_since(typ, n))
                  for n, t, f in own_props(typ)]
     base = base_of(typ)
     if base is None:
-        out = ['<complexType name=%s>' % quoteattr(name)]
+        out = [type_open(name, typ)]
         if elems:
             out.append('  <sequence>')
             out += ['    ' + e for e in elems]
@@ -476,7 +545,7 @@ def complex_type(ctx, typ):
             out.append('  <sequence/>')
         out.append('</complexType>')
         return out
-    out = ['<complexType name=%s>' % quoteattr(name),
+    out = [type_open(name, typ),
            '  <complexContent>',
            '    <extension base=%s>' % quoteattr("vim25:" + base._wsdlName)]
     if elems:
@@ -499,8 +568,8 @@ def enum_type(typ):
     return out
 
 
-def array_type(name, item, xtype):
-    return ['<complexType name=%s>' % quoteattr(name),
+def array_type(name, item, xtype, typ=None):
+    return [type_open(name, typ),
             '  <sequence>',
             '    <element name=%s type=%s minOccurs="0" maxOccurs="unbounded"/>'
             % (quoteattr(item), quoteattr(xtype)),
@@ -568,7 +637,9 @@ def generate(out_dir):
         elems = [element("_this", "vim25:ManagedObjectReference")]
         for p in info.params:
             elems.append(field_element(ctx, name, p.name, raw_type_name(p),
-                                       p.flags))
+                                       p.flags, version_since(p.version)
+                                       if version_rank(p.version) >
+                                       version_rank(info.version) else None))
         note(name + "RequestType")
         requests += ['<complexType name=%s>' % quoteattr(name + "RequestType"),
                      '  <sequence>']
@@ -603,18 +674,21 @@ def generate(out_dir):
     arrays = []
     for name, item, xtype in PRIMITIVE_ARRAYS:
         arrays.append((name, item, xtype))
+    item_types = {}
     for t in declared:
         if issubclass(t, METHOD_FAULT) and t not in (METHOD_FAULT,
                                                      LOCALIZED_METHOD_FAULT):
             continue
         arrays.append(("ArrayOf" + V.Capitalize(t._wsdlName), t._wsdlName,
                        "vim25:" + t._wsdlName))
+        item_types[t._wsdlName] = t
     for t in enums:
         arrays.append(("ArrayOf" + V.Capitalize(t._wsdlName), t._wsdlName,
                        "vim25:" + t._wsdlName))
     for name, item, xtype in sorted(arrays):
         note(name)
-        schema += array_type(name, item, xtype)
+        # An array of a data type is as new as its item type.
+        schema += array_type(name, item, xtype, item_types.get(item))
 
     # Fault elements
     for t in faults:
@@ -656,7 +730,8 @@ def generate(out_dir):
              'xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/" '
              'xmlns:xsd="http://www.w3.org/2001/XMLSchema" '
              'xmlns:vim25="urn:vim25" '
-             'xmlns:vte="%s">' % VTE_NS,
+             'xmlns:vte="%s" vte:apiVersions=%s>'
+             % (VTE_NS, quoteattr(" ".join(api_versions()))),
              '  <types>',
              '    <schema targetNamespace="urn:vim25" '
              'xmlns="http://www.w3.org/2001/XMLSchema" '
@@ -800,9 +875,15 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out-dir", default=os.path.join(here, "..", "wsdl"))
+    ap.add_argument("--pyvmomi", metavar="PATH",
+                    help="a pyVmomi source checkout (the directory holding "
+                         "pyVmomi/), put first on sys.path; without it the "
+                         "installed pyVmomi (Debian's 6.7.1) is used")
     ap.add_argument("--list-anytyped", action="store_true",
                     help="list fault fields declared as xsd:anyType")
     args = ap.parse_args()
+    global SOAP_ACTION
+    SOAP_ACTION = "urn:vim25/" + api_versions()[-1]
     ctx = generate(os.path.normpath(args.out_dir))
     write_managed_types(os.path.normpath(args.out_dir))
     if args.list_anytyped:

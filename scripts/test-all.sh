@@ -25,6 +25,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
+# wsdl/ is generated from pyVmomi 8's metadata, which no registry here packages: a checkout of
+# pyVmomi's public repository, named by VTASK_PYVMOMI_SOURCE (default /tmp/pyvmomi8), lets
+# test/unit/managed-types.test.ts check that gen-wsdl.py still writes the committed files.
+pyvmomi8="${VTASK_PYVMOMI_SOURCE:-/tmp/pyvmomi8}"
+if [ ! -f "$pyvmomi8/pyVmomi/VmomiSupport.py" ]; then
+  echo "test-all: no pyVmomi 8 checkout at $pyvmomi8 (set VTASK_PYVMOMI_SOURCE); the wsdl/ reproduction test will fail until then." >&2
+fi
+
 echo "test-all: type-checking src/, test/, bench/, scripts/ and the page (ui/)"
 npx tsc -p tsconfig.check.json
 npx tsc -p ui/tsconfig.json --noEmit

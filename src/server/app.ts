@@ -13,7 +13,7 @@ import { JsonValueError, toJson } from '../control/json-values.js';
 import { controlApi } from '../control/routes.js';
 import { ControlSchemas } from '../control/schemas.js';
 import { Decoder } from '../soap/decoder.js';
-import { Encoder } from '../soap/encoder.js';
+import { Encoders } from '../soap/encoder.js';
 import { operationTable } from '../soap/operations.js';
 import { loadManagedTypes } from '../soap/managed-types.js';
 import { loadCompiledSchema, wsdlDirectory, type VimSchema } from '../soap/schema.js';
@@ -282,7 +282,7 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
   const endpoint = new SoapEndpoint({
     operations,
     decoder: new Decoder(schema),
-    encoder: new Encoder(schema),
+    encoders: new Encoders(schema),
     dispatcher: inventory.dispatcher,
     sessions: inventory.sessionManager,
     xmlReader: new XmlReader(DEFAULT_XML_LIMITS),

@@ -127,7 +127,13 @@ export const sdkRoute: FastifyPluginCallback<SdkRouteOptions> = (app: FastifyIns
 
   const serve = (request: FastifyRequest<{ Body: string }>, reply: FastifyReply): void => {
     const exchange = new SdkExchange(request, reply);
-    const call = endpoint.call(typeof request.body === 'string' ? request.body : '', request.headers.cookie, exchange);
+    const action = request.headers.soapaction;
+    const call = endpoint.call(
+      typeof request.body === 'string' ? request.body : '',
+      request.headers.cookie,
+      exchange,
+      typeof action === 'string' ? action : undefined,
+    );
     const outcome = call.outcome;
     if (outcome instanceof Promise) {
       outcome.then(

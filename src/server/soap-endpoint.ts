@@ -1,12 +1,13 @@
 // One vim25 call: decode (envelope, operation, _this and arguments against the WSDL, once) →
 // dispatch (authenticate, authorize, the call hook, apply) → encode (result or fault). Routing
-// is by the Body element's name through the one operation table; SOAPAction is ignored, as
-// every vim25 call sends the same one. Nothing here knows HTTP: the transport hands in the body
-// and the exchange, waits if the outcome is a promise (the only place that asks), and writes
-// the answer it gets.
+// is by the Body element's name through the one operation table. SOAPAction only names the API
+// version the answer is written for (fields and types newer than it are left out); any value,
+// or none, is accepted. Nothing here knows HTTP: the transport hands in the body, the
+// SOAPAction value and the exchange, waits if the outcome is a promise (the only place that
+// asks), and writes the answer it gets.
 
 import type { Decoder } from '../soap/decoder.js';
-import type { Encoder } from '../soap/encoder.js';
+import type { Encoder, Encoders } from '../soap/encoder.js';
 import { readRequest } from '../soap/envelope.js';
 import type { OperationTable } from '../soap/operations.js';
 import type { OperationDef } from '../soap/schema.js';
@@ -58,7 +59,8 @@ export interface SoapAnswer {
 export interface SoapEndpointOptions {
   readonly operations: OperationTable;
   readonly decoder: Decoder;
-  readonly encoder: Encoder;
+  /** One encoder per API version; each call's answer uses the one its SOAPAction names. */
+  readonly encoders: Encoders;
   readonly dispatcher: Dispatcher;
   readonly sessions: SessionManager;
   readonly xmlReader: XmlReader;
@@ -83,6 +85,8 @@ export class SoapCall {
     private readonly endpoint: SoapEndpoint,
     /** The caller's session; undefined for anonymous calls. */
     readonly session: Session | undefined,
+    /** Writes the answer for the API version the call's SOAPAction names. */
+    readonly encoder: Encoder,
   ) {}
 
   finish(value: VimValue | undefined): SoapAnswer {
@@ -90,7 +94,7 @@ export class SoapCall {
   }
 
   fail(error: unknown): SoapAnswer {
-    this.failure = this.endpoint.encodeFault(error);
+    this.failure = this.endpoint.encodeFault(error, this.encoder);
     return this.failure;
   }
 }
@@ -98,10 +102,13 @@ export class SoapCall {
 export class SoapEndpoint {
   constructor(private readonly options: SoapEndpointOptions) {}
 
-  /** Decodes and runs one request body; never throws (a fault is an answer too). */
-  call(body: string, cookieHeader: string | undefined, exchange: SoapExchange): SoapCall {
+  /**
+   * Decodes and runs one request body; never throws (a fault is an answer too). `soapAction`:
+   * the header's value, e.g. "urn:vim25/6.7.1" (the answer's API version; the newest without).
+   */
+  call(body: string, cookieHeader: string | undefined, exchange: SoapExchange, soapAction?: string): SoapCall {
     const { decoder, dispatcher, operations, sessions, xmlReader } = this.options;
-    const call = new SoapCall(this, sessions.lookup(sessionCookie(cookieHeader)));
+    const call = new SoapCall(this, sessions.lookup(sessionCookie(cookieHeader)), this.options.encoders.forSoapAction(soapAction));
     try {
       if (!body.trim()) throw new InvalidRequest('The request body is empty; expected a SOAP 1.1 envelope.');
       let element: XmlElement;
@@ -142,19 +149,19 @@ export class SoapEndpoint {
 
   encodeResult(call: SoapCall, value: VimValue | undefined): SoapAnswer {
     try {
-      const payload = this.options.encoder.response(call.method, this.options.operations.get(call.method)?.result, value);
+      const payload = call.encoder.response(call.method, this.options.operations.get(call.method)?.result, value);
       return { status: 200, payload, faultType: undefined, internalError: undefined };
     } catch (error) {
-      return this.encodeFault(error);
+      return this.encodeFault(error, call.encoder);
     }
   }
 
-  encodeFault(error: unknown): SoapAnswer {
+  encodeFault(error: unknown, encoder: Encoder): SoapAnswer {
     const known = error instanceof MethodFault;
     const fault = known ? error : new SystemError(error instanceof Error ? error.message : String(error));
     return {
       status: 500,
-      payload: this.options.encoder.fault(fault.toDataObject(), fault.message),
+      payload: encoder.fault(fault.toDataObject(), fault.message),
       faultType: fault.faultType,
       internalError: known ? undefined : error,
     };

@@ -1,8 +1,11 @@
 // Writes vim25 values as XML, in WSDL field order, with xsi:type wherever the value's type is
-// not the one its slot declares (the rule both pyVmomi and govmomi rely on).
+// not the one its slot declares (the rule both pyVmomi and govmomi rely on). An Encoder writes
+// for one API version: fields newer than it are left out, and a value (or fault) whose type is
+// newer is written as its nearest base that version knows, as vCenter does (docs/wire.md).
 
 import { ManagedObjectReference, OpaqueXml, TypedValue, isDataObject, type DataObject, type VimValue } from '../vim/data.js';
-import type { FieldDef, VimSchema } from './schema.js';
+import { ApiVersions } from './api-versions.js';
+import type { ComplexTypeDef, FieldDef, VimSchema } from './schema.js';
 import { PRIMITIVES } from './schema.js';
 import { faultEnvelope, operationResponse } from './envelope.js';
 import { escapeAttribute, escapeText } from './xml-reader.js';
@@ -25,10 +28,32 @@ interface Slot {
   readonly close: string;
 }
 
+/**
+ * How a data object of one type is written for this encoder's version: the type named in
+ * xsi:type (the type itself, or its nearest base the version knows) and the slots of the fields
+ * that version knows, inherited ones first.
+ */
+interface Plan {
+  readonly type: string;
+  readonly slots: readonly Slot[];
+}
+
+/** The API version an Encoder writes for, when older than the newest. */
+interface VersionLimit {
+  readonly versions: ApiVersions;
+  readonly version: string;
+}
+
 export class Encoder {
   private readonly slots = new WeakMap<FieldDef, Slot>();
-  /** Type name → its fields' slots, inherited ones first. */
-  private readonly plans = new Map<string, readonly Slot[]>();
+  /**
+   * Type name → its plan. The version's choices (which fields, which type name) are made here
+   * once per type, not per value, so a trimmed answer costs what a whole one does: a TaskInfo
+   * plus an UpdateProgress answer took 3.4 µs for "urn:vim25/6.7.1" and 3.8 µs untrimmed
+   * in-process; `npm run bench`'s `progress` (which names 7.0.3.0) stayed within its noise
+   * (docs/performance.md, "Answers per API version").
+   */
+  private readonly plans = new Map<string, Plan>();
   /**
    * The last data object written in an anyType slot and its fields' XML (see anyFields): one
    * change that wakes 1,000 waiters is encoded once, not 1,000 times ("WaitForUpdatesEx: 1000
@@ -36,8 +61,18 @@ export class Encoder {
    */
   private lastAnyValue: DataObject | undefined;
   private lastAnyFields = '';
+  private lastAnyType = '';
 
-  constructor(private readonly schema: VimSchema) {}
+  /** `limit`: the older API version to write for; without it, everything the WSDL has. */
+  constructor(
+    private readonly schema: VimSchema,
+    private readonly limit?: VersionLimit,
+  ) {}
+
+  /** The API version this encoder writes for (undefined: the newest). */
+  get version(): string | undefined {
+    return this.limit?.version;
+  }
 
   field(field: FieldDef, value: VimValue | undefined): string {
     if (value === undefined) return '';
@@ -49,26 +84,53 @@ export class Encoder {
     return operationResponse(operation, result && value !== undefined ? this.field(result, value) : '');
   }
 
-  /** The SOAP fault answer for a fault object. */
+  /** The SOAP fault answer for a fault object (a fault newer than the version: as its nearest known base). */
   fault(fault: DataObject, faultString: string): string {
-    return faultEnvelope(fault._type, faultString, this.fields(fault));
+    const plan = this.planOf(fault._type);
+    return faultEnvelope(plan.type, faultString, this.planFields(plan, fault));
   }
 
   /** The fields of a data object, inherited ones first. */
   fields(value: DataObject): string {
-    let plan = this.plans.get(value._type);
-    if (!plan) {
-      const def = this.schema.complexTypes.get(value._type);
-      if (!def) throw new EncodeError(`unknown data type ${value._type}`);
-      plan = def.fields.map((f) => this.slotOf(f));
-      this.plans.set(value._type, plan);
-    }
+    return this.planFields(this.planOf(value._type), value);
+  }
+
+  /** The name a value of `type` is written under for this version. */
+  typeName(type: string): string {
+    return this.planOf(type).type;
+  }
+
+  private planFields(plan: Plan, value: DataObject): string {
     let out = '';
-    for (const slot of plan) {
+    for (const slot of plan.slots) {
       const fieldValue = value[slot.name];
       if (fieldValue !== undefined) out += this.write(slot, fieldValue);
     }
     return out;
+  }
+
+  private planOf(type: string): Plan {
+    let plan = this.plans.get(type);
+    if (!plan) {
+      const def = this.schema.complexTypes.get(type);
+      if (!def) throw new EncodeError(`unknown data type ${type}`);
+      plan = this.makePlan(def);
+      this.plans.set(type, plan);
+    }
+    return plan;
+  }
+
+  private makePlan(def: ComplexTypeDef): Plan {
+    const limit = this.limit;
+    if (!limit) return { type: def.name, slots: def.fields.map((f) => this.slotOf(f)) };
+    const known = (since: string | undefined) => limit.versions.knows(limit.version, since);
+    let shown = def;
+    while (!known(shown.since) && shown.base) {
+      const base = this.schema.complexTypes.get(shown.base);
+      if (!base) break;
+      shown = base;
+    }
+    return { type: shown.name, slots: shown.fields.filter((f) => known(f.since)).map((f) => this.slotOf(f)) };
   }
 
   private slotOf(field: FieldDef): Slot {
@@ -111,8 +173,9 @@ export class Encoder {
       return slot.open + this.items(slot.arrayItem, value) + slot.close;
     }
     if (isDataObject(value)) {
-      const open = value._type === slot.type ? slot.open : `<${slot.name} xsi:type="${value._type}">`;
-      return open + this.fields(value) + slot.close;
+      const plan = this.planOf(value._type);
+      const open = plan.type === slot.type ? slot.open : `<${slot.name} xsi:type="${plan.type}">`;
+      return open + this.planFields(plan, value) + slot.close;
     }
     if (value instanceof OpaqueXml) return slot.open + value.xml + slot.close;
     throw new EncodeError(`cannot write ${typeof value} as ${slot.type}`);
@@ -125,12 +188,14 @@ export class Encoder {
    * because data objects are values no one changes after making them (a task makes a new
    * TaskInfo for every change, and filters rely on that to see changes at all).
    */
-  private anyFields(value: DataObject): string {
-    if (value === this.lastAnyValue) return this.lastAnyFields;
-    const xml = this.fields(value);
-    this.lastAnyValue = value;
-    this.lastAnyFields = xml;
-    return xml;
+  private anyDataElement(name: string, value: DataObject): string {
+    if (value !== this.lastAnyValue) {
+      const plan = this.planOf(value._type);
+      this.lastAnyFields = this.planFields(plan, value);
+      this.lastAnyType = plan.type;
+      this.lastAnyValue = value;
+    }
+    return `<${name} xsi:type="${this.lastAnyType}">${this.lastAnyFields}</${name}>`;
   }
 
   private items(item: FieldDef, values: readonly VimValue[]): string {
@@ -140,13 +205,23 @@ export class Encoder {
     return out;
   }
 
+  /** An array type newer than the version is written as the array of its item's nearest known base. */
+  private arrayTypeName(arrayType: string, item: FieldDef): string {
+    if (!this.limit || this.schema.complexTypes.get(arrayType)?.since === undefined) return arrayType;
+    if (!this.schema.complexTypes.has(item.type)) return arrayType;
+    const shown = this.planOf(item.type).type;
+    return shown === item.type ? arrayType : this.schema.arrayTypeOf(shown);
+  }
+
   private anyElement(name: string, value: VimValue): string {
     if (value instanceof TypedValue) {
       const inner = value.value;
       if (Array.isArray(inner)) {
         const item = this.schema.complexTypes.get(value.type)?.arrayItem;
         if (!item) throw new EncodeError(`${value.type} is not an array type`);
-        return `<${name} xsi:type="${value.type}">${this.items(item, inner)}</${name}>`;
+        const shown = this.arrayTypeName(value.type, item);
+        const shownItem = shown === value.type ? item : (this.schema.complexTypes.get(shown)?.arrayItem ?? item);
+        return `<${name} xsi:type="${shown}">${this.items(shownItem, inner)}</${name}>`;
       }
       if (inner instanceof ManagedObjectReference || isDataObject(inner)) return this.anyElement(name, inner);
       return `<${name} xsi:type="${value.type}">${formatPrimitive(value.type, inner)}</${name}>`;
@@ -154,7 +229,7 @@ export class Encoder {
     if (value instanceof ManagedObjectReference) {
       return `<${name} xsi:type="ManagedObjectReference" type="${escapeAttribute(value.type)}">${escapeText(value.value)}</${name}>`;
     }
-    if (isDataObject(value)) return `<${name} xsi:type="${value._type}">${this.anyFields(value)}</${name}>`;
+    if (isDataObject(value)) return this.anyDataElement(name, value);
     if (value instanceof OpaqueXml) return `<${name}>${value.xml}</${name}>`;
     if (typeof value === 'string') return `<${name} xsi:type="xsd:string">${escapeText(value)}</${name}>`;
     if (typeof value === 'boolean') return `<${name} xsi:type="xsd:boolean">${value}</${name}>`;
@@ -163,6 +238,47 @@ export class Encoder {
       return `<${name} xsi:type="${type}">${formatPrimitive(type, value)}</${name}>`;
     }
     throw new EncodeError('an untyped array cannot be written as xsd:anyType');
+  }
+}
+
+/**
+ * One Encoder per API version a client names, made when first asked for. The newest version's
+ * encoder trims nothing, so calls with no SOAPAction version (or an unknown one) cost what they
+ * did before versions were known.
+ */
+export class Encoders {
+  readonly newest: Encoder;
+  readonly versions: ApiVersions;
+  /** SOAPAction value as received → its encoder; only values naming a known version are kept, so the map stays small. */
+  private readonly bySoapAction = new Map<string, Encoder>();
+  private readonly byVersion = new Map<string, Encoder>();
+
+  constructor(private readonly schema: VimSchema) {
+    this.newest = new Encoder(schema);
+    this.versions = new ApiVersions(schema.apiVersions);
+  }
+
+  /** The encoder for the version a SOAPAction header names; the newest for none or an unknown one. */
+  forSoapAction(header: string | undefined): Encoder {
+    if (header === undefined) return this.newest;
+    const known = this.bySoapAction.get(header);
+    if (known) return known;
+    const version = this.versions.fromSoapAction(header);
+    if (version === undefined) return this.newest;
+    const encoder = this.forVersion(version);
+    this.bySoapAction.set(header, encoder);
+    return encoder;
+  }
+
+  /** The encoder for a version the WSDL knows (the newest one for any other). */
+  forVersion(version: string): Encoder {
+    if (version === this.versions.newest || !this.versions.has(version)) return this.newest;
+    let encoder = this.byVersion.get(version);
+    if (!encoder) {
+      encoder = new Encoder(this.schema, { versions: this.versions, version });
+      this.byVersion.set(version, encoder);
+    }
+    return encoder;
   }
 }
 

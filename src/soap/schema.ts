@@ -18,11 +18,15 @@ export interface FieldDef {
   readonly type: string;
   readonly optional: boolean;
   readonly array: boolean;
+  /** The vim25 API version that added the field, when newer than its type (vte:since). */
+  readonly since?: string;
 }
 
 export interface ComplexTypeDef {
   readonly name: string;
   readonly base: string | undefined;
+  /** The vim25 API version that added the type (vte:since); undefined: as old as vim25. */
+  readonly since?: string;
   readonly ownFields: readonly FieldDef[];
   /** Inherited fields first, in WSDL order. */
   readonly fields: readonly FieldDef[];
@@ -59,6 +63,8 @@ export class VimSchema implements TypeModel {
   readonly complexTypes = new Map<string, ComplexTypeDef>();
   readonly enums = new Map<string, ReadonlySet<string>>();
   readonly operations = new Map<string, OperationDef>();
+  /** Every vim25 API version the WSDL's metadata knows, oldest first (vte:apiVersions). */
+  apiVersions: readonly string[] = [];
   private readonly subtypeCache = new Map<string, boolean>();
   private readonly arrayTypes = new Map<string, string>();
 
@@ -132,12 +138,14 @@ function readField(element: XmlElement): FieldDef {
   const name = attribute(element, '', 'name');
   const type = attribute(element, '', 'type');
   if (!name || !type) throw new Error(`wsdl: element without name or type`);
-  return {
+  const field: FieldDef = {
     name,
     type: qnameToTypeName(element, type),
     optional: attribute(element, '', 'minOccurs') === '0',
     array: attribute(element, '', 'maxOccurs') === 'unbounded',
   };
+  const since = attribute(element, VTE_NS, 'since');
+  return since ? { ...field, since } : field;
 }
 
 function readSequence(container: XmlElement | undefined): FieldDef[] {
@@ -165,8 +173,11 @@ function readComplexType(node: XmlElement, name: string): { base: string | undef
  * 380 kB of XML. Fields are [name, type, optional, array].
  */
 export interface SchemaTables {
-  readonly format: 1;
-  readonly complexTypes: readonly (readonly [name: string, base: string | null, own: readonly FieldTuple[]])[];
+  readonly format: 2;
+  /** vte:apiVersions: every vim25 API version, oldest first. */
+  readonly apiVersions: readonly string[];
+  /** `since` (vte:since) only where the WSDL has one. */
+  readonly complexTypes: readonly (readonly [name: string, base: string | null, own: readonly FieldTuple[], since?: string])[];
   readonly enums: readonly (readonly [name: string, values: readonly string[]])[];
   readonly operations: readonly (readonly [
     name: string,
@@ -177,12 +188,22 @@ export interface SchemaTables {
     faults: readonly string[],
   ])[];
 }
-export type FieldTuple = readonly [name: string, type: string, optional: 0 | 1, array: 0 | 1];
+export type FieldTuple = readonly [name: string, type: string, optional: 0 | 1, array: 0 | 1, since?: string];
 
-const toTuple = (f: FieldDef): FieldTuple => [f.name, f.type, f.optional ? 1 : 0, f.array ? 1 : 0];
-const fromTuple = ([name, type, optional, array]: FieldTuple): FieldDef => ({ name, type, optional: optional === 1, array: array === 1 });
+const toTuple = (f: FieldDef): FieldTuple =>
+  f.since ? [f.name, f.type, f.optional ? 1 : 0, f.array ? 1 : 0, f.since] : [f.name, f.type, f.optional ? 1 : 0, f.array ? 1 : 0];
+const fromTuple = ([name, type, optional, array, since]: FieldTuple): FieldDef => {
+  const field: FieldDef = { name, type, optional: optional === 1, array: array === 1 };
+  return since ? { ...field, since } : field;
+};
 
-function flatten(schema: VimSchema, raw: Map<string, { base: string | undefined; own: FieldDef[] }>): void {
+interface RawType {
+  base: string | undefined;
+  own: FieldDef[];
+  since: string | undefined;
+}
+
+function flatten(schema: VimSchema, raw: Map<string, RawType>): void {
   const resolving = new Set<string>();
   const resolve = (name: string): ComplexTypeDef => {
     const done = schema.complexTypes.get(name);
@@ -197,6 +218,7 @@ function flatten(schema: VimSchema, raw: Map<string, { base: string | undefined;
     const def: ComplexTypeDef = {
       name,
       base: entry.base,
+      ...(entry.since ? { since: entry.since } : {}),
       ownFields: entry.own,
       fields,
       fieldByName: new Map(fields.map((f) => [f.name, f])),
@@ -215,7 +237,7 @@ export function readWsdlTables(text: string, source = 'vim.wsdl'): SchemaTables 
   const xsd = types && firstChild(types, XSD_NS, 'schema');
   if (!xsd) throw new Error(`${source}: no <types><schema>`);
 
-  const complexTypes: [string, string | null, FieldTuple[]][] = [];
+  const complexTypes: SchemaTables['complexTypes'][number][] = [];
   const enums: [string, string[]][] = [];
   const elementTypes = new Map<string, string>();
   const anonymousElements = new Map<string, FieldDef[]>();
@@ -224,7 +246,8 @@ export function readWsdlTables(text: string, source = 'vim.wsdl'): SchemaTables 
     if (!name) continue;
     if (node.name === 'complexType') {
       const { base, own } = readComplexType(node, name);
-      complexTypes.push([name, base ?? null, own.map(toTuple)]);
+      const since = attribute(node, VTE_NS, 'since');
+      complexTypes.push(since ? [name, base ?? null, own.map(toTuple), since] : [name, base ?? null, own.map(toTuple)]);
     } else if (node.name === 'simpleType') {
       const restriction = firstChild(node, XSD_NS, 'restriction');
       enums.push([name, restriction ? childrenNamed(restriction, XSD_NS, 'enumeration').map((e) => attribute(e, '', 'value') ?? '') : []]);
@@ -260,15 +283,17 @@ export function readWsdlTables(text: string, source = 'vim.wsdl'): SchemaTables 
     const result = responseFields[0];
     operations.push([name, managedType, attribute(op, VTE_NS, 'privilege') ?? null, requestType, result ? toTuple(result) : null, faults]);
   }
-  return { format: 1, complexTypes, enums, operations };
+  const apiVersions = (attribute(root, VTE_NS, 'apiVersions') ?? '').split(' ').filter(Boolean);
+  return { format: 2, apiVersions, complexTypes, enums, operations };
 }
 
 /** Builds the type system and operation table from the tables (fast: no XML). */
 export function schemaFromTables(tables: SchemaTables): VimSchema {
-  if (tables.format !== 1) throw new Error(`schema tables: unknown format ${String(tables.format)} (run npm run gen:schema)`);
+  if (tables.format !== 2) throw new Error(`schema tables: unknown format ${String(tables.format)} (run npm run gen:schema)`);
   const schema = new VimSchema();
-  const raw = new Map<string, { base: string | undefined; own: FieldDef[] }>();
-  for (const [name, base, own] of tables.complexTypes) raw.set(name, { base: base ?? undefined, own: own.map(fromTuple) });
+  schema.apiVersions = tables.apiVersions;
+  const raw = new Map<string, RawType>();
+  for (const [name, base, own, since] of tables.complexTypes) raw.set(name, { base: base ?? undefined, own: own.map(fromTuple), since });
   for (const [name, values] of tables.enums) schema.enums.set(name, new Set(values));
   flatten(schema, raw);
   schema.finish();
@@ -304,7 +329,7 @@ export function loadCompiledSchema(directory = wsdlDirectory()): VimSchema {
 /** The tables file's text: one declaration a line, so a WSDL change shows as a readable diff. */
 export function formatTables(tables: SchemaTables): string {
   const lines = (items: readonly unknown[]) => items.map((item) => `    ${JSON.stringify(item)}`).join(',\n');
-  return `{\n  "format": 1,\n  "complexTypes": [\n${lines(tables.complexTypes)}\n  ],\n  "enums": [\n${lines(tables.enums)}\n  ],\n  "operations": [\n${lines(tables.operations)}\n  ]\n}\n`;
+  return `{\n  "format": 2,\n  "apiVersions": ${JSON.stringify(tables.apiVersions)},\n  "complexTypes": [\n${lines(tables.complexTypes)}\n  ],\n  "enums": [\n${lines(tables.enums)}\n  ],\n  "operations": [\n${lines(tables.operations)}\n  ]\n}\n`;
 }
 
 /** Finds wsdl/ whether running from src/ (tsx) or dist/src/ (compiled). */

@@ -42,6 +42,8 @@ export class ServiceInstance extends ManagedObject {
         fullName: `VMware vCenter Server ${about.version} build-${about.build}`,
         vendor: 'VMware, Inc.',
         version: about.version,
+        // As vCenter 8.0.3 GA reports it; a client older than 7.0.2.0 is not sent it (docs/wire.md).
+        patchLevel: '00000',
         build: about.build,
         localeVersion: 'INTL',
         localeBuild: '000',

@@ -66,6 +66,9 @@ export class NoPermission extends MethodFault {
     super('NoPermission', `Permission to perform this operation was denied. Required privilege '${privilegeId}' on object '${object.toString()}'.`, {
       object,
       privilegeId,
+      // vCenter 7.0.3.2 and later also list what is missing, per object; clients that name an
+      // older version in SOAPAction are not sent it.
+      missingPrivileges: [{ _type: 'NoPermissionEntityPrivileges', entity: object, privilegeIds: [privilegeId] }],
     });
   }
 }

@@ -136,6 +136,8 @@ export type ArrayOfChangesInfoEventArgument = readonly ChangesInfoEventArgument[
 
 export type ArrayOfClusterComplianceCheckedEvent = readonly ClusterComplianceCheckedEvent[];
 
+export type ArrayOfClusterComputeResourceCryptoModePolicy = readonly ClusterComputeResourceCryptoModePolicy[];
+
 export type ArrayOfClusterComputeResourceDvsProfile = readonly ClusterComputeResourceDvsProfile[];
 
 export type ArrayOfClusterComputeResourceDvsProfileDVPortgroupSpecToServiceMapping = readonly ClusterComputeResourceDvsProfileDVPortgroupSpecToServiceMapping[];
@@ -156,6 +158,8 @@ export type ArrayOfClusterConfigSpecEx = readonly ClusterConfigSpecEx[];
 
 export type ArrayOfClusterCreatedEvent = readonly ClusterCreatedEvent[];
 
+export type ArrayOfClusterCryptoConfigInfo = readonly ClusterCryptoConfigInfo[];
+
 export type ArrayOfClusterDasAdmissionControlPolicy = readonly ClusterDasAdmissionControlPolicy[];
 
 export type ArrayOfClusterDasConfigInfo = readonly ClusterDasConfigInfo[];
@@ -165,6 +169,8 @@ export type ArrayOfClusterDasVmConfigInfo = readonly ClusterDasVmConfigInfo[];
 export type ArrayOfClusterDasVmConfigSpec = readonly ClusterDasVmConfigSpec[];
 
 export type ArrayOfClusterDasVmSettings = readonly ClusterDasVmSettings[];
+
+export type ArrayOfClusterDatastoreUpdateSpec = readonly ClusterDatastoreUpdateSpec[];
 
 export type ArrayOfClusterDestroyedEvent = readonly ClusterDestroyedEvent[];
 
@@ -202,6 +208,10 @@ export type ArrayOfClusterRuleSpec = readonly ClusterRuleSpec[];
 
 export type ArrayOfClusterStatusChangedEvent = readonly ClusterStatusChangedEvent[];
 
+export type ArrayOfClusterSystemVMsConfigSpec = readonly ClusterSystemVMsConfigSpec[];
+
+export type ArrayOfClusterTagCategoryUpdateSpec = readonly ClusterTagCategoryUpdateSpec[];
+
 export type ArrayOfClusterVmComponentProtectionSettings = readonly ClusterVmComponentProtectionSettings[];
 
 export type ArrayOfClusterVmOrchestrationInfo = readonly ClusterVmOrchestrationInfo[];
@@ -219,6 +229,10 @@ export type ArrayOfComputeResourceEventArgument = readonly ComputeResourceEventA
 export type ArrayOfComputeResourceHostSPBMLicenseInfo = readonly ComputeResourceHostSPBMLicenseInfo[];
 
 export type ArrayOfComputeResourceHostSPBMLicenseInfoHostSPBMLicenseState = readonly ComputeResourceHostSPBMLicenseInfoHostSPBMLicenseState[];
+
+export type ArrayOfComputeResourceHostSeedSpec = readonly ComputeResourceHostSeedSpec[];
+
+export type ArrayOfComputeResourceHostSeedSpecSingleHostSpec = readonly ComputeResourceHostSeedSpecSingleHostSpec[];
 
 export type ArrayOfConflictingConfigurationConfig = readonly ConflictingConfigurationConfig[];
 
@@ -395,6 +409,14 @@ export type ArrayOfDatastoreVVolContainerFailoverPair = readonly DatastoreVVolCo
 export type ArrayOfDateTime = readonly string[];
 
 export type ArrayOfDescription = readonly Description[];
+
+export type ArrayOfDesiredSoftwareSpec = readonly DesiredSoftwareSpec[];
+
+export type ArrayOfDesiredSoftwareSpecBaseImageSpec = readonly DesiredSoftwareSpecBaseImageSpec[];
+
+export type ArrayOfDesiredSoftwareSpecComponentSpec = readonly DesiredSoftwareSpecComponentSpec[];
+
+export type ArrayOfDesiredSoftwareSpecVendorAddOnSpec = readonly DesiredSoftwareSpecVendorAddOnSpec[];
 
 export type ArrayOfDistributedVirtualSwitchHostMemberBacking = readonly DistributedVirtualSwitchHostMemberBacking[];
 
@@ -798,6 +820,10 @@ export type ArrayOfHostPrimaryAgentNotShortNameEvent = readonly HostPrimaryAgent
 
 export type ArrayOfHostProfileAppliedEvent = readonly HostProfileAppliedEvent[];
 
+export type ArrayOfHostPtpConfig = readonly HostPtpConfig[];
+
+export type ArrayOfHostPtpConfigPtpPort = readonly HostPtpConfigPtpPort[];
+
 export type ArrayOfHostReconnectionFailedEvent = readonly HostReconnectionFailedEvent[];
 
 export type ArrayOfHostRemovedEvent = readonly HostRemovedEvent[];
@@ -810,7 +836,21 @@ export type ArrayOfHostShortNameToIpFailedEvent = readonly HostShortNameToIpFail
 
 export type ArrayOfHostShutdownEvent = readonly HostShutdownEvent[];
 
+export type ArrayOfHostSpecification = readonly HostSpecification[];
+
+export type ArrayOfHostSpecificationChangedEvent = readonly HostSpecificationChangedEvent[];
+
+export type ArrayOfHostSpecificationRequireEvent = readonly HostSpecificationRequireEvent[];
+
+export type ArrayOfHostSpecificationUpdateEvent = readonly HostSpecificationUpdateEvent[];
+
 export type ArrayOfHostStatusChangedEvent = readonly HostStatusChangedEvent[];
+
+export type ArrayOfHostSubSpecification = readonly HostSubSpecification[];
+
+export type ArrayOfHostSubSpecificationDeleteEvent = readonly HostSubSpecificationDeleteEvent[];
+
+export type ArrayOfHostSubSpecificationUpdateEvent = readonly HostSubSpecificationUpdateEvent[];
 
 export type ArrayOfHostSyncFailedEvent = readonly HostSyncFailedEvent[];
 
@@ -939,6 +979,8 @@ export type ArrayOfNoDatastoresConfiguredEvent = readonly NoDatastoresConfigured
 export type ArrayOfNoLicenseEvent = readonly NoLicenseEvent[];
 
 export type ArrayOfNoMaintenanceModeDrsRecommendationForVM = readonly NoMaintenanceModeDrsRecommendationForVM[];
+
+export type ArrayOfNoPermissionEntityPrivileges = readonly NoPermissionEntityPrivileges[];
 
 export type ArrayOfNonVIWorkloadDetectedOnDatastoreEvent = readonly NonVIWorkloadDetectedOnDatastoreEvent[];
 
@@ -1097,6 +1139,8 @@ export type ArrayOfSharesInfo = readonly SharesInfo[];
 export type ArrayOfSharesLevel = readonly SharesLevel[];
 
 export type ArrayOfShort = readonly number[];
+
+export type ArrayOfSnapshotSelectionSpec = readonly SnapshotSelectionSpec[];
 
 export type ArrayOfStorageIOAllocationInfo = readonly StorageIOAllocationInfo[];
 
@@ -1260,6 +1304,8 @@ export type ArrayOfVirtualDeviceConnectInfo = readonly VirtualDeviceConnectInfo[
 
 export type ArrayOfVirtualDeviceDeviceBackingInfo = readonly VirtualDeviceDeviceBackingInfo[];
 
+export type ArrayOfVirtualDeviceDeviceGroupInfo = readonly VirtualDeviceDeviceGroupInfo[];
+
 export type ArrayOfVirtualDeviceFileBackingInfo = readonly VirtualDeviceFileBackingInfo[];
 
 export type ArrayOfVirtualDevicePipeBackingInfo = readonly VirtualDevicePipeBackingInfo[];
@@ -1332,6 +1378,8 @@ export type ArrayOfVirtualLsiLogicSASController = readonly VirtualLsiLogicSASCon
 
 export type ArrayOfVirtualMachineAffinityInfo = readonly VirtualMachineAffinityInfo[];
 
+export type ArrayOfVirtualMachineBaseIndependentFilterSpec = readonly VirtualMachineBaseIndependentFilterSpec[];
+
 export type ArrayOfVirtualMachineBootOptions = readonly VirtualMachineBootOptions[];
 
 export type ArrayOfVirtualMachineBootOptionsBootableDevice = readonly VirtualMachineBootOptionsBootableDevice[];
@@ -1354,6 +1402,8 @@ export type ArrayOfVirtualMachineFileInfo = readonly VirtualMachineFileInfo[];
 
 export type ArrayOfVirtualMachineFlagInfo = readonly VirtualMachineFlagInfo[];
 
+export type ArrayOfVirtualMachineGuestMonitoringModeInfo = readonly VirtualMachineGuestMonitoringModeInfo[];
+
 export type ArrayOfVirtualMachineGuestQuiesceSpec = readonly VirtualMachineGuestQuiesceSpec[];
 
 export type ArrayOfVirtualMachineInstantCloneSpec = readonly VirtualMachineInstantCloneSpec[];
@@ -1372,7 +1422,11 @@ export type ArrayOfVirtualMachineRelocateSpec = readonly VirtualMachineRelocateS
 
 export type ArrayOfVirtualMachineRelocateSpecDiskLocator = readonly VirtualMachineRelocateSpecDiskLocator[];
 
+export type ArrayOfVirtualMachineRelocateSpecDiskLocatorBackingSpec = readonly VirtualMachineRelocateSpecDiskLocatorBackingSpec[];
+
 export type ArrayOfVirtualMachineRelocateTransformation = readonly VirtualMachineRelocateTransformation[];
+
+export type ArrayOfVirtualMachineSgxInfo = readonly VirtualMachineSgxInfo[];
 
 export type ArrayOfVirtualMachineVMCIDevice = readonly VirtualMachineVMCIDevice[];
 
@@ -1382,7 +1436,21 @@ export type ArrayOfVirtualMachineVMCIDeviceFilterSpec = readonly VirtualMachineV
 
 export type ArrayOfVirtualMachineVMIROM = readonly VirtualMachineVMIROM[];
 
+export type ArrayOfVirtualMachineVcpuConfig = readonly VirtualMachineVcpuConfig[];
+
 export type ArrayOfVirtualMachineVideoCard = readonly VirtualMachineVideoCard[];
+
+export type ArrayOfVirtualMachineVirtualDeviceGroups = readonly VirtualMachineVirtualDeviceGroups[];
+
+export type ArrayOfVirtualMachineVirtualDeviceGroupsDeviceGroup = readonly VirtualMachineVirtualDeviceGroupsDeviceGroup[];
+
+export type ArrayOfVirtualMachineVirtualDeviceSwap = readonly VirtualMachineVirtualDeviceSwap[];
+
+export type ArrayOfVirtualMachineVirtualDeviceSwapDeviceSwapInfo = readonly VirtualMachineVirtualDeviceSwapDeviceSwapInfo[];
+
+export type ArrayOfVirtualMachineVirtualNuma = readonly VirtualMachineVirtualNuma[];
+
+export type ArrayOfVirtualMachineVirtualPMem = readonly VirtualMachineVirtualPMem[];
 
 export type ArrayOfVirtualNVDIMM = readonly VirtualNVDIMM[];
 
@@ -1396,7 +1464,13 @@ export type ArrayOfVirtualPCIController = readonly VirtualPCIController[];
 
 export type ArrayOfVirtualPCIPassthrough = readonly VirtualPCIPassthrough[];
 
+export type ArrayOfVirtualPCIPassthroughAllowedDevice = readonly VirtualPCIPassthroughAllowedDevice[];
+
 export type ArrayOfVirtualPCIPassthroughDeviceBackingInfo = readonly VirtualPCIPassthroughDeviceBackingInfo[];
+
+export type ArrayOfVirtualPCIPassthroughDvxBackingInfo = readonly VirtualPCIPassthroughDvxBackingInfo[];
+
+export type ArrayOfVirtualPCIPassthroughDynamicBackingInfo = readonly VirtualPCIPassthroughDynamicBackingInfo[];
 
 export type ArrayOfVirtualPCIPassthroughPluginBackingInfo = readonly VirtualPCIPassthroughPluginBackingInfo[];
 
@@ -1415,6 +1489,10 @@ export type ArrayOfVirtualParallelPortFileBackingInfo = readonly VirtualParallel
 export type ArrayOfVirtualPointingDevice = readonly VirtualPointingDevice[];
 
 export type ArrayOfVirtualPointingDeviceDeviceBackingInfo = readonly VirtualPointingDeviceDeviceBackingInfo[];
+
+export type ArrayOfVirtualPrecisionClock = readonly VirtualPrecisionClock[];
+
+export type ArrayOfVirtualPrecisionClockSystemClockBackingInfo = readonly VirtualPrecisionClockSystemClockBackingInfo[];
 
 export type ArrayOfVirtualSATAController = readonly VirtualSATAController[];
 
@@ -1471,6 +1549,8 @@ export type ArrayOfVirtualVmxnet2 = readonly VirtualVmxnet2[];
 export type ArrayOfVirtualVmxnet3 = readonly VirtualVmxnet3[];
 
 export type ArrayOfVirtualVmxnet3Vrdma = readonly VirtualVmxnet3Vrdma[];
+
+export type ArrayOfVirtualWDT = readonly VirtualWDT[];
 
 export type ArrayOfVmAcquiredMksTicketEvent = readonly VmAcquiredMksTicketEvent[];
 
@@ -1752,6 +1832,7 @@ export type AboutInfo = {
   readonly fullName: string;
   readonly vendor: string;
   readonly version: string;
+  readonly patchLevel?: string | undefined;
   readonly build: string;
   readonly localeVersion?: string | undefined;
   readonly localeBuild?: string | undefined;
@@ -2617,6 +2698,12 @@ export type ClusterComplianceCheckedEvent = {
   readonly profile: ProfileEventArgument;
 };
 
+export type ClusterComputeResourceCryptoModePolicy = {
+  readonly _type: string;
+  readonly keyId?: CryptoKeyId | undefined;
+  readonly providerId?: KeyProviderId | undefined;
+};
+
 export type ClusterComputeResourceDvsProfile = {
   readonly _type: string;
   readonly dvsName?: string | undefined;
@@ -2663,6 +2750,7 @@ export type ClusterComputeResourceVCProfile = {
   readonly _type: string;
   readonly clusterSpec?: ClusterConfigSpecEx | undefined;
   readonly evcModeKey?: string | undefined;
+  readonly evcGraphicsModeKey?: string | undefined;
 };
 
 export type ClusterConfigSpec = {
@@ -2679,6 +2767,11 @@ export type ClusterConfigSpecEx = {
   readonly vmSwapPlacement?: string | undefined;
   readonly spbmEnabled?: boolean | undefined;
   readonly defaultHardwareVersionKey?: string | undefined;
+  readonly desiredSoftwareSpec?: DesiredSoftwareSpec | undefined;
+  readonly maximumHardwareVersionKey?: string | undefined;
+  readonly enableConfigManager?: boolean | undefined;
+  readonly hostSeedSpec?: ComputeResourceHostSeedSpec | undefined;
+  readonly systemVMsConfig?: ClusterSystemVMsConfigSpec | undefined;
   readonly dasConfig?: ClusterDasConfigInfo | undefined;
   readonly dasVmConfigSpec?: readonly ClusterDasVmConfigSpec[] | undefined;
   readonly drsConfig?: ClusterDrsConfigInfo | undefined;
@@ -2694,6 +2787,7 @@ export type ClusterConfigSpecEx = {
   readonly infraUpdateHaConfig?: ClusterInfraUpdateHaConfigInfo | undefined;
   readonly proactiveDrsConfig?: ClusterProactiveDrsConfigInfo | undefined;
   readonly inHciWorkflow?: boolean | undefined;
+  readonly cryptoConfig?: ClusterCryptoConfigInfo | undefined;
 };
 
 export type ClusterCreatedEvent = {
@@ -2714,9 +2808,16 @@ export type ClusterCreatedEvent = {
   readonly parent: FolderEventArgument;
 };
 
+export type ClusterCryptoConfigInfo = {
+  readonly _type: string;
+  readonly cryptoMode?: string | undefined;
+  readonly policy?: ClusterComputeResourceCryptoModePolicy | undefined;
+};
+
 export type ClusterDasAdmissionControlPolicy = {
   readonly _type: string;
   readonly resourceReductionToToleratePercent?: number | undefined;
+  readonly pMemAdmissionControlEnabled?: boolean | undefined;
 };
 
 export type ClusterDasConfigInfo = {
@@ -2756,6 +2857,13 @@ export type ClusterDasVmSettings = {
   readonly isolationResponse?: string | undefined;
   readonly vmToolsMonitoringSettings?: ClusterVmToolsMonitoringSettings | undefined;
   readonly vmComponentProtectionSettings?: ClusterVmComponentProtectionSettings | undefined;
+};
+
+export type ClusterDatastoreUpdateSpec = {
+  readonly _type: string;
+  readonly operation: ArrayUpdateOperation;
+  readonly removeKey?: VimValue | undefined;
+  readonly datastore?: ManagedObjectReference | undefined;
 };
 
 export type ClusterDestroyedEvent = {
@@ -2803,6 +2911,7 @@ export type ClusterDrsConfigInfo = {
   readonly enableVmBehaviorOverrides?: boolean | undefined;
   readonly defaultVmBehavior?: DrsBehavior | undefined;
   readonly vmotionRate?: number | undefined;
+  readonly scaleDescendantsShares?: string | undefined;
   readonly option?: readonly OptionValue[] | undefined;
 };
 
@@ -2943,6 +3052,21 @@ export type ClusterStatusChangedEvent = {
   readonly newStatus: string;
 };
 
+export type ClusterSystemVMsConfigSpec = {
+  readonly _type: string;
+  readonly allowedDatastores?: readonly ClusterDatastoreUpdateSpec[] | undefined;
+  readonly notAllowedDatastores?: readonly ClusterDatastoreUpdateSpec[] | undefined;
+  readonly dsTagCategoriesToExclude?: readonly ClusterTagCategoryUpdateSpec[] | undefined;
+  readonly deploymentMode?: string | undefined;
+};
+
+export type ClusterTagCategoryUpdateSpec = {
+  readonly _type: string;
+  readonly operation: ArrayUpdateOperation;
+  readonly removeKey?: VimValue | undefined;
+  readonly category?: string | undefined;
+};
+
 export type ClusterVmComponentProtectionSettings = {
   readonly _type: string;
   readonly vmStorageProtectionForAPD?: string | undefined;
@@ -2993,6 +3117,10 @@ export type ComputeResourceConfigSpec = {
   readonly vmSwapPlacement?: string | undefined;
   readonly spbmEnabled?: boolean | undefined;
   readonly defaultHardwareVersionKey?: string | undefined;
+  readonly desiredSoftwareSpec?: DesiredSoftwareSpec | undefined;
+  readonly maximumHardwareVersionKey?: string | undefined;
+  readonly enableConfigManager?: boolean | undefined;
+  readonly hostSeedSpec?: ComputeResourceHostSeedSpec | undefined;
 };
 
 export type ComputeResourceEventArgument = {
@@ -3005,6 +3133,17 @@ export type ComputeResourceHostSPBMLicenseInfo = {
   readonly _type: string;
   readonly host: ManagedObjectReference;
   readonly licenseState: ComputeResourceHostSPBMLicenseInfoHostSPBMLicenseState;
+};
+
+export type ComputeResourceHostSeedSpec = {
+  readonly _type: string;
+  readonly singleHostSpec: ComputeResourceHostSeedSpecSingleHostSpec;
+};
+
+export type ComputeResourceHostSeedSpecSingleHostSpec = {
+  readonly _type: string;
+  readonly newHostCnxSpec?: HostConnectSpec | undefined;
+  readonly existingHost?: ManagedObjectReference | undefined;
 };
 
 export type ConcurrentAccess = {
@@ -3295,6 +3434,7 @@ export type CustomizationFailed = {
   readonly changeTag?: string | undefined;
   readonly template: boolean;
   readonly logLocation?: string | undefined;
+  readonly reason?: string | undefined;
 };
 
 export type CustomizationFault = {
@@ -3357,6 +3497,7 @@ export type CustomizationLinuxIdentityFailed = {
   readonly changeTag?: string | undefined;
   readonly template: boolean;
   readonly logLocation?: string | undefined;
+  readonly reason?: string | undefined;
 };
 
 export type CustomizationNetworkSetupFailed = {
@@ -3376,6 +3517,7 @@ export type CustomizationNetworkSetupFailed = {
   readonly changeTag?: string | undefined;
   readonly template: boolean;
   readonly logLocation?: string | undefined;
+  readonly reason?: string | undefined;
 };
 
 export type CustomizationOptions = {
@@ -3452,6 +3594,7 @@ export type CustomizationSysprepFailed = {
   readonly changeTag?: string | undefined;
   readonly template: boolean;
   readonly logLocation?: string | undefined;
+  readonly reason?: string | undefined;
   readonly sysprepVersion: string;
   readonly systemVersion: string;
 };
@@ -3473,6 +3616,7 @@ export type CustomizationUnknownFailure = {
   readonly changeTag?: string | undefined;
   readonly template: boolean;
   readonly logLocation?: string | undefined;
+  readonly reason?: string | undefined;
 };
 
 export type DVPortNotSupported = {
@@ -3520,11 +3664,16 @@ export type DVPortgroupConfigSpec = {
   readonly defaultPortConfig?: DVPortSetting | undefined;
   readonly description?: string | undefined;
   readonly type?: string | undefined;
+  readonly backingType?: string | undefined;
   readonly scope?: readonly ManagedObjectReference[] | undefined;
   readonly policy?: DVPortgroupPolicy | undefined;
   readonly vendorSpecificConfig?: readonly DistributedVirtualSwitchKeyedOpaqueBlob[] | undefined;
   readonly autoExpand?: boolean | undefined;
   readonly vmVnicNetworkResourcePoolKey?: string | undefined;
+  readonly transportZoneUuid?: string | undefined;
+  readonly transportZoneName?: string | undefined;
+  readonly logicalSwitchUuid?: string | undefined;
+  readonly segmentId?: string | undefined;
 };
 
 export type DVPortgroupCreatedEvent = {
@@ -3679,7 +3828,7 @@ export type DVSCreateSpec = {
 export type DVSFeatureCapability = {
   readonly _type: string;
   readonly networkResourceManagementSupported: boolean;
-  readonly vmDirectPathGen2Supported: boolean;
+  readonly vmDirectPathGen2Supported?: boolean | undefined;
   readonly nicTeamingPolicy?: readonly string[] | undefined;
   readonly networkResourcePoolHighShareValue?: number | undefined;
   readonly networkResourceManagementCapability?: DVSNetworkResourceManagementCapability | undefined;
@@ -3916,6 +4065,7 @@ export type DatabaseError = {
 export type DatacenterConfigSpec = {
   readonly _type: string;
   readonly defaultHardwareVersionKey?: string | undefined;
+  readonly maximumHardwareVersionKey?: string | undefined;
 };
 
 export type DatacenterCreatedEvent = {
@@ -4305,6 +4455,31 @@ export type Description = {
   readonly _type: string;
   readonly label: string;
   readonly summary: string;
+};
+
+export type DesiredSoftwareSpec = {
+  readonly _type: string;
+  readonly baseImageSpec: DesiredSoftwareSpecBaseImageSpec;
+  readonly vendorAddOnSpec?: DesiredSoftwareSpecVendorAddOnSpec | undefined;
+  readonly components?: readonly DesiredSoftwareSpecComponentSpec[] | undefined;
+  readonly removedComponents?: readonly string[] | undefined;
+};
+
+export type DesiredSoftwareSpecBaseImageSpec = {
+  readonly _type: string;
+  readonly version: string;
+};
+
+export type DesiredSoftwareSpecComponentSpec = {
+  readonly _type: string;
+  readonly name: string;
+  readonly version?: string | undefined;
+};
+
+export type DesiredSoftwareSpecVendorAddOnSpec = {
+  readonly _type: string;
+  readonly name: string;
+  readonly version: string;
 };
 
 export type DestinationSwitchFull = {
@@ -5959,6 +6134,7 @@ export type EventFilterSpec = {
   readonly tag?: readonly string[] | undefined;
   readonly eventTypeId?: readonly string[] | undefined;
   readonly maxCount?: number | undefined;
+  readonly delayedInit?: boolean | undefined;
 };
 
 export type EventFilterSpecByEntity = {
@@ -6213,6 +6389,7 @@ export type ExtensionServerInfo = {
   readonly type: string;
   readonly adminEmail: readonly string[];
   readonly serverThumbprint?: string | undefined;
+  readonly serverCertificate?: string | undefined;
 };
 
 export type ExtensionTaskTypeInfo = {
@@ -6283,6 +6460,8 @@ export type FaultToleranceConfigSpec = {
   readonly _type: string;
   readonly metaDataPath?: FaultToleranceMetaSpec | undefined;
   readonly secondaryVmSpec?: FaultToleranceVMConfigSpec | undefined;
+  readonly metroFtEnabled?: boolean | undefined;
+  readonly metroFtHostGroup?: string | undefined;
 };
 
 export type FaultToleranceCpuIncompatible = {
@@ -6469,6 +6648,15 @@ export type FtIssuesOnHost = {
   readonly host: ManagedObjectReference;
   readonly hostName: string;
   readonly errors?: readonly LocalizedMethodFault[] | undefined;
+};
+
+export type FtVmHostRuleViolation = {
+  readonly _type: string;
+  readonly faultCause?: LocalizedMethodFault | undefined;
+  readonly faultMessage?: readonly LocalizableMessage[] | undefined;
+  readonly vmName: string;
+  readonly hostName: string;
+  readonly hostGroup: string;
 };
 
 export type FullStorageVMotionNotSupported = {
@@ -7498,6 +7686,12 @@ export type HostDateTimeConfig = {
   readonly _type: string;
   readonly timeZone?: string | undefined;
   readonly ntpConfig?: HostNtpConfig | undefined;
+  readonly ptpConfig?: HostPtpConfig | undefined;
+  readonly protocol?: string | undefined;
+  readonly enabled?: boolean | undefined;
+  readonly disableEvents?: boolean | undefined;
+  readonly disableFallback?: boolean | undefined;
+  readonly resetToFactoryDefaults?: boolean | undefined;
 };
 
 export type HostDevice = {
@@ -7855,6 +8049,7 @@ export type HostLocalPortCreatedEvent = {
 export type HostMaintenanceSpec = {
   readonly _type: string;
   readonly vsanMode?: VsanHostDecommissionMode | undefined;
+  readonly purpose?: string | undefined;
 };
 
 export type HostMemberHealthCheckResult = {
@@ -8062,6 +8257,20 @@ export type HostProfileAppliedEvent = {
   readonly profile: ProfileEventArgument;
 };
 
+export type HostPtpConfig = {
+  readonly _type: string;
+  readonly domain?: number | undefined;
+  readonly port?: readonly HostPtpConfigPtpPort[] | undefined;
+};
+
+export type HostPtpConfigPtpPort = {
+  readonly _type: string;
+  readonly index: number;
+  readonly deviceType?: string | undefined;
+  readonly device?: string | undefined;
+  readonly ipConfig?: HostIpConfig | undefined;
+};
+
 export type HostReconnectionFailedEvent = {
   readonly _type: string;
   readonly key: number;
@@ -8119,6 +8328,11 @@ export type HostScsiDisk = {
   readonly capabilities?: ScsiLunCapabilities | undefined;
   readonly vStorageSupport?: string | undefined;
   readonly protocolEndpoint?: boolean | undefined;
+  readonly perenniallyReserved?: boolean | undefined;
+  readonly clusteredVmdkSupported?: boolean | undefined;
+  readonly applicationProtocol?: string | undefined;
+  readonly dispersedNs?: boolean | undefined;
+  readonly deviceReservation?: string | undefined;
   readonly capacity: HostDiskDimensionsLba;
   readonly devicePath: string;
   readonly ssd?: boolean | undefined;
@@ -8127,6 +8341,7 @@ export type HostScsiDisk = {
   readonly emulatedDIXDIFEnabled?: boolean | undefined;
   readonly vsanDiskInfo?: VsanHostVsanDiskInfo | undefined;
   readonly scsiDiskType?: string | undefined;
+  readonly usedByMemoryTiering?: boolean | undefined;
 };
 
 export type HostShortNameInconsistentEvent = {
@@ -8184,11 +8399,72 @@ export type HostShutdownEvent = {
   readonly reason: string;
 };
 
+export type HostSpecification = {
+  readonly _type: string;
+  readonly createdTime: string;
+  readonly lastModified?: string | undefined;
+  readonly host: ManagedObjectReference;
+  readonly subSpecs?: readonly HostSubSpecification[] | undefined;
+  readonly changeID?: string | undefined;
+};
+
+export type HostSpecificationChangedEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
 export type HostSpecificationOperationFailed = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
   readonly host: ManagedObjectReference;
+};
+
+export type HostSpecificationRequireEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+};
+
+export type HostSpecificationUpdateEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly hostSpec: HostSpecification;
 };
 
 export type HostStatusChangedEvent = {
@@ -8208,6 +8484,50 @@ export type HostStatusChangedEvent = {
   readonly changeTag?: string | undefined;
   readonly oldStatus: string;
   readonly newStatus: string;
+};
+
+export type HostSubSpecification = {
+  readonly _type: string;
+  readonly name: string;
+  readonly createdTime: string;
+  readonly data?: readonly number[] | undefined;
+  readonly binaryData?: string | undefined;
+};
+
+export type HostSubSpecificationDeleteEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly subSpecName: string;
+};
+
+export type HostSubSpecificationUpdateEvent = {
+  readonly _type: string;
+  readonly key: number;
+  readonly chainId: number;
+  readonly createdTime: string;
+  readonly userName: string;
+  readonly datacenter?: DatacenterEventArgument | undefined;
+  readonly computeResource?: ComputeResourceEventArgument | undefined;
+  readonly host?: HostEventArgument | undefined;
+  readonly vm?: VmEventArgument | undefined;
+  readonly ds?: DatastoreEventArgument | undefined;
+  readonly net?: NetworkEventArgument | undefined;
+  readonly dvs?: DvsEventArgument | undefined;
+  readonly fullFormattedMessage?: string | undefined;
+  readonly changeTag?: string | undefined;
+  readonly hostSubSpec: HostSubSpecification;
 };
 
 export type HostSyncFailedEvent = {
@@ -8291,6 +8611,8 @@ export type HostVirtualNicSpec = {
   readonly externalId?: string | undefined;
   readonly pinnedPnic?: string | undefined;
   readonly ipRouteSpec?: HostVirtualNicIpRouteSpec | undefined;
+  readonly systemOwned?: boolean | undefined;
+  readonly dpuId?: string | undefined;
 };
 
 export type HostVnicConnectedToCustomizedDVPortEvent = {
@@ -8960,13 +9282,6 @@ export type InvalidIpmiMacAddress = {
   readonly observedMacAddress: string;
 };
 
-export type InvalidKey = {
-  readonly _type: string;
-  readonly faultCause?: LocalizedMethodFault | undefined;
-  readonly faultMessage?: readonly LocalizableMessage[] | undefined;
-  readonly key: string;
-};
-
 export type InvalidLicense = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
@@ -9090,6 +9405,12 @@ export type InvalidRequest = {
 };
 
 export type InvalidResourcePoolStructureFault = {
+  readonly _type: string;
+  readonly faultCause?: LocalizedMethodFault | undefined;
+  readonly faultMessage?: readonly LocalizableMessage[] | undefined;
+};
+
+export type InvalidScheduledTask = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
@@ -9230,6 +9551,13 @@ export type KeyAnyValue = {
   readonly value: VimValue;
 };
 
+export type KeyNotFound = {
+  readonly _type: string;
+  readonly faultCause?: LocalizedMethodFault | undefined;
+  readonly faultMessage?: readonly LocalizableMessage[] | undefined;
+  readonly key: string;
+};
+
 export type KeyProviderId = {
   readonly _type: string;
   readonly id: string;
@@ -9336,12 +9664,6 @@ export type LicenseExpiredEvent = {
   readonly fullFormattedMessage?: string | undefined;
   readonly changeTag?: string | undefined;
   readonly feature: LicenseFeatureInfo;
-};
-
-export type LicenseFault = {
-  readonly _type: string;
-  readonly faultCause?: LocalizedMethodFault | undefined;
-  readonly faultMessage?: readonly LocalizableMessage[] | undefined;
 };
 
 export type LicenseFeatureInfo = {
@@ -10352,8 +10674,15 @@ export type NoPermission = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
-  readonly object: ManagedObjectReference;
-  readonly privilegeId: string;
+  readonly object?: ManagedObjectReference | undefined;
+  readonly privilegeId?: string | undefined;
+  readonly missingPrivileges?: readonly NoPermissionEntityPrivileges[] | undefined;
+};
+
+export type NoPermissionEntityPrivileges = {
+  readonly _type: string;
+  readonly entity: ManagedObjectReference;
+  readonly privilegeIds?: readonly string[] | undefined;
 };
 
 export type NoPermissionOnAD = {
@@ -10476,8 +10805,9 @@ export type NotAuthenticated = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
-  readonly object: ManagedObjectReference;
-  readonly privilegeId: string;
+  readonly object?: ManagedObjectReference | undefined;
+  readonly privilegeId?: string | undefined;
+  readonly missingPrivileges?: readonly NoPermissionEntityPrivileges[] | undefined;
 };
 
 export type NotEnoughCpus = {
@@ -11426,11 +11756,19 @@ export type ParaVirtualSCSIController = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
   readonly busNumber: number;
   readonly device?: readonly number[] | undefined;
   readonly hotAddRemove?: boolean | undefined;
   readonly sharedBus: VirtualSCSISharing;
   readonly scsiCtlrUnitNumber?: number | undefined;
+};
+
+export type PasswordExpired = {
+  readonly _type: string;
+  readonly faultCause?: LocalizedMethodFault | undefined;
+  readonly faultMessage?: readonly LocalizableMessage[] | undefined;
 };
 
 export type PatchAlreadyInstalled = {
@@ -11619,112 +11957,6 @@ export type PlatformConfigFault = {
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
   readonly text: string;
-};
-
-export type PolicyDisallowsOperation = {
-  readonly _type: string;
-  readonly faultCause?: LocalizedMethodFault | undefined;
-  readonly faultMessage?: readonly LocalizableMessage[] | undefined;
-  readonly policyUrn?: readonly string[] | undefined;
-  readonly notSupportedOperation?: string | undefined;
-};
-
-export type PolicyUrnInvalid = {
-  readonly _type: string;
-  readonly faultCause?: LocalizedMethodFault | undefined;
-  readonly faultMessage?: readonly LocalizableMessage[] | undefined;
-  readonly urn: string;
-};
-
-export type PolicyViolated = {
-  readonly _type: string;
-  readonly faultCause?: LocalizedMethodFault | undefined;
-  readonly faultMessage?: readonly LocalizableMessage[] | undefined;
-  readonly reasons?: readonly LocalizedMethodFault[] | undefined;
-};
-
-export type PolicyViolatedByValue = {
-  readonly _type: string;
-  readonly faultCause?: LocalizedMethodFault | undefined;
-  readonly faultMessage?: readonly LocalizableMessage[] | undefined;
-  readonly policyUrn?: readonly string[] | undefined;
-  readonly callerValue: VimValue;
-  readonly policyTarget: string;
-  readonly policyTargetProperty: string;
-};
-
-export type PolicyViolatedDetail = {
-  readonly _type: string;
-  readonly faultCause?: LocalizedMethodFault | undefined;
-  readonly faultMessage?: readonly LocalizableMessage[] | undefined;
-  readonly policyUrn?: readonly string[] | undefined;
-};
-
-export type PolicyViolatedValueCannotEqual = {
-  readonly _type: string;
-  readonly faultCause?: LocalizedMethodFault | undefined;
-  readonly faultMessage?: readonly LocalizableMessage[] | undefined;
-  readonly policyUrn?: readonly string[] | undefined;
-  readonly callerValue: VimValue;
-  readonly policyTarget: string;
-  readonly policyTargetProperty: string;
-  readonly policyValue?: VimValue | undefined;
-};
-
-export type PolicyViolatedValueNotEqual = {
-  readonly _type: string;
-  readonly faultCause?: LocalizedMethodFault | undefined;
-  readonly faultMessage?: readonly LocalizableMessage[] | undefined;
-  readonly policyUrn?: readonly string[] | undefined;
-  readonly callerValue: VimValue;
-  readonly policyTarget: string;
-  readonly policyTargetProperty: string;
-  readonly policyValue?: VimValue | undefined;
-};
-
-export type PolicyViolatedValueNotInRange = {
-  readonly _type: string;
-  readonly faultCause?: LocalizedMethodFault | undefined;
-  readonly faultMessage?: readonly LocalizableMessage[] | undefined;
-  readonly policyUrn?: readonly string[] | undefined;
-  readonly callerValue: VimValue;
-  readonly policyTarget: string;
-  readonly policyTargetProperty: string;
-  readonly policyMinValue?: VimValue | undefined;
-  readonly policyMaxValue?: VimValue | undefined;
-};
-
-export type PolicyViolatedValueNotInSet = {
-  readonly _type: string;
-  readonly faultCause?: LocalizedMethodFault | undefined;
-  readonly faultMessage?: readonly LocalizableMessage[] | undefined;
-  readonly policyUrn?: readonly string[] | undefined;
-  readonly callerValue: VimValue;
-  readonly policyTarget: string;
-  readonly policyTargetProperty: string;
-  readonly policyValue?: readonly VimValue[] | undefined;
-};
-
-export type PolicyViolatedValueTooBig = {
-  readonly _type: string;
-  readonly faultCause?: LocalizedMethodFault | undefined;
-  readonly faultMessage?: readonly LocalizableMessage[] | undefined;
-  readonly policyUrn?: readonly string[] | undefined;
-  readonly callerValue: VimValue;
-  readonly policyTarget: string;
-  readonly policyTargetProperty: string;
-  readonly policyValue?: VimValue | undefined;
-};
-
-export type PolicyViolatedValueTooSmall = {
-  readonly _type: string;
-  readonly faultCause?: LocalizedMethodFault | undefined;
-  readonly faultMessage?: readonly LocalizableMessage[] | undefined;
-  readonly policyUrn?: readonly string[] | undefined;
-  readonly callerValue: VimValue;
-  readonly policyTarget: string;
-  readonly policyTargetProperty: string;
-  readonly policyValue?: VimValue | undefined;
 };
 
 export type PowerOnFtSecondaryFailed = {
@@ -12122,6 +12354,7 @@ export type ReplicationConfigSpec = {
   readonly encryptionDestination?: string | undefined;
   readonly encryptionPort?: number | undefined;
   readonly remoteCertificateThumbprint?: string | undefined;
+  readonly dataSetsReplicationEnabled?: boolean | undefined;
   readonly disk?: readonly ReplicationInfoDiskSettings[] | undefined;
 };
 
@@ -12509,7 +12742,7 @@ export type SSLVerifyFault = {
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
   readonly selfSigned: boolean;
-  readonly thumbprint: string;
+  readonly thumbprint?: string | undefined;
 };
 
 export type SSPIChallenge = {
@@ -12732,6 +12965,11 @@ export type ScsiLun = {
   readonly capabilities?: ScsiLunCapabilities | undefined;
   readonly vStorageSupport?: string | undefined;
   readonly protocolEndpoint?: boolean | undefined;
+  readonly perenniallyReserved?: boolean | undefined;
+  readonly clusteredVmdkSupported?: boolean | undefined;
+  readonly applicationProtocol?: string | undefined;
+  readonly dispersedNs?: boolean | undefined;
+  readonly deviceReservation?: string | undefined;
 };
 
 export type ScsiLunCapabilities = {
@@ -12844,6 +13082,7 @@ export type ServiceContent = {
   readonly taskManager?: ManagedObjectReference | undefined;
   readonly extensionManager?: ManagedObjectReference | undefined;
   readonly customizationSpecManager?: ManagedObjectReference | undefined;
+  readonly guestCustomizationManager?: ManagedObjectReference | undefined;
   readonly customFieldsManager?: ManagedObjectReference | undefined;
   readonly accountManager?: ManagedObjectReference | undefined;
   readonly diagnosticManager?: ManagedObjectReference | undefined;
@@ -12874,6 +13113,9 @@ export type ServiceContent = {
   readonly healthUpdateManager?: ManagedObjectReference | undefined;
   readonly failoverClusterConfigurator?: ManagedObjectReference | undefined;
   readonly failoverClusterManager?: ManagedObjectReference | undefined;
+  readonly tenantManager?: ManagedObjectReference | undefined;
+  readonly siteInfoManager?: ManagedObjectReference | undefined;
+  readonly storageQueryManager?: ManagedObjectReference | undefined;
 };
 
 export type ServiceLocator = {
@@ -13015,6 +13257,11 @@ export type SnapshotRevertIssue = {
   readonly errors: boolean;
 };
 
+export type SnapshotSelectionSpec = {
+  readonly _type: string;
+  readonly retentionDays?: number | undefined;
+};
+
 export type SoftRuleVioCorrectionDisallowed = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
@@ -13027,6 +13274,12 @@ export type SoftRuleVioCorrectionImpact = {
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
   readonly vmName: string;
+};
+
+export type SolutionUserRequired = {
+  readonly _type: string;
+  readonly faultCause?: LocalizedMethodFault | undefined;
+  readonly faultMessage?: readonly LocalizableMessage[] | undefined;
 };
 
 export type SsdDiskNotAvailable = {
@@ -13309,6 +13562,7 @@ export type TaskInfo = {
   readonly error?: LocalizedMethodFault | undefined;
   readonly result?: VimValue | undefined;
   readonly progress?: number | undefined;
+  readonly progressDetails?: readonly KeyAnyValue[] | undefined;
   readonly reason: TaskReason;
   readonly queueTime: string;
   readonly startTime?: string | undefined;
@@ -13592,9 +13846,9 @@ export type ToolsConfigInfo = {
   readonly toolsUpgradePolicy?: string | undefined;
   readonly pendingCustomization?: string | undefined;
   readonly customizationKeyId?: CryptoKeyId | undefined;
+  readonly syncTimeWithHostAllowed?: boolean | undefined;
   readonly syncTimeWithHost?: boolean | undefined;
   readonly lastInstallInfo?: ToolsConfigInfoToolsLastInstallInfo | undefined;
-  readonly upgradeRebootPredict?: boolean | undefined;
 };
 
 export type ToolsConfigInfoToolsLastInstallInfo = {
@@ -14459,6 +14713,8 @@ export type VirtualAHCIController = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
   readonly busNumber: number;
   readonly device?: readonly number[] | undefined;
 };
@@ -14472,6 +14728,8 @@ export type VirtualBusLogicController = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
   readonly busNumber: number;
   readonly device?: readonly number[] | undefined;
   readonly hotAddRemove?: boolean | undefined;
@@ -14488,13 +14746,14 @@ export type VirtualCdrom = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
 };
 
 export type VirtualCdromAtapiBackingInfo = {
   readonly _type: string;
   readonly deviceName: string;
   readonly useAutoDetect?: boolean | undefined;
-  readonly description?: string | undefined;
 };
 
 export type VirtualCdromIsoBackingInfo = {
@@ -14509,7 +14768,6 @@ export type VirtualCdromPassthroughBackingInfo = {
   readonly deviceName: string;
   readonly useAutoDetect?: boolean | undefined;
   readonly exclusive: boolean;
-  readonly description?: string | undefined;
 };
 
 export type VirtualCdromRemoteAtapiBackingInfo = {
@@ -14534,6 +14792,8 @@ export type VirtualController = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
   readonly busNumber: number;
   readonly device?: readonly number[] | undefined;
 };
@@ -14547,6 +14807,8 @@ export type VirtualDevice = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
 };
 
 export type VirtualDeviceBackingInfo = {
@@ -14564,6 +14826,8 @@ export type VirtualDeviceConfigSpec = {
   readonly device: VirtualDevice;
   readonly profile?: readonly VirtualMachineProfileSpec[] | undefined;
   readonly backing?: VirtualDeviceConfigSpecBackingSpec | undefined;
+  readonly filterSpec?: readonly VirtualMachineBaseIndependentFilterSpec[] | undefined;
+  readonly changeMode?: string | undefined;
 };
 
 export type VirtualDeviceConfigSpecBackingSpec = {
@@ -14585,6 +14849,12 @@ export type VirtualDeviceDeviceBackingInfo = {
   readonly _type: string;
   readonly deviceName: string;
   readonly useAutoDetect?: boolean | undefined;
+};
+
+export type VirtualDeviceDeviceGroupInfo = {
+  readonly _type: string;
+  readonly groupInstanceKey: number;
+  readonly sequenceId: number;
 };
 
 export type VirtualDeviceFileBackingInfo = {
@@ -14621,6 +14891,8 @@ export type VirtualDisk = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
   readonly capacityInKB: number | string;
   readonly capacityInBytes?: number | string | undefined;
   readonly shares?: SharesInfo | undefined;
@@ -14629,7 +14901,10 @@ export type VirtualDisk = {
   readonly vFlashCacheConfigInfo?: VirtualDiskVFlashCacheConfigInfo | undefined;
   readonly iofilter?: readonly string[] | undefined;
   readonly vDiskId?: ID | undefined;
+  readonly vDiskVersion?: number | undefined;
   readonly nativeUnmanagedLinkedClone?: boolean | undefined;
+  readonly independentFilters?: readonly VirtualMachineBaseIndependentFilterSpec[] | undefined;
+  readonly guestReadOnly?: boolean | undefined;
 };
 
 export type VirtualDiskBlocksNotFullyProvisioned = {
@@ -14648,6 +14923,8 @@ export type VirtualDiskConfigSpec = {
   readonly device: VirtualDevice;
   readonly profile?: readonly VirtualMachineProfileSpec[] | undefined;
   readonly backing?: VirtualDeviceConfigSpecBackingSpec | undefined;
+  readonly filterSpec?: readonly VirtualMachineBaseIndependentFilterSpec[] | undefined;
+  readonly changeMode?: string | undefined;
   readonly diskMoveType?: string | undefined;
   readonly migrateCache?: boolean | undefined;
 };
@@ -14815,6 +15092,8 @@ export type VirtualE1000 = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
   readonly addressType?: string | undefined;
   readonly macAddress?: string | undefined;
   readonly wakeOnLanEnabled?: boolean | undefined;
@@ -14832,6 +15111,8 @@ export type VirtualE1000e = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
   readonly addressType?: string | undefined;
   readonly macAddress?: string | undefined;
   readonly wakeOnLanEnabled?: boolean | undefined;
@@ -14849,6 +15130,8 @@ export type VirtualEnsoniq1371 = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
 };
 
 export type VirtualEthernetCard = {
@@ -14860,6 +15143,8 @@ export type VirtualEthernetCard = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
   readonly addressType?: string | undefined;
   readonly macAddress?: string | undefined;
   readonly wakeOnLanEnabled?: boolean | undefined;
@@ -14917,6 +15202,8 @@ export type VirtualFloppy = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
 };
 
 export type VirtualFloppyDeviceBackingInfo = {
@@ -14961,6 +15248,8 @@ export type VirtualHdAudioCard = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
 };
 
 export type VirtualIDEController = {
@@ -14972,6 +15261,8 @@ export type VirtualIDEController = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
   readonly busNumber: number;
   readonly device?: readonly number[] | undefined;
 };
@@ -14985,6 +15276,8 @@ export type VirtualKeyboard = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
 };
 
 export type VirtualLsiLogicController = {
@@ -14996,6 +15289,8 @@ export type VirtualLsiLogicController = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
   readonly busNumber: number;
   readonly device?: readonly number[] | undefined;
   readonly hotAddRemove?: boolean | undefined;
@@ -15012,6 +15307,8 @@ export type VirtualLsiLogicSASController = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
   readonly busNumber: number;
   readonly device?: readonly number[] | undefined;
   readonly hotAddRemove?: boolean | undefined;
@@ -15022,6 +15319,10 @@ export type VirtualLsiLogicSASController = {
 export type VirtualMachineAffinityInfo = {
   readonly _type: string;
   readonly affinitySet?: readonly number[] | undefined;
+};
+
+export type VirtualMachineBaseIndependentFilterSpec = {
+  readonly _type: string;
 };
 
 export type VirtualMachineBootOptions = {
@@ -15048,6 +15349,7 @@ export type VirtualMachineCloneSpec = {
   readonly powerOn: boolean;
   readonly snapshot?: ManagedObjectReference | undefined;
   readonly memory?: boolean | undefined;
+  readonly tpmProvisionPolicy?: string | undefined;
 };
 
 export type VirtualMachineConfigSpec = {
@@ -15075,7 +15377,9 @@ export type VirtualMachineConfigSpec = {
   readonly flags?: VirtualMachineFlagInfo | undefined;
   readonly consolePreferences?: VirtualMachineConsolePreferences | undefined;
   readonly powerOpInfo?: VirtualMachineDefaultPowerOpInfo | undefined;
+  readonly rebootPowerOff?: boolean | undefined;
   readonly numCPUs?: number | undefined;
+  readonly vcpuConfig?: readonly VirtualMachineVcpuConfig[] | undefined;
   readonly numCoresPerSocket?: number | undefined;
   readonly memoryMB?: number | string | undefined;
   readonly memoryHotAddEnabled?: boolean | undefined;
@@ -15112,6 +15416,23 @@ export type VirtualMachineConfigSpec = {
   readonly messageBusTunnelEnabled?: boolean | undefined;
   readonly crypto?: CryptoSpec | undefined;
   readonly migrateEncryption?: string | undefined;
+  readonly sgxInfo?: VirtualMachineSgxInfo | undefined;
+  readonly ftEncryptionMode?: string | undefined;
+  readonly guestMonitoringModeInfo?: VirtualMachineGuestMonitoringModeInfo | undefined;
+  readonly sevEnabled?: boolean | undefined;
+  readonly virtualNuma?: VirtualMachineVirtualNuma | undefined;
+  readonly motherboardLayout?: string | undefined;
+  readonly pmemFailoverEnabled?: boolean | undefined;
+  readonly vmxStatsCollectionEnabled?: boolean | undefined;
+  readonly vmOpNotificationToAppEnabled?: boolean | undefined;
+  readonly vmOpNotificationTimeout?: number | string | undefined;
+  readonly deviceSwap?: VirtualMachineVirtualDeviceSwap | undefined;
+  readonly simultaneousThreads?: number | undefined;
+  readonly pmem?: VirtualMachineVirtualPMem | undefined;
+  readonly deviceGroups?: VirtualMachineVirtualDeviceGroups | undefined;
+  readonly fixedPassthruHotPlugEnabled?: boolean | undefined;
+  readonly metroFtEnabled?: boolean | undefined;
+  readonly metroFtHostGroup?: string | undefined;
 };
 
 export type VirtualMachineConsolePreferences = {
@@ -15176,6 +15497,12 @@ export type VirtualMachineFlagInfo = {
   readonly vbsEnabled?: boolean | undefined;
 };
 
+export type VirtualMachineGuestMonitoringModeInfo = {
+  readonly _type: string;
+  readonly gmmFile?: string | undefined;
+  readonly gmmAppliance?: string | undefined;
+};
+
 export type VirtualMachineGuestQuiesceSpec = {
   readonly _type: string;
   readonly timeout?: number | undefined;
@@ -15220,6 +15547,7 @@ export type VirtualMachineRelocateSpec = {
   readonly transform?: VirtualMachineRelocateTransformation | undefined;
   readonly deviceChange?: readonly VirtualDeviceConfigSpec[] | undefined;
   readonly profile?: readonly VirtualMachineProfileSpec[] | undefined;
+  readonly cryptoSpec?: CryptoSpec | undefined;
 };
 
 export type VirtualMachineRelocateSpecDiskLocator = {
@@ -15229,6 +15557,22 @@ export type VirtualMachineRelocateSpecDiskLocator = {
   readonly diskMoveType?: string | undefined;
   readonly diskBackingInfo?: VirtualDeviceBackingInfo | undefined;
   readonly profile?: readonly VirtualMachineProfileSpec[] | undefined;
+  readonly backing?: VirtualMachineRelocateSpecDiskLocatorBackingSpec | undefined;
+  readonly filterSpec?: readonly VirtualMachineBaseIndependentFilterSpec[] | undefined;
+};
+
+export type VirtualMachineRelocateSpecDiskLocatorBackingSpec = {
+  readonly _type: string;
+  readonly parent?: VirtualMachineRelocateSpecDiskLocatorBackingSpec | undefined;
+  readonly crypto?: CryptoSpec | undefined;
+};
+
+export type VirtualMachineSgxInfo = {
+  readonly _type: string;
+  readonly epcSize: number | string;
+  readonly flcMode?: string | undefined;
+  readonly lePubKeyHash?: string | undefined;
+  readonly requireAttestation?: boolean | undefined;
 };
 
 export type VirtualMachineVMCIDevice = {
@@ -15240,6 +15584,8 @@ export type VirtualMachineVMCIDevice = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
   readonly id?: number | string | undefined;
   readonly allowUnrestrictedCommunication?: boolean | undefined;
   readonly filterEnable?: boolean | undefined;
@@ -15270,6 +15616,13 @@ export type VirtualMachineVMIROM = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
+};
+
+export type VirtualMachineVcpuConfig = {
+  readonly _type: string;
+  readonly latencySensitivity?: LatencySensitivity | undefined;
 };
 
 export type VirtualMachineVideoCard = {
@@ -15281,12 +15634,48 @@ export type VirtualMachineVideoCard = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
   readonly videoRamSizeInKB?: number | string | undefined;
   readonly numDisplays?: number | undefined;
   readonly useAutoDetect?: boolean | undefined;
   readonly enable3DSupport?: boolean | undefined;
   readonly use3dRenderer?: string | undefined;
   readonly graphicsMemorySizeInKB?: number | string | undefined;
+};
+
+export type VirtualMachineVirtualDeviceGroups = {
+  readonly _type: string;
+  readonly deviceGroup?: readonly VirtualMachineVirtualDeviceGroupsDeviceGroup[] | undefined;
+};
+
+export type VirtualMachineVirtualDeviceGroupsDeviceGroup = {
+  readonly _type: string;
+  readonly groupInstanceKey: number;
+  readonly deviceInfo?: Description | undefined;
+};
+
+export type VirtualMachineVirtualDeviceSwap = {
+  readonly _type: string;
+  readonly lsiToPvscsi?: VirtualMachineVirtualDeviceSwapDeviceSwapInfo | undefined;
+};
+
+export type VirtualMachineVirtualDeviceSwapDeviceSwapInfo = {
+  readonly _type: string;
+  readonly enabled?: boolean | undefined;
+  readonly applicable?: boolean | undefined;
+  readonly status?: string | undefined;
+};
+
+export type VirtualMachineVirtualNuma = {
+  readonly _type: string;
+  readonly coresPerNumaNode?: number | undefined;
+  readonly exposeVnumaOnCpuHotadd?: boolean | undefined;
+};
+
+export type VirtualMachineVirtualPMem = {
+  readonly _type: string;
+  readonly snapshotMode?: string | undefined;
 };
 
 export type VirtualNVDIMM = {
@@ -15298,7 +15687,10 @@ export type VirtualNVDIMM = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
   readonly capacityInMB: number | string;
+  readonly configuredCapacityInMB?: number | string | undefined;
 };
 
 export type VirtualNVDIMMBackingInfo = {
@@ -15319,6 +15711,8 @@ export type VirtualNVDIMMController = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
   readonly busNumber: number;
   readonly device?: readonly number[] | undefined;
 };
@@ -15332,8 +15726,11 @@ export type VirtualNVMEController = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
   readonly busNumber: number;
   readonly device?: readonly number[] | undefined;
+  readonly sharedBus?: string | undefined;
 };
 
 export type VirtualPCIController = {
@@ -15345,6 +15742,8 @@ export type VirtualPCIController = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
   readonly busNumber: number;
   readonly device?: readonly number[] | undefined;
 };
@@ -15358,6 +15757,17 @@ export type VirtualPCIPassthrough = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
+};
+
+export type VirtualPCIPassthroughAllowedDevice = {
+  readonly _type: string;
+  readonly vendorId: number;
+  readonly deviceId: number;
+  readonly subVendorId?: number | undefined;
+  readonly subDeviceId?: number | undefined;
+  readonly revisionId?: number | undefined;
 };
 
 export type VirtualPCIPassthroughDeviceBackingInfo = {
@@ -15370,6 +15780,21 @@ export type VirtualPCIPassthroughDeviceBackingInfo = {
   readonly vendorId: number;
 };
 
+export type VirtualPCIPassthroughDvxBackingInfo = {
+  readonly _type: string;
+  readonly deviceClass?: string | undefined;
+  readonly configParams?: readonly OptionValue[] | undefined;
+};
+
+export type VirtualPCIPassthroughDynamicBackingInfo = {
+  readonly _type: string;
+  readonly deviceName: string;
+  readonly useAutoDetect?: boolean | undefined;
+  readonly allowedDevice?: readonly VirtualPCIPassthroughAllowedDevice[] | undefined;
+  readonly customLabel?: string | undefined;
+  readonly assignedId?: string | undefined;
+};
+
 export type VirtualPCIPassthroughPluginBackingInfo = {
   readonly _type: string;
 };
@@ -15377,6 +15802,9 @@ export type VirtualPCIPassthroughPluginBackingInfo = {
 export type VirtualPCIPassthroughVmiopBackingInfo = {
   readonly _type: string;
   readonly vgpu?: string | undefined;
+  readonly vgpuMigrateDataSizeMB?: number | undefined;
+  readonly migrateSupported?: boolean | undefined;
+  readonly enhancedMigrateCapability?: boolean | undefined;
 };
 
 export type VirtualPCNet32 = {
@@ -15388,6 +15816,8 @@ export type VirtualPCNet32 = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
   readonly addressType?: string | undefined;
   readonly macAddress?: string | undefined;
   readonly wakeOnLanEnabled?: boolean | undefined;
@@ -15405,6 +15835,8 @@ export type VirtualPS2Controller = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
   readonly busNumber: number;
   readonly device?: readonly number[] | undefined;
 };
@@ -15418,6 +15850,8 @@ export type VirtualParallelPort = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
 };
 
 export type VirtualParallelPortDeviceBackingInfo = {
@@ -15442,6 +15876,8 @@ export type VirtualPointingDevice = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
 };
 
 export type VirtualPointingDeviceDeviceBackingInfo = {
@@ -15449,6 +15885,24 @@ export type VirtualPointingDeviceDeviceBackingInfo = {
   readonly deviceName: string;
   readonly useAutoDetect?: boolean | undefined;
   readonly hostPointingDevice: string;
+};
+
+export type VirtualPrecisionClock = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
+};
+
+export type VirtualPrecisionClockSystemClockBackingInfo = {
+  readonly _type: string;
+  readonly protocol?: string | undefined;
 };
 
 export type VirtualSATAController = {
@@ -15460,6 +15914,8 @@ export type VirtualSATAController = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
   readonly busNumber: number;
   readonly device?: readonly number[] | undefined;
 };
@@ -15473,6 +15929,8 @@ export type VirtualSCSIController = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
   readonly busNumber: number;
   readonly device?: readonly number[] | undefined;
   readonly hotAddRemove?: boolean | undefined;
@@ -15489,6 +15947,8 @@ export type VirtualSCSIPassthrough = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
 };
 
 export type VirtualSCSIPassthroughDeviceBackingInfo = {
@@ -15506,6 +15966,8 @@ export type VirtualSIOController = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
   readonly busNumber: number;
   readonly device?: readonly number[] | undefined;
 };
@@ -15519,6 +15981,8 @@ export type VirtualSerialPort = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
   readonly yieldOnPoll: boolean;
 };
 
@@ -15562,6 +16026,8 @@ export type VirtualSoundBlaster16 = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
 };
 
 export type VirtualSoundCard = {
@@ -15573,6 +16039,8 @@ export type VirtualSoundCard = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
 };
 
 export type VirtualSoundCardDeviceBackingInfo = {
@@ -15590,6 +16058,8 @@ export type VirtualSriovEthernetCard = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
   readonly addressType?: string | undefined;
   readonly macAddress?: string | undefined;
   readonly wakeOnLanEnabled?: boolean | undefined;
@@ -15598,6 +16068,7 @@ export type VirtualSriovEthernetCard = {
   readonly uptCompatibilityEnabled?: boolean | undefined;
   readonly allowGuestOSMtuChange?: boolean | undefined;
   readonly sriovBacking?: VirtualSriovEthernetCardSriovBackingInfo | undefined;
+  readonly dvxBackingInfo?: VirtualPCIPassthroughDvxBackingInfo | undefined;
 };
 
 export type VirtualSriovEthernetCardSriovBackingInfo = {
@@ -15616,6 +16087,8 @@ export type VirtualTPM = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
   readonly endorsementKeyCertificateSigningRequest?: readonly string[] | undefined;
   readonly endorsementKeyCertificate?: readonly string[] | undefined;
 };
@@ -15629,6 +16102,8 @@ export type VirtualUSB = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
   readonly connected: boolean;
   readonly vendor?: number | undefined;
   readonly product?: number | undefined;
@@ -15645,6 +16120,8 @@ export type VirtualUSBController = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
   readonly busNumber: number;
   readonly device?: readonly number[] | undefined;
   readonly autoConnectDevices?: boolean | undefined;
@@ -15680,6 +16157,8 @@ export type VirtualUSBXHCIController = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
   readonly busNumber: number;
   readonly device?: readonly number[] | undefined;
   readonly autoConnectDevices?: boolean | undefined;
@@ -15694,6 +16173,8 @@ export type VirtualVmxnet = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
   readonly addressType?: string | undefined;
   readonly macAddress?: string | undefined;
   readonly wakeOnLanEnabled?: boolean | undefined;
@@ -15711,6 +16192,8 @@ export type VirtualVmxnet2 = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
   readonly addressType?: string | undefined;
   readonly macAddress?: string | undefined;
   readonly wakeOnLanEnabled?: boolean | undefined;
@@ -15728,12 +16211,15 @@ export type VirtualVmxnet3 = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
   readonly addressType?: string | undefined;
   readonly macAddress?: string | undefined;
   readonly wakeOnLanEnabled?: boolean | undefined;
   readonly resourceAllocation?: VirtualEthernetCardResourceAllocation | undefined;
   readonly externalId?: string | undefined;
   readonly uptCompatibilityEnabled?: boolean | undefined;
+  readonly uptv2Enabled?: boolean | undefined;
 };
 
 export type VirtualVmxnet3Vrdma = {
@@ -15745,13 +16231,31 @@ export type VirtualVmxnet3Vrdma = {
   readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
   readonly controllerKey?: number | undefined;
   readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
   readonly addressType?: string | undefined;
   readonly macAddress?: string | undefined;
   readonly wakeOnLanEnabled?: boolean | undefined;
   readonly resourceAllocation?: VirtualEthernetCardResourceAllocation | undefined;
   readonly externalId?: string | undefined;
   readonly uptCompatibilityEnabled?: boolean | undefined;
+  readonly uptv2Enabled?: boolean | undefined;
   readonly deviceProtocol?: string | undefined;
+};
+
+export type VirtualWDT = {
+  readonly _type: string;
+  readonly key: number;
+  readonly deviceInfo?: Description | undefined;
+  readonly backing?: VirtualDeviceBackingInfo | undefined;
+  readonly connectable?: VirtualDeviceConnectInfo | undefined;
+  readonly slotInfo?: VirtualDeviceBusSlotInfo | undefined;
+  readonly controllerKey?: number | undefined;
+  readonly unitNumber?: number | undefined;
+  readonly numaNode?: number | undefined;
+  readonly deviceGroupInfo?: VirtualDeviceDeviceGroupInfo | undefined;
+  readonly runOnBoot: boolean;
+  readonly running: boolean;
 };
 
 export type VmAcquiredMksTicketEvent = {
@@ -18216,6 +18720,7 @@ export type VsanClusterConfigInfo = {
   readonly _type: string;
   readonly enabled?: boolean | undefined;
   readonly defaultConfig?: VsanClusterConfigInfoHostDefaultInfo | undefined;
+  readonly vsanEsaEnabled?: boolean | undefined;
 };
 
 export type VsanClusterConfigInfoHostDefaultInfo = {
@@ -18254,6 +18759,7 @@ export type VsanHostConfigInfo = {
   readonly storageInfo?: VsanHostConfigInfoStorageInfo | undefined;
   readonly networkInfo?: VsanHostConfigInfoNetworkInfo | undefined;
   readonly faultDomainInfo?: VsanHostFaultDomainInfo | undefined;
+  readonly vsanEsaEnabled?: boolean | undefined;
 };
 
 export type VsanHostConfigInfoClusterInfo = {
@@ -18320,6 +18826,14 @@ export type VsanIncompatibleDiskMapping = {
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
   readonly device?: string | undefined;
+};
+
+export type VsanNodeNotMaster = {
+  readonly _type: string;
+  readonly faultCause?: LocalizedMethodFault | undefined;
+  readonly faultMessage?: readonly LocalizableMessage[] | undefined;
+  readonly vsanMasterUuid?: string | undefined;
+  readonly cmmdsMasterButNotStatsMaster?: boolean | undefined;
 };
 
 export type VspanDestPortConflict = {
@@ -18840,6 +19354,7 @@ export type RelocateVM_TaskArgs = {
 
 export type RemoveAllSnapshots_TaskArgs = {
   readonly consolidate?: boolean | undefined;
+  readonly spec?: SnapshotSelectionSpec | undefined;
 };
 
 export type RemoveSnapshot_TaskArgs = {

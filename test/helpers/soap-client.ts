@@ -70,6 +70,8 @@ export async function parseSoap(body: string): Promise<Record<string, unknown>> 
 
 export class SoapSession {
   cookie: string | undefined;
+  /** The SOAPAction header: the API version answers are written for (pyVmomi 6.7.1's by default; '': none sent). */
+  soapAction = '"urn:vim25/6.7.1"';
 
   constructor(
     readonly baseUrl: string,
@@ -82,7 +84,8 @@ export class SoapSession {
   }
 
   async send(body: string): Promise<SoapResponse> {
-    const headers: Record<string, string> = { 'content-type': 'text/xml; charset=utf-8', soapaction: '"urn:vim25/6.7.1"' };
+    const headers: Record<string, string> = { 'content-type': 'text/xml; charset=utf-8' };
+    if (this.soapAction) headers.soapaction = this.soapAction;
     if (this.cookie) headers.cookie = this.cookie;
     const res = await rawRequest(this.baseUrl, { body, headers });
     const setCookie = res.headers['set-cookie'];

@@ -41,7 +41,7 @@ describe('the committed tables', () => {
 
 test('tables of an unknown format, or naming a missing request type, are refused', () => {
   const tables = readWsdlTables(readFileSync(wsdl, 'utf8'), wsdl);
-  expect(() => schemaFromTables({ ...tables, format: 2 as unknown as 1 })).toThrow(/unknown format 2.*gen:schema/);
+  expect(() => schemaFromTables({ ...tables, format: 1 as unknown as 2 })).toThrow(/unknown format 1.*gen:schema/);
   expect(() => schemaFromTables({ ...tables, operations: [['Poke', 'Thing', null, 'NoSuchRequestType', null, []]] })).toThrow(
     /Poke has no request type NoSuchRequestType/,
   );
