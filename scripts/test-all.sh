@@ -30,7 +30,7 @@ fi
 # test/unit/managed-types.test.ts check that gen-wsdl.py still writes the committed files.
 pyvmomi8="${VTASK_PYVMOMI_SOURCE:-/tmp/pyvmomi8}"
 if [ ! -f "$pyvmomi8/pyVmomi/VmomiSupport.py" ]; then
-  echo "test-all: no pyVmomi 8 checkout at $pyvmomi8 (set VTASK_PYVMOMI_SOURCE); the wsdl/ reproduction test will fail until then." >&2
+  echo "test-all: no pyVmomi 8 checkout at $pyvmomi8 (set VTASK_PYVMOMI_SOURCE); the wsdl/ reproduction test checks provenance only (its name says so)." >&2
 fi
 
 echo "test-all: type-checking src/, test/, bench/, scripts/ and the page (ui/)"
