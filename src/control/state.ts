@@ -16,12 +16,15 @@ import { taskNumber } from '../vim/task-history-index.js';
 import { isTaskState, isTerminal } from '../vim/task-state.js';
 import type { UserDirectory, UsersSnapshot } from '../vim/users.js';
 import type { Extension, LocalizedMethodFault, TaskInfo } from '../vim/vim-types.js';
+import { constants } from 'node:buffer';
 import type { ValidateFunction } from 'ajv';
 import { ControlError } from './errors.js';
 import type { FaultRule, Injector, LatencyRule } from './injection.js';
 import { JsonValueError, jsonToFault, jsonToVim, vimToJson, type Json } from './json-values.js';
 import type { LifecycleRunner, LifecycleSnapshot, LifecycleStep } from './lifecycle.js';
 import { describeErrors, faultRuleSchema, latencyRuleSchema, type ControlSchemas, type FaultJson } from './schemas.js';
+
+const { MAX_STRING_LENGTH } = constants;
 
 export const STATE_FORMAT = 'vtask-emulator-state';
 /** The format version this build writes and the newest it reads. */
@@ -98,17 +101,20 @@ export interface StateDocument {
 }
 
 /**
- * Bytes a task with a full history takes in a state document, with room to spare: 256 entries
- * of progress updates by a 64-character user name take about 36 KB, and the TaskInfo with a
- * description, result or fault a few more (measured by test/unit/state.test.ts).
+ * Bytes a task with a full history takes in a state document, with some room: 256 entries of
+ * progress updates by a 64-character user name, with a long description, take 42 KB
+ * (test/unit/state.test.ts); tasks with a few changes take 1 to 2 KB.
  */
-export const STATE_BYTES_PER_TASK = 64 * 1024;
-/** Room for everything besides tasks: extensions, users, rules. */
+export const STATE_BYTES_PER_TASK = 48 * 1024;
+/** Room for everything besides tasks: extensions, users, rules, scripts. */
 export const STATE_BYTES_BASE = 16 * 1024 * 1024;
 
-/** The body limit of PUT /_emulator/state: `maxTasks` tasks with full histories, and the rest. */
+/**
+ * The body limit of PUT /_emulator/state: `maxTasks` tasks with full histories and the rest,
+ * but no more than the longest string Node can hold, which the body is read into.
+ */
 export function stateBodyLimit(maxTasks: number): number {
-  return STATE_BYTES_BASE + maxTasks * STATE_BYTES_PER_TASK;
+  return Math.min(STATE_BYTES_BASE + maxTasks * STATE_BYTES_PER_TASK, MAX_STRING_LENGTH);
 }
 
 const text = { type: 'string', maxLength: 65_536 } as const;
@@ -377,7 +383,7 @@ export class EmulatorState {
       if (taskNumber(key) >= counters.nextTaskNumber) fail(`${at}: ${key} is not below counters.nextTaskNumber (${counters.nextTaskNumber})`);
       if (info.eventChainId >= counters.nextEventChainId) fail(`${at}.info.eventChainId is not below counters.nextEventChainId`);
       const completed = info.completeTime !== undefined && !Number.isNaN(Date.parse(info.completeTime));
-      if (completed !== isTerminal(info.state)) fail(`${at}.info: a ${info.state} task ${completed ? 'has no' : 'needs a'} completeTime`);
+      if (completed !== isTerminal(info.state)) fail(`${at}.info: a ${info.state} task ${completed ? 'cannot have a' : 'needs a'} completeTime`);
       const changes = saved.history.map((entry, j) => this.historyEntry(entry, `${at}.history[${j}]`));
       return { info, creator: saved.creator, changes };
     });
