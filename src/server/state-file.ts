@@ -5,7 +5,7 @@
 // fsynced, so a crash at any moment leaves either the previous file or the new one.
 
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ControlError } from '../control/errors.js';
@@ -27,10 +27,24 @@ function isMissing(error: unknown): boolean {
   return error instanceof Error && 'code' in error && error.code === 'ENOENT';
 }
 
+/** The temp file a save writes first: `.state.json.<random>.tmp` beside `state.json`. */
+function tempName(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+/** Temp files a save killed before its rename left behind. */
+async function removeLeftovers(file: string): Promise<void> {
+  const prefix = `.${path.basename(file)}.`;
+  const directory = path.dirname(file);
+  for (const name of readdirSync(directory)) {
+    if (name.startsWith(prefix) && /^[0-9a-f]{12}\.tmp$/.test(name.slice(prefix.length))) await rm(path.join(directory, name), { force: true });
+  }
+}
+
 /** Writes `data` to `file` so that the file is always either the old or the new content. */
 export async function writeAtomically(file: string, data: string): Promise<void> {
   const directory = path.dirname(file);
-  const temp = path.join(directory, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  const temp = tempName(file);
   try {
     // 0600: the document holds the users' passwords.
     const handle = await open(temp, 'wx', 0o600);
@@ -91,6 +105,7 @@ export class StateFile {
       }
     }
     opened.savedAt = state.changes();
+    await removeLeftovers(opened.file);
     return opened;
   }
 
