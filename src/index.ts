@@ -34,7 +34,7 @@ export interface RunningEmulator {
   readonly port: number;
   /** The certificate HTTPS serves (PEM), to trust instead of disabling verification; undefined over HTTP. */
   readonly certificatePem: string | undefined;
-  /** The control API, typed (seed, reset, tasks, faults, latency). */
+  /** The control API, typed (seed, reset, tasks, faults, latency, state). */
   readonly control: ControlClient;
   /** The in-process emulator, for what the control API does not offer. */
   readonly emulator: Emulator;

@@ -3,6 +3,9 @@
 // emulator exactly; bad documents get a 400 that says where and change nothing; a restore ends
 // every session and waiting call; the token guards the routes; the PUT body has its own limit.
 
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { startEmulator as startEmbedded } from '../../src/index.js';
 import type { Emulator } from '../../src/server/app.js';
@@ -127,6 +130,26 @@ describe('round trip', () => {
     expect(await b.control.state.put(document)).toEqual({ restored: true, tasks: 1 });
     expect(await b.control.state.get()).toEqual(document);
     expect((await b.control.tasks.list()).map((t) => t.key)).toEqual(['task-1']);
+  });
+});
+
+describe('the state file, embedded', () => {
+  test('close() saves the state file; the next emulator on the same file starts from it', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'vtask-state-'));
+    try {
+      const stateFile = path.join(dir, 'state.json');
+      const first = await startEmbedded({ tls: false, stateFile, stateSaveIntervalMs: 0 });
+      const task = await first.control.tasks.create({ state: 'running', progress: 20 });
+      await first.close();
+      const saved = JSON.parse(readFileSync(stateFile, 'utf8'));
+      expect(saved.tasks.map((t: { info: { key: string } }) => t.info.key)).toEqual([task.key]);
+      const second = await startEmbedded({ tls: false, stateFile, stateSaveIntervalMs: 0 });
+      started.push(second);
+      expect(await second.control.tasks.get(task.key)).toEqual(task);
+      expect(await second.control.state.get()).toEqual(saved);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
