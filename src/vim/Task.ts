@@ -136,8 +136,10 @@ export class Task extends ManagedObject {
    * running task gets a whole new cancel timeout.
    */
   static restore(snapshot: TaskSnapshot, host: TaskHost): Task {
-    const task = new Task({ ...snapshot.info, state: INITIAL_STATE }, host, snapshot.creator ?? { user: '', method: '' });
-    task.current = snapshot.info;
+    // In the shape newTaskInfo gives, as every other TaskInfo has (see newTaskInfo).
+    const info: TaskInfo = { ...TASK_INFO_SHAPE, ...snapshot.info };
+    const task = new Task({ ...info, state: INITIAL_STATE }, host, snapshot.creator ?? { user: '', method: '' });
+    task.current = info;
     if (!snapshot.creator) task.creatorUser = undefined;
     task.changes = snapshot.changes.length ? [...snapshot.changes] : undefined;
     if (task.current.cancelled && task.state === 'running') task.armCancelTimer();
@@ -300,6 +302,25 @@ export class Task extends ManagedObject {
     if (this.cancelTimer) clearTimeout(this.cancelTimer);
   }
 }
+
+/** newTaskInfo's fields in its order, all unset. */
+const TASK_INFO_SHAPE: Readonly<Record<string, undefined>> = Object.fromEntries(
+  Object.keys(
+    newTaskInfo({
+      key: '',
+      descriptionId: '',
+      entity: new ManagedObjectReference('Folder', ''),
+      entityName: undefined,
+      cancelable: false,
+      reason: { _type: 'TaskReasonUser', userName: '' },
+      queueTime: '',
+      eventChainId: 0,
+      parentTaskKey: undefined,
+      rootTaskKey: undefined,
+      activationId: undefined,
+    }),
+  ).map((field) => [field, undefined]),
+);
 
 export function taskReasonUser(userName: string): TaskReasonUser {
   return { _type: 'TaskReasonUser', userName };

@@ -118,6 +118,8 @@ describe('round trip', () => {
     expect(jsonOf(b.state.document())).toEqual(written);
     expect(tasksOf(b).map((t) => vimToJson(t.info))).toEqual(tasksOf(a).map((t) => vimToJson(t.info)));
     expect(tasksOf(b).map((t) => t.history)).toEqual(tasksOf(a).map((t) => t.history));
+    // Restored TaskInfos have the fields, in the order, that created ones have.
+    expect(tasksOf(b).map((t) => Object.keys(t.info))).toEqual(tasksOf(a).map((t) => Object.keys(t.info)));
     // The busy task's history was cut to MAX_HISTORY entries without its creation entry.
     const busy = tasksOf(b)[4];
     expect(busy.history).toHaveLength(MAX_HISTORY);
