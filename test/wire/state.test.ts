@@ -3,7 +3,7 @@
 // emulator exactly; bad documents get a 400 that says where and change nothing; a restore ends
 // every session and waiting call; the token guards the routes; the PUT body has its own limit.
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
@@ -151,6 +151,24 @@ describe('the state file, embedded', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+test('saves while running only when something changed', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'vtask-state-'));
+  try {
+    const stateFile = path.join(dir, 'state.json');
+    const vc = await startEmbedded({ tls: false, stateFile, stateSaveIntervalMs: 50 });
+    started.push(vc);
+    const written = statSync(stateFile).mtimeMs;
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(statSync(stateFile).mtimeMs).toBe(written);
+    const task = await vc.control.tasks.create({});
+    const began = Date.now();
+    while (!readFileSync(stateFile, 'utf8').includes(task.key) && Date.now() - began < 5000) await new Promise((resolve) => setTimeout(resolve, 25));
+    expect(JSON.parse(readFileSync(stateFile, 'utf8')).tasks).toHaveLength(1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 describe('bad documents', () => {
