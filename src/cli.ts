@@ -3,6 +3,7 @@
 
 import { ConfigError, helpText, loadConfig } from './server/config.js';
 import { createEmulator } from './server/app.js';
+import { StateFileError } from './server/state-file.js';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -36,18 +37,31 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     emulator.app.log.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(0), 2000);
-    force.unref();
-    emulator.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    // The state file is saved before the 2 s allowed for the rest: a large one may take longer.
+    const saved = emulator.saveState().catch((error: unknown) => {
+      emulator.app.log.error({ err: error }, 'state file save failed');
+      process.exitCode = 1;
+    });
+    saved
+      .then(() => {
+        const force = setTimeout(() => process.exit(process.exitCode ?? 0), 2000);
+        force.unref();
+        return emulator.close();
+      })
+      .then(
+        () => process.exit(process.exitCode ?? 0),
+        () => process.exit(1),
+      );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof StateFileError) {
+    process.stderr.write(`vtask-emulator: ${error.message}\n`);
+    process.exit(1);
+  }
   process.stderr.write(`vtask-emulator: ${error instanceof Error && error.stack ? error.stack : String(error)}\n`);
   process.exit(1);
 });

@@ -17,6 +17,7 @@ export {
   type TransitionJson,
 } from './control/client.js';
 export type { Config } from './server/config.js';
+export type { StateDocument } from './control/state.js';
 export type { FaultJson, FaultRuleJson, LatencyRuleJson, LifecycleJson, SeedJson, TaskJson, UserJson, ExtensionJson } from './control/schemas.js';
 
 /**
@@ -33,7 +34,7 @@ export interface RunningEmulator {
   readonly port: number;
   /** The certificate HTTPS serves (PEM), to trust instead of disabling verification; undefined over HTTP. */
   readonly certificatePem: string | undefined;
-  /** The control API, typed (seed, reset, tasks, faults, latency). */
+  /** The control API, typed (seed, reset, tasks, faults, latency, state). */
   readonly control: ControlClient;
   /** The in-process emulator, for what the control API does not offer. */
   readonly emulator: Emulator;

@@ -6,6 +6,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Json } from './json-values.js';
 import type { FaultRuleJson, LatencyRuleJson, LifecycleJson, SeedJson, TaskJson } from './schemas.js';
+import type { StateDocument } from './state.js';
 import type { TaskState } from '../vim/task-state.js';
 
 export interface ControlClientOptions {
@@ -76,6 +77,13 @@ export class ControlClient {
       (await this.call<{ history: TransitionJson[] }>('GET', `tasks/${encodeURIComponent(key)}/history`)).history,
     /** Scripts a task's future: states and progress over time. */
     lifecycle: (key: string, script: LifecycleJson): Promise<TaskInfoJson> => this.call('POST', `tasks/${encodeURIComponent(key)}/lifecycle`, script),
+  };
+
+  readonly state = {
+    /** The whole state as one document: tasks with histories, extensions, users, rules, counters. */
+    get: (): Promise<StateDocument> => this.call('GET', 'state'),
+    /** Replaces the whole state with a document (from get() or a state file); every session ends. */
+    put: (document: StateDocument): Promise<{ readonly restored: true; readonly tasks: number }> => this.call('PUT', 'state', document),
   };
 
   readonly faults: RuleApi<FaultRuleJson, FaultRuleInfo> = this.rules('faults');

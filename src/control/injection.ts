@@ -42,18 +42,22 @@ export interface LatencyRule extends LatencyRuleSpec {
 export class Injector implements CallHook {
   private faults: FaultRule[] = [];
   private latency: LatencyRule[] = [];
+  /** Counts changes (hits included), so a state file is not rewritten when nothing changed. */
+  changes = 0;
 
   constructor(private readonly random: () => number = Math.random) {}
 
   addFault(spec: FaultRuleSpec): FaultRule {
     const rule: FaultRule = { ...spec, id: randomUUID(), hits: 0 };
     this.faults.push(rule);
+    this.changes++;
     return rule;
   }
 
   addLatency(spec: LatencyRuleSpec): LatencyRule {
     const rule: LatencyRule = { ...spec, id: randomUUID() };
     this.latency.push(rule);
+    this.changes++;
     return rule;
   }
 
@@ -68,21 +72,32 @@ export class Injector implements CallHook {
   removeFault(id: string): boolean {
     const before = this.faults.length;
     this.faults = this.faults.filter((r) => r.id !== id);
+    this.changes++;
     return this.faults.length !== before;
   }
 
   removeLatency(id: string): boolean {
     const before = this.latency.length;
     this.latency = this.latency.filter((r) => r.id !== id);
+    this.changes++;
     return this.latency.length !== before;
   }
 
   clearFaults(): void {
     this.faults = [];
+    this.changes++;
   }
 
   clearLatency(): void {
     this.latency = [];
+    this.changes++;
+  }
+
+  /** Exactly a state document's rules, ids and hit counts included. */
+  restore(faults: readonly FaultRule[], latency: readonly LatencyRule[]): void {
+    this.faults = faults.map((rule) => ({ ...rule }));
+    this.latency = [...latency];
+    this.changes++;
   }
 
   clear(): void {
@@ -123,6 +138,7 @@ export class Injector implements CallHook {
       if (rule.count !== undefined && rule.hits >= rule.count) continue;
       if (rule.probability !== undefined && this.random() >= rule.probability) continue;
       rule.hits++;
+      this.changes++;
       return rule.fault;
     }
     return undefined;

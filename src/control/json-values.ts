@@ -29,7 +29,11 @@ function isObject(json: Json | undefined): json is { [key: string]: Json } {
   return typeof json === 'object' && json !== null && !Array.isArray(json);
 }
 
-export function jsonToVim(json: Json, staticType: string, types: TypeModel, where: string): VimValue {
+/**
+ * `opaque`: also take back {"_type": "xsd:anyType", "xml": "..."}, the XML of an anyType value
+ * the WSDL could not type, as vimToJson wrote it (state documents only: it goes on the wire as is).
+ */
+export function jsonToVim(json: Json, staticType: string, types: TypeModel, where: string, opaque = false): VimValue {
   const fail = (message: string): never => {
     throw new JsonValueError(`${where}: ${message}`);
   };
@@ -37,14 +41,15 @@ export function jsonToVim(json: Json, staticType: string, types: TypeModel, wher
     if (typeof json === 'string') return new TypedValue('xsd:string', json);
     if (typeof json === 'boolean') return new TypedValue('xsd:boolean', json);
     if (typeof json === 'number')
-      return Number.isInteger(json) ? new TypedValue('xsd:int', jsonToVim(json, 'xsd:int', types, where)) : new TypedValue('xsd:double', json);
+      return Number.isInteger(json) ? new TypedValue('xsd:int', jsonToVim(json, 'xsd:int', types, where, opaque)) : new TypedValue('xsd:double', json);
     if (!isObject(json) || typeof json._type !== 'string') return fail('an anyType value needs a "_type"');
     const type = json._type;
+    if (opaque && type === 'xsd:anyType' && typeof json.xml === 'string' && Object.keys(json).length === 2) return new OpaqueXml(json.xml);
     const kind = types.kindOf(type);
     if (!kind || type === 'xsd:anyType') return fail(`unknown type '${type}'`);
-    if (kind === 'data' || kind === 'moref') return jsonToVim(json, type, types, where);
+    if (kind === 'data' || kind === 'moref') return jsonToVim(json, type, types, where, opaque);
     if (!('value' in json)) return fail(`a ${type} value needs a "value"`);
-    return new TypedValue(type, jsonToVim(json.value, type, types, `${where}.value`));
+    return new TypedValue(type, jsonToVim(json.value, type, types, `${where}.value`, opaque));
   }
   const kind = types.kindOf(staticType);
   switch (kind) {
@@ -64,7 +69,7 @@ export function jsonToVim(json: Json, staticType: string, types: TypeModel, wher
       if (!Array.isArray(json)) return fail(`${staticType} must be a JSON array`);
       const item = types.arrayItemOf(staticType);
       if (item === undefined) return fail(`unknown type '${staticType}'`);
-      return json.map((v, i) => jsonToVim(v, item, types, `${where}[${i}]`));
+      return json.map((v, i) => jsonToVim(v, item, types, `${where}[${i}]`, opaque));
     }
     case 'data': {
       if (!isObject(json)) return fail(`${staticType} must be a JSON object`);
@@ -77,9 +82,9 @@ export function jsonToVim(json: Json, staticType: string, types: TypeModel, wher
         if (!field) return fail(`${type} has no field '${name}'`);
         if (field.array) {
           if (!Array.isArray(fieldJson)) return fail(`${type}.${name} must be a JSON array`);
-          object[name] = fieldJson.map((v, i) => jsonToVim(v, field.type, types, `${where}.${name}[${i}]`));
+          object[name] = fieldJson.map((v, i) => jsonToVim(v, field.type, types, `${where}.${name}[${i}]`, opaque));
         } else {
-          object[name] = jsonToVim(fieldJson, field.type, types, `${where}.${name}`);
+          object[name] = jsonToVim(fieldJson, field.type, types, `${where}.${name}`, opaque);
         }
       }
       return object;

@@ -1,7 +1,8 @@
 // Scripted lifecycles: a task that goes queued → running → progress steps → success or error
 // on a timetable, so a client can wait on a task nobody drives. The steps go through the same
 // Task methods (and rules) as SOAP calls; a step the task no longer allows (it was canceled,
-// say) ends the script quietly.
+// say) ends the script quietly. A script is data (its steps and when each is due), so a state
+// document can carry the steps still to come and a restore can continue them.
 
 import type { VimValue } from '../vim/data.js';
 import { MethodFault } from '../vim/faults.js';
@@ -21,49 +22,95 @@ export interface LifecycleSpec {
   readonly fault?: LocalizedMethodFault;
 }
 
+/** One step of a script, due at `at` (epoch ms). */
+export type LifecycleStep =
+  | { readonly at: number; readonly kind: 'start' }
+  | { readonly at: number; readonly kind: 'progress'; readonly percent: number }
+  | { readonly at: number; readonly kind: 'outcome' };
+
+/** A script not finished yet: its task, how it ends, and the steps still to come, in order. */
+export interface LifecycleSnapshot {
+  readonly task: Task;
+  readonly outcome: 'success' | 'error';
+  readonly result?: VimValue;
+  readonly fault?: LocalizedMethodFault;
+  readonly steps: readonly LifecycleStep[];
+}
+
+interface Script extends LifecycleSnapshot {
+  /** Index of the next step to run. */
+  next: number;
+  timer: NodeJS.Timeout | undefined;
+}
+
 const ACTOR: Actor = { user: 'vtask-emulator', method: 'scripted lifecycle' };
 
 export class LifecycleRunner {
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly scripts = new Set<Script>();
+  /** Counts changes to the scripts, so a state file is not rewritten when nothing changed. */
+  changes = 0;
+
+  constructor(private readonly now: () => number = Date.now) {}
 
   start(task: Task, spec: LifecycleSpec): void {
-    const steps: Array<[number, () => void]> = [];
-    if (task.state === 'queued') steps.push([spec.startAfterMs, () => task.setState({ state: 'running' }, ACTOR)]);
+    const begin = this.now();
+    const steps: LifecycleStep[] = [];
+    if (task.state === 'queued') steps.push({ at: begin + spec.startAfterMs, kind: 'start' });
     for (let i = 1; i <= spec.progressSteps; i++) {
-      const at = spec.startAfterMs + (spec.durationMs * i) / (spec.progressSteps + 1);
-      const percent = Math.round((100 * i) / (spec.progressSteps + 1));
-      steps.push([at, () => task.updateProgress(percent, ACTOR)]);
+      const at = begin + spec.startAfterMs + (spec.durationMs * i) / (spec.progressSteps + 1);
+      steps.push({ at, kind: 'progress', percent: Math.round((100 * i) / (spec.progressSteps + 1)) });
     }
-    steps.push([
-      spec.startAfterMs + spec.durationMs,
-      () => task.setState(spec.outcome === 'success' ? { state: 'success', result: spec.result } : { state: 'error', fault: spec.fault }, ACTOR),
-    ]);
-    let stopped = false;
-    for (const [at, run] of steps) {
-      const timer = setTimeout(
-        () => {
-          this.timers.delete(timer);
-          if (stopped) return;
-          try {
-            run();
-          } catch (error) {
-            if (!(error instanceof MethodFault)) throw error;
-            stopped = true;
-          }
-        },
-        Math.max(0, at),
-      );
-      timer.unref();
-      this.timers.add(timer);
-    }
+    steps.push({ at: begin + spec.startAfterMs + spec.durationMs, kind: 'outcome' });
+    this.run({ task, outcome: spec.outcome, result: spec.result, fault: spec.fault, steps });
   }
 
+  /** Continues a script from a snapshot: steps already due run at once, in order. */
+  run(snapshot: LifecycleSnapshot): void {
+    const script: Script = { ...snapshot, next: 0, timer: undefined };
+    this.scripts.add(script);
+    this.changes++;
+    this.schedule(script);
+  }
+
+  /** Every unfinished script with the steps it has left. */
+  snapshot(): LifecycleSnapshot[] {
+    return [...this.scripts].map(({ task, outcome, result, fault, steps, next }) => ({ task, outcome, result, fault, steps: steps.slice(next) }));
+  }
+
+  private schedule(script: Script): void {
+    const step = script.steps[script.next];
+    if (!step) {
+      this.scripts.delete(script);
+      return;
+    }
+    script.timer = setTimeout(() => this.step(script), Math.max(0, step.at - this.now()));
+    script.timer.unref();
+  }
+
+  private step(script: Script): void {
+    const step = script.steps[script.next++];
+    const { task } = script;
+    this.changes++;
+    try {
+      if (step.kind === 'start') task.setState({ state: 'running' }, ACTOR);
+      else if (step.kind === 'progress') task.updateProgress(step.percent, ACTOR);
+      else task.setState(script.outcome === 'success' ? { state: 'success', result: script.result } : { state: 'error', fault: script.fault }, ACTOR);
+    } catch (error) {
+      this.scripts.delete(script);
+      if (!(error instanceof MethodFault)) throw error;
+      return;
+    }
+    this.schedule(script);
+  }
+
+  /** Scripts not finished yet. */
   get pending(): number {
-    return this.timers.size;
+    return this.scripts.size;
   }
 
   clear(): void {
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
+    for (const script of this.scripts) clearTimeout(script.timer);
+    this.scripts.clear();
+    this.changes++;
   }
 }

@@ -23,12 +23,15 @@ import { TASK_STATES, type TaskState } from '../vim/task-state.js';
 import type { FaultRule, LatencyRule } from './injection.js';
 import { vimToJson, type Json } from './json-values.js';
 import type { Task, TaskTransition } from '../vim/Task.js';
+import { stateRoutes, type StateRoutesOptions } from './state-routes.js';
 
 export interface ControlApiOptions {
   readonly control: EmulatorControl;
   readonly schemas: ControlSchemas;
   /** When set, every request needs `Authorization: Bearer <token>` (or `X-Emulator-Token`). */
   readonly token: string | undefined;
+  /** GET/PUT /state, when the emulator offers them. */
+  readonly state?: StateRoutesOptions;
 }
 
 const STATUS_OF: Readonly<Record<ControlErrorKind, number>> = { invalid: 400, 'not-found': 404, conflict: 409 };
@@ -123,6 +126,8 @@ export const controlApi: FastifyPluginAsync<ControlApiOptions> = async (app: Fas
     return { reset: true };
   });
   app.post<{ Body: SeedJson }>('/seed', { schema: { body: seedSchema }, schemaErrorFormatter: refused('seed') }, async (request) => control.seed(request.body));
+
+  if (options.state) stateRoutes(app, options.state);
 
   app.get('/faults', async () => ({ rules: control.faultRules().map(faultRuleJson) }));
   app.post<{ Body: FaultRuleJson }>('/faults', { schema: { body: faultRuleSchema }, schemaErrorFormatter: refused('rule') }, async (request, reply) =>

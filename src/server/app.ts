@@ -12,6 +12,7 @@ import { Injector } from '../control/injection.js';
 import { JsonValueError, toJson } from '../control/json-values.js';
 import { controlApi } from '../control/routes.js';
 import { ControlSchemas } from '../control/schemas.js';
+import { EmulatorState, stateBodyLimit } from '../control/state.js';
 import { Decoder } from '../soap/decoder.js';
 import { Encoders } from '../soap/encoder.js';
 import { operationTable } from '../soap/operations.js';
@@ -25,6 +26,7 @@ import { parseUsersFile, readDocument } from './documents.js';
 import { loggerOptions } from './logging.js';
 import { sdkRoute } from './sdk-route.js';
 import { SoapEndpoint } from './soap-endpoint.js';
+import { StateFile } from './state-file.js';
 import { tlsMaterial } from './tls.js';
 import { recentTasksOptions, recentTasksPage } from './ui.js';
 
@@ -86,6 +88,8 @@ export interface Emulator {
   readonly app: FastifyInstance;
   readonly inventory: Inventory;
   readonly control: EmulatorControl;
+  /** The state document (GET/PUT /_emulator/state, --state-file). */
+  readonly state: EmulatorState;
   /** The SOAP pipeline /sdk serves (the memory bench calls it without a socket). */
   readonly endpoint: SoapEndpoint;
   readonly schema: VimSchema;
@@ -97,6 +101,8 @@ export interface Emulator {
   readonly certificatePem: string | undefined;
   /** Base URL once listening, e.g. https://127.0.0.1:8989 */
   url(): string;
+  /** Saves the --state-file now if the state changed (close() does too); nothing without one. */
+  saveState(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -123,6 +129,8 @@ const lazyCompilers: Compilers = {
 function httpError(statusCode: number, message: string): Error {
   return Object.assign(new Error(message), { statusCode });
 }
+
+const STATE_PATH = '/_emulator/state';
 
 /** How long the rest of a refused (413) body is read and thrown away, so the client gets to read the 413. */
 const MAX_DRAIN_MS = 5_000;
@@ -197,6 +205,17 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
     injector,
     schemas: controlSchemas,
   });
+  const state = new EmulatorState({
+    types: schema,
+    taskManager: inventory.taskManager,
+    extensionManager: inventory.extensionManager,
+    users,
+    injector,
+    lifecycles: control.lifecycles,
+    schemas: controlSchemas,
+    registry: inventory.registry,
+    sessions: inventory.sessionManager,
+  });
   const dispose = () => {
     control.dispose();
     inventory.dispose();
@@ -209,7 +228,18 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
       throw new Error(`seed ${config.seedFile}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
+  // After the seed: a state file that exists replaces what the seed made.
+  let stateFile: StateFile | undefined;
+  if (config.stateFile) {
+    try {
+      stateFile = await StateFile.open(config.stateFile, state, config.maxStringBytes);
+    } catch (error) {
+      dispose();
+      throw error;
+    }
+  }
 
+  const stateLimit = stateBodyLimit(config.maxTasks);
   const https = config.tls ? await tlsMaterial(config.certFile, config.keyFile, config.host) : undefined;
   const checkInterval = Math.max(100, Math.min(1000, Math.floor(config.requestTimeoutMs / 2)));
   const serverFactory = (listener: RequestListener): Server => {
@@ -227,11 +257,12 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
     // closes, as the client has not sent the body it announced.
     server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
       const length = Number(request.headers['content-length']);
-      if (Number.isFinite(length) && length > config.bodyLimitBytes) {
+      const limit = request.url?.startsWith(STATE_PATH) ? stateLimit : config.bodyLimitBytes;
+      if (Number.isFinite(length) && length > limit) {
         // A client that sends the body anyway (curl does after a second) still reads the 413.
         drainThenClose(request, config.requestTimeoutMs);
         response.writeHead(413, { 'content-type': 'application/json; charset=utf-8', connection: 'close' });
-        response.end(JSON.stringify({ statusCode: 413, error: 'Payload Too Large', message: `the body is larger than ${config.bodyLimitBytes} bytes` }));
+        response.end(JSON.stringify({ statusCode: 413, error: 'Payload Too Large', message: `the body is larger than ${limit} bytes` }));
         return;
       }
       response.writeContinue();
@@ -290,7 +321,13 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
     registry: inventory.registry,
   });
   await app.register(sdkRoute, { endpoint, secureCookie: config.tls, logCalls: ['trace', 'debug', 'info'].includes(config.logLevel) });
-  await app.register(controlApi, { prefix: '/_emulator', control, token: config.controlToken, schemas: controlSchemas });
+  await app.register(controlApi, {
+    prefix: '/_emulator',
+    control,
+    token: config.controlToken,
+    schemas: controlSchemas,
+    state: { state, bodyLimit: stateLimit },
+  });
   await app.register(recentTasksPage, recentTasksOptions(inventory, config.controlToken));
 
   // Read when first asked for (few clients fetch them), then kept by this emulator.
@@ -323,11 +360,13 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
     port: config.port,
     listenTextResolver: (address) => `Server listening at ${address.replace(/^https?:/, `${scheme}:`)}`,
   });
+  stateFile?.start(config.stateSaveIntervalMs, app.log);
 
   return {
     app,
     inventory,
     control,
+    state,
     endpoint,
     schema,
     config,
@@ -339,9 +378,16 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
       const host = config.host.includes(':') ? `[${config.host}]` : config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
       return `${config.tls ? 'https' : 'http'}://${host}:${port}`;
     },
+    async saveState() {
+      await stateFile?.save();
+    },
     async close() {
-      dispose();
-      await app.close();
+      try {
+        await stateFile?.close();
+      } finally {
+        dispose();
+        await app.close();
+      }
     },
   };
 }

@@ -28,6 +28,9 @@ export interface Config extends StateLimits {
   requestTimeoutMs: number;
   configFile: string | undefined;
   seedFile: string | undefined;
+  /** Where the state document is kept across restarts (see src/server/state-file.ts). */
+  stateFile: string | undefined;
+  stateSaveIntervalMs: number;
   privilegesFile: string | undefined;
   controlToken: string | undefined;
   productVersion: string;
@@ -171,6 +174,20 @@ export const SETTINGS: readonly Setting[] = [
     help: 'seed file (JSON/YAML) loaded at start: tasks, extensions, users, fault and latency rules',
   },
   {
+    key: 'stateFile',
+    flag: 'state-file',
+    env: 'VTASK_STATE_FILE',
+    kind: 'string',
+    help: 'state file (JSON): loaded at start if it exists (it wins over --seed), saved atomically at shutdown and while running',
+  },
+  {
+    key: 'stateSaveIntervalMs',
+    flag: 'state-save-interval-ms',
+    env: 'VTASK_STATE_SAVE_INTERVAL_MS',
+    kind: 'number',
+    help: 'save the state file this often when something changed (0: only at shutdown)',
+  },
+  {
     key: 'controlToken',
     flag: 'control-token',
     env: 'VTASK_CONTROL_TOKEN',
@@ -201,6 +218,8 @@ export const DEFAULTS: Config = {
   requestTimeoutMs: 10_000,
   configFile: undefined,
   seedFile: undefined,
+  stateFile: undefined,
+  stateSaveIntervalMs: 5000,
   privilegesFile: undefined,
   controlToken: undefined,
   productVersion: '8.0.3',

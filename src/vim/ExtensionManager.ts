@@ -44,6 +44,13 @@ export class ExtensionManager extends ManagedObject implements TaskTypeCatalog {
     this.registry.changed(this, ['extensionList']);
   }
 
+  /** Replaces every extension with a state document's (the ones registered at start included). */
+  restore(extensions: readonly Extension[]): void {
+    this.extensions.clear();
+    for (const extension of extensions) this.extensions.set(extension.key, extension);
+    this.registry.changed(this, ['extensionList']);
+  }
+
   /** Registers or replaces an extension (seeds). */
   put(extension: Extension): void {
     this.extensions.set(extension.key, extension);

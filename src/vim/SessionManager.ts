@@ -157,9 +157,14 @@ export class SessionManager extends ManagedObject {
     for (const cleanup of cleanups) cleanup();
   }
 
+  /** Ends every session, as a restart would (a state restore); clients log in again. */
+  endSessions(): void {
+    for (const session of [...this.sessions.values()]) this.end(session);
+  }
+
   endAll(): void {
     clearInterval(this.sweeper);
-    for (const session of [...this.sessions.values()]) this.end(session);
+    this.endSessions();
   }
 
   get count(): number {

@@ -36,6 +36,15 @@ export interface TaskTransition {
   readonly changes: Readonly<Record<string, { readonly old: VimValue | undefined; readonly new: VimValue | undefined }>>;
 }
 
+/** A task as a state document keeps it: what restore() needs to rebuild it exactly. */
+export interface TaskSnapshot {
+  readonly info: TaskInfo;
+  /** Who created it, while the creation entry is still in the history. */
+  readonly creator: Actor | undefined;
+  /** The changes after creation, oldest first. */
+  readonly changes: readonly TaskHistoryEntry[];
+}
+
 /** What SetTaskState asks for. */
 export interface StateChange {
   readonly state: TaskState;
@@ -120,6 +129,26 @@ export class Task extends ManagedObject {
     this.current = info;
     this.creatorUser = creator.user;
     this.creatorMethod = creator.method;
+  }
+
+  /**
+   * A task as a snapshot had it. Timers do not survive a restart: a cooperatively canceled
+   * running task gets a whole new cancel timeout.
+   */
+  static restore(snapshot: TaskSnapshot, host: TaskHost): Task {
+    // In the shape newTaskInfo gives, as every other TaskInfo has (see newTaskInfo).
+    const info: TaskInfo = { ...TASK_INFO_SHAPE, ...snapshot.info };
+    const task = new Task({ ...info, state: INITIAL_STATE }, host, snapshot.creator ?? { user: '', method: '' });
+    task.current = info;
+    if (!snapshot.creator) task.creatorUser = undefined;
+    task.changes = snapshot.changes.length ? [...snapshot.changes] : undefined;
+    if (task.current.cancelled && task.state === 'running') task.armCancelTimer();
+    return task;
+  }
+
+  snapshot(): TaskSnapshot {
+    const creator = this.creatorUser === undefined ? undefined : { user: this.creatorUser, method: this.creatorMethod };
+    return { info: this.current, creator, changes: this.changes ?? [] };
   }
 
   get info(): TaskInfo {
@@ -212,13 +241,16 @@ export class Task extends ManagedObject {
       this.completeCanceled(actor);
     } else if (!this.current.cancelled) {
       this.update({ cancelled: true }, actor);
-      if (this.host.cancelTimeoutMs > 0) {
-        this.cancelTimer = setTimeout(() => {
-          if (!isTerminal(this.state)) this.completeCanceled(SYSTEM);
-        }, this.host.cancelTimeoutMs);
-        this.cancelTimer.unref();
-      }
+      this.armCancelTimer();
     }
+  }
+
+  private armCancelTimer(): void {
+    if (this.host.cancelMode !== 'cooperative' || this.host.cancelTimeoutMs <= 0) return;
+    this.cancelTimer = setTimeout(() => {
+      if (!isTerminal(this.state)) this.completeCanceled(SYSTEM);
+    }, this.host.cancelTimeoutMs);
+    this.cancelTimer.unref();
   }
 
   private completeCanceled(actor: Actor): void {
@@ -270,6 +302,25 @@ export class Task extends ManagedObject {
     if (this.cancelTimer) clearTimeout(this.cancelTimer);
   }
 }
+
+/** newTaskInfo's fields in its order, all unset. */
+const TASK_INFO_SHAPE: Readonly<Record<string, undefined>> = Object.fromEntries(
+  Object.keys(
+    newTaskInfo({
+      key: '',
+      descriptionId: '',
+      entity: new ManagedObjectReference('Folder', ''),
+      entityName: undefined,
+      cancelable: false,
+      reason: { _type: 'TaskReasonUser', userName: '' },
+      queueTime: '',
+      eventChainId: 0,
+      parentTaskKey: undefined,
+      rootTaskKey: undefined,
+      activationId: undefined,
+    }),
+  ).map((field) => [field, undefined]),
+);
 
 export function taskReasonUser(userName: string): TaskReasonUser {
   return { _type: 'TaskReasonUser', userName };

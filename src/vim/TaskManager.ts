@@ -7,7 +7,7 @@ import { InvalidArgument, InvalidState, NotAuthenticated } from './faults.js';
 import { ManagedObject, type CallContext, type Methods } from './managed-object.js';
 import type { ObjectRegistry } from './registry.js';
 import type { Session } from './session.js';
-import { Task, newTaskInfo, taskReasonUser, type Actor, type CancelMode, type TaskHost } from './Task.js';
+import { Task, newTaskInfo, taskReasonUser, type Actor, type CancelMode, type TaskHost, type TaskSnapshot } from './Task.js';
 import { taskFilter } from './task-filter.js';
 import { TaskHistoryCollector } from './TaskHistoryCollector.js';
 import { TaskHistoryIndex } from './task-history-index.js';
@@ -34,6 +34,15 @@ export const RECENT_TASK_LIMIT = 200;
 /** Who asks for a task: the actor recorded in its history, and the session it was asked in (if any). */
 export interface TaskCreator extends Actor {
   readonly session?: Session | undefined;
+}
+
+/** Every task held, in creation order, and the counters new ones continue from (see state.ts). */
+export interface TaskManagerSnapshot {
+  readonly nextTaskNumber: number;
+  readonly nextEventChainId: number;
+  /** The latest timestamp handed out (epoch ms), so times after a restore never go backwards. */
+  readonly lastTimestamp: number;
+  readonly tasks: readonly TaskSnapshot[];
 }
 
 export class TaskManager extends ManagedObject implements TaskHost {
@@ -180,6 +189,36 @@ export class TaskManager extends ManagedObject implements TaskHost {
     this.completed.clear();
     this.recentOrder = [];
     this.staleRecent = 0;
+    this.registry.changed(this, ['recentTask']);
+  }
+
+  snapshot(): TaskManagerSnapshot {
+    const tasks = [...this.tasks.values()].map((task) => task.snapshot());
+    return { nextTaskNumber: this.nextTaskNumber, nextEventChainId: this.nextEventChainId, lastTimestamp: this.lastTimestamp, tasks };
+  }
+
+  /**
+   * Replaces every task with a snapshot's. Watchers see the old tasks removed and the new ones
+   * added. A completed task's place in the retention and eviction order is its completeTime.
+   */
+  restore(snapshot: TaskManagerSnapshot): void {
+    this.reset();
+    this.nextTaskNumber = snapshot.nextTaskNumber;
+    this.nextEventChainId = snapshot.nextEventChainId;
+    this.lastTimestamp = snapshot.lastTimestamp;
+    this.lastIsoTime = '';
+    this.announcedExpiry = 0;
+    const completed: Array<[string, number]> = [];
+    for (const saved of snapshot.tasks) {
+      const task = Task.restore(saved, this);
+      this.tasks.set(task.key, task);
+      this.recentOrder.push(task);
+      this.registry.add(task);
+      if (saved.info.completeTime !== undefined) completed.push([task.key, Date.parse(saved.info.completeTime)]);
+    }
+    completed.sort((a, b) => a[1] - b[1]);
+    for (const [key, at] of completed) this.completed.set(key, at);
+    this.evictBeyondLimit();
     this.registry.changed(this, ['recentTask']);
   }
 

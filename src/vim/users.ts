@@ -29,11 +29,20 @@ function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
 
+/** Everything a UserDirectory holds, for a state document: roles with their full privilege lists. */
+export interface UsersSnapshot {
+  readonly open: boolean;
+  readonly users: readonly UserEntry[];
+  readonly roles: Readonly<Record<string, readonly string[] | 'all'>>;
+}
+
 export class UserDirectory {
   private readonly roles = new Map<string, ReadonlySet<string> | 'all'>();
   private readonly users = new Map<string, UserEntry>();
   /** No users known: anyone logs in as Admin (vcsim's behaviour). */
   private open = true;
+  /** Counts changes, so a state file is not rewritten when nothing changed. */
+  changes = 0;
 
   constructor(private readonly initial: UsersFile | undefined) {
     this.reset();
@@ -46,7 +55,27 @@ export class UserDirectory {
     this.roles.set('Admin', 'all');
     this.roles.set('ReadOnly', new Set(READ_ONLY_PRIVILEGES));
     this.open = true;
+    this.changes++;
     if (this.initial) this.load(this.initial);
+  }
+
+  snapshot(): UsersSnapshot {
+    const roles: Record<string, readonly string[] | 'all'> = {};
+    for (const [name, privileges] of this.roles) roles[name] = privileges === 'all' ? 'all' : [...privileges];
+    return { open: this.open, users: [...this.users.values()], roles };
+  }
+
+  /** Exactly the users and roles of a snapshot (the built-in roles are in it). */
+  restore(snapshot: UsersSnapshot): void {
+    for (const user of snapshot.users) {
+      if (snapshot.roles[user.role] === undefined) throw new Error(`user ${user.userName} has unknown role ${user.role}`);
+    }
+    this.roles.clear();
+    this.users.clear();
+    for (const [name, privileges] of Object.entries(snapshot.roles)) this.roles.set(name, privileges === 'all' ? 'all' : new Set(privileges));
+    for (const user of snapshot.users) this.users.set(user.userName, user);
+    this.open = snapshot.open;
+    this.changes++;
   }
 
   /** Adds users and roles (a users file, or a seed's users); from then on only known users log in. */
@@ -59,6 +88,7 @@ export class UserDirectory {
     }
     for (const user of file.users) this.users.set(user.userName, user);
     this.open = false;
+    this.changes++;
   }
 
   /** The principal for these credentials, or undefined when they are wrong. */

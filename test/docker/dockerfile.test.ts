@@ -10,7 +10,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { execForm, parseDockerfile, parseEnv, type Stage } from '../helpers/dockerfile.js';
 import { ROOT } from '../helpers/emulator.js';
 import { rawRequest, SoapSession } from '../helpers/soap-client.js';
-import { ok } from '../helpers/tasks.js';
+import { createTask, ok } from '../helpers/tasks.js';
 
 const stages = parseDockerfile(readFileSync(path.join(ROOT, 'docker/Dockerfile'), 'utf8'));
 const runtime = stages[stages.length - 1];
@@ -50,6 +50,14 @@ describe('Dockerfile policy', () => {
     const copies = runtime.instructions.filter((i) => i.keyword === 'COPY').map((i) => i.args);
     expect(copies.some((c) => /src \.\/src/.test(c) && !c.includes('dist'))).toBe(false);
   });
+  test('a volume for the state file, in a directory the runtime user owns', () => {
+    const volume = last(runtime, 'VOLUME');
+    expect(volume, 'VOLUME in the final stage').toBeDefined();
+    const [directory] = execForm(volume!.args)!;
+    const copy = runtime.instructions.find((i) => i.keyword === 'COPY' && i.args.endsWith('./state'));
+    expect(copy?.args).toMatch(/--chown=node:node/);
+    expect(directory).toBe(`${last(runtime, 'WORKDIR')!.args}/state`);
+  });
   test('.dockerignore keeps node_modules, dist and .git out of the context', () => {
     const ignore = readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n');
     for (const entry of ['node_modules', 'dist', '.git']) expect(ignore).toContain(entry);
@@ -78,6 +86,8 @@ describe('the image build and start, replayed outside Docker', () => {
         case 'COPY': {
           const parts = args.split(/\s+/);
           const from = parts[0].startsWith('--from=') ? parts.shift()!.slice(7) : undefined;
+          // Ownership (--chown) cannot be replayed without root; the policy test checks it.
+          while (parts[0].startsWith('--chown=')) parts.shift();
           const dest = parts.pop()!;
           const target = path.isAbsolute(dest) ? path.join(root, dest) : path.join(workdir, dest);
           for (const source of parts) {
@@ -107,7 +117,8 @@ describe('the image build and start, replayed outside Docker', () => {
     expect(existsSync(path.join(workdir, 'node_modules/fastify'))).toBe(true);
 
     const port = String(20000 + Math.floor(Math.random() * 20000));
-    const runEnv = { ...process.env, ...env, VTASK_PORT: port, VTASK_LOG_LEVEL: 'warn' };
+    // The state file as the README's example keeps it, in the volume's directory (relative here).
+    const runEnv = { ...process.env, ...env, VTASK_PORT: port, VTASK_LOG_LEVEL: 'warn', VTASK_STATE_FILE: 'state/state.json' };
     const [command, ...args] = execForm(last(runtime, 'ENTRYPOINT')!.args)!;
     const child = spawn(command, args, { cwd: workdir, env: runEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -126,11 +137,14 @@ describe('the image build and start, replayed outside Docker', () => {
       expect((await rawRequest(url, { method: 'GET', path: '/ui/' })).status, 'the Recent Tasks page is in the image').toBe(200);
       const s = new SoapSession(url);
       ok(await s.login('docker', 'user'));
+      const task = await createTask(s);
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
       const stopping = Date.now();
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
       expect(Date.now() - stopping).toBeLessThan(2000);
+      const saved = JSON.parse(readFileSync(path.join(workdir, 'state/state.json'), 'utf8'));
+      expect(saved.tasks.map((t: { info: { key: string } }) => t.info.key)).toEqual([task]);
     } finally {
       child.kill('SIGKILL');
     }

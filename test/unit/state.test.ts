@@ -1,0 +1,263 @@
+// The state document without a server: what document() writes, restore() rebuilds exactly
+// (tasks with their histories, extensions, users and roles, rules, scripts, counters), what
+// the schema and the checks after it refuse (saying where, and changing nothing), and the size
+// a task with a full history takes against the PUT body limit.
+
+import { constants } from 'node:buffer';
+import { afterEach, describe, expect, test } from 'vitest';
+import { EmulatorControl } from '../../src/control/control.js';
+import { Injector } from '../../src/control/injection.js';
+import { vimToJson, type Json } from '../../src/control/json-values.js';
+import { ControlSchemas } from '../../src/control/schemas.js';
+import { EmulatorState, STATE_BYTES_PER_TASK, STATE_FORMAT_VERSION, stateBodyLimit, type StateDocument } from '../../src/control/state.js';
+import { loadCompiledSchema } from '../../src/soap/schema.js';
+import { ManagedObjectReference } from '../../src/vim/data.js';
+import { createInventory, type Inventory } from '../../src/vim/inventory.js';
+import { MAX_HISTORY, type Task } from '../../src/vim/Task.js';
+import { UserDirectory } from '../../src/vim/users.js';
+
+const schema = loadCompiledSchema();
+
+interface Harness {
+  readonly inventory: Inventory;
+  readonly control: EmulatorControl;
+  readonly state: EmulatorState;
+  readonly users: UserDirectory;
+}
+
+const opened: Harness[] = [];
+afterEach(() => {
+  for (const h of opened.splice(0)) {
+    h.control.dispose();
+    h.inventory.dispose();
+  }
+});
+
+function harness(maxTasks = 1000): Harness {
+  const users = new UserDirectory(undefined);
+  const injector = new Injector();
+  const inventory = createInventory({
+    types: schema,
+    callHook: injector,
+    users,
+    sessionIdleTimeoutMs: 60_000,
+    tasks: { cancelMode: 'cooperative', cancelTimeoutMs: 0, recentTaskRetentionMs: 600_000, maxTasks, maxCollector: 8 },
+    about: { apiVersion: '8.0.2.0', version: '8.0.3', build: '1' },
+  });
+  const schemas = new ControlSchemas();
+  const control = new EmulatorControl({
+    types: schema,
+    taskManager: inventory.taskManager,
+    extensionManager: inventory.extensionManager,
+    users,
+    injector,
+    schemas,
+  });
+  const state = new EmulatorState({
+    types: schema,
+    taskManager: inventory.taskManager,
+    extensionManager: inventory.extensionManager,
+    users,
+    injector,
+    lifecycles: control.lifecycles,
+    schemas,
+    registry: inventory.registry,
+    sessions: inventory.sessionManager,
+  });
+  const h = { inventory, control, state, users };
+  opened.push(h);
+  return h;
+}
+
+const ACTOR = { user: 'unit', method: 'test' };
+// The refusal table edits documents freely.
+type Doc = Record<string, any>;
+
+/** A state with one of everything the document carries. */
+function populate(h: Harness): void {
+  h.control.seed({
+    extensions: [{ key: 'com.example.ext', taskTypes: ['com.example.ext.backup'], label: 'Example' }],
+    users: [
+      { userName: 'admin', password: 'admin', role: 'Admin' },
+      { userName: 'watcher', password: 'w', role: 'Watcher', fullName: 'Wat Cher' },
+    ],
+    roles: { Watcher: ['Task.Update'] },
+    tasks: [
+      { state: 'success', initiatedBy: 'seeder', description: { key: 'k', message: 'seeded' }, result: { _type: 'xsd:int', value: 42 } },
+      { state: 'error', fault: { type: 'NotFound', message: 'gone' } },
+      { state: 'running', progress: 30, taskTypeId: 'com.example.ext.backup' },
+      { lifecycle: { startAfterMs: 60_000, durationMs: 60_000, progressSteps: 3, outcome: 'error', fault: { type: 'InvalidState' } } },
+    ],
+    faults: [{ method: 'UpdateProgress', fault: { type: 'NotFound', message: 'injected' }, count: 3, probability: 1 }],
+    latency: [{ method: 'CreateTask', delayMs: 5, jitterMs: 2 }],
+  });
+  // Rule hits are state too.
+  h.control.faultRules()[0].hits = 2;
+  // More changes than a history keeps: the creation entry and the oldest changes are dropped.
+  const busy = h.control.createTask({ state: 'running' });
+  for (let i = 0; i < MAX_HISTORY + 10; i++) busy.updateProgress(i % 100, ACTOR);
+  // A cooperatively canceled running task.
+  h.control.createTask({ state: 'running' }).cancel(ACTOR);
+}
+
+function jsonOf(document: StateDocument): Json {
+  return JSON.parse(JSON.stringify(document));
+}
+
+function tasksOf(h: Harness): Task[] {
+  return [...h.inventory.taskManager.allTasks()];
+}
+
+describe('round trip', () => {
+  test('restore() rebuilds exactly what document() wrote: the document, every TaskInfo and history', () => {
+    const a = harness();
+    populate(a);
+    const written = jsonOf(a.state.document());
+    const b = harness();
+    b.state.restore(written);
+    expect(jsonOf(b.state.document())).toEqual(written);
+    expect(tasksOf(b).map((t) => vimToJson(t.info))).toEqual(tasksOf(a).map((t) => vimToJson(t.info)));
+    expect(tasksOf(b).map((t) => t.history)).toEqual(tasksOf(a).map((t) => t.history));
+    // Restored TaskInfos have the fields, in the order, that created ones have.
+    expect(tasksOf(b).map((t) => Object.keys(t.info))).toEqual(tasksOf(a).map((t) => Object.keys(t.info)));
+    // The busy task's history was cut to MAX_HISTORY entries without its creation entry.
+    const busy = tasksOf(b)[4];
+    expect(busy.history).toHaveLength(MAX_HISTORY);
+    expect(busy.history[0].method).toBe('test');
+  });
+
+  test('the document has every part, with the format version', () => {
+    const h = harness();
+    populate(h);
+    const doc = h.state.document();
+    expect(doc.format).toBe('vtask-emulator-state');
+    expect(doc.version).toBe(STATE_FORMAT_VERSION);
+    expect(doc.tasks.map((t) => t.info.state)).toEqual(['success', 'error', 'running', 'queued', 'running', 'running']);
+    expect(doc.extensions.map((e) => e.key)).toEqual(['com.vmware.govmomi.simulator', 'com.example.ext']);
+    expect(doc.users.open).toBe(false);
+    expect(doc.users.users.map((u) => u.userName)).toEqual(['admin', 'watcher']);
+    expect(doc.users.roles.Admin).toBe('all');
+    expect(doc.users.roles.Watcher).toEqual(['System.Anonymous', 'System.View', 'System.Read', 'Task.Update']);
+    expect(doc.faults).toEqual([
+      { id: expect.any(String), method: 'UpdateProgress', fault: { type: 'NotFound', message: 'injected' }, count: 3, probability: 1, hits: 2 },
+    ]);
+    expect(doc.latency).toEqual([{ id: expect.any(String), method: 'CreateTask', delayMs: 5, jitterMs: 2 }]);
+    expect(doc.lifecycles).toHaveLength(1);
+    expect(doc.lifecycles[0]).toMatchObject({ task: 'task-4', outcome: 'error', fault: { _type: 'LocalizedMethodFault', fault: { _type: 'InvalidState' } } });
+    expect(doc.lifecycles[0].steps.map((s) => s.kind)).toEqual(['start', 'progress', 'progress', 'progress', 'outcome']);
+    expect(doc.counters).toEqual({ nextTaskNumber: 7, nextEventChainId: 7, lastTimestamp: expect.any(Number) });
+  });
+
+  test('after a restore new task keys and event chains continue from the counters; users and rules are in force', () => {
+    const a = harness();
+    populate(a);
+    const b = harness();
+    b.state.restore(jsonOf(a.state.document()));
+    const next = b.control.createTask({});
+    expect(next.key).toBe('task-7');
+    expect(next.info.eventChainId).toBe(7);
+    expect(Date.parse(next.info.queueTime)).toBeGreaterThanOrEqual(a.state.document().counters.lastTimestamp);
+    expect(b.users.authenticate('watcher', 'w')?.role).toBe('Watcher');
+    expect(b.users.authenticate('someone', 'else')).toBeUndefined();
+    expect(b.control.faultRules().map((r) => r.id)).toEqual(a.control.faultRules().map((r) => r.id));
+    expect(b.control.faultRules()[0].fault.faultType).toBe('NotFound');
+    expect(b.inventory.extensionManager.hasTaskType('com.example.ext.backup')).toBe(true);
+    expect(b.control.lifecycles.pending).toBe(1);
+  });
+
+  test('a restore replaces everything that was there, and an open (no users) state stays open', () => {
+    const a = harness();
+    a.control.createTask({ state: 'success' });
+    const b = harness();
+    populate(b);
+    b.state.restore(jsonOf(a.state.document()));
+    expect(tasksOf(b).map((t) => t.key)).toEqual(['task-1']);
+    expect(b.control.faultRules()).toEqual([]);
+    expect(b.control.lifecycles.pending).toBe(0);
+    expect(b.users.authenticate('anyone', 'x')?.role).toBe('Admin');
+    expect(b.inventory.extensionManager.hasTaskType('com.example.ext.backup')).toBe(false);
+  });
+
+  test('a script whose steps are past due runs them at once after a restore', async () => {
+    const a = harness();
+    a.control.createTask({ lifecycle: { startAfterMs: 0, durationMs: 10, progressSteps: 1, outcome: 'success', result: 'done' } });
+    const written = jsonOf(a.state.document());
+    a.control.lifecycles.clear();
+    const b = harness();
+    b.state.restore(written);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(b.inventory.taskManager.task('task-1')?.state).toBe('success');
+    expect(b.control.lifecycles.pending).toBe(0);
+  });
+
+  test('more tasks than --max-tasks: the oldest completed are forgotten, as they would be', () => {
+    const a = harness();
+    for (let i = 0; i < 5; i++) a.control.createTask({ state: 'success' });
+    a.control.createTask({ state: 'running' });
+    const b = harness(3);
+    b.state.restore(jsonOf(a.state.document()));
+    expect(tasksOf(b).map((t) => t.key)).toEqual(['task-4', 'task-5', 'task-6']);
+  });
+});
+
+describe('refusals', () => {
+  /** A valid document with one change made by `edit`. */
+  function edited(edit: (doc: Doc) => void): Json {
+    const h = harness();
+    populate(h);
+    const doc = jsonOf(h.state.document()) as Doc;
+    edit(doc);
+    return doc;
+  }
+
+  test.each([
+    ['not an object', () => [] as Json, 'state must be a JSON object'],
+    ['another format', (d: Doc) => (d.format = 'something-else'), 'not a vtask-emulator state document'],
+    ['a newer format version', (d: Doc) => (d.version = STATE_FORMAT_VERSION + 1), 'format version 2, newer than this build reads (1)'],
+    ['an unknown key', (d: Doc) => (d.sessions = []), "state: unknown key 'sessions'"],
+    ['a missing part', (d: Doc) => delete d.counters, 'state.counters is required'],
+    ['a history entry without time', (d: Doc) => delete d.tasks[0].history[0].time, 'state.tasks[0].history[0].time is required'],
+    ['a field no change sets', (d: Doc) => (d.tasks[0].history[0].fields.key = 'x'), "state.tasks[0].history[0].fields: unknown key 'key'"],
+    ['a bad TaskInfo state', (d: Doc) => (d.tasks[1].info.state = 'bogus'), "state.tasks[1].info.state: 'bogus' is not a valid TaskInfoState"],
+    ['a bad task key', (d: Doc) => (d.tasks[0].info.key = 'job-1'), 'state.tasks[0].info.key must be task-<number>'],
+    ['a duplicate task', (d: Doc) => d.tasks.push(d.tasks[0]), 'a second task task-1'],
+    ['a counter that would reuse a key', (d: Doc) => (d.counters.nextTaskNumber = 3), 'task-3 is not below counters.nextTaskNumber (3)'],
+    ['a finished task without completeTime', (d: Doc) => delete d.tasks[0].info.completeTime, 'state.tasks[0].info: a success task needs a completeTime'],
+    ['a user with an unknown role', (d: Doc) => (d.users.users[1].role = 'Nobody'), "state.users.users[1]: unknown role 'Nobody'"],
+    ['an unknown fault type', (d: Doc) => (d.faults[0].fault.type = 'NoSuchFault'), "state.faults[0].fault: 'NoSuchFault' is not a vim25 fault type"],
+    [
+      'a script on a finished task',
+      (d: Doc) => (d.lifecycles[0].task = 'task-1'),
+      'state.lifecycles[0].task must be a task of this document that has not completed',
+    ],
+    ['an extension that is not one', (d: Doc) => (d.extensions[0]._type = 'Description'), "state.extensions[0]: 'Description' is not a Extension"],
+  ])('%s: refused, saying where, and nothing changes', (_name, edit, message) => {
+    const document = typeof edit === 'function' && edit.length === 0 ? (edit as () => Json)() : edited(edit as (d: Doc) => void);
+    const target = harness();
+    target.control.createTask({ state: 'running' });
+    const before = jsonOf(target.state.document());
+    expect(() => target.state.restore(document)).toThrow(message);
+    expect(jsonOf(target.state.document())).toEqual(before);
+  });
+});
+
+describe('size', () => {
+  test('a task with a full history fits STATE_BYTES_PER_TASK with room to spare; the PUT limit grows with --max-tasks', () => {
+    const h = harness();
+    const user = 'u'.repeat(64);
+    const task = h.inventory.taskManager.create(
+      { obj: new ManagedObjectReference('Folder', 'group-d1'), taskTypeId: 'com.vmware.govmomi.simulator.test', cancelable: true, initiatedBy: user },
+      { user, method: 'CreateTask' },
+    );
+    const actor = { user, method: 'UpdateProgress' };
+    task.setDescription({ _type: 'LocalizableMessage', key: 'k'.repeat(64), message: 'm'.repeat(256) }, actor);
+    task.setState({ state: 'running' }, actor);
+    for (let i = 0; i < MAX_HISTORY; i++) task.updateProgress(i % 100, actor);
+    const bytes = Buffer.byteLength(JSON.stringify(h.state.document().tasks[0]));
+    expect(task.history).toHaveLength(MAX_HISTORY);
+    expect(bytes).toBeLessThan(STATE_BYTES_PER_TASK);
+    expect(stateBodyLimit(10_000)).toBe(stateBodyLimit(0) + 10_000 * STATE_BYTES_PER_TASK);
+    // Never beyond what one string (the body is read into one) can hold.
+    expect(stateBodyLimit(1_000_000)).toBe(constants.MAX_STRING_LENGTH);
+  });
+});
