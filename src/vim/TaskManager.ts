@@ -3,7 +3,8 @@
 
 import { randomUUID } from 'node:crypto';
 import { dataObject, ManagedObjectReference, type DataObject, type TypeModel, type VimValue } from './data.js';
-import { InvalidArgument, InvalidState, NotAuthenticated } from './faults.js';
+import { InvalidArgument } from './faults.js';
+import { SessionCollectors } from './history-pages.js';
 import { ManagedObject, type CallContext, type Methods } from './managed-object.js';
 import type { ObjectRegistry } from './registry.js';
 import type { Session } from './session.js';
@@ -76,6 +77,7 @@ export class TaskManager extends ManagedObject implements TaskHost {
     this.sweepTimer = setInterval(() => this.sweep(), Math.min(1000, Math.max(10, options.recentTaskRetentionMs / 4)));
     this.sweepTimer.unref();
     this.collectorIndex = new TaskHistoryIndex(registry, this);
+    this.collectors = new SessionCollectors(options.maxCollector, 'task history collectors');
   }
 
   readonly methods: Methods<'CreateTask' | 'CreateCollectorForTasks', TaskManager> = {
@@ -83,7 +85,7 @@ export class TaskManager extends ManagedObject implements TaskHost {
     CreateCollectorForTasks: (ctx, args) => this.createCollector(ctx, args.filter),
   };
 
-  private readonly collectors = new Map<Session, Set<TaskHistoryCollector>>();
+  private readonly collectors: SessionCollectors<TaskHistoryCollector>;
   /** What each collector's filter selects, shared by all collectors. */
   private readonly collectorIndex: TaskHistoryIndex;
 
@@ -191,26 +193,12 @@ export class TaskManager extends ManagedObject implements TaskHost {
   }
 
   private createCollector(ctx: CallContext, spec: TaskFilterSpec): ManagedObjectReference {
-    const session = ctx.session;
-    if (!session) throw new NotAuthenticated(this.ref);
-    let owned = this.collectors.get(session);
-    if (!owned) {
-      const created = new Set<TaskHistoryCollector>();
-      this.collectors.set(session, (owned = created));
-      session.onEnd.add(() => {
-        for (const collector of [...created]) collector.destroy();
-        this.collectors.delete(session);
-      });
-    }
-    if (owned.size >= this.options.maxCollector) {
-      throw new InvalidState(`This session already has ${owned.size} task history collectors (maxCollector); destroy one first.`);
-    }
-    const ref = new ManagedObjectReference('TaskHistoryCollector', `session[${session.key}]${randomUUID()}`);
-    const set = owned;
-    const collector = new TaskHistoryCollector(ref, spec, taskFilter(spec, this.rootFolder), this.collectorIndex, this.registry, session, (c) => set.delete(c));
-    owned.add(collector);
+    const collector = this.collectors.add(ctx.session, this.ref, (session, release) => {
+      const ref = new ManagedObjectReference('TaskHistoryCollector', `session[${session.key}]${randomUUID()}`);
+      return new TaskHistoryCollector(ref, spec, taskFilter(spec, this.rootFolder), this.collectorIndex, this.registry, session, release);
+    });
     this.registry.add(collector);
-    return ref;
+    return collector.ref;
   }
 
   private recentTask(): ManagedObjectReference[] {
