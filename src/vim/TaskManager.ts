@@ -13,7 +13,7 @@ import { taskFilter } from './task-filter.js';
 import { TaskHistoryCollector } from './TaskHistoryCollector.js';
 import { TaskHistoryIndex } from './task-history-index.js';
 import { TASK_STATES } from './task-state.js';
-import type { CreateTaskArgs, TaskFilterSpec, TaskReasonUser } from './vim-types.js';
+import type { CreateTaskArgs, TaskFilterSpec, TaskInfo, TaskReasonUser } from './vim-types.js';
 
 export interface TaskManagerOptions {
   readonly cancelMode: CancelMode;
@@ -31,6 +31,17 @@ export interface TaskTypeCatalog {
 }
 
 export const RECENT_TASK_LIMIT = 200;
+
+/**
+ * Hears of every task created (the EventManager, which posts its TaskEvent). Every way a task is
+ * made goes through TaskManager.create, so every task gets its event.
+ */
+export interface TaskEventSink {
+  /** The eventChainId the next task gets (the key its TaskEvent will have). */
+  nextEventChainId(): number;
+  /** A task was created; `info` is its TaskInfo at creation. */
+  taskCreated(info: TaskInfo): void;
+}
 
 /** Who asks for a task: the actor recorded in its history, and the session it was asked in (if any). */
 export interface TaskCreator extends Actor {
@@ -69,6 +80,7 @@ export class TaskManager extends ManagedObject implements TaskHost {
     private readonly options: TaskManagerOptions,
     private readonly rootFolder: ManagedObjectReference,
     private readonly types: TypeModel,
+    private readonly events?: TaskEventSink,
   ) {
     super();
     this.cancelMode = options.cancelMode;
@@ -156,7 +168,7 @@ export class TaskManager extends ManagedObject implements TaskHost {
         cancelable: spec.cancelable,
         reason: this.reasonFor(spec.initiatedBy, creator),
         queueTime: this.timestamp(),
-        eventChainId: this.nextEventChainId++,
+        eventChainId: this.events ? this.events.nextEventChainId() : this.nextEventChainId++,
         parentTaskKey,
         rootTaskKey,
         activationId: spec.activationId,
@@ -167,6 +179,7 @@ export class TaskManager extends ManagedObject implements TaskHost {
     this.tasks.set(key, task);
     this.recentOrder.push(task);
     this.registry.add(task);
+    this.events?.taskCreated(task.info);
     this.evictBeyondLimit();
     this.registry.changed(this, ['recentTask']);
     return task;

@@ -4,6 +4,8 @@
 import { ManagedObjectReference, type TypeModel } from './data.js';
 import { Dispatcher, type CallHook } from './dispatcher.js';
 import { ExtensionManager, GOVMOMI_SIMULATOR_EXTENSION, GOVMOMI_SIMULATOR_TASK_TYPE, simpleExtension } from './ExtensionManager.js';
+import { Containment } from './containment.js';
+import { EventManager } from './EventManager.js';
 import { Folder } from './Folder.js';
 import { CollectorUsage, DEFAULT_STATE_LIMITS, type StateLimits } from './limits.js';
 import { PropertyCollector } from './PropertyCollector.js';
@@ -19,7 +21,7 @@ import { PlaceholderManager } from './PlaceholderManager.js';
 import { PLACEHOLDER_VALUES, VCENTER_8_REFERENCES } from './service-content.js';
 
 /** The ServiceContent properties answered by the task surface's own objects. */
-const IMPLEMENTED = new Set(['rootFolder', 'propertyCollector', 'sessionManager', 'taskManager', 'extensionManager']);
+const IMPLEMENTED = new Set(['rootFolder', 'propertyCollector', 'sessionManager', 'taskManager', 'extensionManager', 'eventManager']);
 
 /** A placeholder for every other vCenter 8.0.3 reference the WSDL's ServiceContent can carry. */
 function createPlaceholders(options: InventoryOptions): Array<[string, PlaceholderManager]> {
@@ -64,6 +66,7 @@ export interface Inventory {
   readonly sessionManager: SessionManager;
   readonly taskManager: TaskManager;
   readonly extensionManager: ExtensionManager;
+  readonly eventManager: EventManager;
   dispose(): void;
 }
 
@@ -83,11 +86,16 @@ export function createInventory(options: InventoryOptions): Inventory {
     simpleExtension(GOVMOMI_SIMULATOR_EXTENSION, [GOVMOMI_SIMULATOR_TASK_TYPE], 'govmomi simulator'),
     ...(options.extensions ?? []),
   ]);
-  const taskManager = new TaskManager(registry, extensionManager, options.tasks, rootFolder.ref, options.types);
+  const eventManager = new EventManager(registry, new Containment(registry, rootFolder.ref), options.types, {
+    maxEvents: limits.maxEvents,
+    maxCollector: options.tasks.maxCollector,
+    clock: (): string => taskManager.timestamp(),
+  });
+  const taskManager: TaskManager = new TaskManager(registry, extensionManager, options.tasks, rootFolder.ref, options.types, eventManager);
   const placeholders = createPlaceholders(options);
   const serviceInstance = new ServiceInstance(
     {
-      others: Object.fromEntries(placeholders.map(([property, object]) => [property, object.ref])),
+      others: { ...Object.fromEntries(placeholders.map(([property, object]) => [property, object.ref])), eventManager: eventManager.ref },
       rootFolder: rootFolder.ref,
       propertyCollector: propertyCollector.ref,
       sessionManager: sessionManager.ref,
@@ -96,7 +104,7 @@ export function createInventory(options: InventoryOptions): Inventory {
     },
     options.about,
   );
-  for (const object of [serviceInstance, rootFolder, propertyCollector, sessionManager, extensionManager, taskManager]) registry.add(object);
+  for (const object of [serviceInstance, rootFolder, propertyCollector, sessionManager, extensionManager, taskManager, eventManager]) registry.add(object);
   for (const [, object] of placeholders) registry.add(object);
   return {
     registry,
@@ -106,6 +114,7 @@ export function createInventory(options: InventoryOptions): Inventory {
     sessionManager,
     taskManager,
     extensionManager,
+    eventManager,
     dispose() {
       sessionManager.endAll();
       taskManager.dispose();

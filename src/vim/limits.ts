@@ -1,5 +1,6 @@
 // The bounds on what clients can make the server hold: sessions, property filters, created
-// property collectors, paging tokens, waiting calls and the size of any string they store.
+// property collectors, paging tokens, waiting calls, the size of any string they store and the
+// events kept.
 // Each is a setting (src/server/config.ts); past one, the client gets LimitExceeded naming it.
 
 import { ManagedObjectReference, OpaqueXml, TypedValue, type VimValue } from './data.js';
@@ -23,6 +24,8 @@ export interface StateLimits {
   readonly maxWaiters: number;
   /** The longest string (in UTF-8 bytes) any argument may carry. */
   readonly maxStringBytes: number;
+  /** Events the EventManager keeps; past it the oldest are forgotten (a ring). */
+  readonly maxEvents: number;
 }
 
 export const DEFAULT_STATE_LIMITS: StateLimits = {
@@ -34,6 +37,7 @@ export const DEFAULT_STATE_LIMITS: StateLimits = {
   retrieveTokenIdleMs: 5 * 60_000,
   maxWaiters: 10_000,
   maxStringBytes: 64 * 1024,
+  maxEvents: 10_000,
 };
 
 interface SessionUsage {

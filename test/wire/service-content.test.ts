@@ -127,7 +127,6 @@ describe("vCenter 8.0.3's ServiceContent", () => {
       ok(res);
       return (res.result.FetchResponse as Xml).returnval;
     };
-    expect(await fetch('EventManager', 'EventManager', 'maxCollector')).toEqual({ _: '1000', $: { 'xsi:type': 'xsd:int' } });
     expect(await fetch('AlarmManager', 'AlarmManager', 'lastTriggerId')).toEqual({ _: '0', $: { 'xsi:type': 'xsd:int' } });
     expect(await fetch('LicenseManager', 'LicenseManager', 'sourceAvailable')).toEqual({ _: 'false', $: { 'xsi:type': 'xsd:boolean' } });
     expect(await fetch('ViewManager', 'ViewManager', 'viewList')).toBeUndefined();
@@ -140,7 +139,6 @@ describe("vCenter 8.0.3's ServiceContent", () => {
       await admin.call('CreateContainerView', 'ViewManager', 'ViewManager', '<container type="Folder">group-d1</container><recursive>true</recursive>'),
       'MethodNotFound',
     );
-    expectFault(await admin.call('QueryEvents', 'EventManager', 'EventManager', '<filter/>'), 'MethodNotFound');
     expectFault(await admin.call('CreateCollectorForTasks', 'EventManager', 'EventManager', '<filter/>'), 'MethodNotFound', {
       method: 'CreateCollectorForTasks',
     });
