@@ -60,6 +60,11 @@ const STEPS = [
   'history_destroy',
   'history_other_session',
   'history_max_collector',
+  'events_list',
+  'events_follow',
+  'events_task_chain',
+  'events_collector_paging',
+  'events_other_session',
 ];
 
 /** Throws (never skips) when the Go toolchain or the govmomi sources are missing. */
