@@ -1,7 +1,8 @@
 // Runs the real rbvmomi 1.8 client (Debian ruby-rbvmomi) against an in-process emulator over
 // HTTPS: test/interop/rbvmomi/task_lifecycle.rb drives a task's life, waiting, a fault (in
-// rbvmomi's bare-fault form) and a cancel, and exits non-zero at the first failed step. A
-// missing ruby or rbvmomi fails the suite; it is never skipped.
+// rbvmomi's bare-fault form) and a cancel, and task_events.rb a task's events; each exits
+// non-zero at the first failed step. A missing ruby or rbvmomi fails the suite; it is never
+// skipped.
 
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import { run } from '../helpers/run.js';
 
 const INSTALL_HINT = 'rbvmomi is not loadable by ruby; install it with: apt-get install -y ruby-rbvmomi';
 const SCRIPT = path.join(ROOT, 'test/interop/rbvmomi/task_lifecycle.rb');
+const EVENTS_SCRIPT = path.join(ROOT, 'test/interop/rbvmomi/task_events.rb');
 
 describe('rbvmomi 1.8 interop (real client against the emulator)', () => {
   let emulator: Awaited<ReturnType<typeof startEmulator>>;
@@ -35,4 +37,12 @@ describe('rbvmomi 1.8 interop (real client against the emulator)', () => {
     // Every step reported, none left out.
     expect(result.output.match(/^ok /gm)?.length).toBe(12);
   }, 150_000);
+
+  it("a task's events: its TaskEvent on its chain, an ExtendedEvent posted against it, a collector reading both", async () => {
+    const url = new URL(emulator.url());
+    const result = await run('ruby', [EVENTS_SCRIPT], { ...process.env, VTASK_HOST: url.hostname, VTASK_PORT: url.port }, 60_000);
+    expect(result.code, `${INSTALL_HINT} (if it is missing)\n${result.output}`).toBe(0);
+    expect(result.output).toContain('rbvmomi events: all steps passed');
+    expect(result.output.match(/^ok /gm)?.length).toBe(8);
+  }, 90_000);
 });
