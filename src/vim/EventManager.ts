@@ -5,7 +5,7 @@
 // `maxEvents` (event-log.ts).
 
 import { randomUUID } from 'node:crypto';
-import { dataObject, isDataObject, ManagedObjectReference, type DataObject, type TypeModel, type VimValue } from './data.js';
+import { isDataObject, ManagedObjectReference, type DataObject, type TypeModel, type VimValue } from './data.js';
 import type { Containment } from './containment.js';
 import { EventLog, type StoredEvent } from './event-log.js';
 import { eventFilter } from './event-filter.js';
@@ -29,20 +29,46 @@ export interface EventManagerOptions {
   readonly clock: () => string;
 }
 
-/** The Event argument slot for an entity of each managed type, and the reference's field in it. */
-const ARGUMENT_SLOTS: ReadonlyArray<readonly [type: string, slot: string, argumentType: string, field: string]> = [
-  ['VirtualMachine', 'vm', 'VmEventArgument', 'vm'],
-  ['HostSystem', 'host', 'HostEventArgument', 'host'],
-  ['ComputeResource', 'computeResource', 'ComputeResourceEventArgument', 'computeResource'],
-  ['ClusterComputeResource', 'computeResource', 'ComputeResourceEventArgument', 'computeResource'],
-  ['Datacenter', 'datacenter', 'DatacenterEventArgument', 'datacenter'],
-  ['Datastore', 'ds', 'DatastoreEventArgument', 'datastore'],
-  ['Network', 'net', 'NetworkEventArgument', 'network'],
-  ['DistributedVirtualPortgroup', 'net', 'NetworkEventArgument', 'network'],
-  ['OpaqueNetwork', 'net', 'NetworkEventArgument', 'network'],
-  ['DistributedVirtualSwitch', 'dvs', 'DvsEventArgument', 'dvs'],
-  ['VmwareDistributedVirtualSwitch', 'dvs', 'DvsEventArgument', 'dvs'],
+/** Each Event argument slot and the field of its argument that holds the entity. */
+const SLOT_FIELDS: ReadonlyArray<readonly [slot: string, field: string]> = [
+  ['datacenter', 'datacenter'],
+  ['computeResource', 'computeResource'],
+  ['host', 'host'],
+  ['vm', 'vm'],
+  ['ds', 'datastore'],
+  ['net', 'network'],
+  ['dvs', 'dvs'],
 ];
+
+/** The Event argument slots an entity fills. */
+type EntityArguments = Pick<Event, 'datacenter' | 'computeResource' | 'host' | 'vm' | 'ds' | 'net' | 'dvs'>;
+const NO_ARGUMENTS: EntityArguments = {};
+
+/** The argument slot an entity of its managed type fills, if its type has one (a Folder has none). */
+function ownArgument(entity: ManagedObjectReference, name: string): EntityArguments {
+  switch (entity.type) {
+    case 'VirtualMachine':
+      return { vm: { _type: 'VmEventArgument', name, vm: entity } };
+    case 'HostSystem':
+      return { host: { _type: 'HostEventArgument', name, host: entity } };
+    case 'ComputeResource':
+    case 'ClusterComputeResource':
+      return { computeResource: { _type: 'ComputeResourceEventArgument', name, computeResource: entity } };
+    case 'Datacenter':
+      return { datacenter: { _type: 'DatacenterEventArgument', name, datacenter: entity } };
+    case 'Datastore':
+      return { ds: { _type: 'DatastoreEventArgument', name, datastore: entity } };
+    case 'Network':
+    case 'DistributedVirtualPortgroup':
+    case 'OpaqueNetwork':
+      return { net: { _type: 'NetworkEventArgument', name, network: entity } };
+    case 'DistributedVirtualSwitch':
+    case 'VmwareDistributedVirtualSwitch':
+      return { dvs: { _type: 'DvsEventArgument', name, dvs: entity } };
+    default:
+      return NO_ARGUMENTS;
+  }
+}
 
 export class EventManager extends ManagedObject implements TaskEventSink {
   readonly ref = new ManagedObjectReference('EventManager', 'EventManager');
@@ -50,6 +76,10 @@ export class EventManager extends ManagedObject implements TaskEventSink {
   readonly propertyTypes = { description: 'EventDescription', latestEvent: 'Event', maxCollector: 'xsd:int' };
   private readonly log: EventLog;
   private readonly collectors: SessionCollectors<EventHistoryCollector>;
+  /** What an event naming no entity is about. */
+  private readonly rootEntities: readonly ManagedObjectReference[];
+  private lastCreatedTime = '';
+  private lastTime = Number.NaN;
 
   constructor(
     private readonly registry: ObjectRegistry,
@@ -60,6 +90,7 @@ export class EventManager extends ManagedObject implements TaskEventSink {
     super();
     this.log = new EventLog(options.maxEvents);
     this.collectors = new SessionCollectors(options.maxCollector, 'event history collectors');
+    this.rootEntities = [containment.rootFolder];
   }
 
   readonly methods: Methods<'PostEvent' | 'QueryEvents' | 'CreateCollectorForEvents', EventManager> = {
@@ -93,25 +124,27 @@ export class EventManager extends ManagedObject implements TaskEventSink {
     const reason: DataObject = info.reason;
     const userName = reason._type === 'TaskReasonUser' && typeof reason.userName === 'string' ? reason.userName : '';
     const entity = info.entity;
-    const name = info.entityName ?? entity?.value ?? '';
-    const args = entity ? this.entityArguments(entity, name) : {};
-    this.keep(
-      (key) => {
-        // Its key is the chain id the task was given (nextEventChainId), so key = chainId = eventChainId.
-        const event: TaskEvent = {
-          _type: 'TaskEvent',
-          key,
-          chainId: info.eventChainId,
-          createdTime: info.queueTime,
-          userName,
-          ...args,
-          fullFormattedMessage: taskEventMessage(info),
-          info,
-        };
-        return event;
-      },
-      entity ? [entity] : [],
-    );
+    const args = entity ? this.entityArguments(entity, info.entityName ?? entity.value) : NO_ARGUMENTS;
+    // Every TaskEvent has this one shape (absent slots undefined, which the encoder leaves out).
+    // Its key is the chain id the task was given (nextEventChainId): key = chainId = eventChainId.
+    const event: TaskEvent = {
+      _type: 'TaskEvent',
+      key: this.log.nextKey,
+      chainId: info.eventChainId,
+      createdTime: info.queueTime,
+      userName,
+      datacenter: args.datacenter,
+      computeResource: args.computeResource,
+      host: args.host,
+      vm: args.vm,
+      ds: args.ds,
+      net: args.net,
+      dvs: args.dvs,
+      fullFormattedMessage: taskEventMessage(info),
+      changeTag: undefined,
+      info,
+    };
+    this.keep(event, entity ? [entity] : []);
   }
 
   private post(posted: Event, taskInfo: TaskInfo | undefined, userName: string): void {
@@ -121,49 +154,48 @@ export class EventManager extends ManagedObject implements TaskEventSink {
     }
     const entities = postedEntities(posted);
     if (taskInfo?.entity) entities.push(taskInfo.entity);
-    this.keep((key) => {
-      const message = typeof fields.message === 'string' ? fields.message : undefined;
-      const event: Event = {
-        ...posted,
-        key,
-        chainId: taskInfo ? taskInfo.eventChainId : key,
-        createdTime: this.options.clock(),
-        userName,
-        fullFormattedMessage: posted.fullFormattedMessage ?? message,
-      };
-      return event;
-    }, entities);
+    const key = this.log.nextKey;
+    const message = typeof fields.message === 'string' ? fields.message : undefined;
+    const event: Event = {
+      ...posted,
+      key,
+      chainId: taskInfo ? taskInfo.eventChainId : key,
+      createdTime: this.options.clock(),
+      userName,
+      fullFormattedMessage: posted.fullFormattedMessage ?? message,
+    };
+    this.keep(event, entities);
   }
 
-  private keep(make: (key: number) => Event, entities: readonly ManagedObjectReference[]): void {
-    this.log.keep((key) => {
-      const event = make(key);
-      return {
-        key,
-        event,
-        time: Date.parse(event.createdTime),
-        entities: entities.length ? entities : [this.containment.rootFolder],
-        typeId: typeIdOf(event),
-        category: this.categoryOf(event),
-      } satisfies StoredEvent;
+  private keep(event: Event, entities: readonly ManagedObjectReference[]): void {
+    // Events created in one millisecond share their time string: parse it once.
+    if (event.createdTime !== this.lastCreatedTime) {
+      this.lastCreatedTime = event.createdTime;
+      this.lastTime = Date.parse(event.createdTime);
+    }
+    this.log.keep({
+      key: event.key,
+      event,
+      time: this.lastTime,
+      entities: entities.length ? entities : this.rootEntities,
+      typeId: typeIdOf(event),
+      category: this.categoryOf(event),
     });
     this.registry.changed(this, ['latestEvent']);
   }
 
   /** The argument slots an event about `entity` fills: its own, and the datacenter it is in. */
-  private entityArguments(entity: ManagedObjectReference, name: string): Partial<Record<string, DataObject>> {
-    const args: Partial<Record<string, DataObject>> = {};
-    const own = ARGUMENT_SLOTS.find(([type]) => type === entity.type);
-    if (own) args[own[1]] = dataObject(own[2], { name, [own[3]]: entity });
+  private entityArguments(entity: ManagedObjectReference, name: string): EntityArguments {
+    const own = ownArgument(entity, name);
+    if (own.datacenter) return own;
     const datacenter = this.containment.nearest(entity, 'Datacenter');
-    if (datacenter && !args.datacenter) {
-      const dcName = this.registry.get(datacenter)?.getProperty('name', undefined);
-      args.datacenter = dataObject('DatacenterEventArgument', { name: typeof dcName === 'string' ? dcName : datacenter.value, datacenter });
-    }
-    return args;
+    if (!datacenter) return own;
+    const dcName = this.registry.get(datacenter)?.getProperty('name', undefined);
+    return { ...own, datacenter: { _type: 'DatacenterEventArgument', name: typeof dcName === 'string' ? dcName : datacenter.value, datacenter } };
   }
 
   private categoryOf(event: Event): string {
+    if (event._type === 'TaskEvent') return 'info';
     const fields: DataObject = event;
     const severity = fields.severity;
     if (event._type === 'EventEx' && typeof severity === 'string' && severity) return severity;
@@ -185,16 +217,8 @@ export class EventManager extends ManagedObject implements TaskEventSink {
   }
 
   /** The events a query must test, newest first: one chain's when the filter names it, else the ring. */
-  private *candidates(spec: EventFilterSpec): IterableIterator<StoredEvent> {
-    if (spec.eventChainId === undefined) {
-      yield* this.log.newestFirst();
-      return;
-    }
-    const keys = this.log.chain(spec.eventChainId);
-    for (let i = keys.length - 1; i >= 0; i--) {
-      const stored = this.log.get(keys[i]);
-      if (stored) yield stored;
-    }
+  private candidates(spec: EventFilterSpec): IterableIterator<StoredEvent> {
+    return spec.eventChainId === undefined ? this.log.newestFirst() : this.log.chainNewestFirst(spec.eventChainId);
   }
 
   private createCollector(ctx: CallContext, spec: EventFilterSpec): ManagedObjectReference {
@@ -227,7 +251,7 @@ function typeIdOf(event: Event): string {
 function postedEntities(posted: Event): ManagedObjectReference[] {
   const event: DataObject = posted;
   const found: ManagedObjectReference[] = [];
-  for (const [, slot, , field] of ARGUMENT_SLOTS) {
+  for (const [slot, field] of SLOT_FIELDS) {
     const argument = event[slot];
     const ref = isDataObject(argument) ? argument[field] : undefined;
     if (ref instanceof ManagedObjectReference && !found.some((r) => r.equals(ref))) found.push(ref);

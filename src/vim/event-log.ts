@@ -31,8 +31,13 @@ export class EventLog {
   private head = 0;
   private count = 0;
   private nextKeyValue = 1;
-  /** Keys of each event chain still kept, oldest first (QueryEvents by eventChainId reads this, not the ring). */
-  private readonly chains = new Map<number, number[]>();
+  /**
+   * A chain starts with the event whose key is its id (a task's TaskEvent, or an event posted on
+   * its own), so a chain's first event is found by key. Only the events that join a chain later
+   * (posted against a task) are listed here, by chain, oldest first: the index costs nothing for
+   * the one-event chains most tasks have.
+   */
+  private readonly joined = new Map<number, number[]>();
   private readonly listeners = new Set<EventLogListener>();
 
   constructor(readonly capacity: number) {
@@ -48,18 +53,21 @@ export class EventLog {
     return this.count;
   }
 
-  /** Keeps the event `make` builds with its key and chain id, forgetting the oldest if the ring is full. */
-  keep(make: (key: number) => StoredEvent): StoredEvent {
-    const stored = make(this.nextKeyValue++);
-    if (this.capacity < 1) return stored;
+  /** Keeps an event whose key is `nextKey`, forgetting the oldest if the ring is full. */
+  keep(stored: StoredEvent): void {
+    if (stored.key !== this.nextKeyValue) throw new Error(`event log: key ${stored.key} kept where ${this.nextKeyValue} was next`);
+    this.nextKeyValue++;
+    if (this.capacity < 1) return;
     if (this.count === this.ring.length) this.forgetOldest();
     this.ring[(this.head + this.count) % this.ring.length] = stored;
     this.count++;
-    const chain = this.chains.get(stored.event.chainId);
-    if (chain) chain.push(stored.key);
-    else this.chains.set(stored.event.chainId, [stored.key]);
+    const chainId = stored.event.chainId;
+    if (chainId !== stored.key) {
+      const chain = this.joined.get(chainId);
+      if (chain) chain.push(stored.key);
+      else this.joined.set(chainId, [stored.key]);
+    }
     for (const listener of this.listeners) listener.kept(stored);
-    return stored;
   }
 
   private forgetOldest(): void {
@@ -68,10 +76,13 @@ export class EventLog {
     this.head = (this.head + 1) % this.ring.length;
     this.count--;
     if (!oldest) return;
-    const chain = this.chains.get(oldest.event.chainId);
-    // The oldest event of the log is the oldest of its chain.
-    if (chain && chain[0] === oldest.key) chain.shift();
-    if (chain && !chain.length) this.chains.delete(oldest.event.chainId);
+    const chainId = oldest.event.chainId;
+    if (chainId !== oldest.key) {
+      const chain = this.joined.get(chainId);
+      // The oldest event of the log is the oldest of those listed for its chain.
+      if (chain && chain[0] === oldest.key) chain.shift();
+      if (chain && !chain.length) this.joined.delete(chainId);
+    }
     for (const listener of this.listeners) listener.forgotten(oldest);
   }
 
@@ -97,9 +108,15 @@ export class EventLog {
     }
   }
 
-  /** The keys of one chain still kept, oldest first. */
-  chain(chainId: number): readonly number[] {
-    return this.chains.get(chainId) ?? [];
+  /** The events of one chain still kept, newest first. */
+  *chainNewestFirst(chainId: number): IterableIterator<StoredEvent> {
+    const joined = this.joined.get(chainId) ?? [];
+    for (let i = joined.length - 1; i >= 0; i--) {
+      const event = this.get(joined[i]);
+      if (event) yield event;
+    }
+    const first = this.get(chainId);
+    if (first && first.event.chainId === chainId) yield first;
   }
 
   listen(listener: EventLogListener): () => void {
