@@ -1,6 +1,7 @@
 // Bounded memory: objects a long-lived client creates and destroys over and over in one session
 // (govmomi's task.Wait makes a PropertyCollector per wait, pyVim a PropertyFilter, history readers
-// a TaskHistoryCollector) must not leave anything behind, and neither must Login/Logout churn.
+// a TaskHistoryCollector, govc events an EventHistoryCollector) must not leave anything behind,
+// and neither must Login/Logout churn.
 // Each case does thousands of create/destroy rounds and compares the heap after a full GC with
 // the heap after a warm-up: the short version of what scripts/soak.ts watches for an hour.
 
@@ -108,6 +109,15 @@ describe('create/destroy in one long-lived session leaves nothing behind', () =>
       ok(await s.call('DestroyCollector', 'TaskHistoryCollector', ((created.result.CreateCollectorForTasksResponse as Xml).returnval as Xml)._ as string));
     });
     expect(grew, `heap grew by ${mb(grew)} over ${ROUNDS} history collectors created and destroyed`).toBeLessThan(SLACK_BYTES);
+  }, 60_000);
+
+  test('CreateCollectorForEvents + DestroyCollector (govc events)', async () => {
+    const grew = await growth(async () => {
+      const created = await s.call('CreateCollectorForEvents', 'EventManager', 'EventManager', '<filter></filter>');
+      ok(created);
+      ok(await s.call('DestroyCollector', 'EventHistoryCollector', ((created.result.CreateCollectorForEventsResponse as Xml).returnval as Xml)._ as string));
+    });
+    expect(grew, `heap grew by ${mb(grew)} over ${ROUNDS} event collectors created and destroyed`).toBeLessThan(SLACK_BYTES);
   }, 60_000);
 
   test('Login + Logout churn', async () => {
