@@ -140,7 +140,7 @@ EXTRA_ROOTS = [
     "vim.KeyValue", "vmodl.KeyAnyValue", "vmodl.LocalizableMessage",
     "vim.CustomFieldsManager.Value", "vim.CustomFieldsManager.StringValue",
     "vim.CustomFieldsManager.FieldDef",
-    "vim.ElementDescription", "vim.Description",
+    "vim.ElementDescription", "vim.Description", "vim.event.EventDescription",
     "vmodl.query.PropertyCollector.FilterSpec",
     "vmodl.query.PropertyCollector.PropertySpec",
     "vmodl.query.PropertyCollector.ObjectSpec",

@@ -87,7 +87,7 @@ export const SETTINGS: readonly Setting[] = [
     flag: 'max-collector',
     env: 'VTASK_MAX_COLLECTOR',
     kind: 'number',
-    help: 'task history collectors per session (TaskManager.maxCollector)',
+    help: 'task history collectors per session (TaskManager.maxCollector), and event history collectors (EventManager.maxCollector)',
   },
   { key: 'maxSessions', flag: 'max-sessions', env: 'VTASK_MAX_SESSIONS', kind: 'number', help: 'sessions logged in at once; one more Login: LimitExceeded' },
   {
@@ -127,6 +127,7 @@ export const SETTINGS: readonly Setting[] = [
     kind: 'number',
     help: 'longest string (UTF-8 bytes) a SOAP argument or control API body may carry; longer: refused',
   },
+  { key: 'maxEvents', flag: 'max-events', env: 'VTASK_MAX_EVENTS', kind: 'number', help: 'events kept (a ring); past it the oldest are forgotten' },
   {
     key: 'maxViewsPerSession',
     flag: 'max-views',

@@ -1,26 +1,21 @@
 // vim.TaskHistoryCollector: the tasks matching a TaskFilterSpec, oldest first, with a
 // "viewable latest page" (latestPage, watched through the PropertyCollector) and a scrollable
-// cursor. The cursor is a task number, not an index, so tasks created or evicted while a client
-// pages never make it skip or repeat a task.
+// cursor (history-pages.ts, shared with the event history collectors).
 
 import type { ManagedObjectReference, VimValue } from './data.js';
-import { InvalidArgument } from './faults.js';
 import { ManagedObject, type Methods } from './managed-object.js';
 import type { ObjectRegistry } from './registry.js';
 import type { Session } from './session.js';
 import type { TaskPredicate } from './task-filter.js';
-import { taskNumber, type MatchingTasks, type MatchListener, type TaskHistoryIndex } from './task-history-index.js';
+import { checkPageSize, DEFAULT_PAGE_SIZE, HistoryCursor } from './history-pages.js';
+import type { MatchingTasks, MatchListener, TaskHistoryIndex } from './task-history-index.js';
 import type { TaskFilterSpec, TaskInfo } from './vim-types.js';
-
-export const DEFAULT_PAGE_SIZE = 10;
-export const MAX_PAGE_SIZE = 1000;
 
 export class TaskHistoryCollector extends ManagedObject implements MatchListener {
   readonly typeChain = ['TaskHistoryCollector', 'HistoryCollector', 'ManagedObject'];
   readonly propertyTypes = { latestPage: 'ArrayOfTaskInfo', filter: 'xsd:anyType' };
   private pageSize = DEFAULT_PAGE_SIZE;
-  /** The cursor sits after every matching task numbered ≤ this. */
-  private cursor = 0;
+  private readonly cursor: HistoryCursor;
   /** The tasks the filter selects, in order (shared with collectors whose filter is the same). */
   private readonly matching: MatchingTasks;
   /**
@@ -43,6 +38,7 @@ export class TaskHistoryCollector extends ManagedObject implements MatchListener
   ) {
     super();
     this.matching = index.open(spec, matches, this);
+    this.cursor = new HistoryCursor(this.matching.numbers);
     this.fillPage();
   }
 
@@ -50,15 +46,11 @@ export class TaskHistoryCollector extends ManagedObject implements MatchListener
     'ReadNextTasks' | 'ReadPreviousTasks' | 'SetCollectorPageSize' | 'RewindCollector' | 'ResetCollector' | 'DestroyCollector',
     TaskHistoryCollector
   > = {
-    ReadNextTasks: (_ctx, args) => this.readNext(args.maxCount),
-    ReadPreviousTasks: (_ctx, args) => this.readPrevious(args.maxCount),
+    ReadNextTasks: (_ctx, args) => this.cursor.readNext(args.maxCount, this.infoOf),
+    ReadPreviousTasks: (_ctx, args) => this.cursor.readPrevious(args.maxCount, this.infoOf),
     SetCollectorPageSize: (_ctx, args) => this.setPageSize(args.maxCount),
-    RewindCollector: () => {
-      this.cursor = 0;
-    },
-    ResetCollector: () => {
-      this.cursor = this.pageCount ? this.pageStart - 1 : (this.matching.numbers.max() ?? 0);
-    },
+    RewindCollector: () => this.cursor.rewind(),
+    ResetCollector: () => this.cursor.resetBefore(this.pageCount ? this.pageStart : undefined),
     DestroyCollector: () => this.destroy(),
   };
 
@@ -124,44 +116,20 @@ export class TaskHistoryCollector extends ManagedObject implements MatchListener
     }
   }
 
-  /** The TaskInfos of at most `count` matching tasks from `first` on, stepping up (next) or down (prev). */
-  private infosFrom(first: number | undefined, count: number, step: 'next' | 'prev'): TaskInfo[] {
+  private readonly infoOf = (number: number): TaskInfo | undefined => this.index.task(number)?.info;
+
+  latestPage(): TaskInfo[] {
     const page: TaskInfo[] = [];
     const numbers = this.matching.numbers;
-    for (let n = first; n !== undefined && page.length < count; n = numbers[step](n)) {
-      const task = this.index.task(n);
-      if (task) page.push(task.info);
+    for (let n: number | undefined = this.pageCount ? this.pageStart : undefined; n !== undefined && page.length < this.pageCount; n = numbers.next(n)) {
+      const info = this.infoOf(n);
+      if (info) page.push(info);
     }
     return page;
   }
 
-  latestPage(): TaskInfo[] {
-    return this.pageCount ? this.infosFrom(this.pageStart, this.pageCount, 'next') : [];
-  }
-
-  private checkMaxCount(maxCount: number): number {
-    if (maxCount < 1 || maxCount > MAX_PAGE_SIZE) throw new InvalidArgument('maxCount', `maxCount must be between 1 and ${MAX_PAGE_SIZE}.`);
-    return maxCount;
-  }
-
-  private readNext(requested: number): TaskInfo[] {
-    const maxCount = this.checkMaxCount(requested);
-    const page = this.infosFrom(this.matching.numbers.next(this.cursor), maxCount, 'next');
-    if (page.length) this.cursor = taskNumber(page[page.length - 1].key);
-    return page;
-  }
-
-  /** Older tasks, newest first, so reading back to the start sees every task once, newest to oldest. */
-  private readPrevious(requested: number): TaskInfo[] {
-    const maxCount = this.checkMaxCount(requested);
-    const page = this.infosFrom(this.matching.numbers.prev(this.cursor + 1), maxCount, 'prev');
-    if (page.length) this.cursor = taskNumber(page[page.length - 1].key) - 1;
-    return page;
-  }
-
   private setPageSize(maxCount: number): void {
-    if (maxCount < 0 || maxCount > MAX_PAGE_SIZE) throw new InvalidArgument('maxCount', `maxCount must be between 0 and ${MAX_PAGE_SIZE}.`);
-    this.pageSize = maxCount;
+    this.pageSize = checkPageSize(maxCount);
     this.fillPage();
     this.pageChanged();
   }

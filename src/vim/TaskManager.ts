@@ -3,7 +3,8 @@
 
 import { randomUUID } from 'node:crypto';
 import { dataObject, ManagedObjectReference, type DataObject, type TypeModel, type VimValue } from './data.js';
-import { InvalidArgument, InvalidState, NotAuthenticated } from './faults.js';
+import { InvalidArgument } from './faults.js';
+import { SessionCollectors } from './history-pages.js';
 import { ManagedObject, type CallContext, type Methods } from './managed-object.js';
 import type { ObjectRegistry } from './registry.js';
 import type { Session } from './session.js';
@@ -12,7 +13,7 @@ import { taskFilter } from './task-filter.js';
 import { TaskHistoryCollector } from './TaskHistoryCollector.js';
 import { TaskHistoryIndex } from './task-history-index.js';
 import { TASK_STATES } from './task-state.js';
-import type { CreateTaskArgs, TaskFilterSpec, TaskReasonUser } from './vim-types.js';
+import type { CreateTaskArgs, TaskFilterSpec, TaskInfo, TaskReasonUser } from './vim-types.js';
 
 export interface TaskManagerOptions {
   readonly cancelMode: CancelMode;
@@ -30,6 +31,19 @@ export interface TaskTypeCatalog {
 }
 
 export const RECENT_TASK_LIMIT = 200;
+
+/**
+ * Hears of every task created (the EventManager, which posts its TaskEvent). Every way a task is
+ * made goes through TaskManager.create, so every task gets its event.
+ */
+export interface TaskEventSink {
+  /** The eventChainId the next task gets (the key its TaskEvent will have). */
+  nextEventChainId(): number;
+  /** A task was created; `info` is its TaskInfo at creation. */
+  taskCreated(info: TaskInfo): void;
+  /** The tasks were replaced (a state restore): forget their events, number new ones from here. */
+  restart(nextEventChainId: number): void;
+}
 
 /** Who asks for a task: the actor recorded in its history, and the session it was asked in (if any). */
 export interface TaskCreator extends Actor {
@@ -77,6 +91,7 @@ export class TaskManager extends ManagedObject implements TaskHost {
     private readonly options: TaskManagerOptions,
     private readonly rootFolder: ManagedObjectReference,
     private readonly types: TypeModel,
+    private readonly events?: TaskEventSink,
   ) {
     super();
     this.cancelMode = options.cancelMode;
@@ -85,6 +100,7 @@ export class TaskManager extends ManagedObject implements TaskHost {
     this.sweepTimer = setInterval(() => this.sweep(), Math.min(1000, Math.max(10, options.recentTaskRetentionMs / 4)));
     this.sweepTimer.unref();
     this.collectorIndex = new TaskHistoryIndex(registry, this);
+    this.collectors = new SessionCollectors(options.maxCollector, 'task history collectors');
   }
 
   readonly methods: Methods<'CreateTask' | 'CreateCollectorForTasks', TaskManager> = {
@@ -92,7 +108,7 @@ export class TaskManager extends ManagedObject implements TaskHost {
     CreateCollectorForTasks: (ctx, args) => this.createCollector(ctx, args.filter),
   };
 
-  private readonly collectors = new Map<Session, Set<TaskHistoryCollector>>();
+  private readonly collectors: SessionCollectors<TaskHistoryCollector>;
   /** What each collector's filter selects, shared by all collectors. */
   private readonly collectorIndex: TaskHistoryIndex;
 
@@ -163,7 +179,7 @@ export class TaskManager extends ManagedObject implements TaskHost {
         cancelable: spec.cancelable,
         reason: this.reasonFor(spec.initiatedBy, creator),
         queueTime: this.timestamp(),
-        eventChainId: this.nextEventChainId++,
+        eventChainId: this.events ? this.events.nextEventChainId() : this.nextEventChainId++,
         parentTaskKey,
         rootTaskKey,
         activationId: spec.activationId,
@@ -174,6 +190,7 @@ export class TaskManager extends ManagedObject implements TaskHost {
     this.tasks.set(key, task);
     this.recentOrder.push(task);
     this.registry.add(task);
+    this.events?.taskCreated(task.info);
     this.evictBeyondLimit();
     this.registry.changed(this, ['recentTask']);
     return task;
@@ -194,7 +211,12 @@ export class TaskManager extends ManagedObject implements TaskHost {
 
   snapshot(): TaskManagerSnapshot {
     const tasks = [...this.tasks.values()].map((task) => task.snapshot());
-    return { nextTaskNumber: this.nextTaskNumber, nextEventChainId: this.nextEventChainId, lastTimestamp: this.lastTimestamp, tasks };
+    return {
+      nextTaskNumber: this.nextTaskNumber,
+      nextEventChainId: this.events ? this.events.nextEventChainId() : this.nextEventChainId,
+      lastTimestamp: this.lastTimestamp,
+      tasks,
+    };
   }
 
   /**
@@ -205,6 +227,7 @@ export class TaskManager extends ManagedObject implements TaskHost {
     this.reset();
     this.nextTaskNumber = snapshot.nextTaskNumber;
     this.nextEventChainId = snapshot.nextEventChainId;
+    this.events?.restart(snapshot.nextEventChainId);
     this.lastTimestamp = snapshot.lastTimestamp;
     this.lastIsoTime = '';
     this.announcedExpiry = 0;
@@ -230,26 +253,12 @@ export class TaskManager extends ManagedObject implements TaskHost {
   }
 
   private createCollector(ctx: CallContext, spec: TaskFilterSpec): ManagedObjectReference {
-    const session = ctx.session;
-    if (!session) throw new NotAuthenticated(this.ref);
-    let owned = this.collectors.get(session);
-    if (!owned) {
-      const created = new Set<TaskHistoryCollector>();
-      this.collectors.set(session, (owned = created));
-      session.onEnd.add(() => {
-        for (const collector of [...created]) collector.destroy();
-        this.collectors.delete(session);
-      });
-    }
-    if (owned.size >= this.options.maxCollector) {
-      throw new InvalidState(`This session already has ${owned.size} task history collectors (maxCollector); destroy one first.`);
-    }
-    const ref = new ManagedObjectReference('TaskHistoryCollector', `session[${session.key}]${randomUUID()}`);
-    const set = owned;
-    const collector = new TaskHistoryCollector(ref, spec, taskFilter(spec, this.rootFolder), this.collectorIndex, this.registry, session, (c) => set.delete(c));
-    owned.add(collector);
+    const collector = this.collectors.add(ctx.session, this.ref, (session, release) => {
+      const ref = new ManagedObjectReference('TaskHistoryCollector', `session[${session.key}]${randomUUID()}`);
+      return new TaskHistoryCollector(ref, spec, taskFilter(spec, this.rootFolder), this.collectorIndex, this.registry, session, release);
+    });
     this.registry.add(collector);
-    return ref;
+    return collector.ref;
   }
 
   private recentTask(): ManagedObjectReference[] {

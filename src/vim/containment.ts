@@ -1,5 +1,6 @@
 // The inventory tree as vim25 shapes it: which property of which entity type holds an entity's
-// children. Views and the SearchIndex walk the tree only through here, reading those properties
+// children, and which entity is its parent. Views, the SearchIndex and event filters walk the tree
+// only through here, reading those properties
 // from whatever objects the registry holds, so entity types added later need nothing of their own.
 
 import { ManagedObjectReference, type VimValue } from './data.js';
@@ -99,5 +100,45 @@ export function walkBelow(
       if (visit(child) === false) return;
       if (recursive) queue.push(child);
     }
+  }
+}
+
+// Upward: where an entity sits, by ManagedEntity.parent. An entity that is not registered, or
+// reports no parent, counts as a child of the root folder (the flat rule task-filter.ts applies),
+// so "children" and "all" from the root folder reach every entity a task or event names.
+
+/** No inventory is this deep; a longer walk means a parent loop, which ends the walk. */
+const MAX_DEPTH = 64;
+
+export class Containment {
+  constructor(
+    private readonly registry: ObjectRegistry,
+    readonly rootFolder: ManagedObjectReference,
+  ) {}
+
+  parentOf(entity: ManagedObjectReference): ManagedObjectReference | undefined {
+    if (entity.equals(this.rootFolder)) return undefined;
+    const parent = this.registry.get(entity)?.getProperty('parent', undefined);
+    return parent instanceof ManagedObjectReference ? parent : this.rootFolder;
+  }
+
+  /** Whether `entity` is `ancestor` or lies within it at most `depth` levels down (1: its children). */
+  within(entity: ManagedObjectReference, ancestor: ManagedObjectReference, depth: number): boolean {
+    let at: ManagedObjectReference | undefined = entity;
+    for (let level = 0; at && level <= Math.min(depth, MAX_DEPTH); level++) {
+      if (at.equals(ancestor)) return true;
+      at = this.parentOf(at);
+    }
+    return false;
+  }
+
+  /** The nearest ancestor (or the entity itself) of a managed type, e.g. the Datacenter an entity is in. */
+  nearest(entity: ManagedObjectReference, type: string): ManagedObjectReference | undefined {
+    let at: ManagedObjectReference | undefined = entity;
+    for (let level = 0; at && level <= MAX_DEPTH; level++) {
+      if (this.registry.get(at)?.isA(type)) return at;
+      at = this.parentOf(at);
+    }
+    return undefined;
   }
 }

@@ -4,6 +4,8 @@
 import { ManagedObjectReference, type TypeModel } from './data.js';
 import { Dispatcher, type CallHook } from './dispatcher.js';
 import { ExtensionManager, GOVMOMI_SIMULATOR_EXTENSION, GOVMOMI_SIMULATOR_TASK_TYPE, simpleExtension } from './ExtensionManager.js';
+import { Containment } from './containment.js';
+import { EventManager } from './EventManager.js';
 import { Folder } from './Folder.js';
 import { CollectorUsage, DEFAULT_STATE_LIMITS, type StateLimits } from './limits.js';
 import { PropertyCollector } from './PropertyCollector.js';
@@ -21,7 +23,16 @@ import { ViewManager } from './ViewManager.js';
 import { PLACEHOLDER_VALUES, VCENTER_8_REFERENCES } from './service-content.js';
 
 /** The ServiceContent properties answered by the task surface's own objects. */
-const IMPLEMENTED = new Set(['rootFolder', 'propertyCollector', 'sessionManager', 'taskManager', 'extensionManager', 'viewManager', 'searchIndex']);
+const IMPLEMENTED = new Set([
+  'rootFolder',
+  'propertyCollector',
+  'sessionManager',
+  'taskManager',
+  'extensionManager',
+  'viewManager',
+  'searchIndex',
+  'eventManager',
+]);
 
 /** A placeholder for every other vCenter 8.0.3 reference the WSDL's ServiceContent can carry. */
 function createPlaceholders(options: InventoryOptions): Array<[string, PlaceholderManager]> {
@@ -66,6 +77,7 @@ export interface Inventory {
   readonly sessionManager: SessionManager;
   readonly taskManager: TaskManager;
   readonly extensionManager: ExtensionManager;
+  readonly eventManager: EventManager;
   dispose(): void;
 }
 
@@ -85,7 +97,12 @@ export function createInventory(options: InventoryOptions): Inventory {
     simpleExtension(GOVMOMI_SIMULATOR_EXTENSION, [GOVMOMI_SIMULATOR_TASK_TYPE], 'govmomi simulator'),
     ...(options.extensions ?? []),
   ]);
-  const taskManager = new TaskManager(registry, extensionManager, options.tasks, rootFolder.ref, options.types);
+  const eventManager = new EventManager(registry, new Containment(registry, rootFolder.ref), options.types, {
+    maxEvents: limits.maxEvents,
+    maxCollector: options.tasks.maxCollector,
+    clock: (): string => taskManager.timestamp(),
+  });
+  const taskManager: TaskManager = new TaskManager(registry, extensionManager, options.tasks, rootFolder.ref, options.types, eventManager);
   const viewManager = new ViewManager(registry, limits);
   const searchIndex = new SearchIndex(registry, rootFolder.ref);
   const placeholders = createPlaceholders(options);
@@ -95,6 +112,7 @@ export function createInventory(options: InventoryOptions): Inventory {
         ...Object.fromEntries(placeholders.map(([property, object]) => [property, object.ref])),
         viewManager: viewManager.ref,
         searchIndex: searchIndex.ref,
+        eventManager: eventManager.ref,
       },
       rootFolder: rootFolder.ref,
       propertyCollector: propertyCollector.ref,
@@ -104,7 +122,7 @@ export function createInventory(options: InventoryOptions): Inventory {
     },
     options.about,
   );
-  for (const object of [serviceInstance, rootFolder, propertyCollector, sessionManager, extensionManager, taskManager, viewManager, searchIndex])
+  for (const object of [serviceInstance, rootFolder, propertyCollector, sessionManager, extensionManager, taskManager, viewManager, searchIndex, eventManager])
     registry.add(object);
   for (const [, object] of placeholders) registry.add(object);
   return {
@@ -115,6 +133,7 @@ export function createInventory(options: InventoryOptions): Inventory {
     sessionManager,
     taskManager,
     extensionManager,
+    eventManager,
     dispose() {
       sessionManager.endAll();
       viewManager.dispose();

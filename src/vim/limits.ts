@@ -1,5 +1,6 @@
 // The bounds on what clients can make the server hold: sessions, property filters, created
-// property collectors, paging tokens, waiting calls and the size of any string they store.
+// property collectors, paging tokens, waiting calls, the size of any string they store and the
+// events kept.
 // Each is a setting (src/server/config.ts); past one, the client gets LimitExceeded naming it.
 
 import { ManagedObjectReference, OpaqueXml, TypedValue, type VimValue } from './data.js';
@@ -27,6 +28,8 @@ export interface StateLimits {
   readonly maxViewsPerSession: number;
   /** Objects one list view holds; the default is the decoder's bound on one list in a request. */
   readonly maxListViewItems: number;
+  /** Events the EventManager keeps; past it the oldest are forgotten (a ring). */
+  readonly maxEvents: number;
 }
 
 export const DEFAULT_STATE_LIMITS: StateLimits = {
@@ -40,6 +43,7 @@ export const DEFAULT_STATE_LIMITS: StateLimits = {
   maxStringBytes: 64 * 1024,
   maxViewsPerSession: 100,
   maxListViewItems: 10_000,
+  maxEvents: 10_000,
 };
 
 interface SessionUsage {

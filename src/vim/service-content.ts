@@ -55,6 +55,5 @@ export const VCENTER_8_REFERENCES: Readonly<Record<string, readonly [string, str
 
 /** What a few placeholder managers hold where vCenter reports a fixed value. */
 export const PLACEHOLDER_VALUES: Readonly<Record<string, Readonly<Record<string, number | string | boolean>>>> = {
-  eventManager: { maxCollector: 1000 },
   licenseManager: { licensedEdition: '', sourceAvailable: false },
 };

@@ -28,7 +28,7 @@ function inList<T>(list: readonly T[] | undefined, value: T | undefined): boolea
  * Task times have millisecond precision; a bound given more precisely (govmomi sends
  * nanoseconds) is rounded towards the inside of the range so the comparison stays exact.
  */
-function toMillis(dateTime: string, round: 'up' | 'down'): number {
+export function toMillis(dateTime: string, round: 'up' | 'down'): number {
   const ms = Date.parse(dateTime);
   const fraction = /\.\d{3}(\d+)/.exec(dateTime)?.[1];
   return round === 'up' && fraction !== undefined && /[1-9]/.test(fraction) ? ms + 1 : ms;

@@ -578,11 +578,17 @@ export type ArrayOfEntityEventArgument = readonly EntityEventArgument[];
 
 export type ArrayOfEntityPrivilege = readonly EntityPrivilege[];
 
+export type ArrayOfEnumDescription = readonly EnumDescription[];
+
 export type ArrayOfErrorUpgradeEvent = readonly ErrorUpgradeEvent[];
 
 export type ArrayOfEvent = readonly Event[];
 
 export type ArrayOfEventArgument = readonly EventArgument[];
+
+export type ArrayOfEventDescription = readonly EventDescription[];
+
+export type ArrayOfEventDescriptionEventDetail = readonly EventDescriptionEventDetail[];
 
 export type ArrayOfEventEx = readonly EventEx[];
 
@@ -6056,6 +6062,12 @@ export type EntityPrivilege = {
   readonly privAvailability: readonly PrivilegeAvailability[];
 };
 
+export type EnumDescription = {
+  readonly _type: string;
+  readonly key: string;
+  readonly tags: readonly ElementDescription[];
+};
+
 export type ErrorUpgradeEvent = {
   readonly _type: string;
   readonly key: number;
@@ -6093,6 +6105,26 @@ export type Event = {
 
 export type EventArgument = {
   readonly _type: string;
+};
+
+export type EventDescription = {
+  readonly _type: string;
+  readonly category: readonly ElementDescription[];
+  readonly eventInfo: readonly EventDescriptionEventDetail[];
+  readonly enumeratedTypes?: readonly EnumDescription[] | undefined;
+};
+
+export type EventDescriptionEventDetail = {
+  readonly _type: string;
+  readonly key: string;
+  readonly description?: string | undefined;
+  readonly category: string;
+  readonly formatOnDatacenter: string;
+  readonly formatOnComputeResource: string;
+  readonly formatOnHost: string;
+  readonly formatOnVm: string;
+  readonly fullFormat: string;
+  readonly longDescription?: string | undefined;
 };
 
 export type EventEx = {

@@ -67,6 +67,11 @@ const STEPS = [
   'view_container_view',
   'view_faults',
   'search_index',
+  'events_list',
+  'events_follow',
+  'events_task_chain',
+  'events_collector_paging',
+  'events_other_session',
 ];
 
 /** Throws (never skips) when the Go toolchain or the govmomi sources are missing. */

@@ -1,7 +1,7 @@
 // Bounded memory: objects a long-lived client creates and destroys over and over in one session
 // (govmomi's task.Wait makes a PropertyCollector per wait, pyVim a PropertyFilter, history readers
-// a TaskHistoryCollector, govc tasks a ListView) must not leave anything behind, and neither must
-// Login/Logout churn.
+// a TaskHistoryCollector, govc tasks a ListView, govc events an EventHistoryCollector) must not
+// leave anything behind, and neither must Login/Logout churn.
 // Each case does thousands of create/destroy rounds and compares the heap after a full GC with
 // the heap after a warm-up: the short version of what scripts/soak.ts watches for an hour.
 
@@ -124,6 +124,14 @@ describe('create/destroy in one long-lived session leaves nothing behind', () =>
     });
     expect(grew, `heap grew by ${mb(grew)} over ${ROUNDS} rounds of views created and ended`).toBeLessThan(SLACK_BYTES);
   }, 180_000); // seven calls a round, where the others make two or three
+  test('CreateCollectorForEvents + DestroyCollector (govc events)', async () => {
+    const grew = await growth(async () => {
+      const created = await s.call('CreateCollectorForEvents', 'EventManager', 'EventManager', '<filter></filter>');
+      ok(created);
+      ok(await s.call('DestroyCollector', 'EventHistoryCollector', ((created.result.CreateCollectorForEventsResponse as Xml).returnval as Xml)._ as string));
+    });
+    expect(grew, `heap grew by ${mb(grew)} over ${ROUNDS} event collectors created and destroyed`).toBeLessThan(SLACK_BYTES);
+  }, 60_000);
 
   test('Login + Logout churn', async () => {
     const grew = await growth(async () => {

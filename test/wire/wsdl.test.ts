@@ -191,12 +191,19 @@ describe('the soap npm client loads the served WSDL', () => {
     } catch (error) {
       problems.push(`CreateCollectorForTasks failed: ${(error as Error).message.slice(0, 160)}`);
     }
+    try {
+      const [collector] = await c.CreateCollectorForEventsAsync({ _this: mo('EventManager', 'EventManager'), filter: {} });
+      created.push(collector.returnval);
+    } catch (error) {
+      problems.push(`CreateCollectorForEvents failed: ${(error as Error).message.slice(0, 160)}`);
+    }
     const refs: Array<{ type: string; value: string }> = [
       { type: 'ServiceInstance', value: 'ServiceInstance' },
       { type: 'SessionManager', value: 'SessionManager' },
       { type: 'PropertyCollector', value: 'propertyCollector' },
       { type: 'TaskManager', value: 'TaskManager' },
       { type: 'ExtensionManager', value: 'ExtensionManager' },
+      { type: 'EventManager', value: 'EventManager' },
       { type: 'Folder', value: 'group-d1' },
       { type: 'ViewManager', value: 'ViewManager' },
       { type: 'SearchIndex', value: 'SearchIndex' },

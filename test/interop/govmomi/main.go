@@ -1,6 +1,7 @@
 // Command govmomi-interop drives a vtask-emulator server with the real govmomi
 // 0.24.2 client library and checks the vim.Task contract from the client side, and the
-// TaskManager.CreateCollectorForTasks / TaskHistoryCollector contract (history.go).
+// TaskManager.CreateCollectorForTasks / TaskHistoryCollector contract (history.go), and the
+// EventManager calls govc events and govc events -f make (events.go).
 //
 // Usage:
 //
