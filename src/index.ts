@@ -15,6 +15,7 @@ export {
   type SeedResult,
   type TaskInfoJson,
   type TransitionJson,
+  type UserSessionJson,
 } from './control/client.js';
 export type { Config } from './server/config.js';
 export type { FaultJson, FaultRuleJson, LatencyRuleJson, LifecycleJson, SeedJson, TaskJson, UserJson, ExtensionJson } from './control/schemas.js';

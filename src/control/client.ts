@@ -29,6 +29,8 @@ export class ControlApiError extends Error {
 
 /** A task as the control API returns it: the SOAP TaskInfo as JSON (`key`, `state`, ...). */
 export type TaskInfoJson = { readonly key: string; readonly state: TaskState } & { readonly [field: string]: Json };
+/** A session as the control API lists it: the SOAP UserSession as JSON. */
+export type UserSessionJson = { readonly key: string; readonly userName: string; readonly extensionSession: boolean } & { readonly [field: string]: Json };
 export interface TransitionJson {
   readonly time: string;
   readonly user: string;
@@ -76,6 +78,13 @@ export class ControlClient {
       (await this.call<{ history: TransitionJson[] }>('GET', `tasks/${encodeURIComponent(key)}/history`)).history,
     /** Scripts a task's future: states and progress over time. */
     lifecycle: (key: string, script: LifecycleJson): Promise<TaskInfoJson> => this.call('POST', `tasks/${encodeURIComponent(key)}/lifecycle`, script),
+  };
+
+  /** The live sessions (SessionManager.sessionList as an Admin sees it), and ending one. */
+  readonly sessions = {
+    list: async (): Promise<UserSessionJson[]> => (await this.call<{ sessions: UserSessionJson[] }>('GET', 'sessions')).sessions,
+    /** Ends the session with this UserSession.key; its client's next call gets NotAuthenticated. */
+    end: async (key: string): Promise<void> => void (await this.call('DELETE', `sessions/${encodeURIComponent(key)}`)),
   };
 
   readonly faults: RuleApi<FaultRuleJson, FaultRuleInfo> = this.rules('faults');

@@ -187,6 +187,7 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
     about: { apiVersion: config.apiVersion, version: config.productVersion, build: config.productBuild },
     limits: config,
     managers: loadManagedTypes(wsdlDirectory()),
+    operationPrivileges: [...new Set([...operations.values()].flatMap((op) => (op.privilege ? [op.privilege] : [])))],
   });
   const controlSchemas = new ControlSchemas();
   const control = new EmulatorControl({
@@ -194,6 +195,7 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
     taskManager: inventory.taskManager,
     extensionManager: inventory.extensionManager,
     users,
+    sessions: inventory.sessionManager,
     injector,
     schemas: controlSchemas,
   });

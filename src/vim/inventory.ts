@@ -16,10 +16,11 @@ import type { UserDirectory } from './users.js';
 import type { Extension } from './vim-types.js';
 import type { ServiceContentTypes } from '../soap/managed-types.js';
 import { PlaceholderManager } from './PlaceholderManager.js';
+import { AuthorizationManager } from './AuthorizationManager.js';
 import { PLACEHOLDER_VALUES, VCENTER_8_REFERENCES } from './service-content.js';
 
 /** The ServiceContent properties answered by the task surface's own objects. */
-const IMPLEMENTED = new Set(['rootFolder', 'propertyCollector', 'sessionManager', 'taskManager', 'extensionManager']);
+const IMPLEMENTED = new Set(['rootFolder', 'propertyCollector', 'sessionManager', 'taskManager', 'extensionManager', 'authorizationManager']);
 
 /** A placeholder for every other vCenter 8.0.3 reference the WSDL's ServiceContent can carry. */
 function createPlaceholders(options: InventoryOptions): Array<[string, PlaceholderManager]> {
@@ -51,6 +52,8 @@ export interface InventoryOptions {
    * each naming a placeholder manager; without it, only the task surface's five.
    */
   readonly managers?: ServiceContentTypes;
+  /** The privileges the operation table requires (AuthorizationManager.privilegeList lists them). */
+  readonly operationPrivileges?: readonly string[];
   /** Extensions registered at start, besides the govmomi simulator one. */
   readonly extensions?: readonly Extension[];
 }
@@ -74,20 +77,27 @@ export function createInventory(options: InventoryOptions): Inventory {
   const usage = new CollectorUsage(limits);
   const rootFolder = new Folder(new ManagedObjectReference('Folder', 'group-d1'), 'Datacenters');
   const propertyCollector = new PropertyCollector(new ManagedObjectReference('PropertyCollector', 'propertyCollector'), { registry, hub, usage }, undefined);
-  const sessionManager = new SessionManager(options.users, {
-    idleTimeoutMs: options.sessionIdleTimeoutMs,
-    maxSessions: limits.maxSessions,
-    maxSessionsPerUser: limits.maxSessionsPerUser,
-  });
   const extensionManager = new ExtensionManager(registry, [
     simpleExtension(GOVMOMI_SIMULATOR_EXTENSION, [GOVMOMI_SIMULATOR_TASK_TYPE], 'govmomi simulator'),
     ...(options.extensions ?? []),
   ]);
+  const sessionManager = new SessionManager(options.users, {
+    idleTimeoutMs: options.sessionIdleTimeoutMs,
+    maxSessions: limits.maxSessions,
+    maxSessionsPerUser: limits.maxSessionsPerUser,
+    extensions: extensionManager,
+  });
   const taskManager = new TaskManager(registry, extensionManager, options.tasks, rootFolder.ref, options.types);
+  const authorizationManager = new AuthorizationManager({
+    users: options.users,
+    registry,
+    sessionByKey: (key) => sessionManager.byKey(key),
+    operationPrivileges: options.operationPrivileges ?? [],
+  });
   const placeholders = createPlaceholders(options);
   const serviceInstance = new ServiceInstance(
     {
-      others: Object.fromEntries(placeholders.map(([property, object]) => [property, object.ref])),
+      others: { ...Object.fromEntries(placeholders.map(([property, object]) => [property, object.ref])), authorizationManager: authorizationManager.ref },
       rootFolder: rootFolder.ref,
       propertyCollector: propertyCollector.ref,
       sessionManager: sessionManager.ref,
@@ -96,7 +106,8 @@ export function createInventory(options: InventoryOptions): Inventory {
     },
     options.about,
   );
-  for (const object of [serviceInstance, rootFolder, propertyCollector, sessionManager, extensionManager, taskManager]) registry.add(object);
+  for (const object of [serviceInstance, rootFolder, propertyCollector, sessionManager, extensionManager, taskManager, authorizationManager])
+    registry.add(object);
   for (const [, object] of placeholders) registry.add(object);
   return {
     registry,

@@ -193,6 +193,7 @@ describe('the soap npm client loads the served WSDL', () => {
       { type: 'PropertyCollector', value: 'propertyCollector' },
       { type: 'TaskManager', value: 'TaskManager' },
       { type: 'ExtensionManager', value: 'ExtensionManager' },
+      { type: 'AuthorizationManager', value: 'AuthorizationManager' },
       { type: 'Folder', value: 'group-d1' },
       ...created.map((r) => ({ type: r.attributes.type, value: r.$value })),
     ];
