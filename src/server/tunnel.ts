@@ -109,10 +109,12 @@ export async function startTunnel(options: TunnelOptions): Promise<Tunnel> {
   const address = listener.address();
   return {
     port: typeof address === 'object' && address ? address.port : options.port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of pending) socket.destroy();
-        listener.close(() => resolve());
-      }),
+    // Stops accepting and drops sockets still in their CONNECT. Not waiting for the listener's
+    // close callback: that waits for every socket it accepted, handed-over ones included, and
+    // those close with the HTTPS server, which closes after this.
+    close: async () => {
+      for (const socket of pending) socket.destroy();
+      listener.close();
+    },
   };
 }

@@ -231,6 +231,19 @@ describe('the SDK tunnel (--tunnel-port)', () => {
     socket.destroy();
   });
 
+  test('garbage instead of a TLS handshake after the CONNECT closes that connection only', async () => {
+    const { status, socket } = await connectTunnel();
+    expect(status).toBe('HTTP/1.1 200 Connection established');
+    await new Promise<void>((resolve) => {
+      socket.on('close', () => resolve());
+      socket.on('error', () => {});
+      socket.write('POST /sdk HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(50));
+    });
+    const tls = await tunnelTls();
+    ok(await call(tunnelClient(tls), 'RetrieveServiceContent', 'ServiceInstance'));
+    tls.destroy();
+  });
+
   test('a client that never finishes its CONNECT request is closed after the request timeout', async () => {
     const began = Date.now();
     await new Promise<void>((resolve, reject) => {
@@ -244,5 +257,40 @@ describe('the SDK tunnel (--tunnel-port)', () => {
 
   test('the tunnel needs TLS', () => {
     expect(() => loadConfig(['--http', '--tunnel-port', '0'], {})).toThrow(/needs TLS/);
+  });
+});
+
+describe('closing an emulator with a tunnel', () => {
+  test('tunnel connections, idle between calls or still in their CONNECT, do not hold up close()', async () => {
+    const own = await startEmulator({ tls: true, tunnelPort: 0 });
+    const pendingSocket = netConnect(own.tunnelPort!, '127.0.0.1', () => pendingSocket.write('CONNECT sdkTunnel'));
+    pendingSocket.on('error', () => {});
+    const socket = netConnect(own.tunnelPort!, '127.0.0.1', () => socket.write('CONNECT sdkTunnel:8089 HTTP/1.1\r\n\r\n'));
+    await new Promise((resolve) => socket.once('data', resolve));
+    const tls = await new Promise<TLSSocket>((resolve, reject) => {
+      const t = tlsConnect({ socket, servername: 'sdkTunnel', rejectUnauthorized: false }, () => resolve(t));
+      t.on('error', reject);
+    });
+    tls.on('error', () => {});
+    const url = new URL(own.url());
+    const client = tunnelClient(tls);
+    const body = envelope('<RetrieveServiceContent xmlns="urn:vim25"><_this type="ServiceInstance">ServiceInstance</_this></RetrieveServiceContent>');
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpsRequest(
+        { host: url.hostname, port: url.port, path: '/sdk', method: 'POST', headers: { 'content-type': 'text/xml' }, agent: client.agent },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(status).toBe(200);
+    const began = Date.now();
+    await own.close();
+    expect(Date.now() - began).toBeLessThan(5000);
+    tls.destroy();
+    pendingSocket.destroy();
   });
 });
