@@ -162,11 +162,15 @@ func expectFault[F any](err error, what string) (F, error) {
 	return f, nil
 }
 
-// sessionLs reads the SessionManager as `govc session.ls` does: every property of it, then the
-// sessions in sessionList and which of them is the caller's (currentSession).
+// sessionLs reads the SessionManager as `govc session.ls` does: every property of it (the
+// sessions in sessionList and which of them is the caller's, currentSession), then the server's
+// clock to show idle times.
 func sessionLs(ctx context.Context, c *vim25.Client) (mo.SessionManager, error) {
 	var m mo.SessionManager
-	err := property.DefaultCollector(c).RetrieveOne(ctx, *c.ServiceContent.SessionManager, nil, &m)
+	if err := property.DefaultCollector(c).RetrieveOne(ctx, *c.ServiceContent.SessionManager, nil, &m); err != nil {
+		return m, err
+	}
+	_, err := methods.GetCurrentTime(ctx, c)
 	return m, err
 }
 
@@ -299,21 +303,38 @@ func stepRoleLs(ctx context.Context, e *env) error {
 	return nil
 }
 
-// stepExtensionInfo reads extensions as `govc extension.info` does (ExtensionManager.extensionList).
+// stepExtensionInfo reads extensions as `govc extension.info [KEY]` does: every one
+// (ExtensionManager.extensionList), or one by FindExtension.
 func stepExtensionInfo(ctx context.Context, e *env) error {
-	list, err := object.NewExtensionManager(e.admin).List(ctx)
+	m, err := object.GetExtensionManager(e.admin)
 	if err != nil {
 		return err
 	}
+	list, err := m.List(ctx)
+	if err != nil {
+		return err
+	}
+	found := false
 	for _, x := range list {
 		if x.Key == "com.vmware.govmomi.simulator" {
 			if x.Version != "1.0" || x.Description.GetDescription().Label == "" {
 				return fmt.Errorf("simulator extension %+v", x)
 			}
-			return nil
+			found = true
 		}
 	}
-	return fmt.Errorf("extensionList (%d) lacks com.vmware.govmomi.simulator", len(list))
+	if !found {
+		return fmt.Errorf("extensionList (%d) lacks com.vmware.govmomi.simulator", len(list))
+	}
+	one, err := m.Find(ctx, "com.vmware.govmomi.simulator")
+	if err != nil || one == nil || one.Key != "com.vmware.govmomi.simulator" {
+		return fmt.Errorf("Find(simulator) = %+v, %v", one, err)
+	}
+	none, err := m.Find(ctx, "com.example.not-registered")
+	if err != nil || none != nil {
+		return fmt.Errorf("Find(unregistered) = %+v, %v; want nothing", none, err)
+	}
+	return nil
 }
 
 func stepHasPrivilegeOnEntity(ctx context.Context, e *env) error {
