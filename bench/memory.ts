@@ -38,6 +38,7 @@ async function start(maxTasks: number): Promise<Harness> {
   const exchange: SoapExchange = {
     ipAddress: '127.0.0.1',
     userAgent: 'vtask-emulator bench',
+    clientCertificate: undefined,
     sessionChanged: (session) => {
       cookie = session?.cookie;
     },

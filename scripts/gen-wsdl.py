@@ -141,6 +141,9 @@ EXTRA_ROOTS = [
     "vim.CustomFieldsManager.Value", "vim.CustomFieldsManager.StringValue",
     "vim.CustomFieldsManager.FieldDef",
     "vim.ElementDescription", "vim.Description", "vim.event.EventDescription",
+    # AuthorizationManager properties (roleList, privilegeList, description)
+    "vim.AuthorizationManager.Role", "vim.AuthorizationManager.Privilege",
+    "vim.AuthorizationDescription",
     "vmodl.query.PropertyCollector.FilterSpec",
     "vmodl.query.PropertyCollector.PropertySpec",
     "vmodl.query.PropertyCollector.ObjectSpec",

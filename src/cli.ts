@@ -26,6 +26,7 @@ async function main(): Promise<void> {
   const emulator = await createEmulator(config, urlLine ? { logStream: process.stderr } : {});
   if (urlLine) process.stdout.write(`${emulator.url()}/sdk\n`);
   emulator.app.log.info({ url: `${emulator.url()}/sdk` }, 'vtask-emulator listening');
+  if (emulator.tunnelPort !== undefined) emulator.app.log.info({ port: emulator.tunnelPort }, 'SDK tunnel listening (CONNECT sdkTunnel:8089)');
   // Printed once, on stderr beside the JSON log on stdout, so log collectors do not keep it.
   if (emulator.generatedControlToken) {
     process.stderr.write(

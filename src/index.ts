@@ -15,6 +15,7 @@ export {
   type SeedResult,
   type TaskInfoJson,
   type TransitionJson,
+  type UserSessionJson,
 } from './control/client.js';
 export type { Config } from './server/config.js';
 export type { StateDocument } from './control/state.js';
@@ -34,7 +35,12 @@ export interface RunningEmulator {
   readonly port: number;
   /** The certificate HTTPS serves (PEM), to trust instead of disabling verification; undefined over HTTP. */
   readonly certificatePem: string | undefined;
-  /** The control API, typed (seed, reset, tasks, faults, latency, state). */
+  /**
+   * The SDK tunnel's port when `tunnelPort` was given (0 picks a free one): govmomi reaches it
+   * with GOVMOMI_TUNNEL_PROXY_PORT, pyVmomi with httpProxyPort and sslProxyPath='sdkTunnel:8089'.
+   */
+  readonly tunnelPort: number | undefined;
+  /** The control API, typed (seed, reset, tasks, faults, latency, state, sessions). */
   readonly control: ControlClient;
   /** The in-process emulator, for what the control API does not offer. */
   readonly emulator: Emulator;
@@ -51,6 +57,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     url: `${base}/sdk`,
     port: Number(new URL(base).port),
     certificatePem: emulator.certificatePem,
+    tunnelPort: emulator.tunnelPort,
     control: new ControlClient({ baseUrl: base, ca: emulator.certificatePem, token: config.controlToken }),
     emulator,
     close: () => emulator.close(),

@@ -30,6 +30,8 @@ export class ControlApiError extends Error {
 
 /** A task as the control API returns it: the SOAP TaskInfo as JSON (`key`, `state`, ...). */
 export type TaskInfoJson = { readonly key: string; readonly state: TaskState } & { readonly [field: string]: Json };
+/** A session as the control API lists it: the SOAP UserSession as JSON. */
+export type UserSessionJson = { readonly key: string; readonly userName: string; readonly extensionSession: boolean } & { readonly [field: string]: Json };
 export interface TransitionJson {
   readonly time: string;
   readonly user: string;
@@ -84,6 +86,13 @@ export class ControlClient {
     get: (): Promise<StateDocument> => this.call('GET', 'state'),
     /** Replaces the whole state with a document (from get() or a state file); every session ends. */
     put: (document: StateDocument): Promise<{ readonly restored: true; readonly tasks: number }> => this.call('PUT', 'state', document),
+  };
+
+  /** The live sessions (SessionManager.sessionList as an Admin sees it), and ending one. */
+  readonly sessions = {
+    list: async (): Promise<UserSessionJson[]> => (await this.call<{ sessions: UserSessionJson[] }>('GET', 'sessions')).sessions,
+    /** Ends the session with this UserSession.key; its client's next call gets NotAuthenticated. */
+    end: async (key: string): Promise<void> => void (await this.call('DELETE', `sessions/${encodeURIComponent(key)}`)),
   };
 
   readonly faults: RuleApi<FaultRuleJson, FaultRuleInfo> = this.rules('faults');

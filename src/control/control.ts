@@ -8,10 +8,11 @@ import type { ExtensionManager } from '../vim/ExtensionManager.js';
 import { simpleExtension } from '../vim/ExtensionManager.js';
 import { localizedMethodFault, MethodFault } from '../vim/faults.js';
 import type { Actor, Task } from '../vim/Task.js';
+import type { SessionManager } from '../vim/SessionManager.js';
 import type { TaskManager } from '../vim/TaskManager.js';
 import type { TaskState } from '../vim/task-state.js';
 import type { UserDirectory } from '../vim/users.js';
-import type { LocalizableMessage, LocalizedMethodFault } from '../vim/vim-types.js';
+import type { LocalizableMessage, LocalizedMethodFault, UserSession } from '../vim/vim-types.js';
 import { ControlError } from './errors.js';
 import type { FaultRule, Injector, LatencyRule } from './injection.js';
 import { JsonValueError, jsonToFault, jsonToVim, type Json } from './json-values.js';
@@ -33,6 +34,7 @@ export interface ControlDependencies {
   readonly taskManager: TaskManager;
   readonly extensionManager: ExtensionManager;
   readonly users: UserDirectory;
+  readonly sessions: SessionManager;
   readonly injector: Injector;
   readonly schemas: ControlSchemas;
 }
@@ -204,6 +206,16 @@ export class EmulatorControl {
   /** Stops scripted lifecycles' timers (the emulator is closing). */
   dispose(): void {
     this.lifecycles.clear();
+  }
+
+  /** Every live session, as SessionManager.sessionList shows them to an Admin. */
+  sessions(): UserSession[] {
+    return this.deps.sessions.list();
+  }
+
+  /** Ends a session as TerminateSession does: its client's next call is NotAuthenticated. */
+  endSession(key: string): void {
+    if (!this.deps.sessions.terminateByKey(key)) throw new ControlError(`no session '${key}'`, 'not-found');
   }
 
   /** Back to the state at start: no tasks, the configured extensions and users, no rules or scripts. Sessions stay. */

@@ -121,6 +121,12 @@ export const controlApi: FastifyPluginAsync<ControlApiOptions> = async (app: Fas
     async (request, reply) => reply.code(202).send(taskJson(control.scriptTask(request.params.key, request.body))),
   );
 
+  app.get('/sessions', async () => ({ sessions: control.sessions().map((session) => vimToJson(session)) }));
+  app.delete<{ Params: { key: string } }>('/sessions/:key', { schema: { params: keyParams } }, async (request, reply) => {
+    control.endSession(request.params.key);
+    return reply.code(204).send();
+  });
+
   app.post('/reset', async () => {
     control.reset();
     return { reset: true };

@@ -28,6 +28,7 @@ import { sdkRoute } from './sdk-route.js';
 import { SoapEndpoint } from './soap-endpoint.js';
 import { StateFile } from './state-file.js';
 import { tlsMaterial } from './tls.js';
+import { startTunnel, type Tunnel } from './tunnel.js';
 import { recentTasksOptions, recentTasksPage } from './ui.js';
 
 /** The vim25 versions vCenter 8.0.3 lists in vimServiceVersions.xml, newest first. */
@@ -99,6 +100,8 @@ export interface Emulator {
   readonly generatedControlToken: string | undefined;
   /** The certificate HTTPS serves (PEM), self-signed unless --cert was given; undefined over HTTP. */
   readonly certificatePem: string | undefined;
+  /** The port of the SDK tunnel listener (--tunnel-port), once listening; undefined without one. */
+  readonly tunnelPort: number | undefined;
   /** Base URL once listening, e.g. https://127.0.0.1:8989 */
   url(): string;
   /** Saves the --state-file now if the state changed (close() does too); nothing without one. */
@@ -131,6 +134,8 @@ function httpError(statusCode: number, message: string): Error {
 }
 
 const STATE_PATH = '/_emulator/state';
+/** The longest CONNECT request head the SDK tunnel reads (a real one is about a hundred bytes). */
+const TUNNEL_MAX_HEADER_BYTES = 8 * 1024;
 
 /** How long the rest of a refused (413) body is read and thrown away, so the client gets to read the 413. */
 const MAX_DRAIN_MS = 5_000;
@@ -176,6 +181,7 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
   // Secure by default: a control API others can reach needs a token; none given, one is made.
   const generatedControlToken = !given.controlToken && !isLoopback(given.host) ? randomBytes(24).toString('base64url') : undefined;
   const config: Config = generatedControlToken ? { ...given, controlToken: generatedControlToken } : given;
+  if (config.tunnelPort !== undefined && !config.tls) throw new Error('tunnelPort needs TLS: the tunnel carries TLS to the SDK');
   const schema = loadCompiledSchema();
   const operations = operationTable(schema, { cancelTaskPrivilege: config.cancelTaskPrivilege, overrides: readPrivileges(config.privilegesFile) });
   const users = new UserDirectory(config.usersFile ? parseUsersFile(readFileSync(config.usersFile, 'utf8'), config.usersFile) : undefined);
@@ -195,6 +201,7 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
     about: { apiVersion: config.apiVersion, version: config.productVersion, build: config.productBuild },
     limits: config,
     managers: loadManagedTypes(wsdlDirectory()),
+    operationPrivileges: [...new Set([...operations.values()].flatMap((op) => (op.privilege ? [op.privilege] : [])))],
   });
   const controlSchemas = new ControlSchemas();
   const control = new EmulatorControl({
@@ -202,6 +209,7 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
     taskManager: inventory.taskManager,
     extensionManager: inventory.extensionManager,
     users,
+    sessions: inventory.sessionManager,
     injector,
     schemas: controlSchemas,
   });
@@ -245,7 +253,9 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
   const serverFactory = (listener: RequestListener): Server => {
     // Node checks request timeouts on this interval (30 s by default, too coarse for the limit).
     const server = https
-      ? createHttpsServer({ ...https, connectionsCheckingInterval: checkInterval }, listener)
+      ? // A client certificate is asked for, never required: extensions log in with one
+        // (LoginExtensionByCertificate), everyone else presents none.
+        createHttpsServer({ ...https, requestCert: true, rejectUnauthorized: false, connectionsCheckingInterval: checkInterval }, listener)
       : createHttpServer({ connectionsCheckingInterval: checkInterval }, listener);
     server.keepAliveTimeout = 65_000;
     // Time to receive a whole request (not to answer it: long polls are unaffected).
@@ -362,6 +372,23 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
   });
   stateFile?.start(config.stateSaveIntervalMs, app.log);
 
+  let tunnel: Tunnel | undefined;
+  if (config.tunnelPort !== undefined) {
+    try {
+      tunnel = await startTunnel({
+        host: config.host,
+        port: config.tunnelPort,
+        server: app.server,
+        maxHeaderBytes: TUNNEL_MAX_HEADER_BYTES,
+        idleTimeoutMs: config.requestTimeoutMs,
+      });
+    } catch (error) {
+      dispose();
+      await app.close();
+      throw error;
+    }
+  }
+
   return {
     app,
     inventory,
@@ -372,6 +399,7 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
     config,
     generatedControlToken,
     certificatePem: https?.cert,
+    tunnelPort: tunnel?.port,
     url() {
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
@@ -386,6 +414,7 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
         await stateFile?.close();
       } finally {
         dispose();
+        await tunnel?.close();
         await app.close();
       }
     },

@@ -35,6 +35,8 @@ export interface Config extends StateLimits {
   controlToken: string | undefined;
   productVersion: string;
   productBuild: string;
+  /** Port of the SDK tunnel listener (CONNECT sdkTunnel:8089, for certificate logins); undefined: none. */
+  tunnelPort: number | undefined;
 }
 
 interface Setting {
@@ -195,6 +197,13 @@ export const SETTINGS: readonly Setting[] = [
     kind: 'string',
     help: 'bearer token the /_emulator/ control API requires (none: open on loopback; on any other address one is generated and printed at start)',
   },
+  {
+    key: 'tunnelPort',
+    flag: 'tunnel-port',
+    env: 'VTASK_TUNNEL_PORT',
+    kind: 'number',
+    help: 'plain-HTTP port that accepts only CONNECT sdkTunnel:8089 and then serves /sdk over TLS, as extensions reach vCenter to log in by certificate (needs TLS; 0: any free port)',
+  },
   { key: 'configFile', flag: 'config', env: 'VTASK_CONFIG', kind: 'string', help: 'config file (JSON/YAML) whose keys are these flag names' },
 ];
 
@@ -225,6 +234,7 @@ export const DEFAULTS: Config = {
   controlToken: undefined,
   productVersion: '8.0.3',
   productBuild: '69507950',
+  tunnelPort: undefined,
 };
 
 export class ConfigError extends Error {}
@@ -310,6 +320,8 @@ export function loadConfig(
   }
   if (values.http) config.tls = false;
   if (config.port > 65535) throw new ConfigError(`port ${config.port} is out of range`);
+  if (config.tunnelPort !== undefined && config.tunnelPort > 65535) throw new ConfigError(`tunnel port ${config.tunnelPort} is out of range`);
+  if (config.tunnelPort !== undefined && !config.tls) throw new ConfigError('--tunnel-port needs TLS: the tunnel carries TLS to the SDK (drop --http)');
   if ((config.certFile === undefined) !== (config.keyFile === undefined)) throw new ConfigError('--cert and --key go together');
   return config;
 }

@@ -4,6 +4,7 @@
 // call's outcome is a promise.
 
 import { isUtf8 } from 'node:buffer';
+import { TLSSocket } from 'node:tls';
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import type { Session } from '../vim/session.js';
 import { SESSION_COOKIE, type SoapAnswer, type SoapCall, type SoapEndpoint, type SoapExchange } from './soap-endpoint.js';
@@ -47,6 +48,14 @@ class SdkExchange implements SoapExchange {
 
   get userAgent(): string {
     return this.request.headers['user-agent'] ?? '';
+  }
+
+  /** Read only by the certificate logins, so other calls never ask TLS for the peer certificate. */
+  get clientCertificate(): string | undefined {
+    const socket = this.request.raw.socket;
+    if (!(socket instanceof TLSSocket)) return undefined;
+    // An empty object when the client sent no certificate (the server requests one, never requires it).
+    return socket.getPeerCertificate().fingerprint256 || undefined;
   }
 
   sessionChanged(session: Session | undefined): void {

@@ -1,12 +1,15 @@
 // vim.ExtensionManager: registered extensions, and through their taskList the task types
-// TaskManager.CreateTask accepts.
+// TaskManager.CreateTask accepts; and the client certificate each extension logs in with
+// (SetExtensionCertificate, checked by SessionManager.LoginExtensionByCertificate).
 
+import { X509Certificate } from 'node:crypto';
 import { ManagedObjectReference, type VimValue } from './data.js';
-import { InvalidArgument, NotFound } from './faults.js';
-import { ManagedObject, type Methods } from './managed-object.js';
+import { InvalidArgument, NoClientCertificate, NotFound } from './faults.js';
+import { ManagedObject, type CallContext, type Methods } from './managed-object.js';
+import type { ExtensionCertificates } from './SessionManager.js';
 import type { ObjectRegistry } from './registry.js';
 import type { TaskTypeCatalog } from './TaskManager.js';
-import type { Extension } from './vim-types.js';
+import type { Extension, SetExtensionCertificateArgs } from './vim-types.js';
 
 /** Pre-registered so govc and govmomi examples written for vcsim work unchanged. */
 export const GOVMOMI_SIMULATOR_EXTENSION = 'com.vmware.govmomi.simulator';
@@ -23,11 +26,22 @@ export function simpleExtension(key: string, taskTypeIds: readonly string[], lab
   };
 }
 
-export class ExtensionManager extends ManagedObject implements TaskTypeCatalog {
+/** The SHA-256 fingerprint of a PEM certificate, in the form TLS peers report it; undefined if it is not one. */
+export function certificateFingerprint(pem: string): string | undefined {
+  try {
+    return new X509Certificate(pem).fingerprint256;
+  } catch {
+    return undefined;
+  }
+}
+
+export class ExtensionManager extends ManagedObject implements TaskTypeCatalog, ExtensionCertificates {
   readonly ref = new ManagedObjectReference('ExtensionManager', 'ExtensionManager');
   readonly typeChain = ['ExtensionManager', 'ManagedObject'];
   readonly propertyTypes = { extensionList: 'ArrayOfExtension' };
   private readonly extensions = new Map<string, Extension>();
+  /** Extension key → fingerprint of the client certificate bound to it. */
+  private readonly certificates = new Map<string, string>();
 
   constructor(
     private readonly registry: ObjectRegistry,
@@ -40,6 +54,7 @@ export class ExtensionManager extends ManagedObject implements TaskTypeCatalog {
   /** Back to the extensions registered at start. */
   reset(): void {
     this.extensions.clear();
+    this.certificates.clear();
     for (const extension of this.initial) this.extensions.set(extension.key, extension);
     this.registry.changed(this, ['extensionList']);
   }
@@ -57,12 +72,34 @@ export class ExtensionManager extends ManagedObject implements TaskTypeCatalog {
     this.registry.changed(this, ['extensionList']);
   }
 
-  readonly methods: Methods<'RegisterExtension' | 'UnregisterExtension' | 'FindExtension' | 'UpdateExtension', ExtensionManager> = {
+  readonly methods: Methods<'RegisterExtension' | 'UnregisterExtension' | 'FindExtension' | 'UpdateExtension' | 'SetExtensionCertificate', ExtensionManager> = {
     RegisterExtension: (_ctx, args) => this.register(args.extension),
     UnregisterExtension: (_ctx, args) => this.unregister(args.extensionKey),
     FindExtension: (_ctx, args) => this.extensions.get(args.extensionKey),
     UpdateExtension: (_ctx, args) => this.updateExtension(args.extension),
+    SetExtensionCertificate: (ctx, args) => this.setCertificate(ctx, args),
   };
+
+  /**
+   * Binds a certificate to a registered extension, replacing any bound before: the PEM given,
+   * or else the TLS client certificate this call's connection presented (as vCenter does).
+   */
+  private setCertificate(ctx: CallContext, args: SetExtensionCertificateArgs): void {
+    if (!this.extensions.has(args.extensionKey)) throw new NotFound(`No extension with key '${args.extensionKey}' is registered.`);
+    let fingerprint: string | undefined;
+    if (args.certificatePem) {
+      fingerprint = certificateFingerprint(args.certificatePem);
+      if (!fingerprint) throw new InvalidArgument('certificatePem', 'certificatePem is not a PEM-encoded X.509 certificate.');
+    } else {
+      fingerprint = ctx.connection.clientCertificate;
+      if (!fingerprint) throw new NoClientCertificate('Give certificatePem, or call over a connection that presents a TLS client certificate.');
+    }
+    this.certificates.set(args.extensionKey, fingerprint);
+  }
+
+  certifies(extensionKey: string, fingerprint: string): boolean {
+    return this.extensions.has(extensionKey) && this.certificates.get(extensionKey) === fingerprint;
+  }
 
   /** Every registered extension. */
   list(): Extension[] {
@@ -96,6 +133,7 @@ export class ExtensionManager extends ManagedObject implements TaskTypeCatalog {
 
   private unregister(key: string): void {
     if (!this.extensions.delete(key)) throw new NotFound(`No extension with key '${key}' is registered.`);
+    this.certificates.delete(key);
     this.registry.changed(this, ['extensionList']);
   }
 }

@@ -1,14 +1,21 @@
-// vim.SessionManager: Login, Logout, SessionIsActive, currentSession. Sessions are keyed by an
-// unguessable cookie value and end at Logout or after an idle time.
+// vim.SessionManager: Login, LoginExtensionByCertificate, Logout, SessionIsActive,
+// TerminateSession, currentSession and sessionList. Sessions are keyed by an unguessable cookie
+// value and end at Logout, TerminateSession or after an idle time.
 
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ManagedObjectReference, type VimValue } from './data.js';
-import { InvalidLogin, LimitExceeded, NotAuthenticated } from './faults.js';
+import { InvalidArgument, InvalidLogin, LimitExceeded, NoClientCertificate, NotAuthenticated, NotFound } from './faults.js';
 import { ManagedObject, type CallContext, type Methods } from './managed-object.js';
 import { hasPrivilege, type Session } from './session.js';
 import { taskReasonUser } from './Task.js';
-import type { UserDirectory } from './users.js';
-import type { LoginArgs, SessionIsActiveArgs, UserSession } from './vim-types.js';
+import type { Principal, UserDirectory } from './users.js';
+import type { LoginArgs, LoginExtensionByCertificateArgs, SessionIsActiveArgs, TerminateSessionArgs, UserSession } from './vim-types.js';
+
+/** Which client certificate each extension is bound to (ExtensionManager.SetExtensionCertificate). */
+export interface ExtensionCertificates {
+  /** Whether `extensionKey` is registered and bound to the certificate with this SHA-256 fingerprint. */
+  certifies(extensionKey: string, fingerprint: string): boolean;
+}
 
 export interface SessionManagerOptions {
   readonly idleTimeoutMs: number;
@@ -16,6 +23,7 @@ export interface SessionManagerOptions {
   readonly maxSessions: number;
   /** Sessions at once under one user name. */
   readonly maxSessionsPerUser: number;
+  readonly extensions: ExtensionCertificates;
   readonly now?: () => number;
 }
 
@@ -45,10 +53,12 @@ export class SessionManager extends ManagedObject {
     for (const session of [...this.sessions.values()]) if (session.lastActive < cutoff) this.end(session);
   }
 
-  readonly methods: Methods<'Login' | 'Logout' | 'SessionIsActive', SessionManager> = {
+  readonly methods: Methods<'Login' | 'LoginExtensionByCertificate' | 'Logout' | 'SessionIsActive' | 'TerminateSession', SessionManager> = {
     Login: (ctx, args) => this.login(ctx, args),
+    LoginExtensionByCertificate: (ctx, args) => this.loginExtension(ctx, args),
     Logout: (ctx) => this.logout(ctx),
     SessionIsActive: (_ctx, args) => this.sessionIsActive(args),
+    TerminateSession: (ctx, args) => this.terminate(ctx, args),
   };
 
   getProperty(name: string, session: Session | undefined): VimValue | undefined {
@@ -82,6 +92,24 @@ export class SessionManager extends ManagedObject {
   private login(ctx: CallContext, args: LoginArgs): UserSession {
     const principal = this.users.authenticate(args.userName, args.password);
     if (!principal) throw new InvalidLogin();
+    return this.open(ctx, principal, args.locale, false);
+  }
+
+  /**
+   * An extension proves who it is by the TLS client certificate on the connection, which
+   * SetExtensionCertificate bound to its key. The session's user is the extension key; its role
+   * is that of a user of that name in the users file, else Admin (extensions act for vCenter).
+   */
+  private loginExtension(ctx: CallContext, args: LoginExtensionByCertificateArgs): UserSession {
+    const fingerprint = ctx.connection.clientCertificate;
+    if (!fingerprint) throw new NoClientCertificate();
+    if (!this.options.extensions.certifies(args.extensionKey, fingerprint))
+      throw new InvalidLogin(`No extension '${args.extensionKey}' is bound to the client certificate this connection presented.`);
+    const principal = this.users.principal(args.extensionKey) ?? { userName: args.extensionKey, fullName: args.extensionKey, role: 'Admin', privileges: 'all' };
+    return this.open(ctx, principal, args.locale, true);
+  }
+
+  private open(ctx: CallContext, principal: Principal, locale: string | undefined, extensionSession: boolean): UserSession {
     if (ctx.session) this.end(ctx.session);
     this.admit(principal.userName);
     const now = this.now();
@@ -97,7 +125,8 @@ export class SessionManager extends ManagedObject {
       callCount: 1,
       ipAddress: ctx.connection.ipAddress,
       userAgent: ctx.connection.userAgent,
-      locale: args.locale || 'en_US',
+      locale: locale || 'en_US',
+      extensionSession,
       taskReason: taskReasonUser(principal.userName),
       onEnd: new Set(),
     };
@@ -123,14 +152,48 @@ export class SessionManager extends ManagedObject {
 
   /**
    * vCenter shows every session only to holders of Sessions.TerminateSession (the privilege to
-   * end them); anyone else sees their own user's sessions.
+   * end them); anyone else sees only the session that asks.
    */
   private sessionList(session: Session | undefined): UserSession[] {
     if (!session) return [];
-    const all = hasPrivilege(session, 'Sessions.TerminateSession');
-    const list: UserSession[] = [];
-    for (const other of this.sessions.values()) if (all || other.userName === session.userName) list.push(userSession(other));
-    return list;
+    if (!hasPrivilege(session, 'Sessions.TerminateSession')) return [userSession(session)];
+    return [...this.sessions.values()].map(userSession);
+  }
+
+  /**
+   * Ends the sessions named by key, all or none: every key is checked first. Like vCenter, a
+   * session cannot end itself this way (that is Logout): InvalidArgument; an unknown key is
+   * NotFound. The ended sessions' clients get NotAuthenticated on their next call.
+   */
+  private terminate(ctx: CallContext, args: TerminateSessionArgs): void {
+    const byKey = new Map<string, Session>();
+    for (const session of this.sessions.values()) byKey.set(session.key, session);
+    const ending: Session[] = [];
+    for (const key of args.sessionId) {
+      if (ctx.session && key === ctx.session.key) throw new InvalidArgument('sessionId', `Session '${key}' is the caller's own; use Logout to end it.`);
+      const session = byKey.get(key);
+      if (!session) throw new NotFound(`No session with key '${key}' exists.`);
+      ending.push(session);
+    }
+    for (const session of ending) this.end(session);
+  }
+
+  /** The live session with this key (UserSession.key), if any. */
+  byKey(key: string): Session | undefined {
+    for (const session of this.sessions.values()) if (session.key === key) return session;
+    return undefined;
+  }
+
+  /** The sessions logged in now (the control API lists them). */
+  list(): UserSession[] {
+    return [...this.sessions.values()].map(userSession);
+  }
+
+  /** Ends the session with this key, as TerminateSession would; false when there is none. */
+  terminateByKey(key: string): boolean {
+    const session = this.byKey(key);
+    if (session) this.end(session);
+    return session !== undefined;
   }
 
   private logout(ctx: CallContext): void {
@@ -182,7 +245,7 @@ function userSession(session: Session): UserSession {
     lastActiveTime: new Date(session.lastActive).toISOString(),
     locale: session.locale,
     messageLocale: session.locale,
-    extensionSession: false,
+    extensionSession: session.extensionSession === true,
     ipAddress: session.ipAddress,
     userAgent: session.userAgent,
     callCount: session.callCount,

@@ -85,6 +85,13 @@ export class InvalidLogin extends MethodFault {
   }
 }
 
+/** A certificate login or binding on a connection that presented no TLS client certificate. */
+export class NoClientCertificate extends MethodFault {
+  constructor(message = 'The connection did not present a TLS client certificate.') {
+    super('NoClientCertificate', message);
+  }
+}
+
 export class RequestCanceled extends MethodFault {
   constructor(message = 'The task was canceled by a user.') {
     super('RequestCanceled', message);

@@ -18,6 +18,7 @@ import type { UserDirectory } from './users.js';
 import type { Extension } from './vim-types.js';
 import type { ServiceContentTypes } from '../soap/managed-types.js';
 import { PlaceholderManager } from './PlaceholderManager.js';
+import { AuthorizationManager } from './AuthorizationManager.js';
 import { SearchIndex } from './SearchIndex.js';
 import { ViewManager } from './ViewManager.js';
 import { PLACEHOLDER_VALUES, VCENTER_8_REFERENCES } from './service-content.js';
@@ -32,6 +33,7 @@ const IMPLEMENTED = new Set([
   'viewManager',
   'searchIndex',
   'eventManager',
+  'authorizationManager',
 ]);
 
 /** A placeholder for every other vCenter 8.0.3 reference the WSDL's ServiceContent can carry. */
@@ -64,6 +66,8 @@ export interface InventoryOptions {
    * each naming a placeholder manager; without it, only the task surface's five.
    */
   readonly managers?: ServiceContentTypes;
+  /** The privileges the operation table requires (AuthorizationManager.privilegeList lists them). */
+  readonly operationPrivileges?: readonly string[];
   /** Extensions registered at start, besides the govmomi simulator one. */
   readonly extensions?: readonly Extension[];
 }
@@ -88,15 +92,16 @@ export function createInventory(options: InventoryOptions): Inventory {
   const usage = new CollectorUsage(limits);
   const rootFolder = new Folder(new ManagedObjectReference('Folder', 'group-d1'), 'Datacenters');
   const propertyCollector = new PropertyCollector(new ManagedObjectReference('PropertyCollector', 'propertyCollector'), { registry, hub, usage }, undefined);
-  const sessionManager = new SessionManager(options.users, {
-    idleTimeoutMs: options.sessionIdleTimeoutMs,
-    maxSessions: limits.maxSessions,
-    maxSessionsPerUser: limits.maxSessionsPerUser,
-  });
   const extensionManager = new ExtensionManager(registry, [
     simpleExtension(GOVMOMI_SIMULATOR_EXTENSION, [GOVMOMI_SIMULATOR_TASK_TYPE], 'govmomi simulator'),
     ...(options.extensions ?? []),
   ]);
+  const sessionManager = new SessionManager(options.users, {
+    idleTimeoutMs: options.sessionIdleTimeoutMs,
+    maxSessions: limits.maxSessions,
+    maxSessionsPerUser: limits.maxSessionsPerUser,
+    extensions: extensionManager,
+  });
   const eventManager = new EventManager(registry, new Containment(registry, rootFolder.ref), options.types, {
     maxEvents: limits.maxEvents,
     maxCollector: options.tasks.maxCollector,
@@ -105,6 +110,12 @@ export function createInventory(options: InventoryOptions): Inventory {
   const taskManager: TaskManager = new TaskManager(registry, extensionManager, options.tasks, rootFolder.ref, options.types, eventManager);
   const viewManager = new ViewManager(registry, limits);
   const searchIndex = new SearchIndex(registry, rootFolder.ref);
+  const authorizationManager = new AuthorizationManager({
+    users: options.users,
+    registry,
+    sessionByKey: (key) => sessionManager.byKey(key),
+    operationPrivileges: options.operationPrivileges ?? [],
+  });
   const placeholders = createPlaceholders(options);
   const serviceInstance = new ServiceInstance(
     {
@@ -113,6 +124,7 @@ export function createInventory(options: InventoryOptions): Inventory {
         viewManager: viewManager.ref,
         searchIndex: searchIndex.ref,
         eventManager: eventManager.ref,
+        authorizationManager: authorizationManager.ref,
       },
       rootFolder: rootFolder.ref,
       propertyCollector: propertyCollector.ref,
@@ -122,7 +134,18 @@ export function createInventory(options: InventoryOptions): Inventory {
     },
     options.about,
   );
-  for (const object of [serviceInstance, rootFolder, propertyCollector, sessionManager, extensionManager, taskManager, viewManager, searchIndex, eventManager])
+  for (const object of [
+    serviceInstance,
+    rootFolder,
+    propertyCollector,
+    sessionManager,
+    extensionManager,
+    taskManager,
+    viewManager,
+    searchIndex,
+    eventManager,
+    authorizationManager,
+  ])
     registry.add(object);
   for (const [, object] of placeholders) registry.add(object);
   return {

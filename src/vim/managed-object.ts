@@ -32,6 +32,11 @@ export interface CallLifetime {
 export interface ConnectionInfo {
   readonly ipAddress: string;
   readonly userAgent: string;
+  /**
+   * The SHA-256 fingerprint (colon-separated upper-case hex, as X509Certificate.fingerprint256
+   * writes it) of the TLS client certificate the connection presented; undefined without one.
+   */
+  readonly clientCertificate: string | undefined;
   /** Called by Login / Logout: the transport answers with the session's cookie (or clears it). */
   sessionChanged(session: Session | undefined): void;
 }

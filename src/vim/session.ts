@@ -18,12 +18,19 @@ export interface Session {
   readonly ipAddress: string;
   readonly userAgent: string;
   readonly locale: string;
+  /** Logged in by LoginExtensionByCertificate (UserSession.extensionSession). */
+  readonly extensionSession?: boolean;
   /** The reason the tasks this session starts give (TaskInfo.reason): one object for all of them. */
   readonly taskReason: TaskReasonUser;
   /** Cleanups registered by objects the session owns; run at Logout or expiry. */
   readonly onEnd: Set<() => void>;
 }
 
+/** The one privilege check: the dispatcher's, and AuthorizationManager's answers about it. */
+export function grants(privileges: ReadonlySet<string> | 'all', privilege: string): boolean {
+  return privileges === 'all' || privileges.has(privilege);
+}
+
 export function hasPrivilege(session: Session, privilege: string): boolean {
-  return session.privileges === 'all' || session.privileges.has(privilege);
+  return grants(session.privileges, privilege);
 }

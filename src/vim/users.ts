@@ -91,6 +91,25 @@ export class UserDirectory {
     this.changes++;
   }
 
+  /**
+   * Who a user name is, without a password: for questions about another user
+   * (FetchUserPrivilegeOnEntities) and for logins that prove identity otherwise (an extension's
+   * certificate). Without a users file every name is an Admin, as at Login.
+   */
+  principal(userName: string): Principal | undefined {
+    if (!userName) return undefined;
+    if (this.open) return { userName, fullName: userName, role: 'Admin', privileges: 'all' };
+    const user = this.users.get(userName);
+    const privileges = user && this.roles.get(user.role);
+    if (!user || !privileges) return undefined;
+    return { userName, fullName: user.fullName ?? userName, role: user.role, privileges };
+  }
+
+  /** Every role by name, built-in ones first, with its privileges ('all' for Admin). */
+  roleList(): Array<[string, ReadonlySet<string> | 'all']> {
+    return [...this.roles.entries()];
+  }
+
   /** The principal for these credentials, or undefined when they are wrong. */
   authenticate(userName: string, password: string): Principal | undefined {
     if (!userName || !password) return undefined;

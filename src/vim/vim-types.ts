@@ -118,7 +118,13 @@ export type ArrayOfArrayUpdateOperation = readonly ArrayUpdateOperation[];
 
 export type ArrayOfArrayUpdateSpec = readonly ArrayUpdateSpec[];
 
+export type ArrayOfAuthorizationDescription = readonly AuthorizationDescription[];
+
 export type ArrayOfAuthorizationEvent = readonly AuthorizationEvent[];
+
+export type ArrayOfAuthorizationPrivilege = readonly AuthorizationPrivilege[];
+
+export type ArrayOfAuthorizationRole = readonly AuthorizationRole[];
 
 export type ArrayOfBadUsernameSessionEvent = readonly BadUsernameSessionEvent[];
 
@@ -2349,6 +2355,12 @@ export type AuthMinimumAdminPermission = {
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
 };
 
+export type AuthorizationDescription = {
+  readonly _type: string;
+  readonly privilege: readonly ElementDescription[];
+  readonly privilegeGroup: readonly ElementDescription[];
+};
+
 export type AuthorizationEvent = {
   readonly _type: string;
   readonly key: number;
@@ -2364,6 +2376,23 @@ export type AuthorizationEvent = {
   readonly dvs?: DvsEventArgument | undefined;
   readonly fullFormattedMessage?: string | undefined;
   readonly changeTag?: string | undefined;
+};
+
+export type AuthorizationPrivilege = {
+  readonly _type: string;
+  readonly privId: string;
+  readonly onParent: boolean;
+  readonly name: string;
+  readonly privGroupName: string;
+};
+
+export type AuthorizationRole = {
+  readonly _type: string;
+  readonly roleId: number;
+  readonly system: boolean;
+  readonly name: string;
+  readonly info: Description;
+  readonly privilege?: readonly string[] | undefined;
 };
 
 export type BackupBlobReadFailure = {

@@ -49,6 +49,7 @@ function harness(maxTasks = 1000): Harness {
     types: schema,
     taskManager: inventory.taskManager,
     extensionManager: inventory.extensionManager,
+    sessions: inventory.sessionManager,
     users,
     injector,
     schemas,

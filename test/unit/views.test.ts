@@ -28,7 +28,7 @@ function ctx(session: Session | undefined): CallContext {
   return {
     session,
     types,
-    connection: { ipAddress: '', userAgent: '', sessionChanged: () => {} },
+    connection: { ipAddress: '', userAgent: '', clientCertificate: undefined, sessionChanged: () => {} },
     lifetime: { whenClientGone: () => () => {} },
   };
 }

@@ -204,6 +204,7 @@ describe('the soap npm client loads the served WSDL', () => {
       { type: 'TaskManager', value: 'TaskManager' },
       { type: 'ExtensionManager', value: 'ExtensionManager' },
       { type: 'EventManager', value: 'EventManager' },
+      { type: 'AuthorizationManager', value: 'AuthorizationManager' },
       { type: 'Folder', value: 'group-d1' },
       { type: 'ViewManager', value: 'ViewManager' },
       { type: 'SearchIndex', value: 'SearchIndex' },
