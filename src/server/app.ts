@@ -1,5 +1,6 @@
 // Builds the HTTP(S) server: the SOAP endpoint plus the documents clients fetch around it.
 
+import type { Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -134,6 +135,9 @@ function httpError(statusCode: number, message: string): Error {
 }
 
 const STATE_PATH = '/_emulator/state';
+/** How long close() lets answers in flight finish before it cuts the connections left. */
+const CLOSE_GRACE_MS = 1_000;
+
 /** The longest CONNECT request head the SDK tunnel reads (a real one is about a hundred bytes). */
 const TUNNEL_MAX_HEADER_BYTES = 8 * 1024;
 
@@ -290,6 +294,12 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
     serverFactory,
     schemaController: { compilersFactory: lazyCompilers },
   });
+  // Every socket the server holds, TLS handshakes not yet done included, so close() can cut them.
+  const sockets = new Set<Socket>();
+  app.server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
 
   // A body refused as too large (413) while the client is still sending it: fastify answers with
   // Connection: close and node then closes the socket at once; the bytes the client is still
@@ -415,7 +425,17 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
       } finally {
         dispose();
         await tunnel?.close();
-        await app.close();
+        // A client that opened a connection and never sent a request (or never finished its TLS
+        // handshake) holds server.close() open for ever: Node counts it neither idle nor busy.
+        // After a grace period for answers in flight, every socket left is cut.
+        const cut = setTimeout(() => {
+          for (const socket of sockets) socket.destroy();
+        }, CLOSE_GRACE_MS);
+        try {
+          await app.close();
+        } finally {
+          clearTimeout(cut);
+        }
       }
     },
   };

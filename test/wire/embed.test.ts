@@ -3,6 +3,7 @@
 // returns, with verification on.
 
 import https from 'node:https';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ControlApiError, startEmulator, type RunningEmulator } from '../../src/index.js';
 import { envelope, SoapSession } from '../helpers/soap-client.js';
@@ -135,3 +136,16 @@ test('close() frees the port and stops answering', async () => {
   await emulator.close();
   await expect(emulator.control.tasks.list()).rejects.toThrow(/ECONNREFUSED/);
 });
+
+test('close() ends even while a client holds a connection on which it never sent a request', async () => {
+  for (const tls of [false, true]) {
+    const emulator = await startEmulator({ tls });
+    const silent = net.connect(emulator.port, '127.0.0.1');
+    await new Promise((resolve) => silent.once('connect', resolve));
+    const started = Date.now();
+    await emulator.close();
+    // The grace period is one second; ten leave room for a loaded machine, none for a hang.
+    expect(Date.now() - started).toBeLessThan(10_000);
+    silent.destroy();
+  }
+}, 30_000);
