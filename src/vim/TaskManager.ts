@@ -131,10 +131,14 @@ export class TaskManager extends ManagedObject implements TaskHost {
     return this.tasks.values();
   }
 
-  /** Creates and registers a task (SOAP CreateTask, seeds and the control API all come here). */
-  create(spec: CreateTaskArgs, creator: TaskCreator): Task {
+  /**
+   * Creates and registers a task (SOAP CreateTask, seeds, the control API and the *_Task methods
+   * all come here). `builtIn`: the taskTypeId is a vCenter descriptionId of the emulator's own
+   * methods (VirtualMachine.powerOn), not an extension's task type.
+   */
+  create(spec: CreateTaskArgs, creator: TaskCreator, builtIn = false): Task {
     const { taskTypeId, parentTaskKey, obj: entity } = spec;
-    if (!this.taskTypes.hasTaskType(taskTypeId)) {
+    if (!builtIn && !this.taskTypes.hasTaskType(taskTypeId)) {
       throw new InvalidArgument('taskTypeId', `The task type '${taskTypeId}' is not registered by any extension.`);
     }
     let rootTaskKey: string | undefined;
@@ -221,6 +225,11 @@ export class TaskManager extends ManagedObject implements TaskHost {
       if (this.isRecent(task, cutoff)) recent.push(task.ref);
     }
     return recent.reverse();
+  }
+
+  /** Whether a task belongs in recentTask lists now (entities' lists use it too). */
+  isRecentTask(task: Task): boolean {
+    return this.isRecent(task, this.now() - this.options.recentTaskRetentionMs);
   }
 
   /** Held (not forgotten) and either unfinished or finished after the cutoff. */

@@ -4,7 +4,8 @@
 import { ManagedObjectReference, type TypeModel } from './data.js';
 import { Dispatcher, type CallHook } from './dispatcher.js';
 import { ExtensionManager, GOVMOMI_SIMULATOR_EXTENSION, GOVMOMI_SIMULATOR_TASK_TYPE, simpleExtension } from './ExtensionManager.js';
-import { Folder } from './Folder.js';
+import { DEFAULT_INVENTORY, InventoryTree, type InventorySpec } from './inventory-tree.js';
+import { MethodTaskRunner, type MethodTaskOptions } from './method-tasks.js';
 import { CollectorUsage, DEFAULT_STATE_LIMITS, type StateLimits } from './limits.js';
 import { PropertyCollector } from './PropertyCollector.js';
 import { ObjectRegistry } from './registry.js';
@@ -53,6 +54,12 @@ export interface InventoryOptions {
   readonly managers?: ServiceContentTypes;
   /** Extensions registered at start, besides the govmomi simulator one. */
   readonly extensions?: readonly Extension[];
+  /** The inventory under the root folder at start (default: DEFAULT_INVENTORY, docs/contract.md). */
+  readonly inventory?: InventorySpec;
+  /** How *_Task methods run without a rule. */
+  readonly methodTasks?: MethodTaskOptions;
+  /** At most this many inventory entities (default MAX_INVENTORY_ENTITIES). */
+  readonly maxInventoryEntities?: number;
 }
 
 export interface Inventory {
@@ -64,6 +71,10 @@ export interface Inventory {
   readonly sessionManager: SessionManager;
   readonly taskManager: TaskManager;
   readonly extensionManager: ExtensionManager;
+  /** The entities under the root folder. */
+  readonly tree: InventoryTree;
+  /** Runs the *_Task methods' tasks. */
+  readonly methodTasks: MethodTaskRunner;
   dispose(): void;
 }
 
@@ -72,7 +83,7 @@ export function createInventory(options: InventoryOptions): Inventory {
   const hub = new UpdateHub(registry);
   const limits: StateLimits = { ...DEFAULT_STATE_LIMITS, ...options.limits };
   const usage = new CollectorUsage(limits);
-  const rootFolder = new Folder(new ManagedObjectReference('Folder', 'group-d1'), 'Datacenters');
+  const rootRef = new ManagedObjectReference('Folder', 'group-d1');
   const propertyCollector = new PropertyCollector(new ManagedObjectReference('PropertyCollector', 'propertyCollector'), { registry, hub, usage }, undefined);
   const sessionManager = new SessionManager(options.users, {
     idleTimeoutMs: options.sessionIdleTimeoutMs,
@@ -83,12 +94,22 @@ export function createInventory(options: InventoryOptions): Inventory {
     simpleExtension(GOVMOMI_SIMULATOR_EXTENSION, [GOVMOMI_SIMULATOR_TASK_TYPE], 'govmomi simulator'),
     ...(options.extensions ?? []),
   ]);
-  const taskManager = new TaskManager(registry, extensionManager, options.tasks, rootFolder.ref, options.types);
+  const taskManager = new TaskManager(registry, extensionManager, options.tasks, rootRef, options.types);
+  // The tree and the runner need each other: entities reach the runner's handlers, effects the tree.
+  const tree: InventoryTree = new InventoryTree({
+    registry,
+    rootRef,
+    maxEntities: options.maxInventoryEntities,
+    taskMethod: (name) => methodTasks.handler(name),
+    isRecentTask: (task) => taskManager.isRecentTask(task),
+    timestamp: () => taskManager.timestamp(),
+  });
+  const methodTasks = new MethodTaskRunner(registry, taskManager, () => tree, options.methodTasks ?? { defaultDurationMs: 100 });
   const placeholders = createPlaceholders(options);
   const serviceInstance = new ServiceInstance(
     {
       others: Object.fromEntries(placeholders.map(([property, object]) => [property, object.ref])),
-      rootFolder: rootFolder.ref,
+      rootFolder: rootRef,
       propertyCollector: propertyCollector.ref,
       sessionManager: sessionManager.ref,
       taskManager: taskManager.ref,
@@ -96,7 +117,8 @@ export function createInventory(options: InventoryOptions): Inventory {
     },
     options.about,
   );
-  for (const object of [serviceInstance, rootFolder, propertyCollector, sessionManager, extensionManager, taskManager]) registry.add(object);
+  for (const object of [serviceInstance, propertyCollector, sessionManager, extensionManager, taskManager]) registry.add(object);
+  tree.load(options.inventory ?? DEFAULT_INVENTORY);
   for (const [, object] of placeholders) registry.add(object);
   return {
     registry,
@@ -106,7 +128,10 @@ export function createInventory(options: InventoryOptions): Inventory {
     sessionManager,
     taskManager,
     extensionManager,
+    tree,
+    methodTasks,
     dispose() {
+      methodTasks.dispose();
       sessionManager.endAll();
       taskManager.dispose();
     },
