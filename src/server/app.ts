@@ -19,6 +19,7 @@ import { loadManagedTypes } from '../soap/managed-types.js';
 import { loadCompiledSchema, wsdlDirectory, type VimSchema } from '../soap/schema.js';
 import { DEFAULT_XML_LIMITS, XmlReader } from '../soap/xml-reader.js';
 import { createInventory, type Inventory } from '../vim/inventory.js';
+import { DEFAULT_INVENTORY } from '../vim/inventory-tree.js';
 import { UserDirectory } from '../vim/users.js';
 import type { Config } from './config.js';
 import { parseUsersFile, readDocument } from './documents.js';
@@ -187,6 +188,7 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
     about: { apiVersion: config.apiVersion, version: config.productVersion, build: config.productBuild },
     limits: config,
     managers: loadManagedTypes(wsdlDirectory()),
+    methodTasks: { defaultDurationMs: config.taskDurationMs },
   });
   const controlSchemas = new ControlSchemas();
   const control = new EmulatorControl({
@@ -196,6 +198,10 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
     users,
     injector,
     schemas: controlSchemas,
+    tree: inventory.tree,
+    methodTasks: inventory.methodTasks,
+    taskDurationMs: config.taskDurationMs,
+    inventory: DEFAULT_INVENTORY,
   });
   const dispose = () => {
     control.dispose();
@@ -209,6 +215,7 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
       throw new Error(`seed ${config.seedFile}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
+  control.started();
 
   const https = config.tls ? await tlsMaterial(config.certFile, config.keyFile, config.host) : undefined;
   const checkInterval = Math.max(100, Math.min(1000, Math.floor(config.requestTimeoutMs / 2)));

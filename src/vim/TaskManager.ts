@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { dataObject, ManagedObjectReference, type DataObject, type TypeModel, type VimValue } from './data.js';
 import { InvalidArgument, InvalidState, NotAuthenticated } from './faults.js';
+import { ManagedEntity } from './entity.js';
 import { ManagedObject, type CallContext, type Methods } from './managed-object.js';
 import type { ObjectRegistry } from './registry.js';
 import type { Session } from './session.js';
@@ -211,7 +212,18 @@ export class TaskManager extends ManagedObject implements TaskHost {
     }
     const ref = new ManagedObjectReference('TaskHistoryCollector', `session[${session.key}]${randomUUID()}`);
     const set = owned;
-    const collector = new TaskHistoryCollector(ref, spec, taskFilter(spec, this.rootFolder), this.collectorIndex, this.registry, session, (c) => set.delete(c));
+    const collector = new TaskHistoryCollector(
+      ref,
+      spec,
+      taskFilter(spec, this.rootFolder, (ref) => {
+        const object = this.registry.get(ref);
+        return object instanceof ManagedEntity ? object.parent?.ref : undefined;
+      }),
+      this.collectorIndex,
+      this.registry,
+      session,
+      (c) => set.delete(c),
+    );
     owned.add(collector);
     this.registry.add(collector);
     return ref;

@@ -7,7 +7,6 @@ import type { ManagedObjectReference, VimValue } from './data.js';
 import { ManagedObject } from './managed-object.js';
 import type { ObjectRegistry } from './registry.js';
 import type { Task } from './Task.js';
-import { RECENT_TASK_LIMIT } from './TaskManager.js';
 
 /** A method as the dispatcher calls it (arguments already checked against the WSDL). */
 export type TaskMethodHandler = NonNullable<ReturnType<ManagedObject['method']>>;
@@ -20,6 +19,9 @@ export interface EntityHost {
   /** Whether a task still belongs in a recentTask list (running, or completed within the retention). */
   isRecentTask(task: Task): boolean;
 }
+
+/** An entity's recentTask holds at most this many tasks, as TaskManager.recentTask does. */
+const RECENT_TASK_LIMIT = 200;
 
 export const ENTITY_PROPERTY_TYPES = {
   name: 'xsd:string',
