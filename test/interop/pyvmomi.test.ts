@@ -38,6 +38,7 @@ describe('pyVmomi 6.7.1 interop (real client against the emulator)', () => {
   it('finds the Python suites', () => {
     expect(SUITES).toContain('test_task_lifecycle.py');
     expect(SUITES).toContain('test_task_history.py');
+    expect(SUITES).toContain('test_method_tasks.py');
   });
 
   it.each(SUITES)(
