@@ -81,6 +81,22 @@ describe('*_Task methods (immediate cancel mode)', () => {
     expect(text(await property(s, 'VirtualMachine', vm, 'summary.config.name'))).toBe('web-01');
   });
 
+  it('a PropertyCollector waiter on runtime.powerState wakes with the effect', async () => {
+    const vm = await refOf(control, '/DC0/vm/web-01');
+    const spec = `<spec><propSet><type>VirtualMachine</type><pathSet>runtime.powerState</pathSet></propSet><objectSet><obj type="VirtualMachine">${vm}</obj></objectSet></spec>`;
+    ok(await s.call('CreateFilter', 'PropertyCollector', 'propertyCollector', `${spec}<partialUpdates>false</partialUpdates>`));
+    const first = await s.call('WaitForUpdatesEx', 'PropertyCollector', 'propertyCollector', '');
+    ok(first);
+    const version = String(((first.result.WaitForUpdatesExResponse as Xml).returnval as Xml).version);
+    const waiting = s.call('WaitForUpdatesEx', 'PropertyCollector', 'propertyCollector', `<version>${version}</version>`);
+    await startTask(s, 'PowerOnVM_Task', 'VirtualMachine', vm);
+    const woken = await waiting;
+    ok(woken);
+    const update = (((woken.result.WaitForUpdatesExResponse as Xml).returnval as Xml).filterSet as Xml).objectSet as Xml;
+    expect(update.kind).toBe('modify');
+    expect(text((update.changeSet as Xml).val)).toBe('poweredOn');
+  });
+
   it('a rule fails PowerOnVM_Task after 50% with the fault it names, and leaves the VM off', async () => {
     await control.methods.add({
       method: 'PowerOnVM_Task',
