@@ -205,14 +205,19 @@ export class InventoryTree implements EntityHost {
       addCompute(compute);
       addHost(compute, name);
     }
+    const vmFolders = new Map<string, Folder>();
     for (const vmSpec of spec.vms ?? []) {
       const host = vmSpec.host === undefined ? hosts.values().next().value : hosts.get(vmSpec.host);
       const compute = host?.parent instanceof ComputeResource ? host.parent : undefined;
       const pool = vmSpec.resourcePool === undefined ? compute?.resourcePool : pools.get(`${compute?.name}/${vmSpec.resourcePool}`);
       let folder = folders.vmFolder;
+      let path = '';
       for (const segment of vmSpec.folder?.split('/').filter(Boolean) ?? []) {
-        const existing = folder.children().find((c): c is Folder => c instanceof Folder && c.name === segment);
-        folder = existing ?? this.folder(folder, segment, 'vm', 'group-v');
+        path += `/${segment}`;
+        // By path, not by scanning the folder's children: thousands of VMs share a few folders.
+        let sub = vmFolders.get(path);
+        if (!sub) vmFolders.set(path, (sub = this.folder(folder, segment, 'vm', 'group-v')));
+        folder = sub;
       }
       const datastore = vmSpec.datastore === undefined ? datastores[0] : datastores.find((d) => d.name === vmSpec.datastore);
       const network = vmSpec.network === undefined ? networks[0] : networks.find((n) => n.name === vmSpec.network);
