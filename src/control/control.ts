@@ -150,7 +150,8 @@ export class EmulatorControl {
       outcome,
       result: json.result === undefined ? undefined : jsonToVim(json.result, 'xsd:anyType', this.deps.types, `${where}.result`),
       fault: json.fault === undefined ? undefined : this.taskFault(json.fault, `${where}.fault`),
-      cancelable: json.cancelable,
+      // A task that hangs until canceled must be one a client can cancel, unless the rule says otherwise.
+      cancelable: json.cancelable ?? (outcome === 'hangUntilCancelled' ? true : undefined),
     }));
     const entity = json.entity !== undefined && json.entity.length > 1 ? json.entity.replace(/\/+$/, '') : json.entity;
     return this.methodRules.add({ method: json.method, entity, entityType: json.entityType, call: json.call, count: json.count, plan, json });

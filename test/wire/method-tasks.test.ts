@@ -128,7 +128,7 @@ describe('*_Task methods (immediate cancel mode)', () => {
   });
 
   it('hangUntilCancelled: CancelTask ends the task as canceled', async () => {
-    await control.methods.add({ method: 'PowerOnVM_Task', outcome: 'hangUntilCancelled', cancelable: true, progressSteps: 0 });
+    await control.methods.add({ method: 'PowerOnVM_Task', outcome: 'hangUntilCancelled' }); // cancelable by default
     const vm = await refOf(control, '/DC0/vm/web-01');
     const task = await startTask(s, 'PowerOnVM_Task', 'VirtualMachine', vm);
     await until(s, task, (info) => info.state === 'running');
@@ -141,9 +141,12 @@ describe('*_Task methods (immediate cancel mode)', () => {
   });
 
   it('a task vCenter does not let clients cancel refuses CancelTask with NotSupported', async () => {
-    await control.methods.add({ method: 'PowerOnVM_Task', outcome: 'hangUntilCancelled' });
+    await control.methods.add({ method: 'PowerOnVM_Task', outcome: 'hangUntilFinished' });
     const task = await startTask(s, 'PowerOnVM_Task', 'VirtualMachine', await refOf(control, '/DC0/vm/web-01'));
     expectFault(await s.call('CancelTask', 'Task', task), 'NotSupported');
+    await control.tasks.finish(task, { outcome: 'error', fault: { type: 'InvalidPowerState', fields: { existingState: 'poweredOff' } } });
+    const done = await readInfo(s, task);
+    expect(((done.error as Xml).fault as Xml).$?.['xsi:type']).toBe('InvalidPowerState');
   });
 
   it('hangUntilFinished: the control API finishes the task, and success runs the effect', async () => {
