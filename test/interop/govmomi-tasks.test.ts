@@ -13,7 +13,7 @@ const GOVMOMI_SRC = '/usr/share/gocode/src/github.com/vmware/govmomi';
 const PROGRAM_DIR = path.join(ROOT, 'test/interop/govmomi-tasks');
 const BINARY = path.join(PROGRAM_DIR, 'bin/govmomi-tasks');
 const INSTALL_HINT = 'apt-get install -y golang-go golang-github-vmware-govmomi-dev';
-const STEPS = ['power_on_success', 'power_on_error', 'power_on_cancel', 'power_on_hung_finished', 'clone_destroy'];
+const STEPS = ['power_on_success', 'power_on_error', 'power_on_cancel', 'power_on_hung_finished', 'clone_destroy', 'finder_inventory'];
 
 function requireToolchain(): void {
   const go = spawnSync('go', ['version'], { encoding: 'utf8' });
@@ -43,7 +43,7 @@ describe('govmomi 0.24.2: *_Task methods on the inventory', () => {
     expect(build.code, `go build failed:\n${build.output}`).toBe(0);
   }, 200_000);
 
-  it('PowerOn with WaitForResult and progress: success, injected error, cancel, hung then finished; Clone and Destroy', async () => {
+  it('PowerOn with WaitForResult and progress: success, injected error, cancel, hung then finished; Clone and Destroy; the finder (govc ls/find) walks the inventory', async () => {
     expect(existsSync(BINARY), `${BINARY} was not built`).toBe(true);
     const url = new URL('/sdk', emu.url());
     url.username = 'admin';

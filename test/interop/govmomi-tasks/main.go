@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/vmware/govmomi"
+	"github.com/vmware/govmomi/find"
 	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/task"
 	"github.com/vmware/govmomi/vim25/progress"
@@ -300,6 +301,45 @@ func stepCloneDestroy(ctx context.Context, e *env) error {
 	return nil
 }
 
+// stepFinder lists the inventory the way govc ls and govc find do: govmomi's finder walks the
+// containment properties (childEntity, vmFolder, hostFolder, host, resourcePool ...).
+func stepFinder(ctx context.Context, e *env) error {
+	finder := find.NewFinder(e.client.Client, true)
+	dc, err := finder.Datacenter(ctx, "DC0")
+	if err != nil {
+		return err
+	}
+	finder.SetDatacenter(dc)
+	vms, err := finder.VirtualMachineList(ctx, "*")
+	if err != nil {
+		return err
+	}
+	names := map[string]bool{}
+	for _, vm := range vms {
+		names[vm.InventoryPath] = true
+	}
+	for _, want := range []string{"/DC0/vm/web-01", "/DC0/vm/web-02", "/DC0/vm/db-01"} {
+		if !names[want] {
+			return fmt.Errorf("finder did not list %s (got %v)", want, names)
+		}
+	}
+	hosts, err := finder.HostSystemList(ctx, "*/*")
+	if err != nil {
+		return err
+	}
+	if len(hosts) != 2 {
+		return fmt.Errorf("finder listed %d hosts, want 2", len(hosts))
+	}
+	pool, err := finder.ResourcePool(ctx, "C0/Resources/pool-a")
+	if err != nil {
+		return err
+	}
+	if pool.InventoryPath != "/DC0/host/C0/Resources/pool-a" {
+		return fmt.Errorf("pool path %s", pool.InventoryPath)
+	}
+	return nil
+}
+
 func main() {
 	if len(os.Args) != 2 {
 		fmt.Fprintln(os.Stderr, "usage: govmomi-tasks https://user:pass@host:port/sdk")
@@ -330,6 +370,7 @@ func main() {
 		{"power_on_cancel", stepCancel},
 		{"power_on_hung_finished", stepHungFinished},
 		{"clone_destroy", stepCloneDestroy},
+		{"finder_inventory", stepFinder},
 	}
 	failed := false
 	for _, s := range steps {
