@@ -97,6 +97,25 @@ describe('*_Task methods (immediate cancel mode)', () => {
     expect(text((update.changeSet as Xml).val)).toBe('poweredOn');
   });
 
+  it('every entity answers a read of all its properties (each value encodes as its WSDL type)', async () => {
+    const vm = await refOf(control, '/DC0/vm/web-01');
+    await until(s, await startTask(s, 'CreateSnapshot_Task', 'VirtualMachine', vm, '<name>s</name><memory>false</memory><quiesce>false</quiesce>'), finished);
+    const objects = [
+      ...(await control.inventory.list()).map((e) => [e.type, e.ref]),
+      ['VirtualMachineSnapshot', String(text(await property(s, 'VirtualMachine', vm, 'snapshot.currentSnapshot')))],
+    ];
+    for (const [type, ref] of objects) {
+      const res = await s.call(
+        'RetrievePropertiesEx',
+        'PropertyCollector',
+        'propertyCollector',
+        `<specSet><propSet><type>${type}</type><all>true</all></propSet><objectSet><obj type="${type}">${ref}</obj></objectSet></specSet><options/>`,
+      );
+      ok(res);
+      expect(res.body, `${type}:${ref}`).toContain(`<obj type="${type}">${ref}</obj>`);
+    }
+  });
+
   it('a rule fails PowerOnVM_Task after 50% with the fault it names, and leaves the VM off', async () => {
     await control.methods.add({
       method: 'PowerOnVM_Task',
