@@ -116,6 +116,21 @@ describe('*_Task methods (immediate cancel mode)', () => {
     }
   });
 
+  it('fault and latency rules act on the call, before any task exists; method rules on the task', async () => {
+    const vm = await refOf(control, '/DC0/vm/web-01');
+    await control.faults.add({ method: 'PowerOnVM_Task', count: 1, fault: { type: 'InvalidState', message: 'injected on the call' } });
+    await control.latency.add({ method: 'PowerOnVM_Task', delayMs: 150 });
+    await control.methods.add({ method: 'PowerOnVM_Task', fault: { type: 'InsufficientResourcesFault' } });
+    const before = (await control.tasks.list()).length;
+    const started = Date.now();
+    expectFault(await s.call('PowerOnVM_Task', 'VirtualMachine', vm), 'InvalidState');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    expect((await control.tasks.list()).length).toBe(before);
+    const task = await startTask(s, 'PowerOnVM_Task', 'VirtualMachine', vm);
+    const done = await until(s, task, finished);
+    expect(((done.error as Xml).fault as Xml).$?.['xsi:type']).toBe('InsufficientResourcesFault');
+  });
+
   it('a rule fails PowerOnVM_Task after 50% with the fault it names, and leaves the VM off', async () => {
     await control.methods.add({
       method: 'PowerOnVM_Task',
