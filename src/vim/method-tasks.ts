@@ -7,7 +7,7 @@
 
 import type { ManagedObjectReference, VimValue } from './data.js';
 import { ManagedEntity, type TaskMethodHandler } from './entity.js';
-import { MethodFault, localizedMethodFault } from './faults.js';
+import { MethodFault, NoPermission, localizedMethodFault } from './faults.js';
 import type { InventoryTree } from './inventory-tree.js';
 import type { Arguments, CallContext, ManagedObject } from './managed-object.js';
 import type { ObjectRegistry } from './registry.js';
@@ -15,7 +15,8 @@ import { Task, type Actor } from './Task.js';
 import type { TaskManager } from './TaskManager.js';
 import { isTerminal } from './task-state.js';
 import { applyEffect } from './task-effects.js';
-import { taskMethod, type TaskMethodName } from './task-methods.js';
+import { entityPrivilege, taskMethod, type TaskMethodName } from './task-methods.js';
+import { hasPrivilege } from './session.js';
 import { VirtualMachineSnapshot } from './VirtualMachineSnapshot.js';
 import type { LocalizedMethodFault } from './vim-types.js';
 
@@ -110,6 +111,8 @@ export class MethodTaskRunner {
     const info = taskMethod(method);
     const entity = target instanceof VirtualMachineSnapshot ? target.vm : target;
     if (!info || !(entity instanceof ManagedEntity)) throw new Error(`${method} was routed to ${target.ref.toString()}, which is no inventory entity`);
+    const privilege = entityPrivilege(method, target.typeChain);
+    if (privilege && ctx.session && !hasPrivilege(ctx.session, privilege)) throw new NoPermission(target.ref, privilege);
     const call: MethodCall = { method, target, entity };
     const plan = this.plans?.planFor(call) ?? { queueMs: 0, durationMs: this.options.defaultDurationMs, progressSteps: 0, outcome: 'success' };
     const task = this.taskManager.create(

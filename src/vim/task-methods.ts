@@ -118,3 +118,37 @@ export function taskMethod(name: string): TaskMethodInfo | undefined {
 export function taskMethodNames(): readonly string[] {
   return [...INFO.keys()];
 }
+
+/**
+ * Destroy_Task and Rename_Task are declared on ManagedEntity without a privilege: vCenter asks for
+ * one that depends on the entity's type. The most derived type listed decides; a type not listed
+ * needs only a session.
+ */
+const ENTITY_PRIVILEGES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  Destroy_Task: {
+    VirtualMachine: 'VirtualMachine.Inventory.Delete',
+    Folder: 'Folder.Delete',
+    Datacenter: 'Datacenter.Delete',
+    ComputeResource: 'Host.Inventory.DeleteCluster',
+    HostSystem: 'Host.Inventory.RemoveHostFromCluster',
+    ResourcePool: 'Resource.DeletePool',
+    Datastore: 'Datastore.Delete',
+    Network: 'Network.Delete',
+  },
+  Rename_Task: {
+    VirtualMachine: 'VirtualMachine.Config.Rename',
+    Folder: 'Folder.Rename',
+    Datacenter: 'Datacenter.Rename',
+    ComputeResource: 'Host.Inventory.RenameCluster',
+    ResourcePool: 'Resource.RenamePool',
+    Datastore: 'Datastore.Rename',
+  },
+};
+
+/** The privilege a method needs on an entity beyond the operation's own (types most derived first). */
+export function entityPrivilege(method: string, typeChain: readonly string[]): string | undefined {
+  const byType = ENTITY_PRIVILEGES[method];
+  if (!byType) return undefined;
+  for (const type of typeChain) if (byType[type]) return byType[type];
+  return undefined;
+}

@@ -3,7 +3,7 @@
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ControlApiError, ControlClient } from '../../src/control/client.js';
-import { startLoggedIn, type Running, type SoapConnection } from '../helpers/emulator.js';
+import { EXAMPLE_USERS, startLoggedIn, type Running, type SoapConnection } from '../helpers/emulator.js';
 import type { SoapSession } from '../helpers/soap-client.js';
 import { expectFault, ok, readInfo, type Xml } from '../helpers/tasks.js';
 
@@ -338,5 +338,24 @@ describe('*_Task methods (cooperative cancel mode)', () => {
     expect([marked.state, marked.cancelled]).toEqual(['running', 'true']);
     const info = await control.tasks.finish(task, { outcome: 'error', fault: { type: 'RequestCanceled' } });
     expect(info.state).toBe('error');
+  });
+});
+
+describe('*_Task methods and privileges', () => {
+  let env: Running<SoapConnection>;
+
+  beforeAll(async () => {
+    env = await startLoggedIn({ usersFile: EXAMPLE_USERS });
+  });
+  afterAll(async () => env?.close());
+
+  it('each method checks the privilege VMODL names: a read-only user gets NoPermission and no task', async () => {
+    const control = new ControlClient({ baseUrl: env.url() });
+    const vm = await refOf(control, '/DC0/vm/web-01');
+    const viewer = await env.login('viewer');
+    const before = (await control.tasks.list()).length;
+    expectFault(await viewer.call('PowerOnVM_Task', 'VirtualMachine', vm), 'NoPermission', { privilegeId: 'VirtualMachine.Interact.PowerOn' });
+    expectFault(await viewer.call('Destroy_Task', 'VirtualMachine', vm), 'NoPermission', { privilegeId: 'VirtualMachine.Inventory.Delete' });
+    expect((await control.tasks.list()).length).toBe(before);
   });
 });
