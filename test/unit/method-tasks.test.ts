@@ -5,7 +5,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { localizedMethodFault, MethodFault } from '../../src/vim/faults.js';
 import type { MethodTaskPlan } from '../../src/vim/method-tasks.js';
-import { taskMethod } from '../../src/vim/task-methods.js';
+import { taskMethod, taskMethodNames } from '../../src/vim/task-methods.js';
+import { OPERATION_MANAGED_TYPES } from '../../src/vim/vim-types.js';
 import { VirtualMachine } from '../../src/vim/VirtualMachine.js';
 import { harness, type Harness } from '../helpers/method-tasks.js';
 
@@ -194,5 +195,27 @@ describe('effects', () => {
     expect(task.state).toBe('success');
     expect(JSON.stringify(vm.getProperty('config', undefined))).toBe(before);
     expect(taskMethod('UpgradeVM_Task')?.descriptionId).toBe('VirtualMachine.upgradeVirtualHardware');
+  });
+});
+
+describe('every *_Task method on every entity', () => {
+  it('starts a task that ends in success or a vim25 fault, whatever its effect meets (nothing throws)', () => {
+    h = harness({ defaultDurationMs: 1 });
+    const vm = h.entity('/DC0/vm/web-01');
+    h.call(vm, 'CreateSnapshot_Task', { name: 's', memory: false, quiesce: false });
+    vi.advanceTimersByTime(1);
+    const targets = [...h.inventory.registry.objects()].filter((o) => o.isA('ManagedEntity') || o.isA('VirtualMachineSnapshot'));
+    const tasks = [];
+    for (const name of taskMethodNames()) {
+      for (const target of targets) {
+        // Destroying would empty the inventory for the methods after it.
+        if (name === 'Destroy_Task' || name === 'UnregisterAndDestroy_Task' || name === 'RemoveSnapshot_Task') continue;
+        if (!target.isA(OPERATION_MANAGED_TYPES[name as keyof typeof OPERATION_MANAGED_TYPES])) continue;
+        tasks.push(h.call(target, name));
+      }
+    }
+    expect(tasks.length).toBeGreaterThan(73);
+    vi.advanceTimersByTime(10);
+    for (const task of tasks) expect(['success', 'error'], `${task.info.descriptionId}`).toContain(task.state);
   });
 });
