@@ -159,6 +159,9 @@ EXTRA_ROOTS = [
     "vmodl.query.PropertyCollector.MissingObject",
     "vmodl.query.PropertyCollector.WaitOptions",
     "vmodl.DynamicProperty", "vmodl.query.PropertyCollector.MissingProperty",
+    # The inventory entities' properties (issue 16): what clients read on the task paths.
+    "vim.vm.RuntimeInfo", "vim.vm.Summary", "vim.vm.ConfigInfo",
+    "vim.vm.SnapshotInfo", "vim.vm.SnapshotTree", "vim.alarm.AlarmState",
 ]
 
 # Root types whose nested (VMODL name prefix) data/enum types and subtypes

@@ -10,8 +10,10 @@ export {
   ControlApiError,
   ControlClient,
   type ControlClientOptions,
+  type EntityInfo,
   type FaultRuleInfo,
   type LatencyRuleInfo,
+  type MethodRuleInfo,
   type SeedResult,
   type TaskInfoJson,
   type TransitionJson,
@@ -19,7 +21,20 @@ export {
 } from './control/client.js';
 export type { Config } from './server/config.js';
 export type { StateDocument } from './control/state.js';
-export type { FaultJson, FaultRuleJson, LatencyRuleJson, LifecycleJson, SeedJson, TaskJson, UserJson, ExtensionJson } from './control/schemas.js';
+export type {
+  FaultJson,
+  FaultRuleJson,
+  FinishJson,
+  InventoryJson,
+  LatencyRuleJson,
+  LifecycleJson,
+  MethodRuleJson,
+  SeedJson,
+  TaskJson,
+  UserJson,
+  ExtensionJson,
+  VmJson,
+} from './control/schemas.js';
 
 /**
  * Every setting the CLI takes, by its Config name (`--cancel-mode` is `cancelMode`), all

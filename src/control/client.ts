@@ -5,7 +5,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Json } from './json-values.js';
-import type { FaultRuleJson, LatencyRuleJson, LifecycleJson, SeedJson, TaskJson } from './schemas.js';
+import type { FaultRuleJson, FinishJson, InventoryJson, LatencyRuleJson, LifecycleJson, MethodRuleJson, SeedJson, TaskJson } from './schemas.js';
 import type { StateDocument } from './state.js';
 import type { TaskState } from '../vim/task-state.js';
 
@@ -40,10 +40,17 @@ export interface TransitionJson {
 }
 export type FaultRuleInfo = FaultRuleJson & { readonly id: string; readonly hits: number };
 export type LatencyRuleInfo = LatencyRuleJson & { readonly id: string };
+export type MethodRuleInfo = MethodRuleJson & { readonly id: string; readonly seen: number; readonly hits: number };
+export interface EntityInfo {
+  readonly path: string;
+  readonly type: string;
+  readonly ref: string;
+}
 export interface SeedResult {
   readonly tasks: string[];
   readonly faults: number;
   readonly latency: number;
+  readonly methods: number;
 }
 
 interface RuleApi<Rule, Info> {
@@ -79,6 +86,8 @@ export class ControlClient {
       (await this.call<{ history: TransitionJson[] }>('GET', `tasks/${encodeURIComponent(key)}/history`)).history,
     /** Scripts a task's future: states and progress over time. */
     lifecycle: (key: string, script: LifecycleJson): Promise<TaskInfoJson> => this.call('POST', `tasks/${encodeURIComponent(key)}/lifecycle`, script),
+    /** Ends an unfinished *_Task method's task (one a rule keeps hanging, say) with success or an error. */
+    finish: (key: string, outcome: FinishJson): Promise<TaskInfoJson> => this.call('POST', `tasks/${encodeURIComponent(key)}/finish`, outcome),
   };
 
   readonly state = {
@@ -94,6 +103,15 @@ export class ControlClient {
     /** Ends the session with this UserSession.key; its client's next call gets NotAuthenticated. */
     end: async (key: string): Promise<void> => void (await this.call('DELETE', `sessions/${encodeURIComponent(key)}`)),
   };
+  readonly inventory = {
+    /** Every entity under the root folder, with its inventory path and reference value. */
+    list: async (): Promise<EntityInfo[]> => (await this.call<{ entities: EntityInfo[] }>('GET', 'inventory')).entities,
+    /** Replaces the inventory. */
+    load: (inventory: InventoryJson): Promise<{ entities: number }> => this.call('PUT', 'inventory', inventory),
+  };
+
+  /** Rules for the tasks *_Task methods start: which calls, and how their tasks run. */
+  readonly methods: RuleApi<MethodRuleJson, MethodRuleInfo> = this.rules('methods');
 
   readonly faults: RuleApi<FaultRuleJson, FaultRuleInfo> = this.rules('faults');
   readonly latency: RuleApi<LatencyRuleJson, LatencyRuleInfo> = this.rules('latency');

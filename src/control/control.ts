@@ -17,7 +17,23 @@ import { ControlError } from './errors.js';
 import type { FaultRule, Injector, LatencyRule } from './injection.js';
 import { JsonValueError, jsonToFault, jsonToVim, type Json } from './json-values.js';
 import { LifecycleRunner, type LifecycleSpec } from './lifecycle.js';
-import type { ControlSchemas, FaultJson, FaultRuleJson, LatencyRuleJson, LifecycleJson, SeedJson, TaskJson } from './schemas.js';
+import type { ManagedEntity } from '../vim/entity.js';
+import { InventoryError, type InventorySpec, type InventoryTree } from '../vim/inventory-tree.js';
+import type { MethodTaskPlan, MethodTaskRunner } from '../vim/method-tasks.js';
+import { taskMethod } from '../vim/task-methods.js';
+import { MethodRules, type MethodRule } from './method-rules.js';
+import type {
+  ControlSchemas,
+  FaultJson,
+  FaultRuleJson,
+  FinishJson,
+  InventoryJson,
+  LatencyRuleJson,
+  LifecycleJson,
+  MethodRuleJson,
+  SeedJson,
+  TaskJson,
+} from './schemas.js';
 
 export { ControlError, type ControlErrorKind } from './errors.js';
 
@@ -37,13 +53,128 @@ export interface ControlDependencies {
   readonly sessions: SessionManager;
   readonly injector: Injector;
   readonly schemas: ControlSchemas;
+  readonly tree: InventoryTree;
+  readonly methodTasks: MethodTaskRunner;
+  /** How long a *_Task method's task runs when its rule gives no duration. */
+  readonly taskDurationMs: number;
+  /** The inventory declared at start (reset returns to it, or to what a start-up seed declared). */
+  readonly inventory: InventorySpec;
+}
+
+/** The entity types a method rule's entityType may name. */
+const ENTITY_TYPES = new Set([
+  'ManagedEntity',
+  'Folder',
+  'Datacenter',
+  'ComputeResource',
+  'ClusterComputeResource',
+  'HostSystem',
+  'ResourcePool',
+  'Datastore',
+  'Network',
+  'VirtualMachine',
+  'VirtualMachineSnapshot',
+]);
+
+/** One entity of the inventory as the control API lists it. */
+export interface EntityListing {
+  readonly path: string;
+  readonly type: string;
+  readonly ref: string;
+}
+
+export interface SeedOutcome {
+  readonly tasks: string[];
+  readonly faults: number;
+  readonly latency: number;
+  readonly methods: number;
 }
 
 export class EmulatorControl {
   readonly lifecycles: LifecycleRunner;
+  readonly methodRules: MethodRules;
+  /** The inventory reset goes back to, and the one declared last. */
+  private baseline: InventorySpec;
+  private declared: InventorySpec;
 
   constructor(private readonly deps: ControlDependencies) {
     this.lifecycles = new LifecycleRunner();
+    this.methodRules = new MethodRules((entity) => deps.tree.pathOf(entity));
+    deps.methodTasks.usePlans(this.methodRules);
+    this.baseline = this.declared = deps.inventory;
+  }
+
+  /** Start-up is over: what was declared so far (a --seed file's inventory) is what reset returns to. */
+  started(): void {
+    this.baseline = this.declared;
+  }
+
+  /** Replaces the inventory under the root folder. */
+  loadInventory(json: InventoryJson): { entities: number } {
+    try {
+      this.deps.tree.load(json);
+    } catch (error) {
+      if (error instanceof InventoryError) throw new ControlError(`inventory: ${error.message}`);
+      throw error;
+    }
+    this.declared = json;
+    return { entities: this.deps.tree.size };
+  }
+
+  /** Every entity under the root folder, depth first, with its inventory path. */
+  inventory(): EntityListing[] {
+    const out: EntityListing[] = [];
+    const walk = (entity: ManagedEntity) => {
+      out.push({ path: this.deps.tree.pathOf(entity), type: entity.typeChain[0], ref: entity.ref.value });
+      for (const child of entity.children()) walk(child);
+    };
+    walk(this.deps.tree.root);
+    return out;
+  }
+
+  addMethodRule(json: MethodRuleJson, where = 'rule'): MethodRule {
+    if (json.method !== undefined && !taskMethod(json.method)) {
+      throw new ControlError(
+        `${where}.method: unknown method '${json.method}'; method rules select the *_Task methods of the inventory (PowerOnVM_Task, CloneVM_Task, Destroy_Task, ...)`,
+      );
+    }
+    if (json.entityType !== undefined && !ENTITY_TYPES.has(json.entityType)) {
+      throw new ControlError(`${where}.entityType: unknown entity type '${json.entityType}'; one of ${[...ENTITY_TYPES].join(', ')}`);
+    }
+    const outcome = json.outcome ?? (json.fault ? 'error' : 'success');
+    if (outcome === 'error' && !json.fault) throw new ControlError(`${where}.fault is required with outcome error`);
+    if (json.fault && outcome !== 'error') throw new ControlError(`${where}.fault needs outcome error`);
+    if (json.result !== undefined && outcome !== 'success') throw new ControlError(`${where}.result needs outcome success`);
+    const plan: MethodTaskPlan = this.convert(() => ({
+      queueMs: json.queueMs ?? 0,
+      durationMs: json.durationMs ?? this.deps.taskDurationMs,
+      progressSteps: json.progressSteps ?? 0,
+      outcome,
+      result: json.result === undefined ? undefined : jsonToVim(json.result, 'xsd:anyType', this.deps.types, `${where}.result`),
+      fault: json.fault === undefined ? undefined : this.taskFault(json.fault, `${where}.fault`),
+      // A task that hangs until canceled must be one a client can cancel, unless the rule says otherwise.
+      cancelable: json.cancelable ?? (outcome === 'hangUntilCancelled' ? true : undefined),
+    }));
+    const entity = json.entity !== undefined && json.entity.length > 1 ? json.entity.replace(/\/+$/, '') : json.entity;
+    return this.methodRules.add({ method: json.method, entity, entityType: json.entityType, call: json.call, count: json.count, plan, json });
+  }
+
+  /** Ends a *_Task method's task that has not completed (a hung one, typically), running its effect on success. */
+  finishTask(key: string, json: FinishJson): Task {
+    const task = this.task(key);
+    if (!this.deps.methodTasks.isMethodTask(task)) throw new ControlError(`task '${key}' is not an unfinished *_Task method's task`, 'conflict');
+    if (json.fault && json.outcome !== 'error') throw new ControlError('finish.fault needs outcome error');
+    if (json.result !== undefined && json.outcome !== 'success') throw new ControlError('finish.result needs outcome success');
+    if (json.outcome === 'error' && !json.fault) throw new ControlError('finish.fault is required with outcome error');
+    this.convert(() => {
+      if (json.outcome === 'success') {
+        const result = json.result === undefined ? undefined : jsonToVim(json.result, 'xsd:anyType', this.deps.types, 'finish.result');
+        this.deps.methodTasks.finish(task, { success: true, result });
+      } else {
+        this.deps.methodTasks.finish(task, { success: false, fault: json.fault && this.taskFault(json.fault, 'finish.fault') });
+      }
+    });
+    return task;
   }
 
   private convert<T>(run: () => T): T {
@@ -180,7 +311,7 @@ export class EmulatorControl {
   }
 
   /** A seed document from a file or a body, checked against the seed schema first. */
-  seedDocument(json: Json, where = 'seed'): { tasks: string[]; faults: number; latency: number } {
+  seedDocument(json: Json, where = 'seed'): SeedOutcome {
     return this.seed(this.deps.schemas.seed(json, where));
   }
 
@@ -188,7 +319,8 @@ export class EmulatorControl {
    * Loads a seed: extensions, users and roles first, then tasks in order, then the rules. The
    * users are checked whole before any is added.
    */
-  seed(json: SeedJson): { tasks: string[]; faults: number; latency: number } {
+  seed(json: SeedJson): SeedOutcome {
+    if (json.inventory) this.loadInventory(json.inventory);
     for (const e of json.extensions ?? []) this.deps.extensionManager.put(simpleExtension(e.key, e.taskTypes, e.label ?? e.key));
     if (json.users !== undefined || json.roles !== undefined) {
       try {
@@ -200,12 +332,14 @@ export class EmulatorControl {
     const tasks = (json.tasks ?? []).map((t, i) => this.createTask(t, `seed.tasks[${i}]`).key);
     const faults = (json.faults ?? []).map((f) => this.addFaultRule(f));
     const latency = (json.latency ?? []).map((l) => this.addLatencyRule(l));
-    return { tasks, faults: faults.length, latency: latency.length };
+    const methods = (json.methods ?? []).map((m, i) => this.addMethodRule(m, `seed.methods[${i}]`));
+    return { tasks, faults: faults.length, latency: latency.length, methods: methods.length };
   }
 
   /** Stops scripted lifecycles' timers (the emulator is closing). */
   dispose(): void {
     this.lifecycles.clear();
+    this.deps.methodTasks.clear();
   }
 
   /** Every live session, as SessionManager.sessionList shows them to an Admin. */
@@ -221,6 +355,10 @@ export class EmulatorControl {
   /** Back to the state at start: no tasks, the configured extensions and users, no rules or scripts. Sessions stay. */
   reset(): void {
     this.lifecycles.clear();
+    this.deps.methodTasks.clear();
+    this.methodRules.clear();
+    this.deps.tree.load(this.baseline);
+    this.declared = this.baseline;
     this.deps.injector.clear();
     this.deps.taskManager.reset();
     this.deps.extensionManager.reset();

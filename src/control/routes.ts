@@ -8,6 +8,12 @@ import { ControlError, type ControlErrorKind, type EmulatorControl } from './con
 import {
   describeErrors,
   faultRuleSchema,
+  finishSchema,
+  inventorySchema,
+  methodRuleSchema,
+  type FinishJson,
+  type InventoryJson,
+  type MethodRuleJson,
   latencyRuleSchema,
   lifecycleSchema,
   seedSchema,
@@ -21,6 +27,7 @@ import {
 } from './schemas.js';
 import { TASK_STATES, type TaskState } from '../vim/task-state.js';
 import type { FaultRule, LatencyRule } from './injection.js';
+import type { MethodRule } from './method-rules.js';
 import { vimToJson, type Json } from './json-values.js';
 import type { Task, TaskTransition } from '../vim/Task.js';
 import { stateRoutes, type StateRoutesOptions } from './state-routes.js';
@@ -70,6 +77,10 @@ function latencyRuleJson(rule: LatencyRule): Json {
   if (rule.method !== undefined) out.method = rule.method;
   if (rule.jitterMs !== undefined) out.jitterMs = rule.jitterMs;
   return out;
+}
+
+function methodRuleJson(rule: MethodRule): Json {
+  return { ...rule.json, id: rule.id, seen: rule.seen, hits: rule.hits };
 }
 
 export const controlApi: FastifyPluginAsync<ControlApiOptions> = async (app: FastifyInstance, options) => {
@@ -124,6 +135,30 @@ export const controlApi: FastifyPluginAsync<ControlApiOptions> = async (app: Fas
   app.get('/sessions', async () => ({ sessions: control.sessions().map((session) => vimToJson(session)) }));
   app.delete<{ Params: { key: string } }>('/sessions/:key', { schema: { params: keyParams } }, async (request, reply) => {
     control.endSession(request.params.key);
+    return reply.code(204).send();
+  });
+
+  app.post<{ Params: { key: string }; Body: FinishJson }>(
+    '/tasks/:key/finish',
+    { schema: { params: keyParams, body: finishSchema }, schemaErrorFormatter: refused('finish') },
+    async (request) => taskJson(control.finishTask(request.params.key, request.body)),
+  );
+
+  app.get('/inventory', async () => ({ entities: control.inventory() }));
+  app.put<{ Body: InventoryJson }>('/inventory', { schema: { body: inventorySchema }, schemaErrorFormatter: refused('inventory') }, async (request) =>
+    control.loadInventory(request.body),
+  );
+
+  app.get('/methods', async () => ({ rules: control.methodRules.list().map(methodRuleJson) }));
+  app.post<{ Body: MethodRuleJson }>('/methods', { schema: { body: methodRuleSchema }, schemaErrorFormatter: refused('rule') }, async (request, reply) =>
+    reply.code(201).send(methodRuleJson(control.addMethodRule(request.body))),
+  );
+  app.delete('/methods', async (_request, reply) => {
+    control.methodRules.clear();
+    return reply.code(204).send();
+  });
+  app.delete<{ Params: { id: string } }>('/methods/:id', { schema: { params: idParams } }, async (request, reply) => {
+    if (!control.methodRules.remove(request.params.id)) throw new ControlError(`no method rule '${request.params.id}'`, 'not-found');
     return reply.code(204).send();
   });
 

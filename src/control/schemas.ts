@@ -70,7 +70,55 @@ export interface UserJson {
   readonly fullName?: string;
 }
 
+export type MethodOutcomeJson = 'success' | 'error' | 'hangUntilCancelled' | 'hangUntilFinished';
+
+export interface MethodRuleJson {
+  readonly method?: string;
+  readonly entity?: string;
+  readonly entityType?: string;
+  readonly call?: number;
+  readonly count?: number;
+  readonly queueMs?: number;
+  readonly durationMs?: number;
+  readonly progressSteps?: number;
+  readonly outcome?: MethodOutcomeJson;
+  readonly cancelable?: boolean;
+  readonly result?: Json;
+  readonly fault?: FaultJson;
+}
+
+export interface FinishJson {
+  readonly outcome: 'success' | 'error';
+  readonly result?: Json;
+  readonly fault?: FaultJson;
+}
+
+export interface VmJson {
+  readonly name: string;
+  readonly host?: string;
+  readonly resourcePool?: string;
+  readonly folder?: string;
+  readonly powerState?: 'poweredOn' | 'poweredOff' | 'suspended';
+  readonly numCPU?: number;
+  readonly memoryMB?: number;
+  readonly datastore?: string;
+  readonly network?: string;
+}
+
+export interface InventoryJson {
+  readonly datacenters: ReadonlyArray<{
+    readonly name: string;
+    readonly clusters?: ReadonlyArray<{ readonly name: string; readonly hosts?: readonly string[]; readonly resourcePools?: readonly string[] }>;
+    readonly hosts?: readonly string[];
+    readonly datastores?: readonly string[];
+    readonly networks?: readonly string[];
+    readonly vms?: readonly VmJson[];
+  }>;
+}
+
 export interface SeedJson {
+  readonly inventory?: InventoryJson;
+  readonly methods?: readonly MethodRuleJson[];
   readonly extensions?: readonly ExtensionJson[];
   readonly users?: readonly UserJson[];
   readonly roles?: { readonly [role: string]: readonly string[] };
@@ -146,10 +194,96 @@ export const latencyRuleSchema = {
   properties: { method: shortText, delayMs: { type: 'number', minimum: 0, maximum: 600_000 }, jitterMs: { type: 'number', minimum: 0, maximum: 600_000 } },
 } as const;
 
+const METHOD_OUTCOMES = ['success', 'error', 'hangUntilCancelled', 'hangUntilFinished'] as const;
+
+export const methodRuleSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    method: shortText,
+    entity: shortText,
+    entityType: shortText,
+    call: { type: 'integer', minimum: 1, maximum: 2 ** 31 - 1 },
+    count: { type: 'integer', minimum: 1, maximum: 2 ** 31 - 1 },
+    queueMs: { type: 'number', minimum: 0, maximum: DAY_MS },
+    durationMs: { type: 'number', minimum: 0, maximum: DAY_MS },
+    progressSteps: { type: 'integer', minimum: 0, maximum: 100 },
+    outcome: { enum: METHOD_OUTCOMES },
+    cancelable: { type: 'boolean' },
+    result: anyJson,
+    fault: faultSchema,
+  },
+} as const;
+
+export const finishSchema = {
+  type: 'object',
+  required: ['outcome'],
+  additionalProperties: false,
+  properties: { outcome: { enum: ['success', 'error'] }, result: anyJson, fault: faultSchema },
+} as const;
+
+const name = { type: 'string', minLength: 1, maxLength: 80 } as const;
+const names = { type: 'array', maxItems: 10_000, items: name } as const;
+
+export const inventorySchema = {
+  type: 'object',
+  required: ['datacenters'],
+  additionalProperties: false,
+  properties: {
+    datacenters: {
+      type: 'array',
+      maxItems: 1000,
+      items: {
+        type: 'object',
+        required: ['name'],
+        additionalProperties: false,
+        properties: {
+          name,
+          clusters: {
+            type: 'array',
+            maxItems: 10_000,
+            items: {
+              type: 'object',
+              required: ['name'],
+              additionalProperties: false,
+              properties: { name, hosts: names, resourcePools: names },
+            },
+          },
+          hosts: names,
+          datastores: names,
+          networks: names,
+          vms: {
+            type: 'array',
+            maxItems: 10_000,
+            items: {
+              type: 'object',
+              required: ['name'],
+              additionalProperties: false,
+              properties: {
+                name,
+                host: name,
+                resourcePool: name,
+                folder: shortText,
+                powerState: { enum: ['poweredOn', 'poweredOff', 'suspended'] },
+                numCPU: { type: 'integer', minimum: 1, maximum: 768 },
+                memoryMB: { type: 'integer', minimum: 4, maximum: 24 * 1024 * 1024 },
+                datastore: name,
+                network: name,
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
 export const seedSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
+    inventory: inventorySchema,
+    methods: { type: 'array', items: methodRuleSchema },
     extensions: {
       type: 'array',
       items: {

@@ -21,6 +21,7 @@ import { loadManagedTypes } from '../soap/managed-types.js';
 import { loadCompiledSchema, wsdlDirectory, type VimSchema } from '../soap/schema.js';
 import { DEFAULT_XML_LIMITS, XmlReader } from '../soap/xml-reader.js';
 import { createInventory, type Inventory } from '../vim/inventory.js';
+import { DEFAULT_INVENTORY } from '../vim/inventory-tree.js';
 import { UserDirectory } from '../vim/users.js';
 import type { Config } from './config.js';
 import { parseUsersFile, readDocument } from './documents.js';
@@ -206,6 +207,7 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
     limits: config,
     managers: loadManagedTypes(wsdlDirectory()),
     operationPrivileges: [...new Set([...operations.values()].flatMap((op) => (op.privilege ? [op.privilege] : [])))],
+    methodTasks: { defaultDurationMs: config.taskDurationMs },
   });
   const controlSchemas = new ControlSchemas();
   const control = new EmulatorControl({
@@ -216,6 +218,10 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
     sessions: inventory.sessionManager,
     injector,
     schemas: controlSchemas,
+    tree: inventory.tree,
+    methodTasks: inventory.methodTasks,
+    taskDurationMs: config.taskDurationMs,
+    inventory: DEFAULT_INVENTORY,
   });
   const state = new EmulatorState({
     types: schema,
@@ -240,6 +246,7 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
       throw new Error(`seed ${config.seedFile}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
+  control.started();
   // After the seed: a state file that exists replaces what the seed made.
   let stateFile: StateFile | undefined;
   if (config.stateFile) {

@@ -22,6 +22,8 @@ export interface Config extends StateLimits {
   recentTaskRetentionMs: number;
   maxTasks: number;
   maxCollector: number;
+  /** How long a *_Task method's task runs when no method rule says otherwise. */
+  taskDurationMs: number;
   apiVersion: string;
   logLevel: string;
   bodyLimitBytes: number;
@@ -204,6 +206,13 @@ export const SETTINGS: readonly Setting[] = [
     kind: 'number',
     help: 'plain-HTTP port that accepts only CONNECT sdkTunnel:8089 and then serves /sdk over TLS, as extensions reach vCenter to log in by certificate (needs TLS; 0: any free port)',
   },
+  {
+    key: 'taskDurationMs',
+    flag: 'task-duration-ms',
+    env: 'VTASK_TASK_DURATION_MS',
+    kind: 'number',
+    help: 'how long a *_Task method (PowerOnVM_Task, ...) runs before it succeeds, when no method rule says otherwise',
+  },
   { key: 'configFile', flag: 'config', env: 'VTASK_CONFIG', kind: 'string', help: 'config file (JSON/YAML) whose keys are these flag names' },
 ];
 
@@ -222,6 +231,7 @@ export const DEFAULTS: Config = {
   recentTaskRetentionMs: 10 * 60_000,
   maxTasks: 10_000,
   maxCollector: 32,
+  taskDurationMs: 100,
   apiVersion: '8.0.2.0',
   logLevel: 'info',
   bodyLimitBytes: 4 * 1024 * 1024,

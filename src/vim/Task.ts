@@ -261,7 +261,8 @@ export class Task extends ManagedObject {
     this.update({ description }, actor);
   }
 
-  setState(change: StateChange, actor: Actor): void {
+  /** `anyFault`: the emulator, as a *_Task method's owner, may end it with any MethodFault (vCenter's tasks do), not only a VimFault. */
+  setState(change: StateChange, actor: Actor, anyFault = false): void {
     const { state: to, result, fault } = change;
     const effect = transition(this.state, to);
     if (effect === 'invalid') {
@@ -274,7 +275,7 @@ export class Task extends ManagedObject {
     if (result !== undefined && to !== 'success') throw new InvalidState('A result can only be set with state success.');
     if (fault !== undefined) {
       if (to !== 'error') throw new InvalidState('A fault can only be set with state error.');
-      if (!this.host.isVimFault(fault.fault._type)) throw new InvalidState(`The fault type ${fault.fault._type} does not extend VimFault.`);
+      if (!anyFault && !this.host.isVimFault(fault.fault._type)) throw new InvalidState(`The fault type ${fault.fault._type} does not extend VimFault.`);
     }
     switch (effect) {
       case 'noop':

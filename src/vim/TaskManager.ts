@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { dataObject, ManagedObjectReference, type DataObject, type TypeModel, type VimValue } from './data.js';
 import { InvalidArgument } from './faults.js';
+import { ManagedEntity } from './entity.js';
 import { SessionCollectors } from './history-pages.js';
 import { ManagedObject, type CallContext, type Methods } from './managed-object.js';
 import type { ObjectRegistry } from './registry.js';
@@ -156,10 +157,14 @@ export class TaskManager extends ManagedObject implements TaskHost {
     return this.tasks.values();
   }
 
-  /** Creates and registers a task (SOAP CreateTask, seeds and the control API all come here). */
-  create(spec: CreateTaskArgs, creator: TaskCreator): Task {
+  /**
+   * Creates and registers a task (SOAP CreateTask, seeds, the control API and the *_Task methods
+   * all come here). `builtIn`: the taskTypeId is a vCenter descriptionId of the emulator's own
+   * methods (VirtualMachine.powerOn), not an extension's task type.
+   */
+  create(spec: CreateTaskArgs, creator: TaskCreator, builtIn = false): Task {
     const { taskTypeId, parentTaskKey, obj: entity } = spec;
-    if (!this.taskTypes.hasTaskType(taskTypeId)) {
+    if (!builtIn && !this.taskTypes.hasTaskType(taskTypeId)) {
       throw new InvalidArgument('taskTypeId', `The task type '${taskTypeId}' is not registered by any extension.`);
     }
     let rootTaskKey: string | undefined;
@@ -255,7 +260,11 @@ export class TaskManager extends ManagedObject implements TaskHost {
   private createCollector(ctx: CallContext, spec: TaskFilterSpec): ManagedObjectReference {
     const collector = this.collectors.add(ctx.session, this.ref, (session, release) => {
       const ref = new ManagedObjectReference('TaskHistoryCollector', `session[${session.key}]${randomUUID()}`);
-      return new TaskHistoryCollector(ref, spec, taskFilter(spec, this.rootFolder), this.collectorIndex, this.registry, session, release);
+      const parentOf = (entity: ManagedObjectReference): ManagedObjectReference | undefined => {
+        const object = this.registry.get(entity);
+        return object instanceof ManagedEntity ? object.parent?.ref : undefined;
+      };
+      return new TaskHistoryCollector(ref, spec, taskFilter(spec, this.rootFolder, parentOf), this.collectorIndex, this.registry, session, release);
     });
     this.registry.add(collector);
     return collector.ref;
@@ -269,6 +278,11 @@ export class TaskManager extends ManagedObject implements TaskHost {
       if (this.isRecent(task, cutoff)) recent.push(task.ref);
     }
     return recent.reverse();
+  }
+
+  /** Whether a task belongs in recentTask lists now (entities' lists use it too). */
+  isRecentTask(task: Task): boolean {
+    return this.isRecent(task, this.now() - this.options.recentTaskRetentionMs);
   }
 
   /** Held (not forgotten) and either unfinished or finished after the cutoff. */

@@ -6,7 +6,8 @@ import { Dispatcher, type CallHook } from './dispatcher.js';
 import { ExtensionManager, GOVMOMI_SIMULATOR_EXTENSION, GOVMOMI_SIMULATOR_TASK_TYPE, simpleExtension } from './ExtensionManager.js';
 import { Containment } from './containment.js';
 import { EventManager } from './EventManager.js';
-import { Folder } from './Folder.js';
+import { DEFAULT_INVENTORY, InventoryTree, type InventorySpec } from './inventory-tree.js';
+import { MethodTaskRunner, type MethodTaskOptions } from './method-tasks.js';
 import { CollectorUsage, DEFAULT_STATE_LIMITS, type StateLimits } from './limits.js';
 import { PropertyCollector } from './PropertyCollector.js';
 import { ObjectRegistry } from './registry.js';
@@ -70,6 +71,12 @@ export interface InventoryOptions {
   readonly operationPrivileges?: readonly string[];
   /** Extensions registered at start, besides the govmomi simulator one. */
   readonly extensions?: readonly Extension[];
+  /** The inventory under the root folder at start (default: DEFAULT_INVENTORY, docs/contract.md). */
+  readonly inventory?: InventorySpec;
+  /** How *_Task methods run without a rule. */
+  readonly methodTasks?: MethodTaskOptions;
+  /** At most this many inventory entities (default MAX_INVENTORY_ENTITIES). */
+  readonly maxInventoryEntities?: number;
 }
 
 export interface Inventory {
@@ -82,6 +89,10 @@ export interface Inventory {
   readonly taskManager: TaskManager;
   readonly extensionManager: ExtensionManager;
   readonly eventManager: EventManager;
+  /** The entities under the root folder. */
+  readonly tree: InventoryTree;
+  /** Runs the *_Task methods' tasks. */
+  readonly methodTasks: MethodTaskRunner;
   dispose(): void;
 }
 
@@ -90,7 +101,7 @@ export function createInventory(options: InventoryOptions): Inventory {
   const hub = new UpdateHub(registry);
   const limits: StateLimits = { ...DEFAULT_STATE_LIMITS, ...options.limits };
   const usage = new CollectorUsage(limits);
-  const rootFolder = new Folder(new ManagedObjectReference('Folder', 'group-d1'), 'Datacenters');
+  const rootRef = new ManagedObjectReference('Folder', 'group-d1');
   const propertyCollector = new PropertyCollector(new ManagedObjectReference('PropertyCollector', 'propertyCollector'), { registry, hub, usage }, undefined);
   const extensionManager = new ExtensionManager(registry, [
     simpleExtension(GOVMOMI_SIMULATOR_EXTENSION, [GOVMOMI_SIMULATOR_TASK_TYPE], 'govmomi simulator'),
@@ -102,14 +113,24 @@ export function createInventory(options: InventoryOptions): Inventory {
     maxSessionsPerUser: limits.maxSessionsPerUser,
     extensions: extensionManager,
   });
-  const eventManager = new EventManager(registry, new Containment(registry, rootFolder.ref), options.types, {
+  const eventManager = new EventManager(registry, new Containment(registry, rootRef), options.types, {
     maxEvents: limits.maxEvents,
     maxCollector: options.tasks.maxCollector,
     clock: (): string => taskManager.timestamp(),
   });
-  const taskManager: TaskManager = new TaskManager(registry, extensionManager, options.tasks, rootFolder.ref, options.types, eventManager);
+  const taskManager: TaskManager = new TaskManager(registry, extensionManager, options.tasks, rootRef, options.types, eventManager);
+  // The tree and the runner need each other: entities reach the runner's handlers, effects the tree.
+  const tree: InventoryTree = new InventoryTree({
+    registry,
+    rootRef,
+    maxEntities: options.maxInventoryEntities,
+    taskMethod: (name) => methodTasks.handler(name),
+    isRecentTask: (task) => taskManager.isRecentTask(task),
+    timestamp: () => taskManager.timestamp(),
+  });
+  const methodTasks = new MethodTaskRunner(registry, taskManager, () => tree, options.methodTasks ?? { defaultDurationMs: 100 });
   const viewManager = new ViewManager(registry, limits);
-  const searchIndex = new SearchIndex(registry, rootFolder.ref);
+  const searchIndex = new SearchIndex(registry, rootRef);
   const authorizationManager = new AuthorizationManager({
     users: options.users,
     registry,
@@ -126,7 +147,7 @@ export function createInventory(options: InventoryOptions): Inventory {
         eventManager: eventManager.ref,
         authorizationManager: authorizationManager.ref,
       },
-      rootFolder: rootFolder.ref,
+      rootFolder: rootRef,
       propertyCollector: propertyCollector.ref,
       sessionManager: sessionManager.ref,
       taskManager: taskManager.ref,
@@ -136,7 +157,6 @@ export function createInventory(options: InventoryOptions): Inventory {
   );
   for (const object of [
     serviceInstance,
-    rootFolder,
     propertyCollector,
     sessionManager,
     extensionManager,
@@ -147,6 +167,7 @@ export function createInventory(options: InventoryOptions): Inventory {
     authorizationManager,
   ])
     registry.add(object);
+  tree.load(options.inventory ?? DEFAULT_INVENTORY);
   for (const [, object] of placeholders) registry.add(object);
   return {
     registry,
@@ -157,7 +178,10 @@ export function createInventory(options: InventoryOptions): Inventory {
     taskManager,
     extensionManager,
     eventManager,
+    tree,
+    methodTasks,
     dispose() {
+      methodTasks.dispose();
       sessionManager.endAll();
       viewManager.dispose();
       taskManager.dispose();

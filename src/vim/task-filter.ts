@@ -1,6 +1,6 @@
 // TaskFilterSpec as a predicate over TaskInfo, for TaskManager.CreateCollectorForTasks.
-// The emulator's inventory is flat: every entity other than the root folder counts as a child
-// of the root folder, so recursion "children" and "all" from the root folder select them all.
+// Recursion by entity follows the inventory tree (each entity's parent); a task on an object
+// outside the tree (CreateTask names any object) counts as a child of the root folder.
 
 import { ManagedObjectReference, type DataObject } from './data.js';
 import type { TaskFilterSpec, TaskInfo } from './vim-types.js';
@@ -36,7 +36,30 @@ export function toMillis(dateTime: string, round: 'up' | 'down'): number {
 
 const TIME_FIELDS = { queuedTime: 'queueTime', startedTime: 'startTime', completedTime: 'completeTime' } as const;
 
-export function taskFilter(spec: TaskFilterSpec, rootFolder: ManagedObjectReference): TaskPredicate {
+/** An entity's parent in the inventory; undefined for the root folder and for objects outside the tree. */
+export type ParentOf = (ref: ManagedObjectReference) => ManagedObjectReference | undefined;
+
+/** Whether `entity` is `ancestor` or below it, at most `depth` levels down. */
+function within(
+  entity: ManagedObjectReference,
+  ancestor: ManagedObjectReference,
+  rootFolder: ManagedObjectReference,
+  parentOf: ParentOf,
+  depth: number,
+): boolean {
+  let at: ManagedObjectReference | undefined = entity;
+  let parent = parentOf(entity);
+  // Outside the tree: a child of the root folder.
+  if (parent === undefined && !entity.equals(rootFolder)) parent = rootFolder;
+  for (let level = 0; at && level <= depth; level++) {
+    if (at.equals(ancestor)) return true;
+    at = parent;
+    parent = at ? parentOf(at) : undefined;
+  }
+  return false;
+}
+
+export function taskFilter(spec: TaskFilterSpec, rootFolder: ManagedObjectReference, parentOf: ParentOf = () => undefined): TaskPredicate {
   const checks: TaskPredicate[] = [];
   const byEntity = spec.entity;
   if (byEntity) {
@@ -45,7 +68,8 @@ export function taskFilter(spec: TaskFilterSpec, rootFolder: ManagedObjectRefere
       const target = info.entity;
       if (!target) return false;
       if (target.equals(entity)) return true;
-      return recursion !== 'self' && entity.equals(rootFolder);
+      if (recursion === 'self') return false;
+      return within(target, entity, rootFolder, parentOf, recursion === 'children' ? 1 : Number.POSITIVE_INFINITY);
     });
   }
   const byTime = spec.time;

@@ -52,13 +52,19 @@ export type VirtualDeviceConfigSpecFileOperation = 'create' | 'destroy' | 'repla
 
 export type VirtualDeviceConfigSpecOperation = 'add' | 'remove' | 'edit';
 
+export type VirtualMachineConnectionState = 'connected' | 'disconnected' | 'orphaned' | 'inaccessible' | 'invalid';
+
 export type VirtualMachineFaultToleranceState = 'notConfigured' | 'disabled' | 'enabled' | 'needSecondary' | 'starting' | 'running';
 
 export type VirtualMachineMovePriority = 'lowPriority' | 'highPriority' | 'defaultPriority';
 
 export type VirtualMachinePowerState = 'poweredOff' | 'poweredOn' | 'suspended';
 
+export type VirtualMachineRecordReplayState = 'recording' | 'replaying' | 'inactive';
+
 export type VirtualMachineRelocateTransformation = 'flat' | 'sparse';
+
+export type VirtualMachineToolsStatus = 'toolsNotInstalled' | 'toolsNotRunning' | 'toolsOld' | 'toolsOk';
 
 export type VirtualSCSISharing = 'noSharing' | 'virtualSharing' | 'physicalSharing';
 
@@ -102,6 +108,8 @@ export type ArrayOfAlarmSnmpCompletedEvent = readonly AlarmSnmpCompletedEvent[];
 
 export type ArrayOfAlarmSnmpFailedEvent = readonly AlarmSnmpFailedEvent[];
 
+export type ArrayOfAlarmState = readonly AlarmState[];
+
 export type ArrayOfAlarmStatusChangedEvent = readonly AlarmStatusChangedEvent[];
 
 export type ArrayOfAllVirtualMachinesLicensedEvent = readonly AllVirtualMachinesLicensedEvent[];
@@ -139,6 +147,8 @@ export type ArrayOfByte = readonly number[];
 export type ArrayOfCanceledHostOperationEvent = readonly CanceledHostOperationEvent[];
 
 export type ArrayOfChangesInfoEventArgument = readonly ChangesInfoEventArgument[];
+
+export type ArrayOfChoiceOption = readonly ChoiceOption[];
 
 export type ArrayOfClusterComplianceCheckedEvent = readonly ClusterComplianceCheckedEvent[];
 
@@ -1008,6 +1018,8 @@ export type ArrayOfObjectUpdate = readonly ObjectUpdate[];
 
 export type ArrayOfObjectUpdateKind = readonly ObjectUpdateKind[];
 
+export type ArrayOfOptionType = readonly OptionType[];
+
 export type ArrayOfOptionValue = readonly OptionValue[];
 
 export type ArrayOfOutOfSyncDvsHost = readonly OutOfSyncDvsHost[];
@@ -1378,6 +1390,8 @@ export type ArrayOfVirtualFloppyImageBackingInfo = readonly VirtualFloppyImageBa
 
 export type ArrayOfVirtualFloppyRemoteDeviceBackingInfo = readonly VirtualFloppyRemoteDeviceBackingInfo[];
 
+export type ArrayOfVirtualHardware = readonly VirtualHardware[];
+
 export type ArrayOfVirtualHdAudioCard = readonly VirtualHdAudioCard[];
 
 export type ArrayOfVirtualIDEController = readonly VirtualIDEController[];
@@ -1398,13 +1412,29 @@ export type ArrayOfVirtualMachineBootOptionsBootableDevice = readonly VirtualMac
 
 export type ArrayOfVirtualMachineCloneSpec = readonly VirtualMachineCloneSpec[];
 
+export type ArrayOfVirtualMachineConfigInfo = readonly VirtualMachineConfigInfo[];
+
+export type ArrayOfVirtualMachineConfigInfoDatastoreUrlPair = readonly VirtualMachineConfigInfoDatastoreUrlPair[];
+
+export type ArrayOfVirtualMachineConfigInfoOverheadInfo = readonly VirtualMachineConfigInfoOverheadInfo[];
+
 export type ArrayOfVirtualMachineConfigSpec = readonly VirtualMachineConfigSpec[];
 
+export type ArrayOfVirtualMachineConfigSummary = readonly VirtualMachineConfigSummary[];
+
+export type ArrayOfVirtualMachineConnectionState = readonly VirtualMachineConnectionState[];
+
 export type ArrayOfVirtualMachineConsolePreferences = readonly VirtualMachineConsolePreferences[];
+
+export type ArrayOfVirtualMachineContentLibraryItemInfo = readonly VirtualMachineContentLibraryItemInfo[];
 
 export type ArrayOfVirtualMachineCpuIdInfoSpec = readonly VirtualMachineCpuIdInfoSpec[];
 
 export type ArrayOfVirtualMachineDefaultPowerOpInfo = readonly VirtualMachineDefaultPowerOpInfo[];
+
+export type ArrayOfVirtualMachineDeviceRuntimeInfo = readonly VirtualMachineDeviceRuntimeInfo[];
+
+export type ArrayOfVirtualMachineDeviceRuntimeInfoDeviceRuntimeState = readonly VirtualMachineDeviceRuntimeInfoDeviceRuntimeState[];
 
 export type ArrayOfVirtualMachineFaultToleranceState = readonly VirtualMachineFaultToleranceState[];
 
@@ -1414,9 +1444,15 @@ export type ArrayOfVirtualMachineFileInfo = readonly VirtualMachineFileInfo[];
 
 export type ArrayOfVirtualMachineFlagInfo = readonly VirtualMachineFlagInfo[];
 
+export type ArrayOfVirtualMachineForkConfigInfo = readonly VirtualMachineForkConfigInfo[];
+
+export type ArrayOfVirtualMachineGuestIntegrityInfo = readonly VirtualMachineGuestIntegrityInfo[];
+
 export type ArrayOfVirtualMachineGuestMonitoringModeInfo = readonly VirtualMachineGuestMonitoringModeInfo[];
 
 export type ArrayOfVirtualMachineGuestQuiesceSpec = readonly VirtualMachineGuestQuiesceSpec[];
+
+export type ArrayOfVirtualMachineGuestSummary = readonly VirtualMachineGuestSummary[];
 
 export type ArrayOfVirtualMachineInstantCloneSpec = readonly VirtualMachineInstantCloneSpec[];
 
@@ -1430,6 +1466,14 @@ export type ArrayOfVirtualMachinePowerState = readonly VirtualMachinePowerState[
 
 export type ArrayOfVirtualMachineProfileSpec = readonly VirtualMachineProfileSpec[];
 
+export type ArrayOfVirtualMachineQuestionInfo = readonly VirtualMachineQuestionInfo[];
+
+export type ArrayOfVirtualMachineQuickStats = readonly VirtualMachineQuickStats[];
+
+export type ArrayOfVirtualMachineQuickStatsMemoryTierStats = readonly VirtualMachineQuickStatsMemoryTierStats[];
+
+export type ArrayOfVirtualMachineRecordReplayState = readonly VirtualMachineRecordReplayState[];
+
 export type ArrayOfVirtualMachineRelocateSpec = readonly VirtualMachineRelocateSpec[];
 
 export type ArrayOfVirtualMachineRelocateSpecDiskLocator = readonly VirtualMachineRelocateSpecDiskLocator[];
@@ -1438,7 +1482,21 @@ export type ArrayOfVirtualMachineRelocateSpecDiskLocatorBackingSpec = readonly V
 
 export type ArrayOfVirtualMachineRelocateTransformation = readonly VirtualMachineRelocateTransformation[];
 
+export type ArrayOfVirtualMachineRuntimeInfo = readonly VirtualMachineRuntimeInfo[];
+
+export type ArrayOfVirtualMachineRuntimeInfoDasProtectionState = readonly VirtualMachineRuntimeInfoDasProtectionState[];
+
 export type ArrayOfVirtualMachineSgxInfo = readonly VirtualMachineSgxInfo[];
+
+export type ArrayOfVirtualMachineSnapshotInfo = readonly VirtualMachineSnapshotInfo[];
+
+export type ArrayOfVirtualMachineSnapshotTree = readonly VirtualMachineSnapshotTree[];
+
+export type ArrayOfVirtualMachineStorageSummary = readonly VirtualMachineStorageSummary[];
+
+export type ArrayOfVirtualMachineSummary = readonly VirtualMachineSummary[];
+
+export type ArrayOfVirtualMachineToolsStatus = readonly VirtualMachineToolsStatus[];
 
 export type ArrayOfVirtualMachineVMCIDevice = readonly VirtualMachineVMCIDevice[];
 
@@ -1461,6 +1519,8 @@ export type ArrayOfVirtualMachineVirtualDeviceSwap = readonly VirtualMachineVirt
 export type ArrayOfVirtualMachineVirtualDeviceSwapDeviceSwapInfo = readonly VirtualMachineVirtualDeviceSwapDeviceSwapInfo[];
 
 export type ArrayOfVirtualMachineVirtualNuma = readonly VirtualMachineVirtualNuma[];
+
+export type ArrayOfVirtualMachineVirtualNumaInfo = readonly VirtualMachineVirtualNumaInfo[];
 
 export type ArrayOfVirtualMachineVirtualPMem = readonly VirtualMachineVirtualPMem[];
 
@@ -1589,6 +1649,8 @@ export type ArrayOfVmCloneEvent = readonly VmCloneEvent[];
 export type ArrayOfVmCloneFailedEvent = readonly VmCloneFailedEvent[];
 
 export type ArrayOfVmClonedEvent = readonly VmClonedEvent[];
+
+export type ArrayOfVmConfigInfo = readonly VmConfigInfo[];
 
 export type ArrayOfVmConfigMissingEvent = readonly VmConfigMissingEvent[];
 
@@ -2241,6 +2303,20 @@ export type AlarmSnmpFailedEvent = {
   readonly reason: LocalizedMethodFault;
 };
 
+export type AlarmState = {
+  readonly _type: string;
+  readonly key: string;
+  readonly entity: ManagedObjectReference;
+  readonly alarm: ManagedObjectReference;
+  readonly overallStatus: ManagedEntityStatus;
+  readonly time: string;
+  readonly acknowledged?: boolean | undefined;
+  readonly acknowledgedByUser?: string | undefined;
+  readonly acknowledgedTime?: string | undefined;
+  readonly eventKey?: number | undefined;
+  readonly disabled?: boolean | undefined;
+};
+
 export type AlarmStatusChangedEvent = {
   readonly _type: string;
   readonly key: number;
@@ -2701,6 +2777,13 @@ export type ChangesInfoEventArgument = {
   readonly modified?: string | undefined;
   readonly added?: string | undefined;
   readonly deleted?: string | undefined;
+};
+
+export type ChoiceOption = {
+  readonly _type: string;
+  readonly valueIsReadonly?: boolean | undefined;
+  readonly choiceInfo: readonly ElementDescription[];
+  readonly defaultIndex?: number | undefined;
 };
 
 export type ClockSkew = {
@@ -11108,6 +11191,11 @@ export type OperationNotSupportedByGuest = {
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
 };
 
+export type OptionType = {
+  readonly _type: string;
+  readonly valueIsReadonly?: boolean | undefined;
+};
+
 export type OptionValue = {
   readonly _type: string;
   readonly key: string;
@@ -15286,6 +15374,19 @@ export type VirtualFloppyRemoteDeviceBackingInfo = {
   readonly useAutoDetect?: boolean | undefined;
 };
 
+export type VirtualHardware = {
+  readonly _type: string;
+  readonly numCPU: number;
+  readonly numCoresPerSocket?: number | undefined;
+  readonly autoCoresPerSocket?: boolean | undefined;
+  readonly memoryMB: number;
+  readonly virtualICH7MPresent?: boolean | undefined;
+  readonly virtualSMCPresent?: boolean | undefined;
+  readonly device?: readonly VirtualDevice[] | undefined;
+  readonly motherboardLayout?: string | undefined;
+  readonly simultaneousThreads?: number | undefined;
+};
+
 export type VirtualHardwareCompatibilityIssue = {
   readonly _type: string;
   readonly faultCause?: LocalizedMethodFault | undefined;
@@ -15413,6 +15514,105 @@ export type VirtualMachineCloneSpec = {
   readonly tpmProvisionPolicy?: string | undefined;
 };
 
+export type VirtualMachineConfigInfo = {
+  readonly _type: string;
+  readonly changeVersion: string;
+  readonly modified: string;
+  readonly name: string;
+  readonly guestFullName: string;
+  readonly version: string;
+  readonly uuid: string;
+  readonly createDate?: string | undefined;
+  readonly instanceUuid?: string | undefined;
+  readonly npivNodeWorldWideName?: readonly (number | string)[] | undefined;
+  readonly npivPortWorldWideName?: readonly (number | string)[] | undefined;
+  readonly npivWorldWideNameType?: string | undefined;
+  readonly npivDesiredNodeWwns?: number | undefined;
+  readonly npivDesiredPortWwns?: number | undefined;
+  readonly npivTemporaryDisabled?: boolean | undefined;
+  readonly npivOnNonRdmDisks?: boolean | undefined;
+  readonly locationId?: string | undefined;
+  readonly template: boolean;
+  readonly guestId: string;
+  readonly alternateGuestName: string;
+  readonly annotation?: string | undefined;
+  readonly files: VirtualMachineFileInfo;
+  readonly tools?: ToolsConfigInfo | undefined;
+  readonly flags: VirtualMachineFlagInfo;
+  readonly consolePreferences?: VirtualMachineConsolePreferences | undefined;
+  readonly defaultPowerOps: VirtualMachineDefaultPowerOpInfo;
+  readonly rebootPowerOff?: boolean | undefined;
+  readonly hardware: VirtualHardware;
+  readonly vcpuConfig?: readonly VirtualMachineVcpuConfig[] | undefined;
+  readonly cpuAllocation?: ResourceAllocationInfo | undefined;
+  readonly memoryAllocation?: ResourceAllocationInfo | undefined;
+  readonly latencySensitivity?: LatencySensitivity | undefined;
+  readonly memoryHotAddEnabled?: boolean | undefined;
+  readonly cpuHotAddEnabled?: boolean | undefined;
+  readonly cpuHotRemoveEnabled?: boolean | undefined;
+  readonly hotPlugMemoryLimit?: number | string | undefined;
+  readonly hotPlugMemoryIncrementSize?: number | string | undefined;
+  readonly cpuAffinity?: VirtualMachineAffinityInfo | undefined;
+  readonly memoryAffinity?: VirtualMachineAffinityInfo | undefined;
+  readonly networkShaper?: VirtualMachineNetworkShaperInfo | undefined;
+  readonly extraConfig?: readonly OptionValue[] | undefined;
+  readonly cpuFeatureMask?: readonly HostCpuIdInfo[] | undefined;
+  readonly datastoreUrl?: readonly VirtualMachineConfigInfoDatastoreUrlPair[] | undefined;
+  readonly swapPlacement?: string | undefined;
+  readonly bootOptions?: VirtualMachineBootOptions | undefined;
+  readonly ftInfo?: FaultToleranceConfigInfo | undefined;
+  readonly repConfig?: ReplicationConfigSpec | undefined;
+  readonly vAppConfig?: VmConfigInfo | undefined;
+  readonly vAssertsEnabled?: boolean | undefined;
+  readonly changeTrackingEnabled?: boolean | undefined;
+  readonly firmware?: string | undefined;
+  readonly maxMksConnections?: number | undefined;
+  readonly guestAutoLockEnabled?: boolean | undefined;
+  readonly managedBy?: ManagedByInfo | undefined;
+  readonly memoryReservationLockedToMax?: boolean | undefined;
+  readonly initialOverhead?: VirtualMachineConfigInfoOverheadInfo | undefined;
+  readonly nestedHVEnabled?: boolean | undefined;
+  readonly vPMCEnabled?: boolean | undefined;
+  readonly scheduledHardwareUpgradeInfo?: ScheduledHardwareUpgradeInfo | undefined;
+  readonly forkConfigInfo?: VirtualMachineForkConfigInfo | undefined;
+  readonly vFlashCacheReservation?: number | string | undefined;
+  readonly vmxConfigChecksum?: string | undefined;
+  readonly messageBusTunnelEnabled?: boolean | undefined;
+  readonly vmStorageObjectId?: string | undefined;
+  readonly swapStorageObjectId?: string | undefined;
+  readonly keyId?: CryptoKeyId | undefined;
+  readonly guestIntegrityInfo?: VirtualMachineGuestIntegrityInfo | undefined;
+  readonly migrateEncryption?: string | undefined;
+  readonly sgxInfo?: VirtualMachineSgxInfo | undefined;
+  readonly contentLibItemInfo?: VirtualMachineContentLibraryItemInfo | undefined;
+  readonly ftEncryptionMode?: string | undefined;
+  readonly guestMonitoringModeInfo?: VirtualMachineGuestMonitoringModeInfo | undefined;
+  readonly sevEnabled?: boolean | undefined;
+  readonly numaInfo?: VirtualMachineVirtualNumaInfo | undefined;
+  readonly pmemFailoverEnabled?: boolean | undefined;
+  readonly vmxStatsCollectionEnabled?: boolean | undefined;
+  readonly vmOpNotificationToAppEnabled?: boolean | undefined;
+  readonly vmOpNotificationTimeout?: number | string | undefined;
+  readonly deviceSwap?: VirtualMachineVirtualDeviceSwap | undefined;
+  readonly pmem?: VirtualMachineVirtualPMem | undefined;
+  readonly deviceGroups?: VirtualMachineVirtualDeviceGroups | undefined;
+  readonly fixedPassthruHotPlugEnabled?: boolean | undefined;
+  readonly metroFtEnabled?: boolean | undefined;
+  readonly metroFtHostGroup?: string | undefined;
+};
+
+export type VirtualMachineConfigInfoDatastoreUrlPair = {
+  readonly _type: string;
+  readonly name: string;
+  readonly url: string;
+};
+
+export type VirtualMachineConfigInfoOverheadInfo = {
+  readonly _type: string;
+  readonly initialMemoryReservation?: number | string | undefined;
+  readonly initialSwapReservation?: number | string | undefined;
+};
+
 export type VirtualMachineConfigSpec = {
   readonly _type: string;
   readonly changeVersion?: string | undefined;
@@ -15496,11 +15696,42 @@ export type VirtualMachineConfigSpec = {
   readonly metroFtHostGroup?: string | undefined;
 };
 
+export type VirtualMachineConfigSummary = {
+  readonly _type: string;
+  readonly name: string;
+  readonly template: boolean;
+  readonly vmPathName: string;
+  readonly memorySizeMB?: number | undefined;
+  readonly cpuReservation?: number | undefined;
+  readonly memoryReservation?: number | undefined;
+  readonly numCpu?: number | undefined;
+  readonly numEthernetCards?: number | undefined;
+  readonly numVirtualDisks?: number | undefined;
+  readonly uuid?: string | undefined;
+  readonly instanceUuid?: string | undefined;
+  readonly guestId?: string | undefined;
+  readonly guestFullName?: string | undefined;
+  readonly annotation?: string | undefined;
+  readonly product?: VAppProductInfo | undefined;
+  readonly installBootRequired?: boolean | undefined;
+  readonly ftInfo?: FaultToleranceConfigInfo | undefined;
+  readonly managedBy?: ManagedByInfo | undefined;
+  readonly tpmPresent?: boolean | undefined;
+  readonly numVmiopBackings?: number | undefined;
+  readonly hwVersion?: string | undefined;
+};
+
 export type VirtualMachineConsolePreferences = {
   readonly _type: string;
   readonly powerOnWhenOpened?: boolean | undefined;
   readonly enterFullScreenOnPowerOn?: boolean | undefined;
   readonly closeOnPowerOffOrSuspend?: boolean | undefined;
+};
+
+export type VirtualMachineContentLibraryItemInfo = {
+  readonly _type: string;
+  readonly contentLibraryItemUuid: string;
+  readonly contentLibraryItemVersion?: string | undefined;
 };
 
 export type VirtualMachineCpuIdInfoSpec = {
@@ -15519,6 +15750,16 @@ export type VirtualMachineDefaultPowerOpInfo = {
   readonly defaultSuspendType?: string | undefined;
   readonly defaultResetType?: string | undefined;
   readonly standbyAction?: string | undefined;
+};
+
+export type VirtualMachineDeviceRuntimeInfo = {
+  readonly _type: string;
+  readonly runtimeState: VirtualMachineDeviceRuntimeInfoDeviceRuntimeState;
+  readonly key: number;
+};
+
+export type VirtualMachineDeviceRuntimeInfoDeviceRuntimeState = {
+  readonly _type: string;
 };
 
 export type VirtualMachineFeatureRequirement = {
@@ -15558,6 +15799,19 @@ export type VirtualMachineFlagInfo = {
   readonly vbsEnabled?: boolean | undefined;
 };
 
+export type VirtualMachineForkConfigInfo = {
+  readonly _type: string;
+  readonly parentEnabled?: boolean | undefined;
+  readonly childForkGroupId?: string | undefined;
+  readonly parentForkGroupId?: string | undefined;
+  readonly childType?: string | undefined;
+};
+
+export type VirtualMachineGuestIntegrityInfo = {
+  readonly _type: string;
+  readonly enabled?: boolean | undefined;
+};
+
 export type VirtualMachineGuestMonitoringModeInfo = {
   readonly _type: string;
   readonly gmmFile?: string | undefined;
@@ -15567,6 +15821,19 @@ export type VirtualMachineGuestMonitoringModeInfo = {
 export type VirtualMachineGuestQuiesceSpec = {
   readonly _type: string;
   readonly timeout?: number | undefined;
+};
+
+export type VirtualMachineGuestSummary = {
+  readonly _type: string;
+  readonly guestId?: string | undefined;
+  readonly guestFullName?: string | undefined;
+  readonly toolsStatus?: VirtualMachineToolsStatus | undefined;
+  readonly toolsVersionStatus?: string | undefined;
+  readonly toolsVersionStatus2?: string | undefined;
+  readonly toolsRunningStatus?: string | undefined;
+  readonly hostName?: string | undefined;
+  readonly ipAddress?: string | undefined;
+  readonly hwVersion?: string | undefined;
 };
 
 export type VirtualMachineInstantCloneSpec = {
@@ -15594,6 +15861,48 @@ export type VirtualMachineNetworkShaperInfo = {
 
 export type VirtualMachineProfileSpec = {
   readonly _type: string;
+};
+
+export type VirtualMachineQuestionInfo = {
+  readonly _type: string;
+  readonly id: string;
+  readonly text: string;
+  readonly choice: ChoiceOption;
+  readonly message?: readonly VirtualMachineMessage[] | undefined;
+};
+
+export type VirtualMachineQuickStats = {
+  readonly _type: string;
+  readonly overallCpuUsage?: number | undefined;
+  readonly overallCpuDemand?: number | undefined;
+  readonly overallCpuReadiness?: number | undefined;
+  readonly guestMemoryUsage?: number | undefined;
+  readonly hostMemoryUsage?: number | undefined;
+  readonly guestHeartbeatStatus: ManagedEntityStatus;
+  readonly distributedCpuEntitlement?: number | undefined;
+  readonly distributedMemoryEntitlement?: number | undefined;
+  readonly staticCpuEntitlement?: number | undefined;
+  readonly staticMemoryEntitlement?: number | undefined;
+  readonly grantedMemory?: number | undefined;
+  readonly privateMemory?: number | undefined;
+  readonly sharedMemory?: number | undefined;
+  readonly swappedMemory?: number | undefined;
+  readonly balloonedMemory?: number | undefined;
+  readonly consumedOverheadMemory?: number | undefined;
+  readonly ftLogBandwidth?: number | undefined;
+  readonly ftSecondaryLatency?: number | undefined;
+  readonly ftLatencyStatus?: ManagedEntityStatus | undefined;
+  readonly compressedMemory?: number | string | undefined;
+  readonly uptimeSeconds?: number | undefined;
+  readonly ssdSwappedMemory?: number | string | undefined;
+  readonly activeMemory?: number | undefined;
+  readonly memoryTierStats?: readonly VirtualMachineQuickStatsMemoryTierStats[] | undefined;
+};
+
+export type VirtualMachineQuickStatsMemoryTierStats = {
+  readonly _type: string;
+  readonly memoryTierType: string;
+  readonly readBandwidth: number | string;
 };
 
 export type VirtualMachineRelocateSpec = {
@@ -15628,12 +15937,96 @@ export type VirtualMachineRelocateSpecDiskLocatorBackingSpec = {
   readonly crypto?: CryptoSpec | undefined;
 };
 
+export type VirtualMachineRuntimeInfo = {
+  readonly _type: string;
+  readonly device?: readonly VirtualMachineDeviceRuntimeInfo[] | undefined;
+  readonly host?: ManagedObjectReference | undefined;
+  readonly connectionState: VirtualMachineConnectionState;
+  readonly powerState: VirtualMachinePowerState;
+  readonly vmFailoverInProgress?: boolean | undefined;
+  readonly faultToleranceState: VirtualMachineFaultToleranceState;
+  readonly dasVmProtection?: VirtualMachineRuntimeInfoDasProtectionState | undefined;
+  readonly toolsInstallerMounted: boolean;
+  readonly suspendTime?: string | undefined;
+  readonly bootTime?: string | undefined;
+  readonly suspendInterval?: number | string | undefined;
+  readonly question?: VirtualMachineQuestionInfo | undefined;
+  readonly memoryOverhead?: number | string | undefined;
+  readonly maxCpuUsage?: number | undefined;
+  readonly maxMemoryUsage?: number | undefined;
+  readonly numMksConnections: number;
+  readonly recordReplayState: VirtualMachineRecordReplayState;
+  readonly cleanPowerOff?: boolean | undefined;
+  readonly needSecondaryReason?: string | undefined;
+  readonly onlineStandby: boolean;
+  readonly minRequiredEVCModeKey?: string | undefined;
+  readonly consolidationNeeded: boolean;
+  readonly offlineFeatureRequirement?: readonly VirtualMachineFeatureRequirement[] | undefined;
+  readonly featureRequirement?: readonly VirtualMachineFeatureRequirement[] | undefined;
+  readonly featureMask?: readonly HostFeatureMask[] | undefined;
+  readonly vFlashCacheAllocation?: number | string | undefined;
+  readonly paused?: boolean | undefined;
+  readonly snapshotInBackground?: boolean | undefined;
+  readonly quiescedForkParent?: boolean | undefined;
+  readonly instantCloneFrozen?: boolean | undefined;
+  readonly cryptoState?: string | undefined;
+  readonly suspendedToMemory?: boolean | undefined;
+  readonly opNotificationTimeout?: number | string | undefined;
+  readonly iommuActive?: boolean | undefined;
+};
+
+export type VirtualMachineRuntimeInfoDasProtectionState = {
+  readonly _type: string;
+  readonly dasProtected: boolean;
+};
+
 export type VirtualMachineSgxInfo = {
   readonly _type: string;
   readonly epcSize: number | string;
   readonly flcMode?: string | undefined;
   readonly lePubKeyHash?: string | undefined;
   readonly requireAttestation?: boolean | undefined;
+};
+
+export type VirtualMachineSnapshotInfo = {
+  readonly _type: string;
+  readonly currentSnapshot?: ManagedObjectReference | undefined;
+  readonly rootSnapshotList: readonly VirtualMachineSnapshotTree[];
+};
+
+export type VirtualMachineSnapshotTree = {
+  readonly _type: string;
+  readonly snapshot: ManagedObjectReference;
+  readonly vm: ManagedObjectReference;
+  readonly name: string;
+  readonly description: string;
+  readonly id: number;
+  readonly createTime: string;
+  readonly state: VirtualMachinePowerState;
+  readonly quiesced: boolean;
+  readonly backupManifest?: string | undefined;
+  readonly childSnapshotList?: readonly VirtualMachineSnapshotTree[] | undefined;
+  readonly replaySupported?: boolean | undefined;
+};
+
+export type VirtualMachineStorageSummary = {
+  readonly _type: string;
+  readonly committed: number | string;
+  readonly uncommitted: number | string;
+  readonly unshared: number | string;
+  readonly timestamp: string;
+};
+
+export type VirtualMachineSummary = {
+  readonly _type: string;
+  readonly vm?: ManagedObjectReference | undefined;
+  readonly runtime: VirtualMachineRuntimeInfo;
+  readonly guest?: VirtualMachineGuestSummary | undefined;
+  readonly config: VirtualMachineConfigSummary;
+  readonly storage?: VirtualMachineStorageSummary | undefined;
+  readonly quickStats: VirtualMachineQuickStats;
+  readonly overallStatus: ManagedEntityStatus;
+  readonly customValue?: readonly CustomFieldValue[] | undefined;
 };
 
 export type VirtualMachineVMCIDevice = {
@@ -15732,6 +16125,13 @@ export type VirtualMachineVirtualNuma = {
   readonly _type: string;
   readonly coresPerNumaNode?: number | undefined;
   readonly exposeVnumaOnCpuHotadd?: boolean | undefined;
+};
+
+export type VirtualMachineVirtualNumaInfo = {
+  readonly _type: string;
+  readonly coresPerNumaNode?: number | undefined;
+  readonly autoCoresPerNumaNode?: boolean | undefined;
+  readonly vnumaOnCpuHotaddExposed?: boolean | undefined;
 };
 
 export type VirtualMachineVirtualPMem = {
@@ -16605,6 +17005,18 @@ export type VmConfigIncompatibleForRecordReplay = {
   readonly faultCause?: LocalizedMethodFault | undefined;
   readonly faultMessage?: readonly LocalizableMessage[] | undefined;
   readonly fault?: LocalizedMethodFault | undefined;
+};
+
+export type VmConfigInfo = {
+  readonly _type: string;
+  readonly product?: readonly VAppProductInfo[] | undefined;
+  readonly property?: readonly VAppPropertyInfo[] | undefined;
+  readonly ipAssignment: VAppIPAssignmentInfo;
+  readonly eula?: readonly string[] | undefined;
+  readonly ovfSection?: readonly VAppOvfSectionInfo[] | undefined;
+  readonly ovfEnvironmentTransport?: readonly string[] | undefined;
+  readonly installBootRequired: boolean;
+  readonly installBootStopDelay: number;
 };
 
 export type VmConfigMissingEvent = {

@@ -39,6 +39,7 @@ describe('pyVmomi 6.7.1 interop (real client against the emulator)', () => {
     expect(SUITES).toContain('test_task_lifecycle.py');
     expect(SUITES).toContain('test_task_history.py');
     expect(SUITES).toContain('test_events.py');
+    expect(SUITES).toContain('test_method_tasks.py');
   });
 
   it.each(SUITES)(

@@ -56,4 +56,12 @@ describe('rbvmomi 1.8 interop (real client against the emulator)', () => {
     expect(result.output).toContain('rbvmomi events: all steps passed');
     expect(result.output.match(/^ok /gm)?.length).toBe(8);
   }, 90_000);
+  it("PowerOnVM_Task.wait_for_completion on an inventory VM, and a method rule's fault", async () => {
+    const url = new URL(emulator.url());
+    const script = path.join(ROOT, 'test/interop/rbvmomi/method_tasks.rb');
+    const result = await run('ruby', [script], { ...process.env, VTASK_HOST: url.hostname, VTASK_PORT: url.port }, 120_000);
+    expect(result.code, result.output).toBe(0);
+    expect(result.output).toContain('rbvmomi method tasks: all steps passed');
+    expect(result.output.match(/^ok /gm)?.length).toBe(6);
+  }, 150_000);
 });

@@ -3,7 +3,7 @@
 // installed pyVmomi (Debian's 6.7.1); they are written so pyVmomi 8 runs them too. The shell
 // blocks run with bash in a directory of their own (curl's cookie jar lands there).
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -71,6 +71,21 @@ describe('README snippets', () => {
     expect(result.code, result.output).toBe(0);
     expect(result.output).toContain('"tasks":["task-1"]');
     expect(result.output).toMatch(/client saw (vim\.fault\.)?NotFound injected/);
+  }, 90_000);
+
+  it('the inventory seed and the PowerOnVM_Task rule: pyVmomi sees 50%, the fault, and the VM still off', async () => {
+    const seed = blocks('yaml').find((b) => b.includes('inventory:'));
+    const python = blocks('python').find((b) => b.includes('PowerOnVM_Task'));
+    expect(seed).toBeDefined();
+    expect(python).toBeDefined();
+    dir = mkdtempSync(path.join(tmpdir(), 'vtask-readme-'));
+    const seedFile = path.join(dir, 'lab.yaml');
+    writeFileSync(seedFile, seed!);
+    emulator = await startEmulator({ tls: true, seedFile });
+    const port = new URL(emulator.url()).port;
+    const result = await run('/usr/bin/python3', ['-c', onPort(python!, port)], process.env, 60_000, dir);
+    expect(result.code, result.output).toBe(0);
+    expect(result.output.trim()).toBe('failed at 50 % with: Not enough CPU on esx-01\npoweredOff');
   }, 90_000);
 
   it('the container example’s pyVmomi line connects and prints the product', async () => {

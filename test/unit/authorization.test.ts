@@ -7,19 +7,19 @@ import { describe, expect, test } from 'vitest';
 import { parseUsersFile } from '../../src/server/documents.js';
 import { AuthorizationManager } from '../../src/vim/AuthorizationManager.js';
 import { ManagedObjectReference } from '../../src/vim/data.js';
-import { Folder } from '../../src/vim/Folder.js';
 import { ObjectRegistry } from '../../src/vim/registry.js';
 import { grants, type Session } from '../../src/vim/session.js';
 import { UserDirectory } from '../../src/vim/users.js';
 import type { AuthorizationPrivilege, AuthorizationRole } from '../../src/vim/vim-types.js';
 import { ROOT } from '../helpers/emulator.js';
 import { testSession } from '../helpers/sessions.js';
+import { TestEntity } from '../helpers/test-inventory.js';
 
 const ROOT_FOLDER = new ManagedObjectReference('Folder', 'group-d1');
 
 function setup(users = new UserDirectory(parseUsersFile(readFileSync(path.join(ROOT, 'examples/users.json'), 'utf8'), 'users.json'))) {
   const registry = new ObjectRegistry();
-  registry.add(new Folder(ROOT_FOLDER, 'Datacenters'));
+  registry.add(new TestEntity(ROOT_FOLDER, registry, { name: 'Datacenters', childEntity: [] }));
   const sessions = new Map<string, Session>();
   const manager = new AuthorizationManager({
     users,

@@ -3,6 +3,7 @@
 // the schema and the checks after it refuse (saying where, and changing nothing), and the size
 // a task with a full history takes against the PUT body limit.
 
+import { DEFAULT_INVENTORY } from '../../src/vim/inventory-tree.js';
 import { constants } from 'node:buffer';
 import { afterEach, describe, expect, test } from 'vitest';
 import { EmulatorControl } from '../../src/control/control.js';
@@ -53,6 +54,10 @@ function harness(maxTasks = 1000): Harness {
     users,
     injector,
     schemas,
+    tree: inventory.tree,
+    methodTasks: inventory.methodTasks,
+    taskDurationMs: 100,
+    inventory: DEFAULT_INVENTORY,
   });
   const state = new EmulatorState({
     types: schema,

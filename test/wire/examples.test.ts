@@ -220,3 +220,19 @@ describe('latency rules', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(145);
   });
 });
+
+describe('inventory and method rules', () => {
+  test('the declared inventory, with the folder and pool a VM names', async () => {
+    const { entities } = await api('/inventory');
+    const paths = entities.map((e: Json) => e.path);
+    expect(paths).toEqual(expect.arrayContaining(['/DC0/vm/web-01', '/DC0/vm/infra/backup-proxy', '/DC0/host/C0/esx-02', '/DC0/host/C0/Resources/batch']));
+  });
+
+  test('both method rules are loaded, in order', async () => {
+    const { rules } = await api('/methods');
+    expect(rules).toMatchObject([
+      { method: 'PowerOnVM_Task', entity: '/DC0/vm/web-01', progressSteps: 4, seen: 0 },
+      { method: 'CloneVM_Task', call: 2, outcome: 'hangUntilFinished' },
+    ]);
+  });
+});

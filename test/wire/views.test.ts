@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { EXAMPLE_USERS, startLoggedIn, type Running, type SoapConnection } from '../helpers/emulator.js';
 import type { SoapResponse, SoapSession } from '../helpers/soap-client.js';
 import { createTask, expectFault, moref, ok, setState, type Xml } from '../helpers/tasks.js';
-import { buildTestTree } from '../helpers/test-inventory.js';
 
 let emulator: Running<SoapConnection>;
 let admin: SoapSession;
@@ -136,12 +135,14 @@ describe('ListView', () => {
 });
 
 describe('ContainerView', () => {
-  test("the root folder's view is its children: none on the bare server", async () => {
+  test("the root folder's recursive view is every entity of the inventory, and a traversal reads their names", async () => {
     const view = refValue(
       await vm(admin, 'CreateContainerView', '<container type="Folder">group-d1</container><type>ManagedEntity</type><recursive>true</recursive>'),
       'CreateContainerView',
     );
-    expect(await fetchView(admin, 'ContainerView', view)).toEqual([]);
+    const entities = emulator.emulator.control.inventory().filter((entity) => entity.ref !== 'group-d1');
+    expect(entities.length).toBeGreaterThan(5);
+    expect((await fetchView(admin, 'ContainerView', view)).sort()).toEqual(entities.map((entity) => entity.ref).sort());
     expect(returnval(await admin.call('Fetch', 'ContainerView', view, '<prop>container</prop>'), 'Fetch')).toEqual({
       _: 'group-d1',
       $: { type: 'Folder', 'xsi:type': 'ManagedObjectReference' },
@@ -151,22 +152,26 @@ describe('ContainerView', () => {
         'RetrievePropertiesEx',
         'PropertyCollector',
         'propertyCollector',
-        `<specSet>${viewSpec('ContainerView', view, 'ManagedEntity', 'name')}</specSet><options/>`,
+        `<specSet>${viewSpec('ContainerView', view, 'VirtualMachine', 'name')}</specSet><options/>`,
       ),
       'RetrievePropertiesEx',
-    );
-    expect(result).toBeUndefined();
+    ) as Xml;
+    const names = list(result.objects as Xml | Xml[]).map((object) => ((object.propSet as Xml).val as Xml)._);
+    expect(names.sort()).toEqual(['db-01', 'web-01', 'web-02']);
     ok(await admin.call('DestroyView', 'ContainerView', view));
   });
 
-  test('over a tree of test-only entities put in the registry: a waiting filter through the view sees a VM added and removed', async () => {
-    const tree = buildTestTree(emulator.emulator.inventory.registry, 'group-wiretest');
+  test('a waiting filter through a container view sees a cloned VM enter and a destroyed one leave', async () => {
     const s = await emulator.login('admin');
+    const inventory = emulator.emulator.control.inventory();
+    const vms = inventory.filter((entity) => entity.type === 'VirtualMachine').map((entity) => entity.ref);
+    const web01 = inventory.find((entity) => entity.path === '/DC0/vm/web-01')?.ref ?? '';
+    const vmFolder = inventory.find((entity) => entity.path === '/DC0/vm')?.ref ?? '';
     const view = refValue(
-      await vm(s, 'CreateContainerView', '<container type="Folder">group-wiretest</container><type>VirtualMachine</type><recursive>true</recursive>'),
+      await vm(s, 'CreateContainerView', '<container type="Folder">group-d1</container><type>VirtualMachine</type><recursive>true</recursive>'),
       'CreateContainerView',
     );
-    expect(await fetchView(s, 'ContainerView', view)).toEqual(['vm-1']);
+    expect((await fetchView(s, 'ContainerView', view)).sort()).toEqual([...vms].sort());
     ok(
       await s.call(
         'CreateFilter',
@@ -176,7 +181,7 @@ describe('ContainerView', () => {
       ),
     );
     const first = returnval(await s.call('WaitForUpdatesEx', 'PropertyCollector', 'propertyCollector', ''), 'WaitForUpdatesEx') as Xml;
-    expect(((first.filterSet as Xml).objectSet as Xml).obj).toEqual(moref('VirtualMachine', 'vm-1'));
+    expect(list((first.filterSet as Xml).objectSet as Xml | Xml[]).length).toBe(vms.length);
     const wait = (version: unknown) =>
       s.call(
         'WaitForUpdatesEx',
@@ -186,14 +191,22 @@ describe('ContainerView', () => {
       );
     const waiting = wait(first.version);
     await new Promise((r) => setTimeout(r, 50));
-    const added = tree.addVm('vm-wire-2', 'web-02');
+    ok(
+      await s.call(
+        'CloneVM_Task',
+        'VirtualMachine',
+        web01,
+        `<folder type="Folder">${vmFolder}</folder><name>web-clone</name><spec><location/><template>false</template><powerOn>false</powerOn></spec>`,
+      ),
+    );
     const entered = returnval(await waiting, 'WaitForUpdatesEx') as Xml;
-    const enter = (entered.filterSet as Xml).objectSet as Xml;
-    expect([enter.kind, (enter.obj as Xml)._, ((enter.changeSet as Xml).val as Xml)._]).toEqual(['enter', 'vm-wire-2', 'web-02']);
-    emulator.emulator.inventory.registry.remove(added.ref);
+    const enter = list((entered.filterSet as Xml).objectSet as Xml | Xml[]).find((object) => object.kind === 'enter') as Xml;
+    expect(((enter.changeSet as Xml).val as Xml)._).toBe('web-clone');
+    const clone = (enter.obj as Xml)._ as string;
+    ok(await s.call('Destroy_Task', 'VirtualMachine', clone));
     const left = returnval(await wait(entered.version), 'WaitForUpdatesEx') as Xml;
-    expect(((left.filterSet as Xml).objectSet as Xml).kind).toBe('leave');
-    expect(await fetchView(s, 'ContainerView', view)).toEqual(['vm-1']);
+    expect(list((left.filterSet as Xml).objectSet as Xml | Xml[]).map((object) => [object.kind, (object.obj as Xml)._])).toEqual([['leave', clone]]);
+    expect((await fetchView(s, 'ContainerView', view)).sort()).toEqual([...vms].sort());
     ok(await s.call('Logout', 'SessionManager', 'SessionManager'));
   });
 
@@ -272,13 +285,22 @@ describe('views belong to their session', () => {
 describe('SearchIndex', () => {
   const search = (method: string, args: string) => admin.call(method, 'SearchIndex', 'SearchIndex', args);
 
-  test('FindByInventoryPath: "/" is the root folder; a path to nothing finds nothing', async () => {
+  test('FindByInventoryPath: "/" is the root folder, /DC0/vm/web-01 the VM; a path to nothing finds nothing', async () => {
+    const web01 = emulator.emulator.control.inventory().find((entity) => entity.path === '/DC0/vm/web-01');
+    expect(web01?.type).toBe('VirtualMachine');
     expect(returnval(await search('FindByInventoryPath', '<inventoryPath>/</inventoryPath>'), 'FindByInventoryPath')).toEqual(moref('Folder', 'group-d1'));
-    expect(returnval(await search('FindByInventoryPath', '<inventoryPath>/DC0/vm/web-01</inventoryPath>'), 'FindByInventoryPath')).toBeUndefined();
+    expect(returnval(await search('FindByInventoryPath', '<inventoryPath>/DC0/vm/web-01</inventoryPath>'), 'FindByInventoryPath')).toEqual(
+      moref('VirtualMachine', web01?.ref ?? ''),
+    );
+    expect(returnval(await search('FindByInventoryPath', '<inventoryPath>/DC0/vm/nope</inventoryPath>'), 'FindByInventoryPath')).toBeUndefined();
   });
 
-  test('FindChild and FindByUuid find nothing in an empty inventory; an unknown entity is ManagedObjectNotFound', async () => {
-    expect(returnval(await search('FindChild', '<entity type="Folder">group-d1</entity><name>DC0</name>'), 'FindChild')).toBeUndefined();
+  test('FindChild finds DC0 under the root folder; FindByUuid finds no unknown UUID; an unknown entity is ManagedObjectNotFound', async () => {
+    const dc0 = emulator.emulator.control.inventory().find((entity) => entity.path === '/DC0');
+    expect(returnval(await search('FindChild', '<entity type="Folder">group-d1</entity><name>DC0</name>'), 'FindChild')).toEqual(
+      moref('Datacenter', dc0?.ref ?? ''),
+    );
+    expect(returnval(await search('FindChild', '<entity type="Folder">group-d1</entity><name>DC9</name>'), 'FindChild')).toBeUndefined();
     expectFault(await search('FindChild', '<entity type="Folder">group-nope</entity><name>DC0</name>'), 'ManagedObjectNotFound', {
       obj: moref('Folder', 'group-nope'),
     });

@@ -9,6 +9,7 @@ import { parseStringPromise } from 'xml2js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLE_USERS, ROOT, startEmulator } from '../helpers/emulator.js';
 import type { Emulator } from '../../src/server/app.js';
+import { VirtualMachine } from '../../src/vim/VirtualMachine.js';
 
 const XML_CONTENT_TYPE = /^text\/xml\b/;
 
@@ -215,6 +216,10 @@ describe('the soap npm client loads the served WSDL', () => {
       expect(object, `${ref.type}:${ref.value}`).toBeDefined();
       return object!;
     });
+    // The inventory's entities (and a snapshot of one of its VMs) answer the *_Task methods.
+    const vm = [...emu.inventory.registry.objects()].find((o) => o.isA('VirtualMachine'));
+    if (vm instanceof VirtualMachine) emu.inventory.tree.addSnapshot(vm, { name: 'wsdl-test', description: '', quiesced: false });
+    objects.push(...[...emu.inventory.registry.objects()].filter((o) => o.isA('ManagedEntity') || o.isA('VirtualMachineSnapshot')));
 
     for (const [name, op] of emu.schema.operations) {
       const target = objects.find((o) => o.isA(op.managedType));
