@@ -17,6 +17,7 @@ export {
   type TransitionJson,
 } from './control/client.js';
 export type { Config } from './server/config.js';
+export type { TraceEntry, TracePage } from './control/trace.js';
 export type { FaultJson, FaultRuleJson, LatencyRuleJson, LifecycleJson, SeedJson, TaskJson, UserJson, ExtensionJson } from './control/schemas.js';
 
 /**

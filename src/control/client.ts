@@ -7,6 +7,7 @@ import { request as httpsRequest } from 'node:https';
 import type { Json } from './json-values.js';
 import type { FaultRuleJson, LatencyRuleJson, LifecycleJson, SeedJson, TaskJson } from './schemas.js';
 import type { TaskState } from '../vim/task-state.js';
+import type { TracePage } from './trace.js';
 
 export interface ControlClientOptions {
   /** The emulator's base URL, e.g. https://127.0.0.1:8989 (a trailing /sdk is dropped). */
@@ -77,6 +78,15 @@ export class ControlClient {
     /** Scripts a task's future: states and progress over time. */
     lifecycle: (key: string, script: LifecycleJson): Promise<TaskInfoJson> => this.call('POST', `tasks/${encodeURIComponent(key)}/lifecycle`, script),
   };
+
+  /**
+   * The SOAP exchanges after `since` (an id; 0 or none: all the ring holds), from the emulator's
+   * trace ring (--trace-ring / traceRing; a 409 ControlApiError when it is off). Pass the page's
+   * `last` as `since` next time to get only newer ones.
+   */
+  trace(since = 0): Promise<TracePage> {
+    return this.call('GET', since > 0 ? `trace?since=${since}` : 'trace');
+  }
 
   readonly faults: RuleApi<FaultRuleJson, FaultRuleInfo> = this.rules('faults');
   readonly latency: RuleApi<LatencyRuleJson, LatencyRuleInfo> = this.rules('latency');

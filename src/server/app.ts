@@ -12,6 +12,7 @@ import { Injector } from '../control/injection.js';
 import { JsonValueError, toJson } from '../control/json-values.js';
 import { controlApi } from '../control/routes.js';
 import { ControlSchemas } from '../control/schemas.js';
+import { WireTrace } from '../control/trace.js';
 import { Decoder } from '../soap/decoder.js';
 import { Encoder } from '../soap/encoder.js';
 import { operationTable } from '../soap/operations.js';
@@ -197,9 +198,12 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
     injector,
     schemas: controlSchemas,
   });
+  // Made only when asked for: without it the /sdk route records nothing and builds nothing.
+  let trace: WireTrace | undefined;
   const dispose = () => {
     control.dispose();
     inventory.dispose();
+    return trace?.close();
   };
   if (config.seedFile) {
     try {
@@ -250,6 +254,15 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
     schemaController: { compilersFactory: lazyCompilers },
   });
 
+  if (config.traceFile !== undefined || config.traceRing > 0) {
+    try {
+      trace = new WireTrace({ file: config.traceFile, ringEntries: config.traceRing, ringBytes: config.traceRingBytes }, (message) => app.log.warn(message));
+    } catch (error) {
+      dispose();
+      throw new Error(`trace file ${config.traceFile}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
   // A body refused as too large (413) while the client is still sending it: fastify answers with
   // Connection: close and node then closes the socket at once; the bytes the client is still
   // sending then reset the connection, and a reset discards the 413 the client has not read yet.
@@ -289,8 +302,8 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
     maxStringBytes: config.maxStringBytes,
     registry: inventory.registry,
   });
-  await app.register(sdkRoute, { endpoint, secureCookie: config.tls, logCalls: ['trace', 'debug', 'info'].includes(config.logLevel) });
-  await app.register(controlApi, { prefix: '/_emulator', control, token: config.controlToken, schemas: controlSchemas });
+  await app.register(sdkRoute, { endpoint, secureCookie: config.tls, logCalls: ['trace', 'debug', 'info'].includes(config.logLevel), trace });
+  await app.register(controlApi, { prefix: '/_emulator', control, token: config.controlToken, schemas: controlSchemas, trace });
   await app.register(recentTasksPage, recentTasksOptions(inventory, config.controlToken));
 
   // Read when first asked for (few clients fetch them), then kept by this emulator.
@@ -340,8 +353,9 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
       return `${config.tls ? 'https' : 'http'}://${host}:${port}`;
     },
     async close() {
-      dispose();
+      const flushed = dispose();
       await app.close();
+      await flushed;
     },
   };
 }
