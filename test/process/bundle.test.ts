@@ -1,5 +1,5 @@
 // The built CLI (dist/src/cli.js, `npm start`) is one bundled file (scripts/bundle.ts): it
-// imports only node's built-ins and pino, and still finds everything it reads beside itself
+// imports node's built-ins and a few packages left outside on purpose, and still finds everything it reads beside itself
 // (WSDL, the Recent Tasks page), logs through pino, and stops on SIGTERM. dist/ is built by
 // npm ci (prepare) or npm run build.
 
@@ -13,16 +13,20 @@ import { ok } from '../helpers/tasks.js';
 
 const CLI = path.join(ROOT, 'dist/src/cli.js');
 
-test('dist/src/cli.js is one file: its imports are node built-ins and pino only', () => {
+/** What the bundle may load from node_modules: pino (logging on), and what fastify requires only on paths the CLI never takes. */
+const LOADED_OUTSIDE = ['pino', '@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler', 'light-my-request'];
+
+test('dist/src/cli.js is one file: it imports node built-ins, and requires only the few packages left outside on purpose', () => {
   expect(existsSync(CLI), 'dist/src/cli.js is missing: run npm run build').toBe(true);
   const text = readFileSync(CLI, 'utf8');
   const imported = new Set<string>();
-  for (const m of text.matchAll(/^import\s[^'"]*?from\s+["']([^"']+)["']/gm)) imported.add(m[1]);
-  // Dynamic imports, not JSDoc types ({import('../fastify').FastifyInstance}).
-  for (const m of text.matchAll(/(?<![{\w.])import\(\s*["']([^"']+)["']\s*\)/g)) imported.add(m[1]);
+  // Minified: `import{a as b}from"node:fs"`, `import("x")`, `__require("x")`; comments are gone.
+  for (const m of text.matchAll(/\bimport\s*[{*\w][^;]*?from\s*["']([^"']+)["']/g)) imported.add(m[1]);
+  for (const m of text.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g)) imported.add(m[1]);
   for (const m of text.matchAll(/__require\(\s*["']([^"']+)["']\s*\)/g)) imported.add(m[1]);
-  const outside = [...imported].filter((name) => !name.startsWith('node:') && name !== 'pino');
-  expect(outside, 'modules the bundle loads from elsewhere (npm run build rebuilds it)').toEqual([]);
+  expect(imported.has('node:module')).toBe(true);
+  const outside = [...imported].filter((name) => !name.startsWith('node:'));
+  expect(outside.sort(), 'modules the bundle loads from elsewhere (npm run build rebuilds it)').toEqual([...LOADED_OUTSIDE].sort());
   expect(text).toContain('createEmulator');
 });
 
