@@ -21,6 +21,7 @@ export {
 } from './control/client.js';
 export type { Config } from './server/config.js';
 export type { StateDocument } from './control/state.js';
+export type { TraceEntry, TracePage } from './control/trace.js';
 export type {
   FaultJson,
   FaultRuleJson,

@@ -8,6 +8,7 @@ import type { Json } from './json-values.js';
 import type { FaultRuleJson, FinishJson, InventoryJson, LatencyRuleJson, LifecycleJson, MethodRuleJson, SeedJson, TaskJson } from './schemas.js';
 import type { StateDocument } from './state.js';
 import type { TaskState } from '../vim/task-state.js';
+import type { TracePage } from './trace.js';
 
 export interface ControlClientOptions {
   /** The emulator's base URL, e.g. https://127.0.0.1:8989 (a trailing /sdk is dropped). */
@@ -112,6 +113,14 @@ export class ControlClient {
 
   /** Rules for the tasks *_Task methods start: which calls, and how their tasks run. */
   readonly methods: RuleApi<MethodRuleJson, MethodRuleInfo> = this.rules('methods');
+  /**
+   * The SOAP exchanges after `since` (an id; 0 or none: all the ring holds), from the emulator's
+   * trace ring (--trace-ring / traceRing; a 409 ControlApiError when it is off). Pass the page's
+   * `last` as `since` next time to get only newer ones.
+   */
+  trace(since = 0): Promise<TracePage> {
+    return this.call('GET', since > 0 ? `trace?since=${since}` : 'trace');
+  }
 
   readonly faults: RuleApi<FaultRuleJson, FaultRuleInfo> = this.rules('faults');
   readonly latency: RuleApi<LatencyRuleJson, LatencyRuleInfo> = this.rules('latency');

@@ -31,6 +31,7 @@ import type { MethodRule } from './method-rules.js';
 import { vimToJson, type Json } from './json-values.js';
 import type { Task, TaskTransition } from '../vim/Task.js';
 import { stateRoutes, type StateRoutesOptions } from './state-routes.js';
+import type { WireTrace } from './trace.js';
 
 export interface ControlApiOptions {
   readonly control: EmulatorControl;
@@ -39,6 +40,8 @@ export interface ControlApiOptions {
   readonly token: string | undefined;
   /** GET/PUT /state, when the emulator offers them. */
   readonly state?: StateRoutesOptions;
+  /** The wire trace, when --trace-file or --trace-ring is set; GET /trace serves its ring. */
+  readonly trace?: WireTrace | undefined;
 }
 
 const STATUS_OF: Readonly<Record<ControlErrorKind, number>> = { invalid: 400, 'not-found': 404, conflict: 409 };
@@ -84,7 +87,7 @@ function methodRuleJson(rule: MethodRule): Json {
 }
 
 export const controlApi: FastifyPluginAsync<ControlApiOptions> = async (app: FastifyInstance, options) => {
-  const { control, token, schemas } = options;
+  const { control, token, schemas, trace } = options;
   // Every body is checked by the control schemas' own Ajv (strict: no coercion, no silent
   // removal), and a refusal is worded as the seed file's would be.
   app.setValidatorCompiler(({ schema }) => schemas.lazy(schema));
@@ -169,6 +172,19 @@ export const controlApi: FastifyPluginAsync<ControlApiOptions> = async (app: Fas
   app.post<{ Body: SeedJson }>('/seed', { schema: { body: seedSchema }, schemaErrorFormatter: refused('seed') }, async (request) => control.seed(request.body));
 
   if (options.state) stateRoutes(app, options.state);
+  // The query string arrives as text and the validator does not coerce: `since` is checked as digits.
+  app.get<{ Querystring: { since?: string } }>(
+    '/trace',
+    {
+      schema: { querystring: { type: 'object', properties: { since: { type: 'string', pattern: '^[0-9]{1,15}$' } }, additionalProperties: false } },
+      schemaErrorFormatter: refused('query'),
+    },
+    async (request) => {
+      if (!trace?.ringEnabled)
+        throw new ControlError('the trace ring is off: start the emulator with --trace-ring N (VTASK_TRACE_RING, traceRing)', 'conflict');
+      return trace.since(Number(request.query.since ?? 0));
+    },
+  );
 
   app.get('/faults', async () => ({ rules: control.faultRules().map(faultRuleJson) }));
   app.post<{ Body: FaultRuleJson }>('/faults', { schema: { body: faultRuleSchema }, schemaErrorFormatter: refused('rule') }, async (request, reply) =>

@@ -14,6 +14,7 @@ import { JsonValueError, toJson } from '../control/json-values.js';
 import { controlApi } from '../control/routes.js';
 import { ControlSchemas } from '../control/schemas.js';
 import { EmulatorState, stateBodyLimit } from '../control/state.js';
+import { WireTrace } from '../control/trace.js';
 import { Decoder } from '../soap/decoder.js';
 import { Encoders } from '../soap/encoder.js';
 import { operationTable } from '../soap/operations.js';
@@ -234,9 +235,12 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
     registry: inventory.registry,
     sessions: inventory.sessionManager,
   });
+  // Made only when asked for: without it the /sdk route records nothing and builds nothing.
+  let trace: WireTrace | undefined;
   const dispose = () => {
     control.dispose();
     inventory.dispose();
+    return trace?.close();
   };
   if (config.seedFile) {
     try {
@@ -308,6 +312,15 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
     socket.once('close', () => sockets.delete(socket));
   });
 
+  if (config.traceFile !== undefined || config.traceRing > 0) {
+    try {
+      trace = new WireTrace({ file: config.traceFile, ringEntries: config.traceRing, ringBytes: config.traceRingBytes }, (message) => app.log.warn(message));
+    } catch (error) {
+      dispose();
+      throw new Error(`trace file ${config.traceFile}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
   // A body refused as too large (413) while the client is still sending it: fastify answers with
   // Connection: close and node then closes the socket at once; the bytes the client is still
   // sending then reset the connection, and a reset discards the 413 the client has not read yet.
@@ -347,13 +360,14 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
     maxStringBytes: config.maxStringBytes,
     registry: inventory.registry,
   });
-  await app.register(sdkRoute, { endpoint, secureCookie: config.tls, logCalls: ['trace', 'debug', 'info'].includes(config.logLevel) });
+  await app.register(sdkRoute, { endpoint, secureCookie: config.tls, logCalls: ['trace', 'debug', 'info'].includes(config.logLevel), trace });
   await app.register(controlApi, {
     prefix: '/_emulator',
     control,
     token: config.controlToken,
     schemas: controlSchemas,
     state: { state, bodyLimit: stateLimit },
+    trace,
   });
   await app.register(recentTasksPage, recentTasksOptions(inventory, config.controlToken));
 
@@ -430,7 +444,7 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
       try {
         await stateFile?.close();
       } finally {
-        dispose();
+        const flushed = dispose();
         await tunnel?.close();
         // A client that opened a connection and never sent a request (or never finished its TLS
         // handshake) holds server.close() open for ever: Node counts it neither idle nor busy.
@@ -443,6 +457,7 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
         } finally {
           clearTimeout(cut);
         }
+        await flushed;
       }
     },
   };

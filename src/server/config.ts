@@ -39,6 +39,12 @@ export interface Config extends StateLimits {
   productBuild: string;
   /** Port of the SDK tunnel listener (CONNECT sdkTunnel:8089, for certificate logins); undefined: none. */
   tunnelPort: number | undefined;
+  /** NDJSON file every SOAP exchange is appended to (trace.ts); undefined: none. */
+  traceFile: string | undefined;
+  /** Exchanges GET /_emulator/trace keeps in memory; 0: no ring. */
+  traceRing: number;
+  /** The ring's bound on the bodies it holds (bytes). */
+  traceRingBytes: number;
 }
 
 interface Setting {
@@ -213,6 +219,27 @@ export const SETTINGS: readonly Setting[] = [
     kind: 'number',
     help: 'how long a *_Task method (PowerOnVM_Task, ...) runs before it succeeds, when no method rule says otherwise',
   },
+  {
+    key: 'traceFile',
+    flag: 'trace-file',
+    env: 'VTASK_TRACE_FILE',
+    kind: 'string',
+    help: 'append every SOAP exchange (bodies, user, status, duration; secrets redacted) to this file as NDJSON',
+  },
+  {
+    key: 'traceRing',
+    flag: 'trace-ring',
+    env: 'VTASK_TRACE_RING',
+    kind: 'number',
+    help: 'keep the last N SOAP exchanges in memory for GET /_emulator/trace (0: off)',
+  },
+  {
+    key: 'traceRingBytes',
+    flag: 'trace-ring-bytes',
+    env: 'VTASK_TRACE_RING_BYTES',
+    kind: 'number',
+    help: 'bound on the request and response bytes the trace ring holds; the oldest go first',
+  },
   { key: 'configFile', flag: 'config', env: 'VTASK_CONFIG', kind: 'string', help: 'config file (JSON/YAML) whose keys are these flag names' },
 ];
 
@@ -245,6 +272,9 @@ export const DEFAULTS: Config = {
   productVersion: '8.0.3',
   productBuild: '69507950',
   tunnelPort: undefined,
+  traceFile: undefined,
+  traceRing: 0,
+  traceRingBytes: 16 * 1024 * 1024,
 };
 
 export class ConfigError extends Error {}

@@ -6,6 +6,7 @@
 import { isUtf8 } from 'node:buffer';
 import { TLSSocket } from 'node:tls';
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
+import type { WireTrace } from '../control/trace.js';
 import type { Session } from '../vim/session.js';
 import { SESSION_COOKIE, type SoapAnswer, type SoapCall, type SoapEndpoint, type SoapExchange } from './soap-endpoint.js';
 
@@ -24,6 +25,8 @@ export interface SdkRouteOptions {
   readonly secureCookie: boolean;
   /** Whether each call gets an info log line (nothing is built for it otherwise). */
   readonly logCalls: boolean;
+  /** Where each exchange is recorded, with its bodies; undefined (tracing off): nothing is built for it. */
+  readonly trace?: WireTrace | undefined;
 }
 
 function httpError(statusCode: number, message: string): Error & { statusCode: number } {
@@ -92,7 +95,7 @@ class SdkExchange implements SoapExchange {
 }
 
 export const sdkRoute: FastifyPluginCallback<SdkRouteOptions> = (app: FastifyInstance, options, done) => {
-  const { endpoint, logCalls } = options;
+  const { endpoint, logCalls, trace } = options;
   const secure = options.secureCookie ? '; Secure' : '';
 
   // Encapsulated: only /sdk reads XML bodies. SOAP 1.2 and plain XML types are read so that
@@ -112,6 +115,18 @@ export const sdkRoute: FastifyPluginCallback<SdkRouteOptions> = (app: FastifyIns
     if (logCalls) {
       const user = exchange.session ? exchange.session.userName : call.session?.userName;
       request.log.info({ method: call.method || undefined, this: call.self?.toString(), user, fault: answer.faultType, ms: reply.elapsedTime }, 'soap call');
+    }
+    if (trace) {
+      trace.record({
+        user: exchange.session ? exchange.session.userName : call.session?.userName,
+        method: call.method,
+        self: call.self?.toString(),
+        status: answer.status,
+        fault: answer.faultType,
+        ms: reply.elapsedTime,
+        request: typeof request.body === 'string' ? request.body : '',
+        response: answer.payload,
+      });
     }
     if (exchange.clientGone) return;
     // The answer is written in one call, past fastify's reply pipeline (serializers and onSend

@@ -59,8 +59,115 @@ export const PRIMITIVES = new Set([
   'xsd:anyType',
 ]);
 
+/** A complex type as declared: its base and its own fields, not yet flattened. */
+interface DeclaredType {
+  readonly base: string | undefined;
+  readonly own: readonly FieldTuple[];
+  readonly since: string | undefined;
+}
+
+/**
+ * The complex types by name. Each is flattened (inherited fields, field index) the first time
+ * it is asked for, not at start: the WSDL declares about 2,500 types and a run uses a few
+ * dozen, and flattening them all was a fifth of the emulator's start-up. Iterating (tests, the
+ * type generator) flattens them all, in declaration order.
+ */
+export class ComplexTypeTable extends Map<string, ComplexTypeDef> {
+  private readonly declared = new Map<string, DeclaredType>();
+  private readonly flattened = new Map<string, ComplexTypeDef>();
+  private readonly resolving = new Set<string>();
+  private complete = false;
+
+  declare(name: string, base: string | undefined, own: readonly FieldTuple[], since?: string): void {
+    this.declared.set(name, { base, own, since });
+  }
+
+  override get(name: string): ComplexTypeDef | undefined {
+    return this.flattened.get(name) ?? (this.declared.has(name) ? this.flatten(name) : undefined);
+  }
+
+  override has(name: string): boolean {
+    return this.declared.has(name);
+  }
+
+  override get size(): number {
+    return this.declared.size;
+  }
+
+  override keys(): MapIterator<string> {
+    return this.declared.keys();
+  }
+
+  override values(): MapIterator<ComplexTypeDef> {
+    this.flattenAll();
+    return super.values();
+  }
+
+  override entries(): MapIterator<[string, ComplexTypeDef]> {
+    this.flattenAll();
+    return super.entries();
+  }
+
+  override [Symbol.iterator](): MapIterator<[string, ComplexTypeDef]> {
+    return this.entries();
+  }
+
+  override forEach(callback: (value: ComplexTypeDef, key: string, map: Map<string, ComplexTypeDef>) => void, thisArg?: unknown): void {
+    for (const [key, value] of this.entries()) callback.call(thisArg, value, key, this);
+  }
+
+  /** Declared names whose only field is an unbounded item, with no base: the ArrayOfX types, without flattening anything. */
+  *arrayTypes(): Generator<[itemType: string, arrayType: string]> {
+    for (const [name, { base, own }] of this.declared) {
+      if (name.startsWith('ArrayOf') && !base && own.length === 1 && own[0][3] === 1) yield [own[0][1], name];
+    }
+  }
+
+  /** Flattens every type into the underlying Map, in declaration order. */
+  private flattenAll(): void {
+    if (!this.complete) {
+      for (const name of this.declared.keys()) {
+        const def = this.get(name);
+        if (def) super.set(name, def);
+      }
+      this.complete = true;
+    }
+  }
+
+  private flatten(name: string): ComplexTypeDef {
+    const entry = this.declared.get(name);
+    if (!entry) throw new Error(`wsdl: unknown type ${name}`);
+    if (this.resolving.has(name)) throw new Error(`wsdl: inheritance cycle at ${name}`);
+    this.resolving.add(name);
+    try {
+      const own = entry.own.map(fromTuple);
+      const inherited = entry.base ? this.baseOf(name, entry.base).fields : [];
+      const fields = inherited.length ? [...inherited, ...own] : own;
+      const isArray = name.startsWith('ArrayOf') && !entry.base && own.length === 1 && own[0].array;
+      const def: ComplexTypeDef = {
+        name,
+        base: entry.base,
+        ...(entry.since ? { since: entry.since } : {}),
+        ownFields: own,
+        fields,
+        fieldByName: new Map(fields.map((f) => [f.name, f])),
+        arrayItem: isArray ? own[0] : undefined,
+      };
+      this.flattened.set(name, def);
+      return def;
+    } finally {
+      this.resolving.delete(name);
+    }
+  }
+
+  private baseOf(name: string, base: string): ComplexTypeDef {
+    if (!this.declared.has(base)) throw new Error(`wsdl: ${name} extends unknown type ${base}`);
+    return this.flattened.get(base) ?? this.flatten(base);
+  }
+}
+
 export class VimSchema implements TypeModel {
-  readonly complexTypes = new Map<string, ComplexTypeDef>();
+  readonly complexTypes = new ComplexTypeTable();
   readonly enums = new Map<string, ReadonlySet<string>>();
   readonly operations = new Map<string, OperationDef>();
   /** Every vim25 API version the WSDL's metadata knows, oldest first (vte:apiVersions). */
@@ -120,9 +227,7 @@ export class VimSchema implements TypeModel {
 
   /** Builds the lookup tables once all declarations are read. */
   finish(): void {
-    for (const def of this.complexTypes.values()) {
-      if (def.arrayItem) this.arrayTypes.set(def.arrayItem.type, def.name);
-    }
+    for (const [itemType, arrayType] of this.complexTypes.arrayTypes()) this.arrayTypes.set(itemType, arrayType);
   }
 }
 
@@ -197,39 +302,6 @@ const fromTuple = ([name, type, optional, array, since]: FieldTuple): FieldDef =
   return since ? { ...field, since } : field;
 };
 
-interface RawType {
-  base: string | undefined;
-  own: FieldDef[];
-  since: string | undefined;
-}
-
-function flatten(schema: VimSchema, raw: Map<string, RawType>): void {
-  const resolving = new Set<string>();
-  const resolve = (name: string): ComplexTypeDef => {
-    const done = schema.complexTypes.get(name);
-    if (done) return done;
-    const entry = raw.get(name);
-    if (!entry) throw new Error(`wsdl: unknown type ${name}`);
-    if (resolving.has(name)) throw new Error(`wsdl: inheritance cycle at ${name}`);
-    resolving.add(name);
-    const inherited = entry.base ? resolve(entry.base).fields : [];
-    const fields = [...inherited, ...entry.own];
-    const isArray = name.startsWith('ArrayOf') && !entry.base && entry.own.length === 1 && entry.own[0].array;
-    const def: ComplexTypeDef = {
-      name,
-      base: entry.base,
-      ...(entry.since ? { since: entry.since } : {}),
-      ownFields: entry.own,
-      fields,
-      fieldByName: new Map(fields.map((f) => [f.name, f])),
-      arrayItem: isArray ? entry.own[0] : undefined,
-    };
-    schema.complexTypes.set(name, def);
-    return def;
-  };
-  for (const name of raw.keys()) resolve(name);
-}
-
 /** Reads the declarations out of vim.wsdl's text (the slow part: a full XML parse). */
 export function readWsdlTables(text: string, source = 'vim.wsdl'): SchemaTables {
   const root = parseXml(text, { maxDepth: 64, maxElements: 2_000_000 });
@@ -292,10 +364,8 @@ export function schemaFromTables(tables: SchemaTables): VimSchema {
   if (tables.format !== 2) throw new Error(`schema tables: unknown format ${String(tables.format)} (run npm run gen:schema)`);
   const schema = new VimSchema();
   schema.apiVersions = tables.apiVersions;
-  const raw = new Map<string, RawType>();
-  for (const [name, base, own, since] of tables.complexTypes) raw.set(name, { base: base ?? undefined, own: own.map(fromTuple), since });
+  for (const [name, base, own, since] of tables.complexTypes) schema.complexTypes.declare(name, base ?? undefined, own, since);
   for (const [name, values] of tables.enums) schema.enums.set(name, new Set(values));
-  flatten(schema, raw);
   schema.finish();
   for (const [name, managedType, privilege, requestType, result, faults] of tables.operations) {
     const request = schema.complexTypes.get(requestType);

@@ -13,8 +13,9 @@ const tsconfig: { compilerOptions: { declaration: boolean; outDir: string } } = 
 
 test('npm ci builds (prepare); npm start runs the built CLI and compiles nothing', () => {
   expect(pkg.scripts.prepare).toMatch(/npm run build/);
-  // The server, then the Recent Tasks page (ui/): both are built once, by npm ci.
-  expect(pkg.scripts.build).toBe('tsc -p tsconfig.json && npm run build:ui --silent');
+  // The server, the Recent Tasks page (ui/), then the CLI bundled into one file: all built once, by npm ci.
+  expect(pkg.scripts.build).toBe('tsc -p tsconfig.json && npm run build:ui --silent && npm run bundle --silent');
+  expect(pkg.scripts.bundle).toBe('tsx scripts/bundle.ts');
   expect(pkg.scripts['build:ui']).toMatch(/^tsc -p ui\/tsconfig\.json && cp /);
   expect(pkg.scripts.start).toBe('node dist/src/cli.js');
 });
