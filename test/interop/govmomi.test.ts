@@ -60,6 +60,12 @@ const STEPS = [
   'history_destroy',
   'history_other_session',
   'history_max_collector',
+  // Steps that register themselves from init() come in file order: events.go, then views.go.
+  'events_list',
+  'events_follow',
+  'events_task_chain',
+  'events_collector_paging',
+  'events_other_session',
   'view_tasks',
   'view_tasks_follow',
   'view_ls_root',
@@ -67,11 +73,6 @@ const STEPS = [
   'view_container_view',
   'view_faults',
   'search_index',
-  'events_list',
-  'events_follow',
-  'events_task_chain',
-  'events_collector_paging',
-  'events_other_session',
 ];
 
 /** Throws (never skips) when the Go toolchain or the govmomi sources are missing. */
