@@ -230,6 +230,7 @@ const entitySchema = {
     kind: { type: 'string', enum: ['root', 'vm', 'host', 'datastore', 'network'] },
     datastores: refs,
     networks: refs,
+    vms: refs,
     host: ref,
     resourcePool: ref,
     powerState: { type: 'string', enum: POWER_STATES },

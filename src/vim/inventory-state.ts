@@ -33,8 +33,10 @@ interface Base {
 
 export type EntityState<Config = VimValue | undefined> =
   | (Base & { readonly type: 'Folder'; readonly kind: FolderKind })
-  | (Base & { readonly type: 'Datacenter' | 'ComputeResource' | 'ClusterComputeResource' | 'ResourcePool' | 'Datastore' | 'Network' })
-  | (Base & { readonly type: 'HostSystem'; readonly datastores: readonly string[]; readonly networks: readonly string[] })
+  | (Base & { readonly type: 'Datacenter' | 'ComputeResource' | 'ClusterComputeResource' })
+  /** `vms`: the VMs placed there, in the order its `vm` property lists them. */
+  | (Base & { readonly type: 'ResourcePool' | 'Datastore' | 'Network'; readonly vms: readonly string[] })
+  | (Base & { readonly type: 'HostSystem'; readonly datastores: readonly string[]; readonly networks: readonly string[]; readonly vms: readonly string[] })
   | (Base & {
       readonly type: 'VirtualMachine';
       readonly host?: string;
@@ -65,10 +67,10 @@ export const ENTITY_FIELDS: { readonly [T in EntityType]: { readonly allowed: re
   Datacenter: { allowed: [], required: [] },
   ComputeResource: { allowed: [], required: [] },
   ClusterComputeResource: { allowed: [], required: [] },
-  ResourcePool: { allowed: [], required: [] },
-  Datastore: { allowed: [], required: [] },
-  Network: { allowed: [], required: [] },
-  HostSystem: { allowed: ['datastores', 'networks'], required: ['datastores', 'networks'] },
+  ResourcePool: { allowed: ['vms'], required: ['vms'] },
+  Datastore: { allowed: ['vms'], required: ['vms'] },
+  Network: { allowed: ['vms'], required: ['vms'] },
+  HostSystem: { allowed: ['datastores', 'networks', 'vms'], required: ['datastores', 'networks', 'vms'] },
   VirtualMachine: {
     allowed: ['host', 'resourcePool', 'datastores', 'networks', 'powerState', 'numCPU', 'memoryMB', 'uuid', 'createTime', 'snapshots', 'currentSnapshot'],
     required: ['datastores', 'networks', 'powerState', 'numCPU', 'memoryMB', 'uuid', 'createTime'],
@@ -186,5 +188,27 @@ export function checkInventoryState(state: InventoryState<unknown>, rootRef: str
       link(entity.host, ['HostSystem'], `${at}.host`);
       link(entity.resourcePool, ['ResourcePool'], `${at}.resourcePool`);
     }
+  }
+  // The back links: each host, pool, datastore and network lists exactly the VMs placed there.
+  const placed = new Map<string, Set<string>>();
+  for (const entity of entities) {
+    if (entity.type !== 'VirtualMachine') continue;
+    for (const ref of [entity.host, entity.resourcePool, ...entity.datastores, ...entity.networks]) {
+      if (ref === undefined) continue;
+      const vms = placed.get(ref) ?? new Set<string>();
+      vms.add(entity.ref);
+      placed.set(ref, vms);
+    }
+  }
+  for (const [i, entity] of entities.entries()) {
+    if (!('vms' in entity)) continue;
+    const at = `entities[${i}].vms`;
+    const expected = placed.get(entity.ref) ?? new Set<string>();
+    const seen = new Set<string>();
+    for (const [j, ref] of entity.vms.entries()) {
+      if (!expected.has(ref) || seen.has(ref)) fail(`${at}[${j}]: '${ref}' is not a VM placed there (or is listed twice)`);
+      seen.add(ref);
+    }
+    for (const ref of expected) if (!seen.has(ref)) fail(`${at}: the VM '${ref}' is placed there but not listed`);
   }
 }

@@ -158,8 +158,17 @@ export class InventoryTree implements EntityHost {
     };
     if (entity instanceof Folder) return { type: 'Folder', ...base, kind: entity.kind };
     if (entity instanceof HostSystem) {
-      return { type: 'HostSystem', ...base, datastores: entity.datastores.map((d) => d.ref.value), networks: entity.networks.map((n) => n.ref.value) };
+      return {
+        type: 'HostSystem',
+        ...base,
+        datastores: entity.datastores.map((d) => d.ref.value),
+        networks: entity.networks.map((n) => n.ref.value),
+        vms: refValues(entity.vms),
+      };
     }
+    if (entity instanceof ResourcePool) return { type: 'ResourcePool', ...base, vms: refValues(entity.vms) };
+    if (entity instanceof Datastore) return { type: 'Datastore', ...base, vms: refValues(entity.vms) };
+    if (entity instanceof Network) return { type: 'Network', ...base, vms: refValues(entity.vms) };
     if (entity instanceof VirtualMachine) {
       const snapshots: SnapshotState[] = [];
       const walk = (s: VirtualMachineSnapshot) => {
@@ -198,9 +207,6 @@ export class InventoryTree implements EntityHost {
       case 'Datacenter':
       case 'ComputeResource':
       case 'ClusterComputeResource':
-      case 'ResourcePool':
-      case 'Datastore':
-      case 'Network':
         return { type, ...base };
       default:
         throw new Error(`no state for the entity type ${String(type)}`);
@@ -351,6 +357,16 @@ export class InventoryTree implements EntityHost {
         vm.currentSnapshot = e.currentSnapshot === undefined ? undefined : snapshots.get(e.currentSnapshot);
         vm.snapshotsChanged();
       }
+    }
+    // The VMs' back links in their saved order (placing VMs in tree order may differ from it).
+    for (const e of state.entities) {
+      if (!('vms' in e)) continue;
+      const entity = byRef.get(e.ref);
+      const vms =
+        entity instanceof HostSystem || entity instanceof ResourcePool || entity instanceof Datastore || entity instanceof Network ? entity.vms : undefined;
+      if (!vms) continue;
+      vms.clear();
+      for (const ref of e.vms) vms.add(get(ref, VirtualMachine));
     }
     this.nextId = state.nextId;
   }
@@ -548,6 +564,10 @@ export class InventoryTree implements EntityHost {
     }
     return at;
   }
+}
+
+function refValues(entities: Iterable<{ readonly ref: ManagedObjectReference }>): string[] {
+  return Array.from(entities, (e) => e.ref.value);
 }
 
 function subtreeOf(snapshot: VirtualMachineSnapshot): VirtualMachineSnapshot[] {

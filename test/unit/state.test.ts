@@ -266,6 +266,8 @@ async function changeInventory(h: Harness): Promise<void> {
   call(h, '/DC0/vm/db-01', 'CreateSnapshot_Task', { name: 'after', description: 'second', memory: false, quiesce: false });
   call(h, '/DC0/vm/web-03', 'PowerOnVM_Task');
   call(h, '/DC0/vm/web-02', 'Destroy_Task');
+  // Moved after web-03 was placed there: esx-02's vm list is then not in tree order.
+  call(h, '/DC0/vm/db-01', 'MigrateVM_Task', { host: at(h, '/DC0/host/C0/esx-02b').ref, priority: 'defaultPriority' });
   await settle();
   call(h, '/DC0/vm/db-01', 'PowerOffVM_Task');
 }
@@ -459,6 +461,18 @@ describe('refusals of the inventory, method rules and *_Task tasks', () => {
       (d: Doc) => (vmAt(d, 'web-02').recentTask = ['task-99']),
       'state.inventory.entities[',
       ".recentTask[0]: no task 'task-99' in this document",
+    ],
+    [
+      "a VM missing from its host's list",
+      (d: Doc) => d.inventory.entities.find((e: Doc) => e.type === 'HostSystem').vms.pop(),
+      'state.inventory.entities[',
+      'is placed there but not listed',
+    ],
+    [
+      'a VM in a list it is not placed in',
+      (d: Doc) => d.inventory.entities.find((e: Doc) => e.type === 'Network').vms.push('vm-1'),
+      'state.inventory.entities[',
+      "'vm-1' is not a VM placed there",
     ],
     [
       'a bad power state',
