@@ -592,8 +592,14 @@ export class EmulatorState {
       const fault = saved.fault === undefined ? undefined : jsonToVim(saved.fault, 'LocalizedMethodFault', types, `${at}.fault`, true);
       if (fault !== undefined && !isLocalizedMethodFault(fault)) fail(`${at}.fault must be a LocalizedMethodFault`);
       const result = saved.result === undefined ? undefined : jsonToVim(saved.result, 'xsd:anyType', types, `${at}.result`, true);
-      for (const [j, step] of saved.steps.entries())
+      const ends = saved.outcome === 'success' || saved.outcome === 'error';
+      for (const [j, step] of saved.steps.entries()) {
         if ((step.kind === 'progress') !== 'percent' in step) fail(`${at}.steps[${j}]: percent goes with progress steps only`);
+        if (step.kind === 'outcome' && !ends) fail(`${at}.steps[${j}]: a ${saved.outcome} task has no outcome step`);
+      }
+      if (saved.outcome === 'error' && fault === undefined) fail(`${at}.fault is required with outcome error`);
+      if (saved.outcome !== 'error' && fault !== undefined) fail(`${at}.fault needs outcome error`);
+      if (saved.outcome !== 'success' && result !== undefined) fail(`${at}.result needs outcome success`);
       const args: Record<string, VimValue | undefined> = {};
       for (const [name, value] of Object.entries(saved.args)) args[name] = argument(value, types, `${at}.args.${name}`);
       return { task: saved.task, method: method.name, target, args, outcome: saved.outcome, result, fault, steps: saved.steps };

@@ -242,6 +242,8 @@ export class InventoryTree implements EntityHost {
       return entity;
     };
     const mor = (type: string, value: string) => new ManagedObjectReference(type, value);
+    const dcFolders = new Map<string, EntityState>();
+    for (const e of rest) if (e.type === 'Folder') dcFolders.set(`${e.parent}/${e.kind}`, e);
     for (const e of rest) {
       if (byRef.has(e.ref)) continue; // a datacenter's folder, made with its datacenter
       const parentRef = e.parent ?? this.root.ref.value;
@@ -254,7 +256,7 @@ export class InventoryTree implements EntityHost {
         }
         case 'Datacenter': {
           const folder = (kind: string): Folder => {
-            const saved = rest.find((f) => f.parent === e.ref && f.type === 'Folder' && f.kind === kind);
+            const saved = dcFolders.get(`${e.ref}/${kind}`);
             if (saved?.type !== 'Folder') throw new Error(`inventory restore: the datacenter '${e.ref}' has no ${kind} folder`);
             return new Folder(mor('Folder', saved.ref), this, saved.name, saved.kind);
           };
@@ -346,7 +348,8 @@ export class InventoryTree implements EntityHost {
         const snapshots = new Map<string, VirtualMachineSnapshot>();
         for (const s of e.snapshots ?? []) {
           const { ref, parent: parentRef, ...settings } = s;
-          const snapshot = new VirtualMachineSnapshot(mor('VirtualMachineSnapshot', ref), this, vm, settings);
+          // The saved configuration, even when there is none: not the VM's now.
+          const snapshot = new VirtualMachineSnapshot(mor('VirtualMachineSnapshot', ref), this, vm, { ...settings, config: settings.config });
           const parent = parentRef === undefined ? undefined : snapshots.get(parentRef);
           snapshot.parentSnapshot = parent;
           if (parent) parent.children.push(snapshot);

@@ -475,6 +475,12 @@ describe('refusals of the inventory, method rules and *_Task tasks', () => {
       "'vm-1' is not a VM placed there",
     ],
     [
+      'an outcome step for a hung task',
+      (d: Doc) => d.methodTasks[0].steps.push({ at: 0, kind: 'outcome' }),
+      'state.methodTasks[0].steps[1]: a hangUntilFinished task has no outcome step',
+      '',
+    ],
+    [
       'a bad power state',
       (d: Doc) => (vmAt(d, 'web-01').powerState = 'off'),
       'state.inventory.entities[',
