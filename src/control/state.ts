@@ -226,7 +226,7 @@ const entitySchema = {
     ref,
     name: text,
     parent: ref,
-    recentTask: { type: 'array', minItems: 1, items: text },
+    recentTask: { type: 'array', minItems: 1, maxItems: 200, items: text },
     kind: { type: 'string', enum: ['root', 'vm', 'host', 'datastore', 'network'] },
     datastores: refs,
     networks: refs,

@@ -11,7 +11,7 @@ import { EmulatorControl } from '../../src/control/control.js';
 import { Injector } from '../../src/control/injection.js';
 import { vimToJson, type Json } from '../../src/control/json-values.js';
 import { ControlSchemas } from '../../src/control/schemas.js';
-import { EmulatorState, STATE_BYTES_PER_TASK, STATE_FORMAT_VERSION, stateBodyLimit, type StateDocument } from '../../src/control/state.js';
+import { EmulatorState, STATE_BYTES_BASE, STATE_BYTES_PER_TASK, STATE_FORMAT_VERSION, stateBodyLimit, type StateDocument } from '../../src/control/state.js';
 import { loadCompiledSchema } from '../../src/soap/schema.js';
 import { ManagedObjectReference } from '../../src/vim/data.js';
 import { createInventory, type Inventory } from '../../src/vim/inventory.js';
@@ -535,6 +535,21 @@ describe('refusals of the inventory, method rules and *_Task tasks', () => {
 });
 
 describe('size', () => {
+  test('a full inventory (10,000 entities, each VM with a snapshot) fits STATE_BYTES_BASE with room for the rest', async () => {
+    const h = harness();
+    const vms = Array.from({ length: 4_995 }, (_, i) => ({ name: `vm-${String(i).padStart(5, '0')}`, folder: `team-${i % 3}` }));
+    h.control.loadInventory({ datacenters: [{ name: 'DC0', hosts: ['esx-01'], datastores: ['datastore1'], networks: ['VM Network'], vms }] });
+    h.control.addMethodRule({ durationMs: 0 });
+    const size = h.inventory.tree.size;
+    for (let i = 0; i < 10_000 - size; i++)
+      call(h, `/DC0/vm/team-${i % 3}/${vms[i].name}`, 'CreateSnapshot_Task', { name: `s${i}`, memory: false, quiesce: false });
+    const began = Date.now();
+    while (h.inventory.tree.size < 10_000 && Date.now() - began < 20_000) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(h.inventory.tree.size).toBe(10_000);
+    const bytes = Buffer.byteLength(JSON.stringify(h.state.document().inventory));
+    expect(bytes).toBeLessThan(STATE_BYTES_BASE / 2);
+  }, 60_000);
+
   test('a task with a full history fits STATE_BYTES_PER_TASK with room to spare; the PUT limit grows with --max-tasks', () => {
     const h = harness();
     const user = 'u'.repeat(64);
