@@ -21,7 +21,7 @@ import type { ManagedEntity } from '../vim/entity.js';
 import { InventoryError, type InventorySpec, type InventoryTree } from '../vim/inventory-tree.js';
 import type { MethodTaskPlan, MethodTaskRunner } from '../vim/method-tasks.js';
 import { taskMethod } from '../vim/task-methods.js';
-import { MethodRules, type MethodRule } from './method-rules.js';
+import { MethodRules, type MethodRule, type MethodRuleSpec } from './method-rules.js';
 import type {
   ControlSchemas,
   FaultJson,
@@ -104,6 +104,11 @@ export class EmulatorControl {
     this.baseline = this.declared = deps.inventory;
   }
 
+  /** The inventory reset returns to (a state document of format version 1 restores it too). */
+  get baselineInventory(): InventorySpec {
+    return this.baseline;
+  }
+
   /** Start-up is over: what was declared so far (a --seed file's inventory) is what reset returns to. */
   started(): void {
     this.baseline = this.declared;
@@ -133,6 +138,11 @@ export class EmulatorControl {
   }
 
   addMethodRule(json: MethodRuleJson, where = 'rule'): MethodRule {
+    return this.methodRules.add(this.methodRuleSpec(json, where));
+  }
+
+  /** A method rule checked and converted, or a ControlError naming what is wrong. */
+  methodRuleSpec(json: MethodRuleJson, where = 'rule'): MethodRuleSpec {
     if (json.method !== undefined && !taskMethod(json.method)) {
       throw new ControlError(
         `${where}.method: unknown method '${json.method}'; method rules select the *_Task methods of the inventory (PowerOnVM_Task, CloneVM_Task, Destroy_Task, ...)`,
@@ -156,7 +166,7 @@ export class EmulatorControl {
       cancelable: json.cancelable ?? (outcome === 'hangUntilCancelled' ? true : undefined),
     }));
     const entity = json.entity !== undefined && json.entity.length > 1 ? json.entity.replace(/\/+$/, '') : json.entity;
-    return this.methodRules.add({ method: json.method, entity, entityType: json.entityType, call: json.call, count: json.count, plan, json });
+    return { method: json.method, entity, entityType: json.entityType, call: json.call, count: json.count, plan, json };
   }
 
   /** Ends a *_Task method's task that has not completed (a hung one, typically), running its effect on success. */

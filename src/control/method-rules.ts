@@ -32,13 +32,22 @@ export interface MethodRule extends MethodRuleSpec {
 
 export class MethodRules implements PlanSource {
   private rules: MethodRule[] = [];
+  /** Grows with every change a state document would show (rules added, removed, counted). */
+  changes = 0;
 
   constructor(private readonly pathOf: (entity: ManagedEntity) => string) {}
 
   add(spec: MethodRuleSpec): MethodRule {
     const rule: MethodRule = { ...spec, id: randomUUID(), seen: 0, hits: 0 };
     this.rules.push(rule);
+    this.changes++;
     return rule;
+  }
+
+  /** Replaces every rule with saved ones, ids and counters included (a state restore). */
+  restore(rules: readonly MethodRule[]): void {
+    this.rules = rules.map((rule) => ({ ...rule }));
+    this.changes++;
   }
 
   list(): readonly MethodRule[] {
@@ -48,11 +57,13 @@ export class MethodRules implements PlanSource {
   remove(id: string): boolean {
     const before = this.rules.length;
     this.rules = this.rules.filter((r) => r.id !== id);
+    this.changes++;
     return this.rules.length !== before;
   }
 
   clear(): void {
     this.rules = [];
+    this.changes++;
   }
 
   planFor(call: MethodCall): MethodTaskPlan | undefined {
@@ -70,6 +81,7 @@ export class MethodRules implements PlanSource {
         }
       }
       rule.seen++;
+      this.changes++;
       if (rule.call !== undefined && rule.seen !== rule.call) continue;
       if (rule.count !== undefined && rule.hits >= rule.count) continue;
       rule.hits++;

@@ -234,6 +234,9 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
     schemas: controlSchemas,
     registry: inventory.registry,
     sessions: inventory.sessionManager,
+    tree: inventory.tree,
+    methodTasks: inventory.methodTasks,
+    control,
   });
   // Made only when asked for: without it the /sdk route records nothing and builds nothing.
   let trace: WireTrace | undefined;

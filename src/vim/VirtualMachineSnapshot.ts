@@ -22,6 +22,9 @@ export interface SnapshotSettings {
   readonly id: number;
   readonly createTime: string;
   readonly quiesced: boolean;
+  /** As saved in a state document; by default the VM's power state and configuration now. */
+  readonly state?: VirtualMachinePowerState;
+  readonly config?: VimValue | undefined;
 }
 
 export class VirtualMachineSnapshot extends ManagedObject {
@@ -38,7 +41,7 @@ export class VirtualMachineSnapshot extends ManagedObject {
   /** The VM's power state when the snapshot was taken. */
   readonly state: VirtualMachinePowerState;
   /** The VM's configuration when the snapshot was taken. */
-  private readonly config: VimValue | undefined;
+  readonly config: VimValue | undefined;
 
   constructor(
     readonly ref: ManagedObjectReference,
@@ -52,8 +55,8 @@ export class VirtualMachineSnapshot extends ManagedObject {
     this.id = settings.id;
     this.createTime = settings.createTime;
     this.quiesced = settings.quiesced;
-    this.state = vm.powerState;
-    this.config = vm.getProperty('config');
+    this.state = settings.state ?? vm.powerState;
+    this.config = 'config' in settings ? settings.config : vm.getProperty('config');
   }
 
   getProperty(name: string): VimValue | undefined {

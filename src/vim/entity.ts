@@ -90,6 +90,17 @@ export abstract class ManagedEntity extends ManagedObject {
     this.changed(['recentTask']);
   }
 
+  /** The tasks started on this entity, oldest first (for the state document). */
+  startedTasks(): readonly Task[] {
+    return this.tasks;
+  }
+
+  /** Replaces the tasks started on this entity (a state restore). */
+  restoreTasks(tasks: readonly Task[]): void {
+    this.tasks = tasks.slice(-RECENT_TASK_LIMIT);
+    this.changed(['recentTask']);
+  }
+
   /** A task of this entity completed: recentTask readers see its new state. */
   taskEnded(): void {
     this.changed(['recentTask']);

@@ -19,6 +19,7 @@ import type { Task } from './Task.js';
 import { VirtualMachine, type Placement } from './VirtualMachine.js';
 import { VirtualMachineSnapshot, type SnapshotSettings } from './VirtualMachineSnapshot.js';
 import type { VirtualMachinePowerState } from './vim-types.js';
+import { checkInventoryState, type EntityState, type InventoryState, type SnapshotState } from './inventory-state.js';
 
 /** The most entities (snapshots included) an inventory may hold; declarations and clones beyond it are refused. */
 export const MAX_INVENTORY_ENTITIES = 10_000;
@@ -87,6 +88,8 @@ export interface InventoryTreeOptions {
   readonly taskMethod: (name: string) => TaskMethodHandler | undefined;
   readonly isRecentTask: (task: Task) => boolean;
   readonly timestamp: () => string;
+  /** The task of a key, while the task manager holds it (recentTask lists in the state document). */
+  readonly task: (key: string) => Task | undefined;
 }
 
 function count(spec: InventorySpec): number {
@@ -132,6 +135,243 @@ export class InventoryTree implements EntityHost {
     for (const child of [...this.root.children()]) this.remove(child);
     this.nextId = 1;
     for (const dc of spec.datacenters) this.buildDatacenter(dc);
+  }
+
+  /** The whole tree as data (the state document's inventory): entities in tree order. */
+  snapshot(): InventoryState {
+    const entities: EntityState[] = [];
+    const walk = (entity: ManagedEntity) => {
+      entities.push(this.entityState(entity));
+      for (const child of entity.children()) walk(child);
+    };
+    walk(this.root);
+    return { nextId: this.nextId, entities };
+  }
+
+  private entityState(entity: ManagedEntity): EntityState {
+    const tasks = entity.startedTasks().filter((t) => this.options.task(t.key) === t);
+    const base = {
+      ref: entity.ref.value,
+      name: entity.name,
+      ...(entity.parent ? { parent: entity.parent.ref.value } : {}),
+      ...(tasks.length > 0 ? { recentTask: tasks.map((t) => t.key) } : {}),
+    };
+    if (entity instanceof Folder) return { type: 'Folder', ...base, kind: entity.kind };
+    if (entity instanceof HostSystem) {
+      return {
+        type: 'HostSystem',
+        ...base,
+        datastores: entity.datastores.map((d) => d.ref.value),
+        networks: entity.networks.map((n) => n.ref.value),
+        vms: refValues(entity.vms),
+      };
+    }
+    if (entity instanceof ResourcePool) return { type: 'ResourcePool', ...base, vms: refValues(entity.vms) };
+    if (entity instanceof Datastore) return { type: 'Datastore', ...base, vms: refValues(entity.vms) };
+    if (entity instanceof Network) return { type: 'Network', ...base, vms: refValues(entity.vms) };
+    if (entity instanceof VirtualMachine) {
+      const snapshots: SnapshotState[] = [];
+      const walk = (s: VirtualMachineSnapshot) => {
+        snapshots.push({
+          ref: s.ref.value,
+          ...(s.parentSnapshot ? { parent: s.parentSnapshot.ref.value } : {}),
+          name: s.name,
+          description: s.description,
+          id: s.id,
+          createTime: s.createTime,
+          quiesced: s.quiesced,
+          state: s.state,
+          ...(s.config === undefined ? {} : { config: s.config }),
+        });
+        for (const child of s.children) walk(child);
+      };
+      for (const root of entity.rootSnapshots) walk(root);
+      return {
+        type: 'VirtualMachine',
+        ...base,
+        ...(entity.host ? { host: entity.host.ref.value } : {}),
+        ...(entity.resourcePool ? { resourcePool: entity.resourcePool.ref.value } : {}),
+        datastores: entity.datastores.map((d) => d.ref.value),
+        networks: entity.networks.map((n) => n.ref.value),
+        powerState: entity.powerState,
+        numCPU: entity.numCPU,
+        memoryMB: entity.memoryMB,
+        uuid: entity.uuid,
+        createTime: entity.createTime,
+        ...(snapshots.length > 0 ? { snapshots } : {}),
+        ...(entity.currentSnapshot ? { currentSnapshot: entity.currentSnapshot.ref.value } : {}),
+      };
+    }
+    const type = entity.typeChain[0];
+    switch (type) {
+      case 'Datacenter':
+      case 'ComputeResource':
+      case 'ClusterComputeResource':
+        return { type, ...base };
+      default:
+        throw new Error(`no state for the entity type ${String(type)}`);
+    }
+  }
+
+  /**
+   * Refuses inventory data a restore could not rebuild (an InventoryStateError naming the entry),
+   * without changing anything.
+   */
+  check(state: InventoryState<unknown>, where = 'inventory'): void {
+    checkInventoryState(state, this.root.ref.value, this.maxEntities, where);
+  }
+
+  /**
+   * Replaces the whole tree with saved data (checked first: a refusal changes nothing). Entities
+   * are built and linked by the same constructors and link operations declarations use; the
+   * tasks their recentTask lists name must already be the task manager's.
+   */
+  restore(state: InventoryState): void {
+    this.check(state);
+    for (const child of [...this.root.children()]) this.remove(child);
+    const [rootState, ...rest] = state.entities;
+    if (rootState && rootState.name !== this.root.name) this.root.rename(rootState.name);
+    const byRef = new Map<string, ManagedEntity>([[this.root.ref.value, this.root]]);
+    const made = (entity: ManagedEntity) => {
+      this.register(entity);
+      byRef.set(entity.ref.value, entity);
+    };
+    const get = <T extends ManagedEntity>(ref: string, cls: abstract new (...args: never[]) => T): T => {
+      const entity = byRef.get(ref);
+      if (!(entity instanceof cls)) throw new Error(`inventory restore: '${ref}' is not a ${cls.name}`);
+      return entity;
+    };
+    const mor = (type: string, value: string) => new ManagedObjectReference(type, value);
+    const dcFolders = new Map<string, EntityState>();
+    for (const e of rest) if (e.type === 'Folder') dcFolders.set(`${e.parent}/${e.kind}`, e);
+    for (const e of rest) {
+      if (byRef.has(e.ref)) continue; // a datacenter's folder, made with its datacenter
+      const parentRef = e.parent ?? this.root.ref.value;
+      switch (e.type) {
+        case 'Folder': {
+          const folder = new Folder(mor('Folder', e.ref), this, e.name, e.kind);
+          get(parentRef, Folder).adopt(folder);
+          made(folder);
+          break;
+        }
+        case 'Datacenter': {
+          const folder = (kind: string): Folder => {
+            const saved = dcFolders.get(`${e.ref}/${kind}`);
+            if (saved?.type !== 'Folder') throw new Error(`inventory restore: the datacenter '${e.ref}' has no ${kind} folder`);
+            return new Folder(mor('Folder', saved.ref), this, saved.name, saved.kind);
+          };
+          const folders = { vmFolder: folder('vm'), hostFolder: folder('host'), datastoreFolder: folder('datastore'), networkFolder: folder('network') };
+          const dc = new Datacenter(mor('Datacenter', e.ref), this, e.name, folders);
+          get(parentRef, Folder).adopt(dc);
+          made(dc);
+          for (const f of dc.children()) made(f);
+          break;
+        }
+        case 'ComputeResource':
+        case 'ClusterComputeResource': {
+          const ref = mor(e.type, e.ref);
+          const compute = e.type === 'ClusterComputeResource' ? new ClusterComputeResource(ref, this, e.name) : new ComputeResource(ref, this, e.name);
+          get(parentRef, Folder).adopt(compute);
+          made(compute);
+          break;
+        }
+        case 'HostSystem': {
+          const host = new HostSystem(mor('HostSystem', e.ref), this, e.name);
+          get(parentRef, ComputeResource).addHost(host);
+          made(host);
+          break;
+        }
+        case 'ResourcePool': {
+          const parent = byRef.get(parentRef);
+          if (parent instanceof ComputeResource) {
+            const pool = new ResourcePool(mor('ResourcePool', e.ref), this, e.name, parent);
+            pool.parent = parent;
+            parent.resourcePool = pool;
+            made(pool);
+          } else {
+            const above = get(parentRef, ResourcePool);
+            const pool = new ResourcePool(mor('ResourcePool', e.ref), this, e.name, above.owner);
+            above.addPool(pool);
+            made(pool);
+          }
+          break;
+        }
+        case 'Datastore':
+        case 'Network': {
+          const ref = mor(e.type, e.ref);
+          const entity = e.type === 'Datastore' ? new Datastore(ref, this, e.name) : new Network(ref, this, e.name);
+          get(parentRef, Folder).adopt(entity);
+          made(entity);
+          break;
+        }
+        case 'VirtualMachine': {
+          const vm = new VirtualMachine(mor('VirtualMachine', e.ref), this, e.name, {
+            powerState: e.powerState,
+            numCPU: e.numCPU,
+            memoryMB: e.memoryMB,
+            uuid: e.uuid,
+            createTime: e.createTime,
+          });
+          get(parentRef, Folder).adopt(vm);
+          made(vm);
+          break;
+        }
+      }
+    }
+    // Links between branches of the tree, once every entity exists.
+    for (const e of state.entities) {
+      if (e.recentTask) {
+        const tasks = e.recentTask.flatMap((key) => this.options.task(key) ?? []);
+        byRef.get(e.ref)?.restoreTasks(tasks);
+      }
+      if (e.type === 'HostSystem') {
+        const host = get(e.ref, HostSystem);
+        for (const ref of e.datastores) {
+          const d = get(ref, Datastore);
+          host.datastores.push(d);
+          d.hosts.add(host);
+        }
+        for (const ref of e.networks) {
+          const n = get(ref, Network);
+          host.networks.push(n);
+          n.hosts.add(host);
+        }
+      }
+      if (e.type === 'VirtualMachine') {
+        const vm = get(e.ref, VirtualMachine);
+        vm.place({
+          host: e.host === undefined ? undefined : get(e.host, HostSystem),
+          resourcePool: e.resourcePool === undefined ? undefined : get(e.resourcePool, ResourcePool),
+          datastores: e.datastores.map((ref) => get(ref, Datastore)),
+          networks: e.networks.map((ref) => get(ref, Network)),
+        });
+        const snapshots = new Map<string, VirtualMachineSnapshot>();
+        for (const s of e.snapshots ?? []) {
+          const { ref, parent: parentRef, ...settings } = s;
+          // The saved configuration, even when there is none: not the VM's now.
+          const snapshot = new VirtualMachineSnapshot(mor('VirtualMachineSnapshot', ref), this, vm, { ...settings, config: settings.config });
+          const parent = parentRef === undefined ? undefined : snapshots.get(parentRef);
+          snapshot.parentSnapshot = parent;
+          if (parent) parent.children.push(snapshot);
+          else vm.rootSnapshots.push(snapshot);
+          snapshots.set(ref, snapshot);
+          this.register(snapshot);
+        }
+        vm.currentSnapshot = e.currentSnapshot === undefined ? undefined : snapshots.get(e.currentSnapshot);
+        vm.snapshotsChanged();
+      }
+    }
+    // The VMs' back links in their saved order (placing VMs in tree order may differ from it).
+    for (const e of state.entities) {
+      if (!('vms' in e)) continue;
+      const entity = byRef.get(e.ref);
+      const vms =
+        entity instanceof HostSystem || entity instanceof ResourcePool || entity instanceof Datastore || entity instanceof Network ? entity.vms : undefined;
+      if (!vms) continue;
+      vms.clear();
+      for (const ref of e.vms) vms.add(get(ref, VirtualMachine));
+    }
+    this.nextId = state.nextId;
   }
 
   private ref(type: string, prefix: string): ManagedObjectReference {
@@ -327,6 +567,10 @@ export class InventoryTree implements EntityHost {
     }
     return at;
   }
+}
+
+function refValues(entities: Iterable<{ readonly ref: ManagedObjectReference }>): string[] {
+  return Array.from(entities, (e) => e.ref.value);
 }
 
 function subtreeOf(snapshot: VirtualMachineSnapshot): VirtualMachineSnapshot[] {

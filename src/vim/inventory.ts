@@ -127,6 +127,7 @@ export function createInventory(options: InventoryOptions): Inventory {
     taskMethod: (name) => methodTasks.handler(name),
     isRecentTask: (task) => taskManager.isRecentTask(task),
     timestamp: () => taskManager.timestamp(),
+    task: (key) => taskManager.task(key),
   });
   const methodTasks = new MethodTaskRunner(registry, taskManager, () => tree, options.methodTasks ?? { defaultDurationMs: 100 });
   const viewManager = new ViewManager(registry, limits);

@@ -60,11 +60,33 @@ export interface MethodTaskOptions {
 
 const OWNER: Actor = { user: 'vtask-emulator', method: 'method task' };
 
+/** A step of a task's plan still to come; `at` is when it is due (epoch ms). */
+export type MethodTaskStep =
+  | { readonly at: number; readonly kind: 'start' }
+  | { readonly at: number; readonly kind: 'progress'; readonly percent: number }
+  | { readonly at: number; readonly kind: 'outcome' };
+
+/** What is left of a running method task, for the state document. */
+export interface MethodTaskSnapshot {
+  readonly task: Task;
+  readonly method: TaskMethodName;
+  /** `_this`. */
+  readonly target: ManagedObject;
+  /** The call's arguments, which the effect reads on success. */
+  readonly args: Arguments;
+  readonly outcome: MethodTaskOutcome;
+  readonly result?: VimValue | undefined;
+  readonly fault?: LocalizedMethodFault | undefined;
+  readonly steps: readonly MethodTaskStep[];
+}
+
 interface Run {
   readonly task: Task;
   readonly call: MethodCall;
   readonly args: Arguments;
   readonly plan: MethodTaskPlan;
+  /** The plan's steps not yet run. */
+  readonly steps: MethodTaskStep[];
   readonly timers: Set<NodeJS.Timeout>;
   /** A cancel request is being acted on. */
   canceling: boolean;
@@ -120,25 +142,70 @@ export class MethodTaskRunner {
       { user: ctx.session?.userName ?? '', method, session: ctx.session },
       true,
     );
-    const run: Run = { task, call, args, plan, timers: new Set(), canceling: false };
+    const now = Date.now();
+    const steps: MethodTaskStep[] = [{ at: now + plan.queueMs, kind: 'start' }];
+    for (let i = 1; i <= plan.progressSteps; i++) {
+      const percent = Math.round((100 * i) / (plan.progressSteps + 1));
+      steps.push({ at: now + plan.queueMs + (plan.durationMs * i) / (plan.progressSteps + 1), kind: 'progress', percent });
+    }
+    if (plan.outcome === 'success' || plan.outcome === 'error') steps.push({ at: now + plan.queueMs + plan.durationMs, kind: 'outcome' });
+    const run: Run = { task, call, args, plan, steps, timers: new Set(), canceling: false };
     this.runs.set(task, run);
     entity.addTask(task);
     this.schedule(run);
     return task.ref;
   }
 
+  /** Arms a timer per step still to come; steps already due run at once, in order. */
   private schedule(run: Run): void {
     const { plan, task } = run;
-    this.at(run, plan.queueMs, () => task.setState({ state: 'running' }, OWNER));
-    for (let i = 1; i <= plan.progressSteps; i++) {
-      const percent = Math.round((100 * i) / (plan.progressSteps + 1));
-      this.at(run, plan.queueMs + (plan.durationMs * i) / (plan.progressSteps + 1), () => task.updateProgress(percent, OWNER));
+    const now = Date.now();
+    for (const step of run.steps) {
+      this.at(run, step.at - now, () => {
+        run.steps.splice(run.steps.indexOf(step), 1);
+        if (step.kind === 'start') task.setState({ state: 'running' }, OWNER);
+        else if (step.kind === 'progress') task.updateProgress(step.percent, OWNER);
+        else this.complete(run, plan.outcome === 'success' ? { success: true, result: plan.result } : { success: false, fault: plan.fault });
+      });
     }
-    if (plan.outcome === 'success' || plan.outcome === 'error') {
-      this.at(run, plan.queueMs + plan.durationMs, () =>
-        this.complete(run, plan.outcome === 'success' ? { success: true, result: plan.result } : { success: false, fault: plan.fault }),
-      );
-    }
+  }
+
+  /** What is left of every running method task. */
+  snapshot(): MethodTaskSnapshot[] {
+    return [...this.runs.values()].map(({ task, call, args, plan, steps }) => ({
+      task,
+      method: call.method,
+      target: call.target,
+      args,
+      outcome: plan.outcome,
+      result: plan.result,
+      fault: plan.fault,
+      steps: steps.map((step) => ({ ...step })),
+    }));
+  }
+
+  /**
+   * Continues a saved method task (a state restore): its steps run when due, or at once when
+   * past; a hung one waits for the control API (or a cancel) as before.
+   */
+  resume(saved: MethodTaskSnapshot): void {
+    const { task, target } = saved;
+    const entity = target instanceof VirtualMachineSnapshot ? target.vm : target;
+    if (!(entity instanceof ManagedEntity)) throw new Error(`${saved.method} cannot resume on ${target.ref.toString()}, which is no inventory entity`);
+    const plan: MethodTaskPlan = { queueMs: 0, durationMs: 0, progressSteps: 0, outcome: saved.outcome, result: saved.result, fault: saved.fault };
+    const run: Run = {
+      task,
+      call: { method: saved.method, target, entity },
+      args: saved.args,
+      plan,
+      steps: saved.steps.map((step) => ({ ...step })),
+      timers: new Set(),
+      canceling: false,
+    };
+    this.runs.set(task, run);
+    this.schedule(run);
+    // A cancel asked for before the save is acted on as it would have been.
+    this.taskChanged(task);
   }
 
   /** Runs a step later, unless the task has ended by then. */

@@ -1,5 +1,5 @@
 // --state-file with the built CLI (dist/src/cli.js, `npm run build` first), as a container runs
-// it: saves while running survive `kill -9` in the middle of a load, a restart continues from
+// it: saves while running (tasks and the inventory) survive `kill -9` in the middle of a load, a restart continues from
 // the last save, SIGTERM saves, and a truncated file or one from a newer version stops the start
 // with an error naming the file, leaving it untouched.
 
@@ -71,7 +71,11 @@ interface SavedTask {
   readonly info: { readonly key: string; readonly state: string };
 }
 
-function readSaved(): { tasks: SavedTask[]; counters: { nextTaskNumber: number } } & Record<string, unknown> {
+function readSaved(): {
+  tasks: SavedTask[];
+  counters: { nextTaskNumber: number };
+  inventory: { entities: Array<{ readonly ref: string; readonly name: string }> };
+} & Record<string, unknown> {
   return JSON.parse(readFileSync(file, 'utf8'));
 }
 
@@ -101,6 +105,10 @@ test('kill -9 during a load: the file is whole, and a restart has the tasks as o
   ok(await setState(admin, made[1], 'success'));
   // Past a save interval, the file has them.
   await until(() => existsSync(file) && readSaved().tasks.length === 5, 'the first save');
+  // And an inventory change a *_Task method made.
+  const web01 = readSaved().inventory.entities.find((e) => e.name === 'web-01');
+  ok(await admin.call('Rename_Task', 'VirtualMachine', web01?.ref ?? '', '<newName>web-01-renamed</newName>'));
+  await until(() => readSaved().inventory.entities.some((e) => e.name === 'web-01-renamed'), 'the rename saved');
 
   // A load: four clients creating and finishing tasks as fast as they can, killed mid-stream.
   let stop = false;
@@ -125,7 +133,8 @@ test('kill -9 during a load: the file is whole, and a restart has the tasks as o
 
   // The file parses and is a whole state document.
   const saved = readSaved();
-  expect(saved).toMatchObject({ format: 'vtask-emulator-state', version: 1 });
+  expect(saved).toMatchObject({ format: 'vtask-emulator-state', version: 2 });
+  expect(saved.inventory.entities.map((e) => e.name)).toContain('web-01-renamed');
   expect(saved.tasks.slice(0, 5).map((t) => t.info.key)).toEqual(made);
   expect(saved.tasks.length).toBeGreaterThan(25);
 
@@ -179,8 +188,8 @@ test('a truncated file stops the start with a clear error, and is left as it is'
 
 test('a file from a newer version stops the start with a clear error, and is left as it is', async () => {
   const cli = await start();
-  const document = { ...(await getState(cli.url)), version: 2 };
+  const document = { ...(await getState(cli.url)), version: 3 };
   cli.child.kill('SIGKILL');
   await cli.exited;
-  await refusedStart(`${JSON.stringify(document)}\n`, 'format version 2, newer than this build reads (1); use a newer vtask-emulator');
+  await refusedStart(`${JSON.stringify(document)}\n`, 'format version 3, newer than this build reads (2); use a newer vtask-emulator');
 }, 30_000);

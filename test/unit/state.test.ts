@@ -1,5 +1,6 @@
 // The state document without a server: what document() writes, restore() rebuilds exactly
-// (tasks with their histories, extensions, users and roles, rules, scripts, counters), what
+// (tasks with their histories, extensions, users and roles, rules, scripts, counters, the
+// inventory, method rules and *_Task methods' tasks still running), what
 // the schema and the checks after it refuse (saying where, and changing nothing), and the size
 // a task with a full history takes against the PUT body limit.
 
@@ -10,12 +11,14 @@ import { EmulatorControl } from '../../src/control/control.js';
 import { Injector } from '../../src/control/injection.js';
 import { vimToJson, type Json } from '../../src/control/json-values.js';
 import { ControlSchemas } from '../../src/control/schemas.js';
-import { EmulatorState, STATE_BYTES_PER_TASK, STATE_FORMAT_VERSION, stateBodyLimit, type StateDocument } from '../../src/control/state.js';
+import { EmulatorState, STATE_BYTES_BASE, STATE_BYTES_PER_TASK, STATE_FORMAT_VERSION, stateBodyLimit, type StateDocument } from '../../src/control/state.js';
 import { loadCompiledSchema } from '../../src/soap/schema.js';
 import { ManagedObjectReference } from '../../src/vim/data.js';
 import { createInventory, type Inventory } from '../../src/vim/inventory.js';
 import { MAX_HISTORY, type Task } from '../../src/vim/Task.js';
 import { UserDirectory } from '../../src/vim/users.js';
+import type { CallContext, ManagedObject } from '../../src/vim/managed-object.js';
+import { testSession } from '../helpers/sessions.js';
 
 const schema = loadCompiledSchema();
 
@@ -34,7 +37,7 @@ afterEach(() => {
   }
 });
 
-function harness(maxTasks = 1000): Harness {
+function harness(maxTasks = 1000, maxInventoryEntities?: number): Harness {
   const users = new UserDirectory(undefined);
   const injector = new Injector();
   const inventory = createInventory({
@@ -44,6 +47,7 @@ function harness(maxTasks = 1000): Harness {
     sessionIdleTimeoutMs: 60_000,
     tasks: { cancelMode: 'cooperative', cancelTimeoutMs: 0, recentTaskRetentionMs: 600_000, maxTasks, maxCollector: 8 },
     about: { apiVersion: '8.0.2.0', version: '8.0.3', build: '1' },
+    maxInventoryEntities,
   });
   const schemas = new ControlSchemas();
   const control = new EmulatorControl({
@@ -69,6 +73,9 @@ function harness(maxTasks = 1000): Harness {
     schemas,
     registry: inventory.registry,
     sessions: inventory.sessionManager,
+    tree: inventory.tree,
+    methodTasks: inventory.methodTasks,
+    control,
   });
   const h = { inventory, control, state, users };
   opened.push(h);
@@ -206,6 +213,176 @@ describe('round trip', () => {
   });
 });
 
+const CALL: CallContext = {
+  session: testSession('s1', { userName: 'alice' }),
+  types: schema,
+  connection: { ipAddress: '127.0.0.1', userAgent: 'test', clientCertificate: undefined, sessionChanged: () => undefined },
+  lifetime: { whenClientGone: () => () => undefined },
+};
+
+/** The object at an inventory path, or a snapshot by reference value. */
+function at(h: Harness, path: string): ManagedObject {
+  const found = path.startsWith('/') ? h.inventory.tree.find(path) : h.inventory.registry.get(new ManagedObjectReference('VirtualMachineSnapshot', path));
+  if (!found) throw new Error(`nothing at ${path}`);
+  return found;
+}
+
+/** Calls a *_Task method as a SOAP client would; returns its task. */
+function call(h: Harness, target: string, method: string, args: Record<string, unknown> = {}): Task {
+  const object = at(h, target);
+  const handler = object.method(method);
+  if (!handler) throw new Error(`${target} has no ${method}`);
+  const ref = handler.call(object, CALL, args as never) as ManagedObjectReference;
+  const task = h.inventory.taskManager.task(ref.value);
+  if (!task) throw new Error(`no task ${ref.value}`);
+  return task;
+}
+
+/** A property of the object at a path, as JSON (null: unset). */
+function prop(h: Harness, path: string, name: string): Json {
+  const value = at(h, path).getProperty(name, undefined);
+  return value === undefined ? null : vimToJson(value);
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 100));
+
+/** Rules that hang web-01's power-on and run everything else at once. */
+function hangPowerOn(h: Harness): Task {
+  h.control.addMethodRule({ method: 'PowerOnVM_Task', entity: '/DC0/vm/web-01', outcome: 'hangUntilFinished' });
+  h.control.addMethodRule({ method: 'PowerOffVM_Task', queueMs: 60_000, durationMs: 60_000, progressSteps: 2 });
+  h.control.addMethodRule({ durationMs: 0, count: 100 });
+  return call(h, '/DC0/vm/web-01', 'PowerOnVM_Task');
+}
+
+/** The inventory changed every way effects change it, with a hung and a slow task still running. */
+async function changeInventory(h: Harness): Promise<void> {
+  hangPowerOn(h);
+  const vmFolder = at(h, '/DC0/vm').ref;
+  call(h, '/DC0/vm/web-02', 'CloneVM_Task', { folder: vmFolder, name: 'web-03', spec: { _type: 'VirtualMachineCloneSpec', powerOn: false } });
+  call(h, '/DC0/host/C0/esx-02', 'Rename_Task', { newName: 'esx-02b' });
+  call(h, '/DC0/vm/db-01', 'CreateSnapshot_Task', { name: 'before', description: 'first', memory: false, quiesce: true });
+  await settle();
+  call(h, '/DC0/vm/db-01', 'ReconfigVM_Task', { spec: { _type: 'VirtualMachineConfigSpec', numCPUs: 4, memoryMB: 4096 } });
+  call(h, '/DC0/vm/db-01', 'CreateSnapshot_Task', { name: 'after', description: 'second', memory: false, quiesce: false });
+  call(h, '/DC0/vm/web-03', 'PowerOnVM_Task');
+  call(h, '/DC0/vm/web-02', 'Destroy_Task');
+  // Moved after web-03 was placed there: esx-02's vm list is then not in tree order.
+  call(h, '/DC0/vm/db-01', 'MigrateVM_Task', { host: at(h, '/DC0/host/C0/esx-02b').ref, priority: 'defaultPriority' });
+  await settle();
+  call(h, '/DC0/vm/db-01', 'PowerOffVM_Task');
+}
+
+/** Every property of every entity and snapshot, as clients would read them. */
+function propertiesOf(h: Harness): Json {
+  const out: { [ref: string]: Json } = {};
+  const read = (object: ManagedObject) => {
+    const properties: { [name: string]: Json } = {};
+    for (const name of Object.keys(object.propertyTypes)) {
+      const value = object.getProperty(name, undefined);
+      properties[name] = value === undefined ? null : vimToJson(value);
+    }
+    out[object.ref.toString()] = properties;
+  };
+  for (const entity of h.inventory.tree.snapshot().entities) {
+    read(at(h, h.control.inventory().find((e) => e.ref === entity.ref)?.path ?? ''));
+    if (entity.type === 'VirtualMachine') for (const s of entity.snapshots ?? []) read(at(h, s.ref));
+  }
+  return out;
+}
+
+describe('the inventory, method rules and *_Task tasks', () => {
+  test('round-trip exactly: the document, every entity property, rules with their counters, new references after', async () => {
+    const a = harness();
+    await changeInventory(a);
+    const written = jsonOf(a.state.document());
+    const b = harness();
+    b.state.restore(written);
+    expect(jsonOf(b.state.document())).toEqual(written);
+    expect(b.control.inventory()).toEqual(a.control.inventory());
+    expect(b.control.inventory().map((e) => e.path)).toEqual(expect.arrayContaining(['/DC0/vm/web-03', '/DC0/host/C0/esx-02b']));
+    expect(b.control.inventory().map((e) => e.path)).not.toContain('/DC0/vm/web-02');
+    expect(propertiesOf(b)).toEqual(propertiesOf(a));
+    expect(prop(b, '/DC0/vm/db-01', 'snapshot')).toMatchObject({
+      rootSnapshotList: [{ name: 'before', quiesced: true, childSnapshotList: [{ name: 'after' }] }],
+    });
+    expect(prop(b, '/DC0/vm/web-03', 'runtime')).toMatchObject({ powerState: 'poweredOn' });
+    expect(b.control.methodRules.list().map((r) => [r.id, r.seen, r.hits])).toEqual(a.control.methodRules.list().map((r) => [r.id, r.seen, r.hits]));
+    // New references continue from the counter in both.
+    const vmFolder = at(a, '/DC0/vm').ref;
+    for (const h of [a, b]) call(h, '/DC0/vm/db-01', 'CloneVM_Task', { folder: vmFolder, name: 'db-02', spec: { _type: 'VirtualMachineCloneSpec' } });
+    await settle();
+    expect(b.control.inventory()).toEqual(a.control.inventory());
+  });
+
+  test('a hung task survives a restore and the control API finishes it; a slow one keeps its timetable; recentTask points at restored tasks', async () => {
+    const a = harness();
+    await changeInventory(a);
+    const written = jsonOf(a.state.document()) as Doc;
+    expect(written.methodTasks.map((t: Doc) => [t.method, t.outcome, t.steps.length])).toEqual([
+      ['PowerOnVM_Task', 'hangUntilFinished', 0],
+      ['PowerOffVM_Task', 'success', 4],
+    ]);
+    const b = harness();
+    b.state.restore(written);
+    await settle();
+    const hung = b.inventory.taskManager.task('task-1');
+    expect(hung?.state).toBe('running');
+    const web01 = at(b, '/DC0/vm/web-01');
+    expect(web01.getProperty('recentTask', undefined)).toEqual([hung?.ref]);
+    b.control.finishTask('task-1', { outcome: 'success' });
+    expect(hung?.state).toBe('success');
+    expect(prop(b, '/DC0/vm/web-01', 'runtime')).toMatchObject({ powerState: 'poweredOn' });
+    // The slow power-off is still queued, due a minute after it started.
+    const slow = written.methodTasks[1];
+    expect(b.inventory.taskManager.task(slow.task)?.state).toBe('queued');
+  });
+
+  test("steps past due run at once after a restore, and the effect applies with the saved call's arguments", async () => {
+    const a = harness();
+    await changeInventory(a);
+    const written = jsonOf(a.state.document()) as Doc;
+    for (const step of written.methodTasks[1].steps) step.at = 0;
+    const b = harness();
+    b.state.restore(written);
+    await settle();
+    expect(b.inventory.taskManager.task(written.methodTasks[1].task)?.state).toBe('success');
+    expect(prop(b, '/DC0/vm/db-01', 'runtime')).toMatchObject({ powerState: 'poweredOff' });
+    expect(b.state.document().methodTasks).toHaveLength(1);
+  });
+
+  test('a task hung until canceled stays hung and a cancel ends it', async () => {
+    const a = harness();
+    a.control.addMethodRule({ method: 'Destroy_Task', outcome: 'hangUntilCancelled' });
+    call(a, '/DC0/vm/web-02', 'Destroy_Task');
+    await settle();
+    const b = harness();
+    b.state.restore(jsonOf(a.state.document()));
+    await settle();
+    const task = b.inventory.taskManager.task('task-1');
+    expect(task?.state).toBe('running');
+    task?.cancel(ACTOR);
+    await settle();
+    expect(task?.state).toBe('error');
+    expect(b.control.inventory().map((e) => e.path)).toContain('/DC0/vm/web-02');
+  });
+
+  test('a version 1 document restores the inventory the emulator started with, and no method rules', async () => {
+    const a = harness();
+    a.control.createTask({ state: 'success' });
+    const v1 = jsonOf(a.state.document()) as Doc;
+    v1.version = 1;
+    delete v1.inventory;
+    delete v1.methods;
+    delete v1.methodTasks;
+    const b = harness();
+    await changeInventory(b);
+    b.state.restore(v1);
+    expect(b.control.inventory()).toEqual(harness().control.inventory());
+    expect(b.control.methodRules.list()).toEqual([]);
+    expect(tasksOf(b).map((t) => t.key)).toEqual(['task-1']);
+  });
+});
+
 describe('refusals', () => {
   /** A valid document with one change made by `edit`. */
   function edited(edit: (doc: Doc) => void): Json {
@@ -219,7 +396,7 @@ describe('refusals', () => {
   test.each([
     ['not an object', () => [] as Json, 'state must be a JSON object'],
     ['another format', (d: Doc) => (d.format = 'something-else'), 'not a vtask-emulator state document'],
-    ['a newer format version', (d: Doc) => (d.version = STATE_FORMAT_VERSION + 1), 'format version 2, newer than this build reads (1)'],
+    ['a newer format version', (d: Doc) => (d.version = STATE_FORMAT_VERSION + 1), 'format version 3, newer than this build reads (2)'],
     ['an unknown key', (d: Doc) => (d.sessions = []), "state: unknown key 'sessions'"],
     ['a missing part', (d: Doc) => delete d.counters, 'state.counters is required'],
     ['a history entry without time', (d: Doc) => delete d.tasks[0].history[0].time, 'state.tasks[0].history[0].time is required'],
@@ -247,7 +424,132 @@ describe('refusals', () => {
   });
 });
 
+describe('refusals of the inventory, method rules and *_Task tasks', () => {
+  const vmAt = (d: Doc, name: string) => d.inventory.entities.find((e: Doc) => e.name === name);
+  test.each([
+    [
+      'a parent that is not there',
+      (d: Doc) => (vmAt(d, 'web-02').parent = 'group-v999'),
+      'state.inventory.entities[',
+      ".parent: no entity 'group-v999' before it",
+    ],
+    ['a second entity of a reference', (d: Doc) => d.inventory.entities.push({ ...vmAt(d, 'web-02'), name: 'again' }), '', ": a second entity 'vm-"],
+    ['a counter new references would collide with', (d: Doc) => (d.inventory.nextId = 3), 'state.inventory.entities[', 'is not below nextId (3)'],
+    ['a member of another type', (d: Doc) => (d.inventory.entities[1].numCPU = 2), 'state.inventory.entities[1]: a ', " has no 'numCPU'"],
+    ['a missing member', (d: Doc) => delete vmAt(d, 'web-01').powerState, 'state.inventory.entities[', ": a VirtualMachine needs 'powerState'"],
+    [
+      'a VM in a datacenter',
+      (d: Doc) => (vmAt(d, 'web-01').parent = d.inventory.entities[1].ref),
+      'state.inventory.entities[',
+      '.parent: a VirtualMachine cannot be in the Datacenter',
+    ],
+    [
+      'a host that is a datastore',
+      (d: Doc) => (vmAt(d, 'web-01').host = vmAt(d, 'web-01').datastores[0]),
+      'state.inventory.entities[',
+      ".host: no HostSystem 'datastore-",
+    ],
+    ['not the root folder first', (d: Doc) => d.inventory.entities.shift(), 'state.inventory.entities[0] must be the root folder', ''],
+    [
+      'a current snapshot of another VM',
+      (d: Doc) => (vmAt(d, 'web-01').currentSnapshot = 'snapshot-1'),
+      'state.inventory.entities[',
+      ".currentSnapshot: 'snapshot-1' is not a snapshot of this VM",
+    ],
+    [
+      'a recent task not in the document',
+      (d: Doc) => (vmAt(d, 'web-02').recentTask = ['task-99']),
+      'state.inventory.entities[',
+      ".recentTask[0]: no task 'task-99' in this document",
+    ],
+    [
+      "a VM missing from its host's list",
+      (d: Doc) => d.inventory.entities.find((e: Doc) => e.type === 'HostSystem').vms.pop(),
+      'state.inventory.entities[',
+      'is placed there but not listed',
+    ],
+    [
+      'a VM in a list it is not placed in',
+      (d: Doc) => d.inventory.entities.find((e: Doc) => e.type === 'Network').vms.push('vm-1'),
+      'state.inventory.entities[',
+      "'vm-1' is not a VM placed there",
+    ],
+    [
+      'an outcome step for a hung task',
+      (d: Doc) => d.methodTasks[0].steps.push({ at: 0, kind: 'outcome' }),
+      'state.methodTasks[0].steps[1]: a hangUntilFinished task has no outcome step',
+      '',
+    ],
+    [
+      'a bad power state',
+      (d: Doc) => (vmAt(d, 'web-01').powerState = 'off'),
+      'state.inventory.entities[',
+      '.powerState must be one of poweredOn, poweredOff, suspended',
+    ],
+    ['no inventory in a version 2 document', (d: Doc) => delete d.inventory, 'state.inventory is required (format version 2)', ''],
+    ['a method rule of no *_Task method', (d: Doc) => (d.methods[0].method = 'PowerOn'), "state.methods[0].method: unknown method 'PowerOn'", ''],
+    ['two method rules of one id', (d: Doc) => (d.methods[1].id = d.methods[0].id), 'state.methods[1].id: a second rule', ''],
+    [
+      'a method task on a VM not in the inventory',
+      (d: Doc) => (d.methodTasks[0].target.value = 'vm-999'),
+      "state.methodTasks[0].target: no VirtualMachine 'vm-999'",
+      '',
+    ],
+    [
+      'a method task of a finished task',
+      (d: Doc) => (d.methodTasks[0].task = 'task-99'),
+      'state.methodTasks[0].task must be a task of this document that has not completed',
+      '',
+    ],
+  ])('%s: refused, saying where, and nothing changes', (_name, edit, start, end) => {
+    const source = harness();
+    hangPowerOn(source);
+    const document = jsonOf(source.state.document()) as Doc;
+    edit(document);
+    const target = harness();
+    hangPowerOn(target);
+    const before = jsonOf(target.state.document());
+    let message = '';
+    try {
+      target.state.restore(document);
+    } catch (error) {
+      message = error instanceof Error ? error.message : String(error);
+    }
+    expect(message.startsWith(start) || start === '').toBe(true);
+    expect(message).toContain(end || start);
+    expect(jsonOf(target.state.document())).toEqual(before);
+  });
+
+  test('more entities than the bound: refused, naming it', async () => {
+    const source = harness();
+    source.control.addMethodRule({ durationMs: 0 });
+    call(source, '/DC0/vm/web-01', 'CloneVM_Task', { folder: at(source, '/DC0/vm').ref, name: 'web-04', spec: { _type: 'VirtualMachineCloneSpec' } });
+    await settle();
+    const document = jsonOf(source.state.document()) as Doc;
+    // Room for the default inventory (every entry but the root folder), not for the clone.
+    const target = harness(1000, document.inventory.entities.length - 2);
+    const before = jsonOf(target.state.document());
+    expect(() => target.state.restore(document)).toThrow(/^state\.inventory\.entities: \d+ entities and snapshots; at most \d+ are allowed$/);
+    expect(jsonOf(target.state.document())).toEqual(before);
+  });
+});
+
 describe('size', () => {
+  test('a full inventory (10,000 entities, each VM with a snapshot) fits STATE_BYTES_BASE with room for the rest', async () => {
+    const h = harness();
+    const vms = Array.from({ length: 4_995 }, (_, i) => ({ name: `vm-${String(i).padStart(5, '0')}`, folder: `team-${i % 3}` }));
+    h.control.loadInventory({ datacenters: [{ name: 'DC0', hosts: ['esx-01'], datastores: ['datastore1'], networks: ['VM Network'], vms }] });
+    h.control.addMethodRule({ durationMs: 0 });
+    const size = h.inventory.tree.size;
+    for (let i = 0; i < 10_000 - size; i++)
+      call(h, `/DC0/vm/team-${i % 3}/${vms[i].name}`, 'CreateSnapshot_Task', { name: `s${i}`, memory: false, quiesce: false });
+    const began = Date.now();
+    while (h.inventory.tree.size < 10_000 && Date.now() - began < 20_000) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(h.inventory.tree.size).toBe(10_000);
+    const bytes = Buffer.byteLength(JSON.stringify(h.state.document().inventory));
+    expect(bytes).toBeLessThan(STATE_BYTES_BASE / 2);
+  }, 60_000);
+
   test('a task with a full history fits STATE_BYTES_PER_TASK with room to spare; the PUT limit grows with --max-tasks', () => {
     const h = harness();
     const user = 'u'.repeat(64);

@@ -1,12 +1,13 @@
 // GET and PUT /_emulator/state on a real server: a state made over SOAP and the control API
-// (tasks with histories, an extension, users and roles, rules, a script) moves to another
-// emulator exactly; bad documents get a 400 that says where and change nothing; a restore ends
+// (tasks with histories, an extension, users and roles, rules, a script; an inventory changed by
+// *_Task methods, method rules, a hung task) moves to another emulator exactly; bad documents get a 400 that says where and change nothing; a restore ends
 // every session and waiting call; the token guards the routes; the PUT body has its own limit.
 
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
+import { ControlClient } from '../../src/control/client.js';
 import { startEmulator as startEmbedded } from '../../src/index.js';
 import type { Emulator } from '../../src/server/app.js';
 import type { Config } from '../../src/server/config.js';
@@ -93,7 +94,7 @@ describe('round trip', () => {
     const got = await api(a.url(), 'GET', '/state');
     expect(got.status).toBe(200);
     const document = got.json;
-    expect(document).toMatchObject({ format: 'vtask-emulator-state', version: 1, counters: { nextTaskNumber: 7, nextEventChainId: 7 } });
+    expect(document).toMatchObject({ format: 'vtask-emulator-state', version: 2, counters: { nextTaskNumber: 7, nextEventChainId: 7 } });
     expect((document.tasks as JsonBody[]).map((t) => (t.info as JsonBody).key)).toEqual(keys);
     expect((document.faults as JsonBody[])[0]).toMatchObject({ method: 'UpdateProgress', hits: 1, count: 5 });
 
@@ -130,6 +131,146 @@ describe('round trip', () => {
     expect(await b.control.state.put(document)).toEqual({ restored: true, tasks: 1 });
     expect(await b.control.state.get()).toEqual(document);
     expect((await b.control.tasks.list()).map((t) => t.key)).toEqual(['task-1']);
+  });
+});
+
+async function refOf(control: ControlClient, path: string): Promise<string> {
+  const entity = (await control.inventory.list()).find((e) => e.path === path);
+  if (!entity) throw new Error(`no entity at ${path}`);
+  return entity.ref;
+}
+
+async function startTask(s: SoapSession, method: string, type: string, value: string, args = ''): Promise<string> {
+  const res = await s.call(method, type, value, args);
+  ok(res);
+  return String(((res.result[`${method}Response`] as Xml).returnval as Xml)._);
+}
+
+async function until(s: SoapSession, task: string, states: readonly string[]): Promise<Xml> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const info = await readInfo(s, task);
+    if (states.includes(String(info.state))) return info;
+    if (Date.now() > deadline) throw new Error(`task ${task} never got to ${states.join('/')}: ${JSON.stringify(info)}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const DONE = ['success', 'error'];
+
+/** Every property of an object, as RetrievePropertiesEx returns them. */
+async function allProperties(s: SoapSession, type: string, value: string): Promise<unknown> {
+  const res = await s.call(
+    'RetrievePropertiesEx',
+    'PropertyCollector',
+    'propertyCollector',
+    `<specSet><propSet><type>${type}</type><all>true</all></propSet><objectSet><obj type="${type}">${value}</obj></objectSet></specSet><options/>`,
+  );
+  ok(res);
+  return (res.result.RetrievePropertiesExResponse as Xml).returnval;
+}
+
+async function property(s: SoapSession, type: string, value: string, path: string): Promise<unknown> {
+  const res = await s.call(
+    'RetrievePropertiesEx',
+    'PropertyCollector',
+    'propertyCollector',
+    `<specSet><propSet><type>${type}</type><pathSet>${path}</pathSet></propSet><objectSet><obj type="${type}">${value}</obj></objectSet></specSet><options/>`,
+  );
+  ok(res);
+  const val = ((((res.result.RetrievePropertiesExResponse as Xml).returnval as Xml).objects as Xml).propSet as Xml).val;
+  return typeof val === 'object' && val !== null && '_' in val ? (val as Xml)._ : val;
+}
+
+describe('the inventory, method rules and *_Task tasks', () => {
+  test('a changed inventory, method rules and a hung PowerOnVM_Task move to another emulator; clients read the same; the control API finishes the task there', async () => {
+    const a = await start({ taskDurationMs: 20 });
+    const control = new ControlClient({ baseUrl: a.url() });
+    await control.methods.add({ method: 'PowerOnVM_Task', entity: '/DC0/vm/web-01', outcome: 'hangUntilFinished' });
+    await control.methods.add({ method: 'Rename_Task', count: 3, durationMs: 5 });
+    const s = await login(a.url());
+    const web01 = await refOf(control, '/DC0/vm/web-01');
+    const hung = await startTask(s, 'PowerOnVM_Task', 'VirtualMachine', web01);
+    const folder = await refOf(control, '/DC0/vm');
+    const web02 = await refOf(control, '/DC0/vm/web-02');
+    const clone = await until(
+      s,
+      await startTask(
+        s,
+        'CloneVM_Task',
+        'VirtualMachine',
+        web02,
+        `<folder type="Folder">${folder}</folder><name>web-03</name><spec><location/><template>false</template><powerOn>true</powerOn></spec>`,
+      ),
+      DONE,
+    );
+    expect(clone.state).toBe('success');
+    const host = await refOf(control, '/DC0/host/C0/esx-02');
+    expect((await until(s, await startTask(s, 'Rename_Task', 'HostSystem', host, '<newName>esx-02b</newName>'), DONE)).state).toBe('success');
+    const db01 = await refOf(control, '/DC0/vm/db-01');
+    const snapshotArgs = '<name>before</name><description>first</description><memory>false</memory><quiesce>true</quiesce>';
+    expect((await until(s, await startTask(s, 'CreateSnapshot_Task', 'VirtualMachine', db01, snapshotArgs), DONE)).state).toBe('success');
+    expect((await until(s, await startTask(s, 'Destroy_Task', 'VirtualMachine', web02), DONE)).state).toBe('success');
+    expect((await readInfo(s, hung)).state).toBe('running');
+
+    const got = await api(a.url(), 'GET', '/state');
+    const document = got.json as JsonBody & { methodTasks: JsonBody[]; methods: JsonBody[] };
+    expect(document.methodTasks).toEqual([expect.objectContaining({ task: hung, method: 'PowerOnVM_Task', outcome: 'hangUntilFinished', steps: [] })]);
+    expect(document.methods.map((r) => [r.method, r.seen, r.hits])).toEqual([
+      ['PowerOnVM_Task', 1, 1],
+      ['Rename_Task', 1, 1],
+    ]);
+    const b = await start({ taskDurationMs: 20 });
+    const put = await api(b.url(), 'PUT', '/state', got.text);
+    expect(put.status, put.text).toBe(200);
+    expect((await api(b.url(), 'GET', '/state')).json).toEqual(document);
+    const controlB = new ControlClient({ baseUrl: b.url() });
+    const listing = await control.inventory.list();
+    expect(await controlB.inventory.list()).toEqual(listing);
+    expect(listing.map((e) => e.path)).toEqual(expect.arrayContaining(['/DC0/vm/web-03', '/DC0/host/C0/esx-02b']));
+    expect(listing.map((e) => e.path)).not.toContain('/DC0/vm/web-02');
+    expect((await controlB.methods.list()).map((r) => r.id)).toEqual((await control.methods.list()).map((r) => r.id));
+
+    // SOAP clients read the same properties of every entity on both.
+    const onA = await login(a.url());
+    const onB = await login(b.url());
+    for (const entity of listing) expect(await allProperties(onB, entity.type, entity.ref)).toEqual(await allProperties(onA, entity.type, entity.ref));
+    expect(await property(onB, 'VirtualMachine', String((clone.result as Xml)._), 'runtime.powerState')).toBe('poweredOn');
+    expect(await property(onB, 'VirtualMachine', db01, 'snapshot.rootSnapshotList')).toMatchObject({
+      VirtualMachineSnapshotTree: { name: 'before', quiesced: 'true' },
+    });
+
+    // The hung task is still hung there, and the control API finishes it: the VM is then on.
+    expect((await readInfo(onB, hung)).state).toBe('running');
+    expect(await property(onB, 'VirtualMachine', web01, 'runtime.powerState')).toBe('poweredOff');
+    await controlB.tasks.finish(hung, { outcome: 'success' });
+    expect((await readInfo(onB, hung)).state).toBe('success');
+    expect(await property(onB, 'VirtualMachine', web01, 'runtime.powerState')).toBe('poweredOn');
+    // New references continue after the restored ones.
+    const next = await until(
+      onB,
+      await startTask(
+        onB,
+        'CloneVM_Task',
+        'VirtualMachine',
+        db01,
+        `<folder type="Folder">${folder}</folder><name>db-02</name><spec><location/><template>false</template><powerOn>false</powerOn></spec>`,
+      ),
+      DONE,
+    );
+    expect(listing.map((e) => e.ref)).not.toContain(String((next.result as Xml)._));
+  });
+
+  test('a bad inventory: 400 naming the entry, and nothing changes', async () => {
+    const e = await start();
+    const document = (await api(e.url(), 'GET', '/state')).json as { inventory: { entities: JsonBody[] } };
+    const vm = document.inventory.entities.findIndex((entity) => entity.name === 'web-02');
+    document.inventory.entities[vm].parent = 'group-v404';
+    const before = (await api(e.url(), 'GET', '/state')).json;
+    const res = await api(e.url(), 'PUT', '/state', document);
+    expect(res.status).toBe(400);
+    expect(res.json.error).toBe(`state.inventory.entities[${vm}].parent: no entity 'group-v404' before it`);
+    expect((await api(e.url(), 'GET', '/state')).json).toEqual(before);
   });
 });
 
@@ -176,7 +317,7 @@ describe('bad documents', () => {
     ['not JSON', '{"format": ', 'the body is not valid JSON'],
     ['not an object', [], 'state must be a JSON object'],
     ['not a state document', { tasks: [] }, 'not a vtask-emulator state document'],
-    ['from a newer version', { format: 'vtask-emulator-state', version: 99 }, 'format version 99, newer than this build reads (1)'],
+    ['from a newer version', { format: 'vtask-emulator-state', version: 99 }, 'format version 99, newer than this build reads (2)'],
     ['missing a part', { format: 'vtask-emulator-state', version: 1 }, 'state.counters is required'],
   ])('%s: 400 saying what is wrong, and nothing changes', async (_name, body, message) => {
     const e = await start();
@@ -274,10 +415,10 @@ describe('guard and limits', () => {
     const res = await rawRequest(e.url(), {
       method: 'PUT',
       path: '/_emulator/state',
-      headers: { 'content-type': 'application/json', expect: '100-continue', 'content-length': String(17 * 1024 * 1024) },
+      headers: { 'content-type': 'application/json', expect: '100-continue', 'content-length': String(33 * 1024 * 1024) },
       body: '',
     });
     expect(res.status).toBe(413);
-    expect(res.body).toContain(String(16 * 1024 * 1024));
+    expect(res.body).toContain(String(32 * 1024 * 1024));
   });
 });
