@@ -22,8 +22,12 @@ const utf8 = (text: string) => tlv(0x0c, Buffer.from(text, 'utf8'));
 const boolean = (value: boolean) => tlv(0x01, Buffer.from([value ? 0xff : 0]));
 
 function integer(value: Buffer): Buffer {
-  // DER integers are signed: a leading 1 bit needs a zero byte in front.
-  return tlv(0x02, value[0] & 0x80 ? Buffer.concat([Buffer.from([0]), value]) : value);
+  // DER integers are signed and minimal: leading zero bytes go (OpenSSL refuses a certificate
+  // whose serial starts 00 7F as "illegal padding"), and a leading 1 bit needs one zero in front.
+  let start = 0;
+  while (start < value.length - 1 && value[start] === 0 && !(value[start + 1] & 0x80)) start++;
+  const minimal = value.subarray(start);
+  return tlv(0x02, minimal[0] & 0x80 ? Buffer.concat([Buffer.from([0]), minimal]) : minimal);
 }
 
 function oid(dotted: string): Buffer {
