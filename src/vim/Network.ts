@@ -1,47 +1,29 @@
 // vim.Network: a name, and the hosts and VMs connected to it.
 
-import type { ManagedObjectReference, VimValue } from './data.js';
-import { ENTITY_PROPERTY_TYPES, ManagedEntity, entityChain, refs, type EntityHost } from './entity.js';
+import type { ManagedObjectReference } from './data.js';
+import { ENTITY_PROPERTY_TYPES, entityChain, type EntityHost } from './entity.js';
+import { HostAttachedEntity } from './host-attached.js';
 import type { HostSystem } from './HostSystem.js';
 import type { VirtualMachine } from './VirtualMachine.js';
 
 const TYPE_CHAIN = entityChain('Network');
 const PROPERTY_TYPES = { ...ENTITY_PROPERTY_TYPES, host: 'ArrayOfManagedObjectReference', vm: 'ArrayOfManagedObjectReference' } as const;
 
-export class Network extends ManagedEntity {
+export class Network extends HostAttachedEntity {
   readonly typeChain = TYPE_CHAIN;
   readonly propertyTypes = PROPERTY_TYPES;
   readonly methods = {};
-  readonly vms = new Set<VirtualMachine>();
-  readonly hosts = new Set<HostSystem>();
+  protected readonly hostProperty = 'network';
 
   constructor(ref: ManagedObjectReference, host: EntityHost, name: string) {
     super(ref, host, name);
   }
 
-  children(): readonly ManagedEntity[] {
-    return [];
+  protected listOn(host: HostSystem): HostAttachedEntity[] {
+    return host.networks;
   }
 
-  detach(): void {}
-
-  override unlink(): void {
-    for (const host of this.hosts) {
-      const at = host.networks.indexOf(this);
-      if (at !== -1) host.networks.splice(at, 1);
-      host.changed(['network']);
-    }
-    for (const vm of [...this.vms]) vm.place({ networks: vm.networks.filter((n) => n !== this) });
-  }
-
-  protected ownProperty(name: string): VimValue | undefined {
-    switch (name) {
-      case 'host':
-        return refs(this.hosts);
-      case 'vm':
-        return refs(this.vms);
-      default:
-        return undefined;
-    }
+  protected leave(vm: VirtualMachine): void {
+    vm.place({ networks: vm.networks.filter((n) => n !== this) });
   }
 }

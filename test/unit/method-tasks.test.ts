@@ -167,6 +167,26 @@ describe('effects', () => {
     expect(h.inventory.tree.size).toBe(10);
   });
 
+  it('Destroy_Task on a datastore or a network takes it off every host and every VM', () => {
+    const refsOf = (path: string, property: string) =>
+      ((h.entity(path).getProperty(property, undefined) as { value: string }[] | undefined) ?? []).map((r) => r.value);
+    for (const [path, property] of [
+      ['/DC0/datastore/datastore1', 'datastore'],
+      ['/DC0/network/VM Network', 'network'],
+    ] as const) {
+      const gone = h.entity(path).ref.value;
+      expect(refsOf('/DC0/host/C0/esx-01', property)).toContain(gone);
+      expect(refsOf('/DC0/vm/web-01', property)).toContain(gone);
+      const task = h.call(h.entity(path), 'Destroy_Task');
+      vi.advanceTimersByTime(100);
+      expect(task.state).toBe('success');
+      expect(h.inventory.tree.find(path)).toBeUndefined();
+      for (const user of ['/DC0/host/C0/esx-01', '/DC0/host/C0/esx-02', '/DC0/vm/web-01', '/DC0/vm/db-01']) {
+        expect(refsOf(user, property), `${user}.${property}`).not.toContain(gone);
+      }
+    }
+  });
+
   it('Destroy_Task on the root folder or a datacenter folder fails with NotSupported', () => {
     for (const path of ['/', '/DC0/vm']) {
       const task = h.call(h.entity(path), 'Destroy_Task');
