@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { dataObject, ManagedObjectReference, type DataObject, type TypeModel, type VimValue } from './data.js';
 import { InvalidArgument } from './faults.js';
-import { ManagedEntity } from './entity.js';
+import { Containment } from './containment.js';
 import { SessionCollectors } from './history-pages.js';
 import { ManagedObject, type CallContext, type Methods } from './managed-object.js';
 import type { ObjectRegistry } from './registry.js';
@@ -86,6 +86,9 @@ export class TaskManager extends ManagedObject implements TaskHost {
   private sweepTimer: NodeJS.Timeout | undefined;
   private announcedExpiry = 0;
 
+  /** Where task entities sit, for TaskFilterSpecByEntity's recursion. */
+  private readonly tree: Containment;
+
   constructor(
     private readonly registry: ObjectRegistry,
     private readonly taskTypes: TaskTypeCatalog,
@@ -95,6 +98,7 @@ export class TaskManager extends ManagedObject implements TaskHost {
     private readonly events?: TaskEventSink,
   ) {
     super();
+    this.tree = new Containment(registry, rootFolder);
     this.cancelMode = options.cancelMode;
     this.cancelTimeoutMs = options.cancelTimeoutMs;
     this.now = options.now ?? Date.now;
@@ -260,11 +264,7 @@ export class TaskManager extends ManagedObject implements TaskHost {
   private createCollector(ctx: CallContext, spec: TaskFilterSpec): ManagedObjectReference {
     const collector = this.collectors.add(ctx.session, this.ref, (session, release) => {
       const ref = new ManagedObjectReference('TaskHistoryCollector', `session[${session.key}]${randomUUID()}`);
-      const parentOf = (entity: ManagedObjectReference): ManagedObjectReference | undefined => {
-        const object = this.registry.get(entity);
-        return object instanceof ManagedEntity ? object.parent?.ref : undefined;
-      };
-      return new TaskHistoryCollector(ref, spec, taskFilter(spec, this.rootFolder, parentOf), this.collectorIndex, this.registry, session, release);
+      return new TaskHistoryCollector(ref, spec, taskFilter(spec, this.tree), this.collectorIndex, this.registry, session, release);
     });
     this.registry.add(collector);
     return collector.ref;

@@ -107,8 +107,11 @@ export function walkBelow(
 // reports no parent, counts as a child of the root folder (the flat rule task-filter.ts applies),
 // so "children" and "all" from the root folder reach every entity a task or event names.
 
-/** No inventory is this deep; a longer walk means a parent loop, which ends the walk. */
-const MAX_DEPTH = 64;
+/**
+ * No chain of parents is longer than the inventory's entity bound (10,000); a longer walk means a
+ * parent loop, which ends the walk.
+ */
+const MAX_DEPTH = 10_001;
 
 export class Containment {
   constructor(

@@ -36,30 +36,12 @@ export function toMillis(dateTime: string, round: 'up' | 'down'): number {
 
 const TIME_FIELDS = { queuedTime: 'queueTime', startedTime: 'startTime', completedTime: 'completeTime' } as const;
 
-/** An entity's parent in the inventory; undefined for the root folder and for objects outside the tree. */
-export type ParentOf = (ref: ManagedObjectReference) => ManagedObjectReference | undefined;
-
-/** Whether `entity` is `ancestor` or below it, at most `depth` levels down. */
-function within(
-  entity: ManagedObjectReference,
-  ancestor: ManagedObjectReference,
-  rootFolder: ManagedObjectReference,
-  parentOf: ParentOf,
-  depth: number,
-): boolean {
-  let at: ManagedObjectReference | undefined = entity;
-  let parent = parentOf(entity);
-  // Outside the tree: a child of the root folder.
-  if (parent === undefined && !entity.equals(rootFolder)) parent = rootFolder;
-  for (let level = 0; at && level <= depth; level++) {
-    if (at.equals(ancestor)) return true;
-    at = parent;
-    parent = at ? parentOf(at) : undefined;
-  }
-  return false;
+/** Where entities sit: whether one lies within another (containment.ts answers from the inventory). */
+export interface EntityTree {
+  within(entity: ManagedObjectReference, ancestor: ManagedObjectReference, depth: number): boolean;
 }
 
-export function taskFilter(spec: TaskFilterSpec, rootFolder: ManagedObjectReference, parentOf: ParentOf = () => undefined): TaskPredicate {
+export function taskFilter(spec: TaskFilterSpec, tree: EntityTree): TaskPredicate {
   const checks: TaskPredicate[] = [];
   const byEntity = spec.entity;
   if (byEntity) {
@@ -69,7 +51,7 @@ export function taskFilter(spec: TaskFilterSpec, rootFolder: ManagedObjectRefere
       if (!target) return false;
       if (target.equals(entity)) return true;
       if (recursion === 'self') return false;
-      return within(target, entity, rootFolder, parentOf, recursion === 'children' ? 1 : Number.POSITIVE_INFINITY);
+      return tree.within(target, entity, recursion === 'children' ? 1 : Number.POSITIVE_INFINITY);
     });
   }
   const byTime = spec.time;

@@ -8,6 +8,7 @@ import type { TaskFilterSpec } from '../../src/vim/vim-types.js';
 import { afterEach, expect, test } from 'vitest';
 import { ManagedObjectReference, type DataObject, type TypeModel } from '../../src/vim/data.js';
 import type { CallContext } from '../../src/vim/managed-object.js';
+import { Containment } from '../../src/vim/containment.js';
 import { ObjectRegistry } from '../../src/vim/registry.js';
 import type { Session } from '../../src/vim/session.js';
 import { taskFilter, type TaskPredicate } from '../../src/vim/task-filter.js';
@@ -102,7 +103,7 @@ test.each([1, 2, 3])('collectors agree with a scan of every task through 4,000 r
       const which = random(FILTERS.length);
       const ref = tm.methods.CreateCollectorForTasks.call(tm, ctx, { filter: FILTERS[which]() as TaskFilterSpec }) as ManagedObjectReference;
       const collector = registry.get(ref) as TaskHistoryCollector;
-      open.push({ collector, matches: taskFilter(FILTERS[which](), ROOT), pageSize: 10, cursor: 0 });
+      open.push({ collector, matches: taskFilter(FILTERS[which](), new Containment(registry, ROOT)), pageSize: 10, cursor: 0 });
       before.push(expectedPage(open.at(-1)!));
       counts.push(announced.get(collector) ?? 0); // registering it announced all its properties
     } else if (roll < 79 && open.length) {

@@ -90,6 +90,26 @@ describe('one test per TaskFilterSpec field', () => {
     expect(await matchingKeys(`<entity><entity type="VirtualMachine">vm-filter-1</entity><recursion>all</recursion></entity>${user}`)).toEqual([onVm]);
   });
 
+  test('entity recursion follows the inventory tree: children is one level down, all every level', async () => {
+    const inventory = emulator.emulator.control.inventory();
+    const at = (path: string) => {
+      const entity = inventory.find((e) => e.path === path);
+      if (!entity) throw new Error(`no ${path} in the inventory`);
+      return `<entity type="${entity.type}">${entity.ref}</entity>`;
+    };
+    const onVm = await createTask(alice, { obj: at('/DC0/vm/web-01').replaceAll('entity', 'obj'), initiatedBy: 'tree-test' });
+    const onHost = await createTask(alice, { obj: at('/DC0/host/C0/esx-01').replaceAll('entity', 'obj'), initiatedBy: 'tree-test' });
+    const user = '<userName><systemUser>false</systemUser><userList>tree-test</userList></userName>';
+    const keys = (path: string, recursion: string) => matchingKeys(`<entity>${at(path)}<recursion>${recursion}</recursion></entity>${user}`);
+    expect(await keys('/DC0/vm', 'children')).toEqual([onVm]);
+    expect(await keys('/DC0', 'children')).toEqual([]);
+    expect(await keys('/DC0', 'all')).toEqual([onVm, onHost]);
+    expect(await keys('/DC0/host/C0', 'children')).toEqual([onHost]);
+    expect(await keys('/DC0/host/C0', 'all')).toEqual([onHost]);
+    expect(await keys('/', 'children')).toEqual([]);
+    expect(await keys('/', 'all')).toEqual([onVm, onHost]);
+  });
+
   test('time: queuedTime, startedTime and completedTime with begin and end', async () => {
     const user = '<userName><systemUser>false</systemUser><userList>time-test</userList></userName>';
     const early = await createTask(alice, { initiatedBy: 'time-test' });
