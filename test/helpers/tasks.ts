@@ -1,6 +1,7 @@
 // Task-level helpers over raw SOAP, for wire tests that read back what the server stored.
 
 import { expect } from 'vitest';
+import type { ControlClient } from '../../src/control/client.js';
 import { faultOf, type SoapSession, type SoapResponse } from './soap-client.js';
 
 export const TASK_TYPE = 'com.vmware.govmomi.simulator.test';
@@ -80,4 +81,20 @@ export function expectFault(res: SoapResponse, type: string, fields: Record<stri
 
 export function moref(type: string, value: string): Xml {
   return { _: value, $: { type } };
+}
+
+/** The reference value of the inventory entity at `path` (e.g. /DC0/vm/web-01), from the control API. */
+export async function refOf(control: ControlClient, path: string): Promise<string> {
+  const entity = (await control.inventory.list()).find((e) => e.path === path);
+  if (!entity) throw new Error(`no entity at ${path}`);
+  return entity.ref;
+}
+
+/** Calls a *_Task method on `type:value` and returns the Task reference it answers with at once. */
+export async function startTask(s: SoapSession, method: string, type: string, value: string, args = ''): Promise<string> {
+  const res = await s.call(method, type, value, args);
+  ok(res);
+  const returnval = (res.result[`${method}Response`] as Xml).returnval as Xml;
+  expect(returnval.$?.type).toBe('Task');
+  return String(returnval._);
 }

@@ -5,21 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ControlApiError, ControlClient } from '../../src/control/client.js';
 import { EXAMPLE_USERS, startLoggedIn, type Running, type SoapConnection } from '../helpers/emulator.js';
 import type { SoapSession } from '../helpers/soap-client.js';
-import { expectFault, ok, readInfo, type Xml } from '../helpers/tasks.js';
-
-async function refOf(control: ControlClient, path: string): Promise<string> {
-  const entity = (await control.inventory.list()).find((e) => e.path === path);
-  if (!entity) throw new Error(`no entity at ${path}`);
-  return entity.ref;
-}
-
-async function startTask(s: SoapSession, method: string, type: string, value: string, args = ''): Promise<string> {
-  const res = await s.call(method, type, value, args);
-  ok(res);
-  const returnval = (res.result[`${method}Response`] as Xml).returnval as Xml;
-  expect(returnval.$?.type).toBe('Task');
-  return String(returnval._);
-}
+import { expectFault, ok, readInfo, refOf, startTask, type Xml } from '../helpers/tasks.js';
 
 async function until(s: SoapSession, task: string, done: (info: Xml) => boolean, timeoutMs = 10_000): Promise<Xml> {
   const deadline = Date.now() + timeoutMs;

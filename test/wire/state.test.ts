@@ -13,7 +13,7 @@ import type { Emulator } from '../../src/server/app.js';
 import type { Config } from '../../src/server/config.js';
 import { startEmulator } from '../helpers/emulator.js';
 import { rawRequest, SoapSession } from '../helpers/soap-client.js';
-import { createTask, expectFault, ok, readInfo, setState, taskCall, type Xml } from '../helpers/tasks.js';
+import { createTask, expectFault, ok, readInfo, refOf, setState, startTask, taskCall, type Xml } from '../helpers/tasks.js';
 
 const started: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
@@ -133,18 +133,6 @@ describe('round trip', () => {
     expect((await b.control.tasks.list()).map((t) => t.key)).toEqual(['task-1']);
   });
 });
-
-async function refOf(control: ControlClient, path: string): Promise<string> {
-  const entity = (await control.inventory.list()).find((e) => e.path === path);
-  if (!entity) throw new Error(`no entity at ${path}`);
-  return entity.ref;
-}
-
-async function startTask(s: SoapSession, method: string, type: string, value: string, args = ''): Promise<string> {
-  const res = await s.call(method, type, value, args);
-  ok(res);
-  return String(((res.result[`${method}Response`] as Xml).returnval as Xml)._);
-}
 
 async function until(s: SoapSession, task: string, states: readonly string[]): Promise<Xml> {
   const deadline = Date.now() + 10_000;
