@@ -7,6 +7,7 @@
 import type { VimValue } from '../vim/data.js';
 import { MethodFault } from '../vim/faults.js';
 import type { Actor, Task } from '../vim/Task.js';
+import { taskTimetable, type TaskStep } from '../vim/task-timetable.js';
 import type { LocalizedMethodFault } from '../vim/vim-types.js';
 
 export interface LifecycleSpec {
@@ -22,19 +23,13 @@ export interface LifecycleSpec {
   readonly fault?: LocalizedMethodFault;
 }
 
-/** One step of a script, due at `at` (epoch ms). */
-export type LifecycleStep =
-  | { readonly at: number; readonly kind: 'start' }
-  | { readonly at: number; readonly kind: 'progress'; readonly percent: number }
-  | { readonly at: number; readonly kind: 'outcome' };
-
 /** A script not finished yet: its task, how it ends, and the steps still to come, in order. */
 export interface LifecycleSnapshot {
   readonly task: Task;
   readonly outcome: 'success' | 'error';
   readonly result?: VimValue;
   readonly fault?: LocalizedMethodFault;
-  readonly steps: readonly LifecycleStep[];
+  readonly steps: readonly TaskStep[];
 }
 
 interface Script extends LifecycleSnapshot {
@@ -53,14 +48,8 @@ export class LifecycleRunner {
   constructor(private readonly now: () => number = Date.now) {}
 
   start(task: Task, spec: LifecycleSpec): void {
-    const begin = this.now();
-    const steps: LifecycleStep[] = [];
-    if (task.state === 'queued') steps.push({ at: begin + spec.startAfterMs, kind: 'start' });
-    for (let i = 1; i <= spec.progressSteps; i++) {
-      const at = begin + spec.startAfterMs + (spec.durationMs * i) / (spec.progressSteps + 1);
-      steps.push({ at, kind: 'progress', percent: Math.round((100 * i) / (spec.progressSteps + 1)) });
-    }
-    steps.push({ at: begin + spec.startAfterMs + spec.durationMs, kind: 'outcome' });
+    const timing = { queueMs: spec.startAfterMs, durationMs: spec.durationMs, progressSteps: spec.progressSteps };
+    const steps = taskTimetable(this.now(), timing, { start: task.state === 'queued', outcome: true });
     this.run({ task, outcome: spec.outcome, result: spec.result, fault: spec.fault, steps });
   }
 

@@ -18,7 +18,8 @@ import type { UserDirectory, UsersSnapshot } from '../vim/users.js';
 import type { Extension, LocalizedMethodFault, TaskInfo } from '../vim/vim-types.js';
 import type { InventoryTree } from '../vim/inventory-tree.js';
 import { InventoryStateError, type EntityState, type InventoryState, type SnapshotState } from '../vim/inventory-state.js';
-import type { MethodTaskOutcome, MethodTaskRunner, MethodTaskSnapshot, MethodTaskStep } from '../vim/method-tasks.js';
+import type { MethodTaskOutcome, MethodTaskRunner, MethodTaskSnapshot } from '../vim/method-tasks.js';
+import type { TaskStep } from '../vim/task-timetable.js';
 import { taskMethod } from '../vim/task-methods.js';
 import type { EmulatorControl } from './control.js';
 import type { MethodRule } from './method-rules.js';
@@ -27,7 +28,7 @@ import type { ValidateFunction } from 'ajv';
 import { ControlError } from './errors.js';
 import type { FaultRule, Injector, LatencyRule } from './injection.js';
 import { JsonValueError, jsonToFault, jsonToVim, vimToJson, type Json } from './json-values.js';
-import type { LifecycleRunner, LifecycleSnapshot, LifecycleStep } from './lifecycle.js';
+import type { LifecycleRunner, LifecycleSnapshot } from './lifecycle.js';
 import { describeErrors, faultRuleSchema, latencyRuleSchema, methodRuleSchema, type ControlSchemas, type FaultJson, type MethodRuleJson } from './schemas.js';
 
 const { MAX_STRING_LENGTH } = constants;
@@ -84,7 +85,7 @@ export interface LifecycleStateJson {
   /** A LocalizedMethodFault. */
   readonly fault?: JsonObject;
   /** The steps still to come; `at` is when each is due (epoch ms). */
-  readonly steps: readonly LifecycleStep[];
+  readonly steps: readonly TaskStep[];
 }
 
 export interface MethodRuleStateJson extends MethodRuleJson {
@@ -107,7 +108,7 @@ export interface MethodTaskStateJson {
   /** A LocalizedMethodFault. */
   readonly fault?: JsonObject;
   /** The steps still to come; `at` is when each is due (epoch ms). */
-  readonly steps: readonly MethodTaskStep[];
+  readonly steps: readonly TaskStep[];
 }
 
 /** The inventory as the document holds it: a snapshot's configuration is vim25 JSON. */

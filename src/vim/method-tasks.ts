@@ -18,6 +18,7 @@ import { applyEffect } from './task-effects.js';
 import { entityPrivilege, taskMethod, type TaskMethodName } from './task-methods.js';
 import { hasPrivilege } from './session.js';
 import { VirtualMachineSnapshot } from './VirtualMachineSnapshot.js';
+import { taskTimetable, type TaskStep } from './task-timetable.js';
 import type { LocalizedMethodFault } from './vim-types.js';
 
 export type MethodTaskOutcome = 'success' | 'error' | 'hangUntilCancelled' | 'hangUntilFinished';
@@ -60,12 +61,6 @@ export interface MethodTaskOptions {
 
 const OWNER: Actor = { user: 'vtask-emulator', method: 'method task' };
 
-/** A step of a task's plan still to come; `at` is when it is due (epoch ms). */
-export type MethodTaskStep =
-  | { readonly at: number; readonly kind: 'start' }
-  | { readonly at: number; readonly kind: 'progress'; readonly percent: number }
-  | { readonly at: number; readonly kind: 'outcome' };
-
 /** What is left of a running method task, for the state document. */
 export interface MethodTaskSnapshot {
   readonly task: Task;
@@ -77,7 +72,7 @@ export interface MethodTaskSnapshot {
   readonly outcome: MethodTaskOutcome;
   readonly result?: VimValue | undefined;
   readonly fault?: LocalizedMethodFault | undefined;
-  readonly steps: readonly MethodTaskStep[];
+  readonly steps: readonly TaskStep[];
 }
 
 interface Run {
@@ -86,7 +81,7 @@ interface Run {
   readonly args: Arguments;
   readonly plan: MethodTaskPlan;
   /** The plan's steps not yet run. */
-  readonly steps: MethodTaskStep[];
+  readonly steps: TaskStep[];
   readonly timers: Set<NodeJS.Timeout>;
   /** A cancel request is being acted on. */
   canceling: boolean;
@@ -142,13 +137,7 @@ export class MethodTaskRunner {
       { user: ctx.session?.userName ?? '', method, session: ctx.session },
       true,
     );
-    const now = Date.now();
-    const steps: MethodTaskStep[] = [{ at: now + plan.queueMs, kind: 'start' }];
-    for (let i = 1; i <= plan.progressSteps; i++) {
-      const percent = Math.round((100 * i) / (plan.progressSteps + 1));
-      steps.push({ at: now + plan.queueMs + (plan.durationMs * i) / (plan.progressSteps + 1), kind: 'progress', percent });
-    }
-    if (plan.outcome === 'success' || plan.outcome === 'error') steps.push({ at: now + plan.queueMs + plan.durationMs, kind: 'outcome' });
+    const steps = taskTimetable(Date.now(), plan, { start: true, outcome: plan.outcome === 'success' || plan.outcome === 'error' });
     const run: Run = { task, call, args, plan, steps, timers: new Set(), canceling: false };
     this.runs.set(task, run);
     entity.addTask(task);
