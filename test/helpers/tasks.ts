@@ -98,3 +98,22 @@ export async function startTask(s: SoapSession, method: string, type: string, va
   expect(returnval.$?.type).toBe('Task');
   return String(returnval._);
 }
+
+/** One property of one object, read with RetrievePropertiesEx: its `val` as parsed, undefined when unset. */
+export async function readProperty(s: SoapSession, type: string, value: string, path: string): Promise<unknown> {
+  const res = await s.call(
+    'RetrievePropertiesEx',
+    'PropertyCollector',
+    'propertyCollector',
+    `<specSet><propSet><type>${type}</type><pathSet>${path}</pathSet></propSet><objectSet><obj type="${type}">${value}</obj></objectSet></specSet><options/>`,
+  );
+  ok(res);
+  const returnval = (res.result.RetrievePropertiesExResponse as Xml | undefined)?.returnval as Xml | undefined;
+  const propSet = (returnval?.objects as Xml | undefined)?.propSet as Xml | undefined;
+  return propSet?.val;
+}
+
+/** A parsed simple value's text (`{_: 'x', $: {...}}` → 'x'); anything else as it is. */
+export function text(value: unknown): unknown {
+  return typeof value === 'object' && value !== null && '_' in value ? (value as Xml)._ : value;
+}

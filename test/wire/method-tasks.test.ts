@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ControlApiError, ControlClient } from '../../src/control/client.js';
 import { EXAMPLE_USERS, startLoggedIn, type Running, type SoapConnection } from '../helpers/emulator.js';
 import type { SoapSession } from '../helpers/soap-client.js';
-import { expectFault, ok, readInfo, refOf, startTask, type Xml } from '../helpers/tasks.js';
+import { expectFault, ok, readInfo, readProperty, refOf, startTask, text, type Xml } from '../helpers/tasks.js';
 
 async function until(s: SoapSession, task: string, done: (info: Xml) => boolean, timeoutMs = 10_000): Promise<Xml> {
   const deadline = Date.now() + timeoutMs;
@@ -18,23 +18,6 @@ async function until(s: SoapSession, task: string, done: (info: Xml) => boolean,
 }
 
 const finished = (info: Xml) => info.state === 'success' || info.state === 'error';
-
-async function property(s: SoapSession, type: string, value: string, path: string): Promise<unknown> {
-  const res = await s.call(
-    'RetrievePropertiesEx',
-    'PropertyCollector',
-    'propertyCollector',
-    `<specSet><propSet><type>${type}</type><pathSet>${path}</pathSet></propSet><objectSet><obj type="${type}">${value}</obj></objectSet></specSet><options/>`,
-  );
-  ok(res);
-  const returnval = (res.result.RetrievePropertiesExResponse as Xml | undefined)?.returnval as Xml | undefined;
-  const propSet = (returnval?.objects as Xml | undefined)?.propSet as Xml | undefined;
-  return propSet?.val;
-}
-
-function text(value: unknown): unknown {
-  return typeof value === 'object' && value !== null && '_' in value ? (value as Xml)._ : value;
-}
 
 describe('*_Task methods (immediate cancel mode)', () => {
   let env: Running<SoapConnection>;
@@ -51,7 +34,7 @@ describe('*_Task methods (immediate cancel mode)', () => {
 
   it('PowerOnVM_Task answers with a task on the VM at once, then powers the VM on', async () => {
     const vm = await refOf(control, '/DC0/vm/web-01');
-    expect(text(await property(s, 'VirtualMachine', vm, 'runtime.powerState'))).toBe('poweredOff');
+    expect(text(await readProperty(s, 'VirtualMachine', vm, 'runtime.powerState'))).toBe('poweredOff');
     const task = await startTask(s, 'PowerOnVM_Task', 'VirtualMachine', vm);
     const first = await readInfo(s, task);
     expect(first.descriptionId).toBe('VirtualMachine.powerOn');
@@ -59,12 +42,12 @@ describe('*_Task methods (immediate cancel mode)', () => {
     expect(first.entityName).toBe('web-01');
     expect(first.cancelable).toBe('false');
     expect((first.reason as Xml).userName).toBe('admin');
-    const recent = (await property(s, 'VirtualMachine', vm, 'recentTask')) as Xml;
+    const recent = (await readProperty(s, 'VirtualMachine', vm, 'recentTask')) as Xml;
     expect([recent.ManagedObjectReference].flat().map(text)).toContain(task);
     const done = await until(s, task, finished);
     expect(done.state).toBe('success');
-    expect(text(await property(s, 'VirtualMachine', vm, 'runtime.powerState'))).toBe('poweredOn');
-    expect(text(await property(s, 'VirtualMachine', vm, 'summary.config.name'))).toBe('web-01');
+    expect(text(await readProperty(s, 'VirtualMachine', vm, 'runtime.powerState'))).toBe('poweredOn');
+    expect(text(await readProperty(s, 'VirtualMachine', vm, 'summary.config.name'))).toBe('web-01');
   });
 
   it('a PropertyCollector waiter on runtime.powerState wakes with the effect', async () => {
@@ -88,7 +71,7 @@ describe('*_Task methods (immediate cancel mode)', () => {
     await until(s, await startTask(s, 'CreateSnapshot_Task', 'VirtualMachine', vm, '<name>s</name><memory>false</memory><quiesce>false</quiesce>'), finished);
     const objects = [
       ...(await control.inventory.list()).map((e) => [e.type, e.ref]),
-      ['VirtualMachineSnapshot', String(text(await property(s, 'VirtualMachine', vm, 'snapshot.currentSnapshot')))],
+      ['VirtualMachineSnapshot', String(text(await readProperty(s, 'VirtualMachine', vm, 'snapshot.currentSnapshot')))],
     ];
     for (const [type, ref] of objects) {
       const res = await s.call(
@@ -133,7 +116,7 @@ describe('*_Task methods (immediate cancel mode)', () => {
     expect(done.state).toBe('error');
     expect(((done.error as Xml).fault as Xml).$?.['xsi:type']).toBe('InsufficientResourcesFault');
     expect((done.error as Xml).localizedMessage).toBe('not enough CPU');
-    expect(text(await property(s, 'VirtualMachine', vm, 'runtime.powerState'))).toBe('poweredOff');
+    expect(text(await readProperty(s, 'VirtualMachine', vm, 'runtime.powerState'))).toBe('poweredOff');
   });
 
   it('a rule with call: 2 decides only the second matching call', async () => {
@@ -157,7 +140,7 @@ describe('*_Task methods (immediate cancel mode)', () => {
     expect(done.state).toBe('error');
     expect(done.cancelled).toBe('true');
     expect(((done.error as Xml).fault as Xml).$?.['xsi:type']).toBe('RequestCanceled');
-    expect(text(await property(s, 'VirtualMachine', vm, 'runtime.powerState'))).toBe('poweredOff');
+    expect(text(await readProperty(s, 'VirtualMachine', vm, 'runtime.powerState'))).toBe('poweredOff');
   });
 
   it('a task vCenter does not let clients cancel refuses CancelTask with NotSupported', async () => {
@@ -178,7 +161,7 @@ describe('*_Task methods (immediate cancel mode)', () => {
     expect((await readInfo(s, task)).state).toBe('running');
     const info = await control.tasks.finish(task, { outcome: 'success' });
     expect(info.state).toBe('success');
-    expect(text(await property(s, 'VirtualMachine', vm, 'runtime.powerState'))).toBe('poweredOn');
+    expect(text(await readProperty(s, 'VirtualMachine', vm, 'runtime.powerState'))).toBe('poweredOn');
     await expect(control.tasks.finish(task, { outcome: 'success' })).rejects.toMatchObject({ status: 409 });
   });
 
@@ -196,7 +179,7 @@ describe('*_Task methods (immediate cancel mode)', () => {
     expect(done.state).toBe('success');
     const clone = String((done.result as Xml)._);
     expect(await refOf(control, '/DC0/vm/web-03')).toBe(clone);
-    expect(text(await property(s, 'VirtualMachine', clone, 'runtime.powerState'))).toBe('poweredOn');
+    expect(text(await readProperty(s, 'VirtualMachine', clone, 'runtime.powerState'))).toBe('poweredOn');
     const destroyed = await until(s, await startTask(s, 'Destroy_Task', 'VirtualMachine', clone), finished);
     expect(destroyed.descriptionId).toBe('ManagedEntity.destroy');
     expect(destroyed.state).toBe('success');
@@ -206,15 +189,15 @@ describe('*_Task methods (immediate cancel mode)', () => {
   it('Rename_Task renames; CreateSnapshot_Task and RemoveSnapshot_Task keep the snapshot tree', async () => {
     const vm = await refOf(control, '/DC0/vm/db-01');
     await until(s, await startTask(s, 'Rename_Task', 'VirtualMachine', vm, '<newName>db-02</newName>'), finished);
-    expect(text(await property(s, 'VirtualMachine', vm, 'name'))).toBe('db-02');
-    expect(text(await property(s, 'VirtualMachine', vm, 'config.name'))).toBe('db-02');
+    expect(text(await readProperty(s, 'VirtualMachine', vm, 'name'))).toBe('db-02');
+    expect(text(await readProperty(s, 'VirtualMachine', vm, 'config.name'))).toBe('db-02');
     const snap = await until(
       s,
       await startTask(s, 'CreateSnapshot_Task', 'VirtualMachine', vm, '<name>s1</name><memory>false</memory><quiesce>false</quiesce>'),
       finished,
     );
     const snapshot = String((snap.result as Xml)._);
-    expect(text(await property(s, 'VirtualMachine', vm, 'snapshot.currentSnapshot'))).toBe(snapshot);
+    expect(text(await readProperty(s, 'VirtualMachine', vm, 'snapshot.currentSnapshot'))).toBe(snapshot);
     const removed = await until(
       s,
       await startTask(s, 'RemoveSnapshot_Task', 'VirtualMachineSnapshot', snapshot, '<removeChildren>false</removeChildren>'),
@@ -222,7 +205,7 @@ describe('*_Task methods (immediate cancel mode)', () => {
     );
     expect(removed.descriptionId).toBe('vm.Snapshot.remove');
     expect((removed.entity as Xml)._).toBe(vm);
-    expect(await property(s, 'VirtualMachine', vm, 'snapshot')).toBeUndefined();
+    expect(await readProperty(s, 'VirtualMachine', vm, 'snapshot')).toBeUndefined();
   });
 
   it('a *_Task method on the wrong entity type is MethodNotFound; bad arguments are InvalidRequest', async () => {

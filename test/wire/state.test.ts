@@ -13,7 +13,7 @@ import type { Emulator } from '../../src/server/app.js';
 import type { Config } from '../../src/server/config.js';
 import { startEmulator } from '../helpers/emulator.js';
 import { rawRequest, SoapSession } from '../helpers/soap-client.js';
-import { createTask, expectFault, ok, readInfo, refOf, setState, startTask, taskCall, type Xml } from '../helpers/tasks.js';
+import { createTask, expectFault, ok, readInfo, readProperty, refOf, setState, startTask, taskCall, text, type Xml } from '../helpers/tasks.js';
 
 const started: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
@@ -158,17 +158,7 @@ async function allProperties(s: SoapSession, type: string, value: string): Promi
   return (res.result.RetrievePropertiesExResponse as Xml).returnval;
 }
 
-async function property(s: SoapSession, type: string, value: string, path: string): Promise<unknown> {
-  const res = await s.call(
-    'RetrievePropertiesEx',
-    'PropertyCollector',
-    'propertyCollector',
-    `<specSet><propSet><type>${type}</type><pathSet>${path}</pathSet></propSet><objectSet><obj type="${type}">${value}</obj></objectSet></specSet><options/>`,
-  );
-  ok(res);
-  const val = ((((res.result.RetrievePropertiesExResponse as Xml).returnval as Xml).objects as Xml).propSet as Xml).val;
-  return typeof val === 'object' && val !== null && '_' in val ? (val as Xml)._ : val;
-}
+const property = async (s: SoapSession, type: string, value: string, path: string): Promise<unknown> => text(await readProperty(s, type, value, path));
 
 describe('the inventory, method rules and *_Task tasks', () => {
   test('a changed inventory, method rules and a hung PowerOnVM_Task move to another emulator; clients read the same; the control API finishes the task there', async () => {
