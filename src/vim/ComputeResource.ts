@@ -40,6 +40,7 @@ export class ComputeResource extends ManagedEntity {
   }
 
   detach(child: ManagedEntity): void {
+    // biome-ignore lint/complexity/useIndexOf: the hosts are HostSystems and the child any entity, which indexOf does not take
     const at = this.hosts.findIndex((h) => h === child);
     if (at !== -1) this.hosts.splice(at, 1);
     if (child === this.resourcePool) this.resourcePool = undefined;

@@ -41,6 +41,7 @@ export class ResourcePool extends ManagedEntity {
   }
 
   detach(child: ManagedEntity): void {
+    // biome-ignore lint/complexity/useIndexOf: the pools are ResourcePools and the child any entity, which indexOf does not take
     const at = this.pools.findIndex((p) => p === child);
     if (at === -1) return;
     this.pools.splice(at, 1);

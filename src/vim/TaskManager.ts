@@ -93,7 +93,7 @@ export class TaskManager extends ManagedObject implements TaskHost {
     private readonly registry: ObjectRegistry,
     private readonly taskTypes: TaskTypeCatalog,
     private readonly options: TaskManagerOptions,
-    private readonly rootFolder: ManagedObjectReference,
+    rootFolder: ManagedObjectReference,
     private readonly types: TypeModel,
     private readonly events?: TaskEventSink,
   ) {
