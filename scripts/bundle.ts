@@ -1,9 +1,17 @@
-// The last build step: replaces dist/src/cli.js (tsc's output) with one file holding the CLI,
-// the server and the npm packages it loads at start (fastify and its dependencies). A start then
-// reads one file instead of resolving and compiling some 250 modules: about a third of the CPU
-// a start took (docs/performance.md, "Start-up"). The rest of dist/src stays as tsc wrote it,
-// for code that imports the package ('vtask-emulator' is dist/src/index.js) and for the
-// health check.
+// The last build step. It makes three files in dist/src:
+//
+// - cli.bundle.cjs: the CLI, the server and the npm packages it loads at start (fastify and its
+//   dependencies) in one CommonJS file. A start reads one file instead of resolving and compiling
+//   some 250 modules: about a third of the CPU a start took (docs/performance.md, "Start-up").
+// - cli.js (replacing tsc's output; the package's `bin` and `npm start`): a small loader, from
+//   src/cli-loader.ts, that runs the bundle with V8's code cache (src/server/code-cache.ts).
+// - cli.bundle.cache: that code cache, written by one warm-up start of the new cli.js that
+//   answers one request, so it holds every function a start and a first answer run.
+//
+// The rest of dist/src stays as tsc wrote it, for code that imports the package ('vtask-emulator'
+// is dist/src/index.js) and for the health check.
+//
+// CommonJS rather than an ES module, because node:vm takes a code cache only for a script.
 //
 // Left out of the bundle, and loaded from node_modules when needed: pino (only with logging on,
 // and its pretty-printing transport starts a worker from a file inside the pino package),
@@ -14,31 +22,114 @@
 //
 // Whitespace and syntax are minified (names are kept, so stack traces still name functions):
 // the source V8 holds shrinks from 1.6 MB to 0.6 MB, about 3 MB less RSS. For file and line
-// numbers in a stack trace, run `node --enable-source-maps dist/src/cli.js` (cli.js.map).
+// numbers in a stack trace, run `node --enable-source-maps dist/src/cli.js` (cli.bundle.cjs.map).
 
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 // Self-contained (no import from scripts/), so the Dockerfile copies this one file.
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const DIST_SRC = path.join(ROOT, 'dist/src');
+const BUNDLE = path.join(DIST_SRC, 'cli.bundle.cjs');
+const CACHE = path.join(DIST_SRC, 'cli.bundle.cache');
+const LOADER = path.join(DIST_SRC, 'cli.js');
 
-const outfile = path.join(ROOT, 'dist/src/cli.js');
+/** The bundle's first line, filled in with a hash of the bundle once written (same length, so the source map still fits). */
+const BUILD_ID_PLACEHOLDER = '0'.repeat(16);
+const BUILD_ID_LINE = (id: string) => `/* vtask-build ${id} */`;
+
+const MINIFY = { minifyWhitespace: true, minifySyntax: true, legalComments: 'none', logLevel: 'warning' } as const;
+
+// A cache from an earlier build must never sit beside a new bundle, even if this build fails.
+rmSync(CACHE, { force: true });
 
 await build({
   entryPoints: [path.join(ROOT, 'src/cli.ts')],
-  outfile,
+  outfile: BUNDLE,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: ['pino', 'pino-pretty', '@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler', 'light-my-request'],
+  // The loader passes its own import.meta.url, so relative paths resolve as from dist/src/cli.js.
+  define: { 'import.meta.url': 'importMetaUrl' },
+  banner: { js: BUILD_ID_LINE(BUILD_ID_PLACEHOLDER) },
+  sourcemap: 'linked',
+  ...MINIFY,
+});
+const bundled = readFileSync(BUNDLE, 'latin1');
+const buildId = createHash('sha256').update(bundled).digest('hex').slice(0, BUILD_ID_PLACEHOLDER.length);
+writeFileSync(BUNDLE, bundled.replace(BUILD_ID_LINE(BUILD_ID_PLACEHOLDER), BUILD_ID_LINE(buildId)), 'latin1');
+
+await build({
+  entryPoints: [path.join(ROOT, 'src/cli-loader.ts')],
+  outfile: LOADER,
   allowOverwrite: true,
   bundle: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  external: ['pino', 'pino-pretty', '@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler', 'light-my-request'],
-  // The packages are CommonJS, and require node's built-ins: an ES module has no `require`.
-  banner: { js: "import { createRequire as vtaskCreateRequire } from 'node:module';\nconst require = vtaskCreateRequire(import.meta.url);" },
-  minifyWhitespace: true,
-  minifySyntax: true,
   sourcemap: 'linked',
-  legalComments: 'none',
-  logLevel: 'warning',
+  ...MINIFY,
 });
+
+await writeCodeCache();
+
+/** Starts the new CLI once, asks it for the service content, and stops it: it writes the cache as it exits. */
+async function writeCodeCache(): Promise<void> {
+  const child = spawn(process.execPath, [LOADER, '--port', '0', '--log-level', 'silent'], {
+    cwd: ROOT,
+    env: { ...process.env, VTASK_WRITE_CODE_CACHE: '1' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const giveUp = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const nl = out.indexOf('\n');
+        if (nl >= 0) resolve(out.slice(0, nl));
+      });
+      void exited.then((code) => reject(new Error(`the warm-up start of ${LOADER} exited (${code}) before printing its URL`)));
+    });
+    await retrieveServiceContent(url);
+    child.kill('SIGTERM');
+    const code = await exited;
+    if (code !== 0) throw new Error(`the warm-up start of ${LOADER} exited with ${code} on SIGTERM`);
+    if (statSync(CACHE, { throwIfNoEntry: false }) === undefined) throw new Error(`the warm-up start wrote no ${CACHE}`);
+  } catch (error) {
+    child.kill('SIGKILL');
+    rmSync(CACHE, { force: true });
+    throw error;
+  } finally {
+    clearTimeout(giveUp);
+  }
+}
+
+function retrieveServiceContent(url: string): Promise<void> {
+  const body =
+    '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>' +
+    '<RetrieveServiceContent xmlns="urn:vim25"><_this type="ServiceInstance">ServiceInstance</_this></RetrieveServiceContent></soapenv:Body></soapenv:Envelope>';
+  return new Promise((resolve, reject) => {
+    // The warm-up start serves HTTPS (the default) with its own self-signed certificate.
+    const send = url.startsWith('https:') ? https.request : http.request;
+    const request = send(
+      url,
+      { method: 'POST', rejectUnauthorized: false, headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: 'urn:vim25/8.0.2.0' } },
+      (response) => {
+        response.resume();
+        response.on('end', () => (response.statusCode === 200 ? resolve() : reject(new Error(`the warm-up request got HTTP ${response.statusCode}`))));
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
+}

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // Starts the emulator: `vtask-emulator --port 8989`, `--help` for every setting.
 
 import { ConfigError, helpText, loadConfig } from './server/config.js';

@@ -73,13 +73,29 @@ interface DeclaredType {
  * type generator) flattens them all, in declaration order.
  */
 export class ComplexTypeTable extends Map<string, ComplexTypeDef> {
-  private readonly declared = new Map<string, DeclaredType>();
+  /** A declaration, or the JSON text of its tuple until the type is first used (see schemaFromTablesText). */
+  private readonly declared = new Map<string, DeclaredType | string>();
   private readonly flattened = new Map<string, ComplexTypeDef>();
   private readonly resolving = new Set<string>();
   private complete = false;
 
   declare(name: string, base: string | undefined, own: readonly FieldTuple[], since?: string): void {
     this.declared.set(name, { base, own, since });
+  }
+
+  /** Declares a type by its tuple's JSON text, read when the type is first used. */
+  declareText(name: string, tupleJson: string): void {
+    this.declared.set(name, tupleJson);
+  }
+
+  private declaration(name: string): DeclaredType | undefined {
+    const entry = this.declared.get(name);
+    if (typeof entry !== 'string') return entry;
+    const [declaredName, base, own, since] = JSON.parse(entry) as ComplexTypeTuple;
+    if (declaredName !== name) throw new Error(`schema tables: the line for ${name} declares ${String(declaredName)}`);
+    const parsed: DeclaredType = { base: base ?? undefined, own, since };
+    this.declared.set(name, parsed);
+    return parsed;
   }
 
   override get(name: string): ComplexTypeDef | undefined {
@@ -118,8 +134,10 @@ export class ComplexTypeTable extends Map<string, ComplexTypeDef> {
 
   /** Declared names whose only field is an unbounded item, with no base: the ArrayOfX types, without flattening anything. */
   *arrayTypes(): Generator<[itemType: string, arrayType: string]> {
-    for (const [name, { base, own }] of this.declared) {
-      if (name.startsWith('ArrayOf') && !base && own.length === 1 && own[0][3] === 1) yield [own[0][1], name];
+    for (const name of this.declared.keys()) {
+      if (!name.startsWith('ArrayOf')) continue;
+      const { base, own } = this.declaration(name)!;
+      if (!base && own.length === 1 && own[0][3] === 1) yield [own[0][1], name];
     }
   }
 
@@ -135,7 +153,7 @@ export class ComplexTypeTable extends Map<string, ComplexTypeDef> {
   }
 
   private flatten(name: string): ComplexTypeDef {
-    const entry = this.declared.get(name);
+    const entry = this.declaration(name);
     if (!entry) throw new Error(`wsdl: unknown type ${name}`);
     if (this.resolving.has(name)) throw new Error(`wsdl: inheritance cycle at ${name}`);
     this.resolving.add(name);
@@ -203,6 +221,12 @@ export class VimSchema implements TypeModel {
   }
 
   arrayTypeOf(itemType: string): string {
+    // Found when first asked for, not at start: reading the 900 ArrayOf declarations took 4 to 5
+    // ms of every start (docs/performance.md, "Start-up"), and only arrays in xsd:anyType
+    // positions (property values) ask.
+    if (this.arrayTypes.size === 0) {
+      for (const [item, arrayType] of this.complexTypes.arrayTypes()) this.arrayTypes.set(item, arrayType);
+    }
     const known = this.arrayTypes.get(itemType);
     if (known) return known;
     throw new Error(`no ArrayOf type for ${itemType} in wsdl/`);
@@ -223,11 +247,6 @@ export class VimSchema implements TypeModel {
 
   arrayItemOf(type: string): string | undefined {
     return this.complexTypes.get(type)?.arrayItem?.type;
-  }
-
-  /** Builds the lookup tables once all declarations are read. */
-  finish(): void {
-    for (const [itemType, arrayType] of this.complexTypes.arrayTypes()) this.arrayTypes.set(itemType, arrayType);
   }
 }
 
@@ -282,7 +301,7 @@ export interface SchemaTables {
   /** vte:apiVersions: every vim25 API version, oldest first. */
   readonly apiVersions: readonly string[];
   /** `since` (vte:since) only where the WSDL has one. */
-  readonly complexTypes: readonly (readonly [name: string, base: string | null, own: readonly FieldTuple[], since?: string])[];
+  readonly complexTypes: readonly ComplexTypeTuple[];
   readonly enums: readonly (readonly [name: string, values: readonly string[]])[];
   readonly operations: readonly (readonly [
     name: string,
@@ -293,6 +312,7 @@ export interface SchemaTables {
     faults: readonly string[],
   ])[];
 }
+type ComplexTypeTuple = readonly [name: string, base: string | null, own: readonly FieldTuple[], since?: string];
 export type FieldTuple = readonly [name: string, type: string, optional: 0 | 1, array: 0 | 1, since?: string];
 
 const toTuple = (f: FieldDef): FieldTuple =>
@@ -363,10 +383,16 @@ export function readWsdlTables(text: string, source = 'vim.wsdl'): SchemaTables 
 export function schemaFromTables(tables: SchemaTables): VimSchema {
   if (tables.format !== 2) throw new Error(`schema tables: unknown format ${String(tables.format)} (run npm run gen:schema)`);
   const schema = new VimSchema();
-  schema.apiVersions = tables.apiVersions;
   for (const [name, base, own, since] of tables.complexTypes) schema.complexTypes.declare(name, base ?? undefined, own, since);
+  return completeSchema(schema, tables);
+}
+
+/** The sections of a tables file other than its complex types. */
+type OtherTables = Pick<SchemaTables, 'apiVersions' | 'enums' | 'operations'>;
+
+function completeSchema(schema: VimSchema, tables: OtherTables): VimSchema {
+  schema.apiVersions = tables.apiVersions;
   for (const [name, values] of tables.enums) schema.enums.set(name, new Set(values));
-  schema.finish();
   for (const [name, managedType, privilege, requestType, result, faults] of tables.operations) {
     const request = schema.complexTypes.get(requestType);
     if (!request) throw new Error(`schema tables: operation ${name} has no request type ${requestType}`);
@@ -393,7 +419,32 @@ export const SCHEMA_TABLES_FILE = 'vim-schema.json';
 /** The schema from the tables `npm run gen:schema` compiled from the WSDL (a unit test keeps them current). */
 export function loadCompiledSchema(directory = wsdlDirectory()): VimSchema {
   const file = path.join(directory, SCHEMA_TABLES_FILE);
-  return schemaFromTables(JSON.parse(readFileSync(file, 'utf8')));
+  return schemaFromTablesText(readFileSync(file, 'utf8'));
+}
+
+/**
+ * The schema from a tables file's text. In the layout formatTables writes, one declaration a
+ * line, each complex type's line is kept as text and parsed when the type is first used: a start
+ * uses a few hundred of the 2,600 types, and parsing them all (and collecting the garbage) was
+ * about 25 of the 36 ms the schema took in every start (docs/performance.md, "Start-up"). Any
+ * other layout is parsed whole.
+ */
+export function schemaFromTablesText(text: string): VimSchema {
+  const lines = text.split('\n');
+  if (lines[1] !== '  "format": 2,' || !lines[2]?.startsWith('  "apiVersions": ') || lines[3] !== '  "complexTypes": [') {
+    return schemaFromTables(JSON.parse(text) as SchemaTables);
+  }
+  const schema = new VimSchema();
+  let i = 4;
+  for (; i < lines.length && lines[i] !== '  ],'; i++) {
+    const line = lines[i];
+    const nameEnd = line.indexOf('"', 6);
+    if (!line.startsWith('    ["') || nameEnd < 0) return schemaFromTables(JSON.parse(text) as SchemaTables);
+    schema.complexTypes.declareText(line.slice(6, nameEnd), line.endsWith(',') ? line.slice(4, -1) : line.slice(4));
+  }
+  // What follows the complex types is small: parsed whole, as JSON with the types left out.
+  const rest = JSON.parse(`{${lines[2]}${lines.slice(i + 1).join('\n')}`) as OtherTables;
+  return completeSchema(schema, rest);
 }
 
 /** The tables file's text: one declaration a line, so a WSDL change shows as a readable diff. */
