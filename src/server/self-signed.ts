@@ -6,7 +6,6 @@
 // listen host, valid from a day ago for a year, with the key identifiers strict verifiers want.
 
 import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
-import { isIP } from 'node:net';
 
 const tlv = (tag: number, content: Buffer): Buffer => {
   const n = content.length;
@@ -48,8 +47,18 @@ function time(date: Date): Buffer {
   return year < 2050 ? tlv(0x17, Buffer.from(`${iso.slice(2)}Z`)) : tlv(0x18, Buffer.from(`${iso}Z`));
 }
 
+/**
+ * 4 or 6 for an IP address, 0 for a name. Not node's isIP: compiling its IPv6 pattern took 10 ms
+ * of every start (docs/performance.md, "Start-up"). A name never holds a colon, so a host that
+ * does is IPv6; one that is not a valid address fails anyway when the server listens on it.
+ */
+function ipVersion(host: string): 0 | 4 | 6 {
+  if (host.includes(':')) return 6;
+  return /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(host) ? 4 : 0;
+}
+
 function ipBytes(ip: string): Buffer {
-  if (isIP(ip) === 4) return Buffer.from(ip.split('.').map(Number));
+  if (ipVersion(ip) === 4) return Buffer.from(ip.split('.').map(Number));
   // Expand "::" and write eight 16-bit groups.
   const [head, tail = ''] = ip.split('::');
   const left = head ? head.split(':') : [];
@@ -74,7 +83,7 @@ export function selfSignedCertificate(hosts: readonly string[] = [], now = new D
     .update(spki.subarray(spki.length - 65))
     .digest();
   const names = [...new Set(['localhost', '127.0.0.1', '::1', ...hosts])].map((host) =>
-    isIP(host) ? tlv(0x87, ipBytes(host)) : tlv(0x82, Buffer.from(host, 'ascii')),
+    ipVersion(host) ? tlv(0x87, ipBytes(host)) : tlv(0x82, Buffer.from(host, 'ascii')),
   );
   const serial = randomBytes(16);
   serial[0] &= 0x7f;
