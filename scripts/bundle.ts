@@ -31,7 +31,7 @@ import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 
 // Self-contained (no import from scripts/), so the Dockerfile copies this one file.
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -43,6 +43,24 @@ const LOADER = path.join(DIST_SRC, 'cli.js');
 /** The bundle's first line, filled in with a hash of the bundle once written (same length, so the source map still fits). */
 const BUILD_ID_PLACEHOLDER = '0'.repeat(16);
 const BUILD_ID_LINE = (id: string) => `/* vtask-build ${id} */`;
+
+/**
+ * fastify requires node:http2 as it loads, though only an HTTP/2 server (never ours) uses it;
+ * loading it took 4 ms of every start (docs/performance.md, "Start-up"). In the bundle that
+ * require gives an object that loads node:http2 on first use.
+ */
+const lazyHttp2: Plugin = {
+  name: 'lazy-http2',
+  setup(builder) {
+    builder.onResolve({ filter: /^node:http2$/ }, (args) =>
+      args.importer.includes(`${path.sep}node_modules${path.sep}fastify${path.sep}`) ? { path: 'http2', namespace: 'lazy-http2' } : undefined,
+    );
+    builder.onLoad({ filter: /.*/, namespace: 'lazy-http2' }, () => ({
+      contents: "let http2; module.exports = new Proxy({}, { get: (_, key) => (http2 ??= require('node:http2'))[key] });",
+      loader: 'js',
+    }));
+  },
+};
 
 const MINIFY = { minifyWhitespace: true, minifySyntax: true, legalComments: 'none', logLevel: 'warning' } as const;
 
@@ -59,6 +77,7 @@ await build({
   external: ['pino', 'pino-pretty', '@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler', 'light-my-request'],
   // The loader passes its own import.meta.url, so relative paths resolve as from dist/src/cli.js.
   define: { 'import.meta.url': 'importMetaUrl' },
+  plugins: [lazyHttp2],
   banner: { js: BUILD_ID_LINE(BUILD_ID_PLACEHOLDER) },
   sourcemap: 'linked',
   ...MINIFY,

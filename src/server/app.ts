@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { createServer as createHttpServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import path from 'node:path';
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { EmulatorControl } from '../control/control.js';
 import { Injector } from '../control/injection.js';
 import { JsonValueError, toJson } from '../control/json-values.js';
@@ -30,6 +30,7 @@ import { loggerOptions } from './logging.js';
 import { sdkRoute } from './sdk-route.js';
 import { SoapEndpoint } from './soap-endpoint.js';
 import { StateFile } from './state-file.js';
+import { LazyApp } from './lazy-app.js';
 import { tlsMaterial } from './tls.js';
 import { startTunnel, type Tunnel } from './tunnel.js';
 import { recentTasksOptions, recentTasksPage } from './ui.js';
@@ -145,6 +146,12 @@ const TUNNEL_MAX_HEADER_BYTES = 8 * 1024;
 
 /** How long the rest of a refused (413) body is read and thrown away, so the client gets to read the 413. */
 const MAX_DRAIN_MS = 5_000;
+
+/** Whether a request is for the SOAP endpoint: a POST to /sdk or any path under it (sdk-route.ts). */
+function isSoapCall(request: IncomingMessage): boolean {
+  const url = request.url ?? '';
+  return request.method === 'POST' && url.startsWith('/sdk') && (url.length === 4 || url[4] === '/' || url[4] === '?');
+}
 
 /** Whether only this machine can reach an address the server listens on. */
 export function isLoopback(host: string): boolean {
@@ -268,7 +275,16 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
   const stateLimit = stateBodyLimit(config.maxTasks);
   const https = config.tls ? await tlsMaterial(config.certFile, config.keyFile, config.host) : undefined;
   const checkInterval = Math.max(100, Math.min(1000, Math.floor(config.requestTimeoutMs / 2)));
-  const serverFactory = (listener: RequestListener): Server => {
+  // Every route but /sdk, built on the first request for one of them (lazy-app.ts).
+  const otherRoutes = new LazyApp(
+    () => buildOtherRoutes(),
+    (error) => app.log.error({ err: error }, 'building the control API failed'),
+  );
+  const serverFactory = (soapListener: RequestListener): Server => {
+    const listener: RequestListener = (request, response) => {
+      if (isSoapCall(request)) soapListener(request, response);
+      else otherRoutes.handle(request, response);
+    };
     // Node checks request timeouts on this interval (30 s by default, too coarse for the limit).
     const server = https
       ? // A client certificate is asked for, never required: extensions log in with one
@@ -302,14 +318,17 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
     return server;
   };
 
-  const app = Fastify({
-    // 'silent' drops pino entirely: fastify otherwise still builds a child logger per request.
-    logger: config.logLevel === 'silent' ? false : loggerOptions(config.logLevel, host.logStream),
+  const fastifyOptions = {
     // One line per SOAP call is logged by the /sdk route itself, with the vim25 method and fault.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
-    serverFactory,
     schemaController: { compilersFactory: lazyCompilers },
+  };
+  const app = Fastify({
+    ...fastifyOptions,
+    // 'silent' drops pino entirely: fastify otherwise still builds a child logger per request.
+    logger: config.logLevel === 'silent' ? false : loggerOptions(config.logLevel, host.logStream),
+    serverFactory,
   });
   // Every socket the server holds, TLS handshakes not yet done included, so close() can cut them.
   const sockets = new Set<Socket>();
@@ -332,30 +351,14 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
   // sending then reset the connection, and a reset discards the 413 the client has not read yet.
   // So after the 413 only our side is shut (FIN): the rest of the body is read and dropped until
   // the client stops, for at most MAX_DRAIN_MS (or the request timeout), then the socket closes.
-  app.addHook('onError', (request, _reply, error, done) => {
+  const drainRefusedBody = (request: FastifyRequest, _reply: FastifyReply, error: FastifyError, done: () => void) => {
     const raw = request.raw;
     if (error.statusCode === 413 && !raw.complete) drainThenClose(raw, config.requestTimeoutMs);
     done();
-  });
-
+  };
+  app.addHook('onError', drainRefusedBody);
+  // /sdk registers its own XML parser (sdk-route.ts); nothing else here reads a body.
   app.removeAllContentTypeParsers();
-  // The control API takes JSON or nothing; /sdk registers its own XML parser (sdk-route.ts).
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    if (body === '') return done(null, {});
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(String(body));
-    } catch (error) {
-      return done(httpError(400, `the body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`), undefined);
-    }
-    // The same depth and string limits as SOAP input, so nothing stored here can break a later read.
-    try {
-      done(null, toJson(parsed, 'body', config.maxStringBytes));
-    } catch (error) {
-      if (error instanceof JsonValueError) return done(httpError(400, error.message), undefined);
-      throw error;
-    }
-  });
   const endpoint = new SoapEndpoint({
     operations,
     decoder: new Decoder(schema),
@@ -367,15 +370,6 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
     registry: inventory.registry,
   });
   await app.register(sdkRoute, { endpoint, secureCookie: config.tls, logCalls: ['trace', 'debug', 'info'].includes(config.logLevel), trace });
-  await app.register(controlApi, {
-    prefix: '/_emulator',
-    control,
-    token: config.controlToken,
-    schemas: controlSchemas,
-    state: { state, bodyLimit: stateLimit },
-    trace,
-  });
-  await app.register(recentTasksPage, recentTasksOptions(inventory, config.controlToken));
 
   // Read when first asked for (few clients fetch them), then kept by this emulator.
   const wsdlDir = wsdlDirectory();
@@ -388,18 +382,51 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
     }
     return text;
   };
-  const xml = 'text/xml; charset=utf-8';
   const versions = serviceVersions(config.apiVersion, config.productBuild);
-  app.get('/sdk/vimServiceVersions.xml', (_req, reply) => reply.type(xml).send(versions));
-  app.get('/sdk/vimService.wsdl', (_req, reply) => reply.type(xml).send(wsdlText('vimService.wsdl')));
-  app.get('/sdk/vim.wsdl', (_req, reply) => reply.type(xml).send(wsdlText('vim.wsdl')));
-  app.get('/healthz', () => ({
-    status: 'ok',
-    sessions: inventory.sessionManager.count,
-    objects: inventory.registry.size,
-    waiters: inventory.collectorUsage.waiters,
-  }));
-
+  const buildOtherRoutes = async (): Promise<FastifyInstance> => {
+    // Never listens: the server above hands it its requests (fastify's routing()).
+    const other = Fastify({ ...fastifyOptions, loggerInstance: app.log, serverFactory: (handler) => createHttpServer(handler) });
+    other.addHook('onError', drainRefusedBody);
+    other.removeAllContentTypeParsers();
+    // The control API takes JSON or nothing.
+    other.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+      if (body === '') return done(null, {});
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(String(body));
+      } catch (error) {
+        return done(httpError(400, `the body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`), undefined);
+      }
+      // The same depth and string limits as SOAP input, so nothing stored here can break a later read.
+      try {
+        done(null, toJson(parsed, 'body', config.maxStringBytes));
+      } catch (error) {
+        if (error instanceof JsonValueError) return done(httpError(400, error.message), undefined);
+        throw error;
+      }
+    });
+    await other.register(controlApi, {
+      prefix: '/_emulator',
+      control,
+      token: config.controlToken,
+      schemas: controlSchemas,
+      state: { state, bodyLimit: stateLimit },
+      trace,
+    });
+    await other.register(recentTasksPage, recentTasksOptions(inventory, config.controlToken));
+    const xml = 'text/xml; charset=utf-8';
+    other.get('/sdk/vimServiceVersions.xml', (_req, reply) => reply.type(xml).send(versions));
+    other.get('/sdk/vimService.wsdl', (_req, reply) => reply.type(xml).send(wsdlText('vimService.wsdl')));
+    other.get('/sdk/vim.wsdl', (_req, reply) => reply.type(xml).send(wsdlText('vim.wsdl')));
+    other.get('/healthz', () => ({
+      status: 'ok',
+      sessions: inventory.sessionManager.count,
+      objects: inventory.registry.size,
+      waiters: inventory.collectorUsage.waiters,
+    }));
+    await other.ready();
+    return other;
+  };
   // The factory makes the server, so fastify's "Server listening at" line is told the scheme.
   const scheme = config.tls ? 'https' : 'http';
   await app.listen({
@@ -459,6 +486,8 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
           for (const socket of sockets) socket.destroy();
         }, CLOSE_GRACE_MS);
         try {
+          // First: the Recent Tasks page's event streams end, so the server has no busy socket left.
+          await otherRoutes.close();
           await app.close();
         } finally {
           clearTimeout(cut);

@@ -135,9 +135,8 @@ export class ComplexTypeTable extends Map<string, ComplexTypeDef> {
   /** Declared names whose only field is an unbounded item, with no base: the ArrayOfX types, without flattening anything. */
   *arrayTypes(): Generator<[itemType: string, arrayType: string]> {
     for (const name of this.declared.keys()) {
-      if (!name.startsWith('ArrayOf')) continue;
-      const { base, own } = this.declaration(name)!;
-      if (!base && own.length === 1 && own[0][3] === 1) yield [own[0][1], name];
+      const declared = name.startsWith('ArrayOf') ? this.declaration(name) : undefined;
+      if (declared && !declared.base && declared.own.length === 1 && declared.own[0][3] === 1) yield [declared.own[0][1], name];
     }
   }
 

@@ -1,10 +1,12 @@
-// The built CLI (dist/src/cli.js, `npm start`) is one bundled file (scripts/bundle.ts): it
-// imports node's built-ins and a few packages left outside on purpose, and still finds everything it reads beside itself
-// (WSDL, the Recent Tasks page), logs through pino, and stops on SIGTERM. dist/ is built by
-// npm ci (prepare) or npm run build.
+// The built CLI (dist/src/cli.js, `npm start`) is a small loader that runs one bundled file,
+// dist/src/cli.bundle.cjs, with V8's code cache for it, dist/src/cli.bundle.cache (all three made
+// by scripts/bundle.ts). The bundle requires node's built-ins and a few packages left outside on
+// purpose, and still finds everything it reads beside itself (WSDL, the Recent Tasks page), logs
+// through pino, and stops on SIGTERM. dist/ is built by npm ci (prepare) or npm run build.
 
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from 'vitest';
 import { ROOT } from '../helpers/emulator.js';
@@ -12,22 +14,57 @@ import { rawRequest, SoapSession } from '../helpers/soap-client.js';
 import { ok } from '../helpers/tasks.js';
 
 const CLI = path.join(ROOT, 'dist/src/cli.js');
+const BUNDLE = path.join(ROOT, 'dist/src/cli.bundle.cjs');
+const CACHE = path.join(ROOT, 'dist/src/cli.bundle.cache');
+const CODE_CACHE_MODULE = path.join(ROOT, 'dist/src/server/code-cache.js');
 
 /** What the bundle may load from node_modules: pino (logging on), and what fastify requires only on paths the CLI never takes. */
 const LOADED_OUTSIDE = ['pino', '@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler', 'light-my-request'];
 
-test('dist/src/cli.js is one file: it imports node built-ins, and requires only the few packages left outside on purpose', () => {
-  expect(existsSync(CLI), 'dist/src/cli.js is missing: run npm run build').toBe(true);
-  const text = readFileSync(CLI, 'utf8');
-  const imported = new Set<string>();
-  // Minified: `import{a as b}from"node:fs"`, `import("x")`, `__require("x")`; comments are gone.
-  for (const m of text.matchAll(/\bimport\s*[{*\w][^;]*?from\s*["']([^"']+)["']/g)) imported.add(m[1]);
-  for (const m of text.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g)) imported.add(m[1]);
-  for (const m of text.matchAll(/__require\(\s*["']([^"']+)["']\s*\)/g)) imported.add(m[1]);
-  expect(imported.has('node:module')).toBe(true);
-  const outside = [...imported].filter((name) => !name.startsWith('node:'));
+/** Whether V8 takes `cache` for `bundle`, asked in a fresh node as the loader asks it. */
+function cacheUsed(bundle: string, cache: string): boolean {
+  const script = `import { loadBundle } from ${JSON.stringify(CODE_CACHE_MODULE)};
+process.stdout.write(String(loadBundle(${JSON.stringify(bundle)}, ${JSON.stringify(cache)}, 'file:///nowhere/cli.js').cacheUsed));`;
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  expect(run.stderr).toBe('');
+  return run.stdout === 'true';
+}
+
+test('dist/src/cli.js is a loader that imports only node built-ins; the bundle requires built-ins and only the few packages left outside on purpose', () => {
+  for (const file of [CLI, BUNDLE, CACHE]) expect(existsSync(file), `${file} is missing: run npm run build`).toBe(true);
+  const loader = readFileSync(CLI, 'utf8');
+  expect(loader.startsWith('#!/usr/bin/env node\n')).toBe(true);
+  const imported = [...loader.matchAll(/\bimport\s*[{*\w][^;]*?from\s*["']([^"']+)["']/g)].map((m) => m[1]);
+  expect(imported.length).toBeGreaterThan(0);
+  expect(imported.filter((name) => !name.startsWith('node:'))).toEqual([]);
+
+  const text = readFileSync(BUNDLE, 'latin1');
+  expect(text).toMatch(/^\/\* vtask-build [0-9a-f]{16} \*\/\n/);
+  // Minified CommonJS: `require("node:fs")`; comments are gone, and there is no import().
+  const required = new Set([...text.matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1]));
+  expect(required.has('node:http')).toBe(true);
+  const outside = [...required].filter((name) => !name.startsWith('node:'));
   expect(outside.sort(), 'modules the bundle loads from elsewhere (npm run build rebuilds it)').toEqual([...LOADED_OUTSIDE].sort());
+  expect(text).not.toMatch(/\bimport\(/);
   expect(text).toContain('createEmulator');
+});
+
+test('V8 takes the code cache made at build time, and refuses one from another build or none at all', () => {
+  expect(cacheUsed(BUNDLE, CACHE)).toBe(true);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'vtask-cache-'));
+  try {
+    const bundle = path.join(dir, 'cli.bundle.cjs');
+    const cache = path.join(dir, 'cli.bundle.cache');
+    copyFileSync(BUNDLE, bundle);
+    expect(cacheUsed(bundle, cache), 'no cache file').toBe(false);
+    // The same cache beside a bundle of another build (a build id of the same length).
+    const text = readFileSync(BUNDLE, 'latin1');
+    writeFileSync(bundle, text.replace(/^\/\* vtask-build [0-9a-f]{16}/, `/* vtask-build ${'f'.repeat(16)}`), 'latin1');
+    copyFileSync(CACHE, cache);
+    expect(cacheUsed(bundle, cache), 'a cache from another build').toBe(false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('the bundle serves SOAP, the WSDL and the page, logs JSON lines through pino, and exits 0 on SIGTERM', async () => {
