@@ -26,9 +26,10 @@
 
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
@@ -67,21 +68,31 @@ const MINIFY = { minifyWhitespace: true, minifySyntax: true, legalComments: 'non
 // A cache from an earlier build must never sit beside a new bundle, even if this build fails.
 rmSync(CACHE, { force: true });
 
-await build({
-  entryPoints: [path.join(ROOT, 'src/cli.ts')],
-  outfile: BUNDLE,
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  external: ['pino', 'pino-pretty', '@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler', 'light-my-request'],
-  // The loader passes its own import.meta.url, so relative paths resolve as from dist/src/cli.js.
-  define: { 'import.meta.url': 'importMetaUrl' },
-  plugins: [lazyHttp2],
-  banner: { js: BUILD_ID_LINE(BUILD_ID_PLACEHOLDER) },
-  sourcemap: 'linked',
-  ...MINIFY,
-});
+// import.meta.url, which a CommonJS file lacks, becomes the URL of dist/src/cli.js, so the
+// modules find the WSDL and the page exactly as they do unbundled. (A banner cannot declare it:
+// the bundle's "use strict" must come first.)
+const injectDir = mkdtempSync(path.join(os.tmpdir(), 'vtask-bundle-'));
+const importMetaUrlModule = path.join(injectDir, 'import-meta-url.js');
+writeFileSync(importMetaUrlModule, "export const importMetaUrl = require('node:url').pathToFileURL(require('node:path').join(__dirname, 'cli.js')).href;\n");
+try {
+  await build({
+    entryPoints: [path.join(ROOT, 'src/cli.ts')],
+    outfile: BUNDLE,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['pino', 'pino-pretty', '@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler', 'light-my-request'],
+    define: { 'import.meta.url': 'importMetaUrl' },
+    inject: [importMetaUrlModule],
+    plugins: [lazyHttp2],
+    banner: { js: BUILD_ID_LINE(BUILD_ID_PLACEHOLDER) },
+    sourcemap: 'linked',
+    ...MINIFY,
+  });
+} finally {
+  rmSync(injectDir, { recursive: true, force: true });
+}
 const bundled = readFileSync(BUNDLE, 'latin1');
 const buildId = createHash('sha256').update(bundled).digest('hex').slice(0, BUILD_ID_PLACEHOLDER.length);
 writeFileSync(BUNDLE, bundled.replace(BUILD_ID_LINE(BUILD_ID_PLACEHOLDER), BUILD_ID_LINE(buildId)), 'latin1');

@@ -30,19 +30,15 @@ export interface LoadedBundle {
   cacheData(): Buffer;
 }
 
-/**
- * Compiles `bundleFile` with `cacheFile` when that cache belongs to this build. `entryUrl` is what
- * the bundle sees as `import.meta.url` (scripts/bundle.ts defines it so), so it finds the WSDL and
- * the page exactly as the unbundled modules do.
- */
-export function loadBundle(bundleFile: string, cacheFile: string, entryUrl: string): LoadedBundle {
+/** Compiles `bundleFile` with `cacheFile` when that cache belongs to this build. */
+export function loadBundle(bundleFile: string, cacheFile: string): LoadedBundle {
   // esbuild writes ASCII only, so latin1 is exact, and faster to decode than UTF-8.
   const source = readFileSync(bundleFile, 'latin1');
   const buildId = BUILD_ID.exec(source)?.[1] ?? '';
   const header = cacheHeader(buildId);
   const cachedData = buildId ? readCache(cacheFile, header) : undefined;
-  // The wrapper node itself puts around a CommonJS module, with import.meta.url as one more parameter.
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname, importMetaUrl) {${source}\n})`, {
+  // The wrapper node itself puts around a CommonJS module.
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: bundleFile,
     cachedData,
   });
@@ -51,7 +47,7 @@ export function loadBundle(bundleFile: string, cacheFile: string, entryUrl: stri
     run() {
       const module = { exports: {} };
       const main = script.runInThisContext() as (...args: unknown[]) => void;
-      main(module.exports, createRequire(bundleFile), module, bundleFile, path.dirname(bundleFile), entryUrl);
+      main(module.exports, createRequire(bundleFile), module, bundleFile, path.dirname(bundleFile));
     },
     cacheData: () => Buffer.concat([header, script.createCachedData()]),
   };

@@ -24,7 +24,7 @@ const LOADED_OUTSIDE = ['pino', '@fastify/ajv-compiler', '@fastify/fast-json-str
 /** Whether V8 takes `cache` for `bundle`, asked in a fresh node as the loader asks it. */
 function cacheUsed(bundle: string, cache: string): boolean {
   const script = `import { loadBundle } from ${JSON.stringify(CODE_CACHE_MODULE)};
-process.stdout.write(String(loadBundle(${JSON.stringify(bundle)}, ${JSON.stringify(cache)}, 'file:///nowhere/cli.js').cacheUsed));`;
+process.stdout.write(String(loadBundle(${JSON.stringify(bundle)}, ${JSON.stringify(cache)}).cacheUsed));`;
   const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
   expect(run.stderr).toBe('');
   return run.stdout === 'true';
@@ -97,5 +97,21 @@ test('the bundle serves SOAP, the WSDL and the page, logs JSON lines through pin
     expect(stderr).not.toContain('pw');
   } finally {
     child.kill('SIGKILL');
+  }
+});
+
+test('with --enable-source-maps the bundle runs as a plain module, and a stack trace names the TypeScript sources', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'vtask-maps-'));
+  try {
+    const pem = path.join(dir, 'bad.pem');
+    writeFileSync(pem, 'not a PEM\n');
+    const run = spawnSync(process.execPath, ['--enable-source-maps', CLI, '--port', '0', '--cert', pem, '--key', pem, '--log-level', 'silent'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/src\/server\/app\.ts:\d+:\d+/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
