@@ -26,11 +26,13 @@
 
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 
@@ -121,15 +123,12 @@ async function writeCodeCache(): Promise<void> {
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const giveUp = setTimeout(() => child.kill('SIGKILL'), 30_000);
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        const nl = out.indexOf('\n');
-        if (nl >= 0) resolve(out.slice(0, nl));
-      });
-      void exited.then((code) => reject(new Error(`the warm-up start of ${LOADER} exited (${code}) before printing its URL`)));
-    });
+    // With --port 0 the first stdout line is the SDK URL.
+    const firstLine = once(createInterface({ input: child.stdout }), 'line') as Promise<[string]>;
+    const [url] = await Promise.race([
+      firstLine,
+      exited.then((code) => Promise.reject(new Error(`the warm-up start of ${LOADER} exited (${code}) before printing its URL`))),
+    ]);
     await retrieveServiceContent(url);
     child.kill('SIGTERM');
     const code = await exited;
