@@ -115,9 +115,13 @@ await writeCodeCache();
 
 /** Starts the new CLI once, asks it for the service content, and stops it: it writes the cache as it exits. */
 async function writeCodeCache(): Promise<void> {
+  // The builder's own settings stay out: VTASK_* (a state or trace file the warm-up must not
+  // touch, a config that may not start), and NODE_OPTIONS (V8 flags, which would make a cache
+  // that a start without them refuses, or --enable-source-maps, under which the loader skips it).
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('VTASK_') && name !== 'NODE_OPTIONS'));
   const child = spawn(process.execPath, [LOADER, '--port', '0', '--log-level', 'silent'], {
     cwd: ROOT,
-    env: { ...process.env, VTASK_WRITE_CODE_CACHE: '1' },
+    env: { ...env, VTASK_WRITE_CODE_CACHE: '1' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

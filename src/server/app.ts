@@ -90,7 +90,13 @@ ${prior.map((v) => `   <version>${v}</version>`).join('\n')}
 }
 
 export interface Emulator {
+  /** The fastify instance that listens and serves /sdk; every other route is in otherRoutes(). */
   readonly app: FastifyInstance;
+  /**
+   * The fastify instance that serves every route but /sdk (the control API, the Recent Tasks
+   * page, the WSDL files, /healthz), built now if no request has built it yet: for inject().
+   */
+  otherRoutes(): Promise<FastifyInstance>;
   readonly inventory: Inventory;
   readonly control: EmulatorControl;
   /** The state document (GET/PUT /_emulator/state, --state-file). */
@@ -149,8 +155,29 @@ const MAX_DRAIN_MS = 5_000;
 
 /** Whether a request is for the SOAP endpoint: a POST to /sdk or any path under it (sdk-route.ts). */
 function isSoapCall(request: IncomingMessage): boolean {
+  if (request.method !== 'POST') return false;
   const url = request.url ?? '';
-  return request.method === 'POST' && url.startsWith('/sdk') && (url.length === 4 || url[4] === '/' || url[4] === '?');
+  if (url === '/sdk') return true;
+  const path = routedPath(url);
+  return path === '/sdk' || path.startsWith('/sdk/');
+}
+
+/**
+ * The path fastify's router matches a request URL by: without the scheme and host of the
+ * absolute form (`POST http://host/sdk`, as clients send through a proxy), without the query,
+ * with percent-escapes decoded.
+ */
+function routedPath(url: string): string {
+  let path = url.startsWith('/') ? url : url.replace(/^https?:\/\/[^/?#]*/i, '');
+  const end = path.search(/[?#]/);
+  if (end >= 0) path = path.slice(0, end);
+  if (!path.includes('%')) return path;
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    // Malformed escapes: either instance answers 400.
+    return path;
+  }
 }
 
 /** Whether only this machine can reach an address the server listens on. */
@@ -318,7 +345,10 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
     return server;
   };
 
+  // One sequence of request ids for both fastify instances, as they log to one stream.
+  let requests = 0;
   const fastifyOptions = {
+    genReqId: () => `req-${(++requests).toString(36)}`,
     // One line per SOAP call is logged by the /sdk route itself, with the vim25 method and fault.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
@@ -464,6 +494,7 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
     generatedControlToken,
     certificatePem: https?.cert,
     tunnelPort: tunnel?.port,
+    otherRoutes: () => otherRoutes.instance(),
     url() {
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
@@ -487,8 +518,11 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
         }, CLOSE_GRACE_MS);
         try {
           // First: the Recent Tasks page's event streams end, so the server has no busy socket left.
-          await otherRoutes.close();
-          await app.close();
+          try {
+            await otherRoutes.close();
+          } finally {
+            await app.close();
+          }
         } finally {
           clearTimeout(cut);
         }

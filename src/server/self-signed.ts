@@ -47,24 +47,41 @@ function time(date: Date): Buffer {
   return year < 2050 ? tlv(0x17, Buffer.from(`${iso.slice(2)}Z`)) : tlv(0x18, Buffer.from(`${iso}Z`));
 }
 
-/**
- * 4 or 6 for an IP address, 0 for a name. Not node's isIP: compiling its IPv6 pattern took 10 ms
- * of every start (docs/performance.md, "Start-up"). A name never holds a colon, so a host that
- * does is IPv6; one that is not a valid address fails anyway when the server listens on it.
- */
-function ipVersion(host: string): 0 | 4 | 6 {
-  if (host.includes(':')) return 6;
-  return /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(host) ? 4 : 0;
-}
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const IPV6_GROUP = /^[0-9a-f]{1,4}$/i;
 
-function ipBytes(ip: string): Buffer {
-  if (ipVersion(ip) === 4) return Buffer.from(ip.split('.').map(Number));
-  // Expand "::" and write eight 16-bit groups.
-  const [head, tail = ''] = ip.split('::');
-  const left = head ? head.split(':') : [];
-  const right = ip.includes('::') && tail ? tail.split(':') : [];
-  const groups = ip.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
-  return Buffer.concat(groups.map((g) => Buffer.from([parseInt(g, 16) >> 8, parseInt(g, 16) & 0xff])));
+/**
+ * The address a host names, as the bytes an iPAddress name holds (4 or 16), or undefined for a
+ * host name. Not node's isIP: compiling its IPv6 pattern took 10 ms of every start
+ * (docs/performance.md, "Start-up"). It accepts what isIP accepts: dotted quads without leading
+ * zeros, and IPv6 with one "::" at most, a dotted quad at its end and a zone (%eth0), dropped.
+ */
+export function ipAddressBytes(host: string): Buffer | undefined {
+  if (IPV4.test(host)) return Buffer.from(host.split('.').map(Number));
+  if (!host.includes(':')) return undefined;
+  const address = host.replace(/%[^%]+$/, '');
+  const halves = address.split('::');
+  if (halves.length > 2) return undefined;
+  const groupsOf = (text: string): number[] | undefined => {
+    if (text === '') return [];
+    const parts = text.split(':');
+    const last = parts[parts.length - 1];
+    // A dotted quad at the end fills the last two groups (::ffff:127.0.0.1).
+    const tail = IPV4.test(last) ? last.split('.').map(Number) : undefined;
+    if (tail) parts.pop();
+    if (!parts.every((part) => IPV6_GROUP.test(part))) return undefined;
+    const groups = parts.map((part) => Number.parseInt(part, 16));
+    return tail ? [...groups, (tail[0] << 8) | tail[1], (tail[2] << 8) | tail[3]] : groups;
+  };
+  const left = groupsOf(halves[0]);
+  const right = halves.length === 2 ? groupsOf(halves[1]) : [];
+  if (!left || !right) return undefined;
+  // A dotted quad only ends an address: none on the left of "::".
+  if (halves.length === 2 && halves[0].includes('.')) return undefined;
+  const missing = 8 - left.length - right.length;
+  if (halves.length === 2 ? missing < 1 : missing !== 0) return undefined;
+  const groups = [...left, ...new Array<number>(missing).fill(0), ...right];
+  return Buffer.from(groups.flatMap((group) => [group >> 8, group & 0xff]));
 }
 
 const extension = (id: string, critical: boolean, value: Buffer) => sequence(oid(id), ...(critical ? [boolean(true)] : []), octets(value));
@@ -82,9 +99,10 @@ export function selfSignedCertificate(hosts: readonly string[] = [], now = new D
   const keyId = createHash('sha1')
     .update(spki.subarray(spki.length - 65))
     .digest();
-  const names = [...new Set(['localhost', '127.0.0.1', '::1', ...hosts])].map((host) =>
-    ipVersion(host) ? tlv(0x87, ipBytes(host)) : tlv(0x82, Buffer.from(host, 'ascii')),
-  );
+  const names = [...new Set(['localhost', '127.0.0.1', '::1', ...hosts])].map((host) => {
+    const address = ipAddressBytes(host);
+    return address ? tlv(0x87, address) : tlv(0x82, Buffer.from(host, 'ascii'));
+  });
   const serial = randomBytes(16);
   serial[0] &= 0x7f;
   const algorithm = sequence(oid('1.2.840.10045.4.3.2')); // ecdsa-with-SHA256

@@ -91,7 +91,15 @@ export class ComplexTypeTable extends Map<string, ComplexTypeDef> {
   private declaration(name: string): DeclaredType | undefined {
     const entry = this.declared.get(name);
     if (typeof entry !== 'string') return entry;
-    const [declaredName, base, own, since] = JSON.parse(entry) as ComplexTypeTuple;
+    let tuple: ComplexTypeTuple;
+    try {
+      tuple = JSON.parse(entry) as ComplexTypeTuple;
+    } catch (error) {
+      throw new Error(
+        `schema tables: the line for ${name} is not valid JSON (run npm run gen:schema): ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    const [declaredName, base, own, since] = tuple;
     if (declaredName !== name) throw new Error(`schema tables: the line for ${name} declares ${String(declaredName)}`);
     const parsed: DeclaredType = { base: base ?? undefined, own, since };
     this.declared.set(name, parsed);

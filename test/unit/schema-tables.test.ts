@@ -6,7 +6,16 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { formatTables, loadCompiledSchema, loadSchema, readWsdlTables, SCHEMA_TABLES_FILE, schemaFromTables, wsdlDirectory } from '../../src/soap/schema.js';
+import {
+  formatTables,
+  loadCompiledSchema,
+  loadSchema,
+  readWsdlTables,
+  SCHEMA_TABLES_FILE,
+  schemaFromTables,
+  schemaFromTablesText,
+  wsdlDirectory,
+} from '../../src/soap/schema.js';
 
 const wsdl = path.join(wsdlDirectory(), 'vim.wsdl');
 
@@ -45,4 +54,25 @@ test('tables of an unknown format, or naming a missing request type, are refused
   expect(() => schemaFromTables({ ...tables, operations: [['Poke', 'Thing', null, 'NoSuchRequestType', null, []]] })).toThrow(
     /Poke has no request type NoSuchRequestType/,
   );
+});
+
+test('a tables file in another layout (one JSON line, CRLF) builds the same schema as the line-by-line reading', () => {
+  const text = readFileSync(path.join(wsdlDirectory(), SCHEMA_TABLES_FILE), 'utf8');
+  const lineByLine = schemaFromTablesText(text);
+  for (const other of [JSON.stringify(JSON.parse(text)), text.replaceAll('\n', '\r\n')]) {
+    const schema = schemaFromTablesText(other);
+    expect([...schema.complexTypes.keys()]).toEqual([...lineByLine.complexTypes.keys()]);
+    expect(schema.complexTypes).toEqual(lineByLine.complexTypes);
+    expect(schema.enums).toEqual(lineByLine.enums);
+    expect(schema.operations).toEqual(lineByLine.operations);
+    expect(schema.arrayTypeOf('ManagedObjectReference')).toBe('ArrayOfManagedObjectReference');
+  }
+});
+
+test('a type whose line is broken is refused by name when it is first used', () => {
+  const text = readFileSync(path.join(wsdlDirectory(), SCHEMA_TABLES_FILE), 'utf8');
+  const broken = text.replace(/^ {4}\["AboutInfo",.*$/m, '    ["AboutInfo",null,[["name"');
+  const schema = schemaFromTablesText(broken);
+  expect(schema.complexTypes.has('AboutInfo')).toBe(true);
+  expect(() => schema.complexTypes.get('AboutInfo')).toThrow(/the line for AboutInfo is not valid JSON/);
 });

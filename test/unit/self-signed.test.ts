@@ -2,8 +2,9 @@
 // P-256 leaf for serverAuth whose names and dates a verifier accepts.
 
 import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { isIP } from 'node:net';
 import { expect, test } from 'vitest';
-import { selfSignedCertificate } from '../../src/server/self-signed.js';
+import { ipAddressBytes, selfSignedCertificate } from '../../src/server/self-signed.js';
 import { tlsMaterial } from '../../src/server/tls.js';
 
 test('a self-signed EC P-256 certificate naming localhost and the loopbacks, signed by its own key', () => {
@@ -57,4 +58,47 @@ test('every certificate parses: the random serial is written as a minimal DER in
     expect(serial.length % 2, serial).toBe(0);
     expect(serial.startsWith('00') && Number.parseInt(serial.slice(2, 4), 16) < 0x80, serial).toBe(false);
   }
+});
+
+test('an address is told from a name as node:net isIP tells it, zones and embedded dotted quads included', () => {
+  const hosts = [
+    'localhost',
+    'vc.test',
+    '127.0.0.1',
+    '0.0.0.0',
+    '255.255.255.255',
+    '256.1.1.1',
+    '01.2.3.4',
+    '1.2.3.04',
+    '1.2.3',
+    '::',
+    '::1',
+    '1::',
+    'fe80::1:2',
+    'fe80::1%eth0',
+    '::ffff:127.0.0.1',
+    '::1.2.3.4',
+    '1:2:3:4:5:6:7:8',
+    '1:2:3:4:5:6:1.2.3.4',
+    '1:2:3:4:5:6:7',
+    '1:2:3:4:5:6:7:8:9',
+    '1::2::3',
+    ':1',
+    '1:',
+    '12345::1',
+    'g::1',
+    'foo:bar',
+    '[::1]',
+    '1.2.3.4::',
+    '::ffff:1.2.3.04',
+  ];
+  for (const host of hosts) {
+    const bytes = ipAddressBytes(host);
+    expect(bytes ? (bytes.length === 4 ? 4 : 6) : 0, host).toBe(isIP(host));
+  }
+  expect(ipAddressBytes('::ffff:127.0.0.1')?.toString('hex')).toBe('00000000000000000000ffff7f000001');
+  expect(ipAddressBytes('fe80::1%eth0')?.toString('hex')).toBe('fe800000000000000000000000000001');
+  const x509 = new X509Certificate(selfSignedCertificate(['01.2.3.4', '::ffff:10.0.0.1']).cert);
+  expect(x509.subjectAltName).toContain('DNS:01.2.3.4');
+  expect(x509.checkIP('::ffff:10.0.0.1')).toBe('::ffff:10.0.0.1');
 });
