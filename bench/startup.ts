@@ -56,9 +56,18 @@ function rssMbOf(pid: number): number {
   return line ? Number(line.replace(/\D+/g, '')) / 1024 : Number.NaN;
 }
 
-async function coldStart(script: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<Sample> {
+interface Subject {
+  readonly name: string;
+  readonly script: string;
+  readonly args: readonly string[];
+  readonly env: NodeJS.ProcessEnv;
+  /** Logs to stderr (the CLI's log with --port 0), which the bench does not show. */
+  readonly logs?: boolean;
+}
+
+async function coldStart({ script, args, env, logs }: Subject): Promise<Sample> {
   const started = performance.now();
-  const child = spawn(process.execPath, [path.join(DIST, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'], env });
+  const child = spawn(process.execPath, [path.join(DIST, script), ...args], { stdio: ['ignore', 'pipe', logs ? 'ignore' : 'inherit'], env });
   try {
     const url = await new Promise<string>((resolve, reject) => {
       let out = '';
@@ -86,11 +95,13 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.le
 export async function runStartup(runs: number): Promise<void> {
   const extraCaCerts = process.env.NODE_EXTRA_CA_CERTS;
   const { NODE_EXTRA_CA_CERTS: _left, ...withoutExtraCas } = process.env;
-  const subjects: Array<{ name: string; script: string; args: string[]; env: NodeJS.ProcessEnv }> = [
+  const subjects: Subject[] = [
     { name: 'bare node:http', script: 'bench/startup-baseline.js', args: [], env: withoutExtraCas },
     { name: 'node + fastify', script: 'bench/startup-baseline.js', args: ['--fastify'], env: withoutExtraCas },
     { name: 'emulator, --http', script: 'src/cli.js', args: ['--port', '0', '--http', '--log-level', 'silent'], env: withoutExtraCas },
     { name: 'emulator, HTTPS (default)', script: 'src/cli.js', args: ['--port', '0', '--log-level', 'silent'], env: withoutExtraCas },
+    // Every default: HTTPS, and the JSON log at info (a line per SOAP call).
+    { name: 'emulator, HTTPS, logging', script: 'src/cli.js', args: ['--port', '0'], env: withoutExtraCas, logs: true },
   ];
   if (extraCaCerts) {
     subjects.push(
@@ -99,11 +110,11 @@ export async function runStartup(runs: number): Promise<void> {
     );
   }
   console.log(`\nstart-up: spawn to first answered SOAP request, then RSS after ${IDLE_MS} ms idle; median of ${runs} cold starts (targets: 200 ms, 65 MB)`);
-  if (extraCaCerts) console.log(`  NODE_EXTRA_CA_CERTS=${extraCaCerts} is set here: the first four run without it, the "extra CAs" lines with it`);
+  if (extraCaCerts) console.log(`  NODE_EXTRA_CA_CERTS=${extraCaCerts} is set here: the first five run without it, the "extra CAs" lines with it`);
   const samples = new Map<string, Sample[]>(subjects.map((s) => [s.name, []]));
   // Interleaved, so a burst of load from elsewhere hits every subject alike.
   for (let i = 0; i < runs; i++) {
-    for (const subject of subjects) samples.get(subject.name)!.push(await coldStart(subject.script, subject.args, subject.env));
+    for (const subject of subjects) samples.get(subject.name)!.push(await coldStart(subject));
   }
   for (const subject of subjects) {
     const list = samples.get(subject.name)!;

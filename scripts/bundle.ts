@@ -13,12 +13,14 @@
 //
 // CommonJS rather than an ES module, because node:vm takes a code cache only for a script.
 //
-// Left out of the bundle, and loaded from node_modules when needed: pino (only with logging on,
-// and its pretty-printing transport starts a worker from a file inside the pino package),
-// pino-pretty (a dev dependency), and what fastify requires only on paths the CLI never takes
-// (its default schema compilers, which app.ts replaces, and light-my-request for inject()):
-// bundled, those were 600 kB of source kept in memory for nothing. Anything loaded through
-// createRequire (Ajv for the control API, YAML) is resolved at run time anyway.
+// pino is in the bundle: loaded from node_modules, resolving and compiling its modules took 25
+// to 45 ms of every start with logging on (the default). Its pretty-printing transport starts a
+// worker from a file inside the pino package, so src/server/logging.ts makes that transport with
+// the installed pino. Left out, and loaded from node_modules when needed: pino-pretty (a dev
+// dependency), and what fastify requires only on paths the CLI never takes (its default schema
+// compilers, which app.ts replaces, and light-my-request for inject()): bundled, those were 600 kB
+// of source kept in memory for nothing. Anything loaded through createRequire (Ajv for the
+// control API, YAML) is resolved at run time anyway.
 //
 // Whitespace and syntax are minified (names are kept, so stack traces still name functions):
 // the source V8 holds shrinks from 1.6 MB to 0.6 MB, about 3 MB less RSS. For file and line
@@ -84,7 +86,7 @@ try {
     platform: 'node',
     format: 'cjs',
     target: 'node20',
-    external: ['pino', 'pino-pretty', '@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler', 'light-my-request'],
+    external: ['pino-pretty', '@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler', 'light-my-request'],
     define: { 'import.meta.url': 'importMetaUrl' },
     inject: [importMetaUrlModule],
     plugins: [lazyHttp2],
@@ -119,10 +121,16 @@ async function writeCodeCache(): Promise<void> {
   // touch, a config that may not start), and NODE_OPTIONS (V8 flags, which would make a cache
   // that a start without them refuses, or --enable-source-maps, under which the loader skips it).
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('VTASK_') && name !== 'NODE_OPTIONS'));
-  const child = spawn(process.execPath, [LOADER, '--port', '0', '--log-level', 'silent'], {
+  // At the default log level, so the cache holds pino's code too; the log (on stderr, as with
+  // --port 0) is shown only if the warm-up fails.
+  const child = spawn(process.execPath, [LOADER, '--port', '0'], {
     cwd: ROOT,
     env: { ...env, VTASK_WRITE_CODE_CACHE: '1' },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    if (log.length < 64 * 1024) log += chunk.toString();
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const giveUp = setTimeout(() => child.kill('SIGKILL'), 30_000);
@@ -141,6 +149,7 @@ async function writeCodeCache(): Promise<void> {
   } catch (error) {
     child.kill('SIGKILL');
     rmSync(CACHE, { force: true });
+    process.stderr.write(log);
     throw error;
   } finally {
     clearTimeout(giveUp);

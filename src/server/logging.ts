@@ -2,7 +2,7 @@
 // installed; cookies and passwords never reach a log line.
 
 import { createRequire } from 'node:module';
-import type { LoggerOptions } from 'pino';
+import type { DestinationStream, LoggerOptions } from 'pino';
 
 const require = createRequire(import.meta.url);
 
@@ -16,8 +16,8 @@ function prettyAvailable(): boolean {
 }
 
 /** Pino settings writing to stdout, or to `stream` (the CLI's stderr when stdout carries the URL). */
-export function loggerOptions(level: string, stream?: NodeJS.WritableStream): LoggerOptions & { stream?: NodeJS.WritableStream } {
-  const options: LoggerOptions & { stream?: NodeJS.WritableStream } = {
+export function loggerOptions(level: string, stream?: NodeJS.WritableStream): LoggerOptions & { stream?: DestinationStream } {
+  const options: LoggerOptions & { stream?: DestinationStream } = {
     level,
     // Exact paths only: a wildcard ('*.password') made every log line walk all its fields,
     // about 1 µs a line, i.e. a SOAP call's log line cost 40% more. No line carries a caller's
@@ -26,7 +26,10 @@ export function loggerOptions(level: string, stream?: NodeJS.WritableStream): Lo
   };
   if (stream) options.stream = stream;
   else if (process.stdout.isTTY && prettyAvailable()) {
-    options.transport = { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } };
+    // A pino transport runs in a worker started from a file inside the pino package, which the
+    // bundled CLI (scripts/bundle.ts) does not hold: the installed pino makes the transport.
+    const installedPino: typeof import('pino') = require('pino');
+    options.stream = installedPino.transport({ target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } });
   }
   return options;
 }

@@ -6,6 +6,8 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from 'vitest';
@@ -18,8 +20,8 @@ const BUNDLE = path.join(ROOT, 'dist/src/cli.bundle.cjs');
 const CACHE = path.join(ROOT, 'dist/src/cli.bundle.cache');
 const CODE_CACHE_MODULE = path.join(ROOT, 'dist/src/server/code-cache.js');
 
-/** What the bundle may load from node_modules: pino (logging on), and what fastify requires only on paths the CLI never takes. */
-const LOADED_OUTSIDE = ['pino', '@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler', 'light-my-request'];
+/** What the bundle may load from node_modules: what fastify requires only on paths the CLI never takes. */
+const LOADED_OUTSIDE = ['@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler', 'light-my-request'];
 
 /** Whether V8 takes `cache` for `bundle`, asked in a fresh node as the loader asks it. */
 function cacheUsed(bundle: string, cache: string): boolean {
@@ -43,7 +45,8 @@ test('dist/src/cli.js is a loader that imports only node built-ins; the bundle r
   // Minified CommonJS: `require("node:fs")`; comments are gone, and there is no import().
   const required = new Set([...text.matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1]));
   expect(required.has('node:http')).toBe(true);
-  const outside = [...required].filter((name) => !name.startsWith('node:'));
+  // pino's own modules name built-ins without the node: prefix.
+  const outside = [...required].filter((name) => !isBuiltin(name));
   expect(outside.sort(), 'modules the bundle loads from elsewhere (npm run build rebuilds it)').toEqual([...LOADED_OUTSIDE].sort());
   expect(text).not.toMatch(/\bimport\(/);
   expect(text).toContain('createEmulator');
@@ -115,3 +118,42 @@ test('with --enable-source-maps the bundle runs as a plain module, and a stack t
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('on a terminal the log is pretty-printed, through the installed pino (its transport worker is not in the bundle)', async () => {
+  const port = await freePort();
+  // script(1) gives the CLI a terminal for stdout; without --port 0 the log goes there.
+  const child = spawn('script', ['-qc', `"${process.execPath}" "${CLI}" --port ${port} --http`, '/dev/null'], {
+    cwd: ROOT,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no pretty log line in 20 s: ${out}`)), 20_000);
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes('vtask-emulator listening')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    // pino-pretty's form (a colored level name), not a JSON line.
+    expect(out).toMatch(/\u001b\[32mINFO\u001b\[39m/);
+    expect(out).not.toContain('{"level":30');
+  } finally {
+    if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+  }
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
