@@ -54,7 +54,8 @@ function cpuMsOf(pid: number | undefined): number | undefined {
   }
 }
 
-function freePort(): Promise<number> {
+/** A loopback port free a moment ago (the server that takes it may race another process; fine for a bench or a test). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = net.createServer();
     probe.once('error', reject);
