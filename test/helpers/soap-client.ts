@@ -21,12 +21,22 @@ export interface RawResponse {
 
 export function rawRequest(
   baseUrl: string,
-  options: { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer; chunked?: boolean },
+  options: {
+    method?: string;
+    path?: string;
+    /** The request target exactly as sent, e.g. the absolute form a proxy gets (`http://host/sdk`); instead of `path`. */
+    target?: string;
+    headers?: Record<string, string>;
+    body?: string | Buffer;
+    chunked?: boolean;
+  },
 ): Promise<RawResponse> {
   const url = new URL(options.path ?? '/sdk', baseUrl);
   const transport = url.protocol === 'https:' ? https : http;
+  // With a target, the URL gives only where to connect (without an IPv6 literal's brackets).
+  const where = options.target === undefined ? {} : { host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port, path: options.target };
   return new Promise((resolve, reject) => {
-    const req = transport.request(url, { method: options.method ?? 'POST', headers: options.headers, rejectUnauthorized: false, agent: false }, (res) => {
+    const req = transport.request(url, { method: options.method ?? 'POST', headers: options.headers, rejectUnauthorized: false, agent: false, ...where }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { EXAMPLE_USERS, startLoggedIn, type Running, type SoapConnection } from '../helpers/emulator.js';
 import type { SoapSession } from '../helpers/soap-client.js';
-import { createTask, expectFault, ok, readInfo, TASK_TYPE, type Xml } from '../helpers/tasks.js';
+import { createTask, expectFault, ok, readInfo, readProperty, TASK_TYPE, type Xml } from '../helpers/tasks.js';
 
 let emulator: Running<SoapConnection>;
 let admin: SoapSession;
@@ -45,16 +45,9 @@ async function taskInfoArg(task: string): Promise<string> {
   return `<taskInfo><key>${task}</key><task type="Task">${task}</task><descriptionId>${TASK_TYPE}</descriptionId><state>${info.state}</state><cancelled>false</cancelled><cancelable>true</cancelable><reason xsi:type="TaskReasonUser" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><userName>admin</userName></reason><queueTime>${info.queueTime}</queueTime><eventChainId>${info.eventChainId}</eventChainId></taskInfo>`;
 }
 
+/** One property's value, read with the shared helper and typed for this file. */
 async function retrieve(s: SoapSession, type: string, value: string, path: string): Promise<Xml | undefined> {
-  const res = await s.call(
-    'RetrieveProperties',
-    'PropertyCollector',
-    'propertyCollector',
-    `<specSet><propSet><type>${type}</type><pathSet>${path}</pathSet></propSet><objectSet><obj type="${type}">${value}</obj></objectSet></specSet>`,
-  );
-  ok(res);
-  const returnval = (res.result.RetrievePropertiesResponse as Xml).returnval as Xml | undefined;
-  return returnval?.propSet ? ((returnval.propSet as Xml).val as Xml) : undefined;
+  return (await readProperty(s, type, value, path)) as Xml | undefined;
 }
 
 describe('TaskEvent', () => {

@@ -2,11 +2,10 @@
 // lives in a second fastify instance, built on the first request for one of them
 // (src/server/lazy-app.ts), so a start registers one route instead of sixty.
 
-import http from 'node:http';
 import { afterEach, expect, test } from 'vitest';
 import type { Emulator } from '../../src/server/app.js';
 import { startEmulator } from '../helpers/emulator.js';
-import { rawRequest, SoapSession } from '../helpers/soap-client.js';
+import { envelope, rawRequest, SoapSession } from '../helpers/soap-client.js';
 import { ok } from '../helpers/tasks.js';
 
 let emulator: Emulator | undefined;
@@ -59,27 +58,11 @@ test('close() while the other routes are being built for a first request still e
   if (!(answer instanceof Error)) expect([200, 503]).toContain((answer as { status: number }).status);
 });
 
-/** A POST with the request target written as given: absolute form, or escapes left as they are. */
-function postTarget(baseUrl: string, target: string, body: string): Promise<{ status: number; body: string }> {
-  const { hostname, port } = new URL(baseUrl);
-  return new Promise((resolve, reject) => {
-    const request = http.request({ host: hostname, port, method: 'POST', path: target, headers: { 'content-type': 'text/xml; charset=utf-8' } }, (response) => {
-      let text = '';
-      response.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
-    });
-    request.on('error', reject);
-    request.end(body);
-  });
-}
-
 test('a SOAP call in absolute form (through a proxy) or with an escaped path reaches the SOAP endpoint, as fastify routes it', async () => {
   emulator = await startEmulator();
-  const envelope =
-    '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>' +
-    '<RetrieveServiceContent xmlns="urn:vim25"><_this type="ServiceInstance">ServiceInstance</_this></RetrieveServiceContent></soapenv:Body></soapenv:Envelope>';
+  const body = envelope('<RetrieveServiceContent xmlns="urn:vim25"><_this type="ServiceInstance">ServiceInstance</_this></RetrieveServiceContent>');
   for (const target of [`${emulator.url()}/sdk`, `${emulator.url()}/sdk?x=1`, '/%73dk', '/sdk/vim%53ervice']) {
-    const answer = await postTarget(emulator.url(), target, envelope);
+    const answer = await rawRequest(emulator.url(), { target, headers: { 'content-type': 'text/xml; charset=utf-8' }, body });
     expect(answer.status, target).toBe(200);
     expect(answer.body, target).toContain('RetrieveServiceContentResponse');
   }

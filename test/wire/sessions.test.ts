@@ -6,7 +6,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { ControlClient } from '../../src/control/client.js';
 import { EXAMPLE_USERS, startLoggedIn, type Running, type SoapConnection } from '../helpers/emulator.js';
 import type { SoapResponse, SoapSession } from '../helpers/soap-client.js';
-import { expectFault, ok, type Xml } from '../helpers/tasks.js';
+import { expectFault, ok, readProperty, type Xml } from '../helpers/tasks.js';
 
 let emulator: Running<SoapConnection> | undefined;
 afterEach(async () => {
@@ -27,15 +27,9 @@ function returnval(res: SoapResponse, method: string): unknown {
   return (res.result[`${method}Response`] as Xml).returnval;
 }
 
+/** One property's value, read with the shared helper and typed for this file. */
 async function property(s: SoapSession, type: string, value: string, path: string): Promise<Xml> {
-  const res = await s.call(
-    'RetrieveProperties',
-    'PropertyCollector',
-    'propertyCollector',
-    `<specSet><propSet><type>${type}</type><pathSet>${path}</pathSet></propSet><objectSet><obj type="${type}">${value}</obj></objectSet></specSet>`,
-  );
-  ok(res);
-  return ((returnval(res, 'RetrieveProperties') as Xml).propSet as Xml).val as Xml;
+  return (await readProperty(s, type, value, path)) as Xml;
 }
 
 async function sessionKeys(s: SoapSession): Promise<Array<{ key: string; userName: string }>> {
