@@ -8,12 +8,12 @@ import { createServer as createHttpServer, type IncomingMessage, type RequestLis
 import { createServer as createHttpsServer } from 'node:https';
 import path from 'node:path';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
-import { EmulatorControl } from '../control/control.js';
+import type { EmulatorControl } from '../control/control.js';
+import { createControlPlane } from '../control/control-plane.js';
 import { Injector } from '../control/injection.js';
 import { JsonValueError, toJson } from '../control/json-values.js';
 import { controlApi } from '../control/routes.js';
-import { ControlSchemas } from '../control/schemas.js';
-import { EmulatorState, stateBodyLimit } from '../control/state.js';
+import { type EmulatorState, stateBodyLimit } from '../control/state.js';
 import { WireTrace } from '../control/trace.js';
 import { Decoder } from '../soap/decoder.js';
 import { Encoders } from '../soap/encoder.js';
@@ -244,33 +244,17 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
     operationPrivileges: [...new Set([...operations.values()].flatMap((op) => (op.privilege ? [op.privilege] : [])))],
     methodTasks: { defaultDurationMs: config.taskDurationMs },
   });
-  const controlSchemas = new ControlSchemas();
-  const control = new EmulatorControl({
-    types: schema,
-    taskManager: inventory.taskManager,
-    extensionManager: inventory.extensionManager,
-    users,
-    sessions: inventory.sessionManager,
-    injector,
+  const {
     schemas: controlSchemas,
-    tree: inventory.tree,
-    methodTasks: inventory.methodTasks,
-    taskDurationMs: config.taskDurationMs,
-    inventory: DEFAULT_INVENTORY,
-  });
-  const state = new EmulatorState({
-    types: schema,
-    taskManager: inventory.taskManager,
-    extensionManager: inventory.extensionManager,
-    users,
-    injector,
-    lifecycles: control.lifecycles,
-    schemas: controlSchemas,
-    registry: inventory.registry,
-    sessions: inventory.sessionManager,
-    tree: inventory.tree,
-    methodTasks: inventory.methodTasks,
     control,
+    state,
+  } = createControlPlane({
+    types: schema,
+    inventory,
+    users,
+    injector,
+    taskDurationMs: config.taskDurationMs,
+    startInventory: DEFAULT_INVENTORY,
   });
   // Made only when asked for: without it the /sdk route records nothing and builds nothing.
   let trace: WireTrace | undefined;

@@ -36,12 +36,16 @@ export function rawRequest(
   // With a target, the URL gives only where to connect (without an IPv6 literal's brackets).
   const where = options.target === undefined ? {} : { host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port, path: options.target };
   return new Promise((resolve, reject) => {
-    const req = transport.request(url, { method: options.method ?? 'POST', headers: options.headers, rejectUnauthorized: false, agent: false, ...where }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = transport.request(
+      url,
+      { method: options.method ?? 'POST', headers: options.headers, rejectUnauthorized: false, agent: false, ...where },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     if (options.body !== undefined) {
       if (options.chunked) {

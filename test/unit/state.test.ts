@@ -7,11 +7,18 @@
 import { DEFAULT_INVENTORY } from '../../src/vim/inventory-tree.js';
 import { constants } from 'node:buffer';
 import { afterEach, describe, expect, test } from 'vitest';
-import { EmulatorControl } from '../../src/control/control.js';
+import type { EmulatorControl } from '../../src/control/control.js';
+import { createControlPlane } from '../../src/control/control-plane.js';
 import { Injector } from '../../src/control/injection.js';
 import { vimToJson, type Json } from '../../src/control/json-values.js';
-import { ControlSchemas } from '../../src/control/schemas.js';
-import { EmulatorState, STATE_BYTES_BASE, STATE_BYTES_PER_TASK, STATE_FORMAT_VERSION, stateBodyLimit, type StateDocument } from '../../src/control/state.js';
+import {
+  type EmulatorState,
+  STATE_BYTES_BASE,
+  STATE_BYTES_PER_TASK,
+  STATE_FORMAT_VERSION,
+  stateBodyLimit,
+  type StateDocument,
+} from '../../src/control/state.js';
 import { loadCompiledSchema } from '../../src/soap/schema.js';
 import { ManagedObjectReference } from '../../src/vim/data.js';
 import { createInventory, type Inventory } from '../../src/vim/inventory.js';
@@ -49,34 +56,7 @@ function harness(maxTasks = 1000, maxInventoryEntities?: number): Harness {
     about: { apiVersion: '8.0.2.0', version: '8.0.3', build: '1' },
     maxInventoryEntities,
   });
-  const schemas = new ControlSchemas();
-  const control = new EmulatorControl({
-    types: schema,
-    taskManager: inventory.taskManager,
-    extensionManager: inventory.extensionManager,
-    sessions: inventory.sessionManager,
-    users,
-    injector,
-    schemas,
-    tree: inventory.tree,
-    methodTasks: inventory.methodTasks,
-    taskDurationMs: 100,
-    inventory: DEFAULT_INVENTORY,
-  });
-  const state = new EmulatorState({
-    types: schema,
-    taskManager: inventory.taskManager,
-    extensionManager: inventory.extensionManager,
-    users,
-    injector,
-    lifecycles: control.lifecycles,
-    schemas,
-    registry: inventory.registry,
-    sessions: inventory.sessionManager,
-    tree: inventory.tree,
-    methodTasks: inventory.methodTasks,
-    control,
-  });
+  const { control, state } = createControlPlane({ types: schema, inventory, users, injector, taskDurationMs: 100, startInventory: DEFAULT_INVENTORY });
   const h = { inventory, control, state, users };
   opened.push(h);
   return h;
