@@ -99,6 +99,23 @@ func (e *env) vm(ctx context.Context) (*object.VirtualMachine, error) {
 	return vm, nil
 }
 
+// powerOn posts a method rule for PowerOnVM_Task, then powers web-01 on: the VM and the task
+// the call started.
+func (e *env) powerOn(ctx context.Context, rule map[string]interface{}) (*object.VirtualMachine, *object.Task, error) {
+	if err := e.control("POST", "/methods", rule, nil); err != nil {
+		return nil, nil, err
+	}
+	vm, err := e.vm(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	t, err := vm.PowerOn(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return vm, t, nil
+}
+
 // sink collects the progress percentages WaitForResult reports.
 type sink struct {
 	mu   sync.Mutex
@@ -154,14 +171,7 @@ func powerState(ctx context.Context, vm *object.VirtualMachine, want types.Virtu
 }
 
 func stepSuccess(ctx context.Context, e *env) error {
-	if err := e.control("POST", "/methods", map[string]interface{}{"method": "PowerOnVM_Task", "durationMs": 300, "progressSteps": 3}, nil); err != nil {
-		return err
-	}
-	vm, err := e.vm(ctx)
-	if err != nil {
-		return err
-	}
-	t, err := vm.PowerOn(ctx)
+	vm, t, err := e.powerOn(ctx, map[string]interface{}{"method": "PowerOnVM_Task", "durationMs": 300, "progressSteps": 3})
 	if err != nil {
 		return err
 	}
@@ -182,14 +192,7 @@ func stepSuccess(ctx context.Context, e *env) error {
 func stepError(ctx context.Context, e *env) error {
 	rule := map[string]interface{}{"method": "PowerOnVM_Task", "durationMs": 300, "progressSteps": 1,
 		"fault": map[string]interface{}{"type": "InsufficientResourcesFault", "message": "no room"}}
-	if err := e.control("POST", "/methods", rule, nil); err != nil {
-		return err
-	}
-	vm, err := e.vm(ctx)
-	if err != nil {
-		return err
-	}
-	t, err := vm.PowerOn(ctx)
+	vm, t, err := e.powerOn(ctx, rule)
 	if err != nil {
 		return err
 	}
@@ -206,14 +209,7 @@ func stepError(ctx context.Context, e *env) error {
 
 func stepCancel(ctx context.Context, e *env) error {
 	rule := map[string]interface{}{"method": "PowerOnVM_Task", "durationMs": 60000, "progressSteps": 10, "cancelable": true}
-	if err := e.control("POST", "/methods", rule, nil); err != nil {
-		return err
-	}
-	vm, err := e.vm(ctx)
-	if err != nil {
-		return err
-	}
-	t, err := vm.PowerOn(ctx)
+	vm, t, err := e.powerOn(ctx, rule)
 	if err != nil {
 		return err
 	}
@@ -229,14 +225,7 @@ func stepCancel(ctx context.Context, e *env) error {
 }
 
 func stepHungFinished(ctx context.Context, e *env) error {
-	if err := e.control("POST", "/methods", map[string]interface{}{"method": "PowerOnVM_Task", "outcome": "hangUntilFinished"}, nil); err != nil {
-		return err
-	}
-	vm, err := e.vm(ctx)
-	if err != nil {
-		return err
-	}
-	t, err := vm.PowerOn(ctx)
+	vm, t, err := e.powerOn(ctx, map[string]interface{}{"method": "PowerOnVM_Task", "outcome": "hangUntilFinished"})
 	if err != nil {
 		return err
 	}
