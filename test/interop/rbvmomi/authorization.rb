@@ -4,16 +4,9 @@
 # FetchUserPrivilegeOnEntities). Reads VTASK_HOST / VTASK_PORT; prints "PASS <step>" or
 # "FAIL <step>: <reason>" per step and exits 1 if any failed.
 
-require 'rbvmomi'
+require_relative 'common'
 
-HOST = ENV.fetch('VTASK_HOST')
-PORT = Integer(ENV.fetch('VTASK_PORT'))
-
-def connect(user)
-  RbVmomi::VIM.connect(host: HOST, port: PORT, ssl: true, insecure: true, user: user, password: user)
-end
-
-def check(condition, message)
+def expect_that(condition, message)
   raise message unless condition
 end
 
@@ -31,14 +24,14 @@ step('has_privilege_on_entities') do
   content = vim.serviceContent
   key = content.sessionManager.currentSession.key
   answer = content.authorizationManager.HasPrivilegeOnEntities(entity: [content.rootFolder], sessionId: key, privId: ['Task.Create', 'Task.Update'])
-  check(answer.size == 1 && answer[0].entity._ref == 'group-d1', "one answer for the root folder: #{answer.inspect}")
+  expect_that(answer.size == 1 && answer[0].entity._ref == 'group-d1', "one answer for the root folder: #{answer.inspect}")
   granted = answer[0].privAvailability.map { |p| [p.privId, p.isGranted] }
-  check(granted == [['Task.Create', true], ['Task.Update', false]], "granted #{granted.inspect}")
+  expect_that(granted == [['Task.Create', true], ['Task.Update', false]], "granted #{granted.inspect}")
   begin
     content.authorizationManager.HasPrivilegeOnEntities(entity: [RbVmomi::VIM::Folder(vim, 'group-nope')], sessionId: key, privId: ['System.View'])
     raise 'an unknown entity was answered'
   rescue RbVmomi::Fault => e
-    check(e.fault.is_a?(RbVmomi::VIM::ManagedObjectNotFound), "fault #{e.fault.class}")
+    expect_that(e.fault.is_a?(RbVmomi::VIM::ManagedObjectNotFound), "fault #{e.fault.class}")
   end
   vim.close
 end
@@ -49,7 +42,7 @@ step('has_privilege_on_entity') do
   vim = connect('admin')
   content = vim.serviceContent
   granted = content.authorizationManager.HasPrivilegeOnEntity(entity: content.rootFolder, sessionId: key, privId: ['Task.Create', 'Task.Update', 'System.View'])
-  check(granted == [true, false, true], "granted #{granted.inspect}")
+  expect_that(granted == [true, false, true], "granted #{granted.inspect}")
   creator.close
   vim.close
 end

@@ -5,15 +5,7 @@
 require 'json'
 require 'net/http'
 require 'openssl'
-require 'rbvmomi'
-
-HOST = ENV.fetch('VTASK_HOST')
-PORT = Integer(ENV.fetch('VTASK_PORT'))
-
-def check(what, condition)
-  raise "#{what}: failed" unless condition
-  puts "ok #{what}"
-end
+require_relative 'common'
 
 def control(method, path, body = nil)
   http = Net::HTTP.new(HOST, PORT)
@@ -29,7 +21,7 @@ def control(method, path, body = nil)
   response.body.to_s.empty? ? nil : JSON.parse(response.body)
 end
 
-vim = RbVmomi::VIM.connect(host: HOST, port: PORT, ssl: true, insecure: true, user: 'admin', password: 'admin')
+vim = connect
 control(:post, '/reset')
 dc = vim.serviceContent.rootFolder.childEntity.first
 vm = dc.vmFolder.childEntity.find { |v| v.name == 'web-01' }

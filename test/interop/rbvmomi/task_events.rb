@@ -3,18 +3,9 @@
 # chain, seen by QueryEvents and by an EventHistoryCollector. Reads VTASK_HOST / VTASK_PORT;
 # prints one line per step and exits non-zero at the first failure.
 
-require 'rbvmomi'
+require_relative 'common'
 
-HOST = ENV.fetch('VTASK_HOST')
-PORT = Integer(ENV.fetch('VTASK_PORT'))
-TASK_TYPE = 'com.vmware.govmomi.simulator.test'
-
-def check(what, condition)
-  raise "#{what}: failed" unless condition
-  puts "ok #{what}"
-end
-
-vim = RbVmomi::VIM.connect(host: HOST, port: PORT, ssl: true, insecure: true, user: 'admin', password: 'admin')
+vim = connect
 content = vim.serviceContent
 em = content.eventManager
 

@@ -2,20 +2,7 @@
 # a fault set with rbvmomi's own bare-fault form, and a cancel. Reads VTASK_HOST / VTASK_PORT;
 # prints one line per step and exits non-zero at the first failure.
 
-require 'rbvmomi'
-
-HOST = ENV.fetch('VTASK_HOST')
-PORT = Integer(ENV.fetch('VTASK_PORT'))
-TASK_TYPE = 'com.vmware.govmomi.simulator.test'
-
-def connect
-  RbVmomi::VIM.connect(host: HOST, port: PORT, ssl: true, insecure: true, user: 'admin', password: 'admin')
-end
-
-def check(what, condition)
-  raise "#{what}: failed" unless condition
-  puts "ok #{what}"
-end
+require_relative 'common'
 
 vim = connect
 content = vim.serviceContent

@@ -4,16 +4,7 @@
 # the root folder's childEntity, so it holds for any inventory. Reads VTASK_HOST / VTASK_PORT;
 # prints one line per step and exits non-zero at the first failure.
 
-require 'rbvmomi'
-
-HOST = ENV.fetch('VTASK_HOST')
-PORT = Integer(ENV.fetch('VTASK_PORT'))
-TASK_TYPE = 'com.vmware.govmomi.simulator.test'
-
-def check(what, condition)
-  raise "#{what}: failed" unless condition
-  puts "ok #{what}"
-end
+require_relative 'common'
 
 def through(vim, view, view_type, type, path)
   spec = {
@@ -23,7 +14,7 @@ def through(vim, view, view_type, type, path)
   (vim.propertyCollector.RetrieveProperties(specSet: [spec]) || []).map { |c| [c.obj._ref, c.propSet.find { |p| p.name == path }&.val] }.to_h
 end
 
-vim = RbVmomi::VIM.connect(host: HOST, port: PORT, ssl: true, insecure: true, user: 'admin', password: 'admin')
+vim = connect
 content = vim.serviceContent
 root = content.rootFolder
 children = root.childEntity.map { |c| [c._ref, c.name] }.to_h
