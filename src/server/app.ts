@@ -222,7 +222,8 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
   const generatedControlToken = !given.controlToken && !isLoopback(given.host) ? randomBytes(24).toString('base64url') : undefined;
   const config: Config = generatedControlToken ? { ...given, controlToken: generatedControlToken } : given;
   if (config.tunnelPort !== undefined && !config.tls) throw new Error('tunnelPort needs TLS: the tunnel carries TLS to the SDK');
-  const schema = loadCompiledSchema();
+  const wsdlDir = wsdlDirectory();
+  const schema = loadCompiledSchema(wsdlDir);
   const operations = operationTable(schema, { cancelTaskPrivilege: config.cancelTaskPrivilege, overrides: readPrivileges(config.privilegesFile) });
   const users = new UserDirectory(config.usersFile ? parseUsersFile(readFileSync(config.usersFile, 'utf8'), config.usersFile) : undefined);
   const injector = new Injector();
@@ -240,7 +241,7 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
     },
     about: { apiVersion: config.apiVersion, version: config.productVersion, build: config.productBuild },
     limits: config,
-    managers: loadManagedTypes(wsdlDirectory()),
+    managers: loadManagedTypes(wsdlDir),
     operationPrivileges: [...new Set([...operations.values()].flatMap((op) => (op.privilege ? [op.privilege] : [])))],
     methodTasks: { defaultDurationMs: config.taskDurationMs },
   });
@@ -385,18 +386,6 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
   });
   await app.register(sdkRoute, { endpoint, secureCookie: config.tls, logCalls: ['trace', 'debug', 'info'].includes(config.logLevel), trace });
 
-  // Read when first asked for (few clients fetch them), then kept by this emulator.
-  const wsdlDir = wsdlDirectory();
-  const wsdlTexts = new Map<string, string>();
-  const wsdlText = (name: string) => {
-    let text = wsdlTexts.get(name);
-    if (text === undefined) {
-      text = readFileSync(path.join(wsdlDir, name), 'utf8');
-      wsdlTexts.set(name, text);
-    }
-    return text;
-  };
-  const versions = serviceVersions(config.apiVersion, config.productBuild);
   const buildOtherRoutes = async (): Promise<FastifyInstance> => {
     // Never listens: the server above hands it its requests (fastify's routing()).
     const other = Fastify({ ...fastifyOptions, loggerInstance: app.log, serverFactory: (handler) => createHttpServer(handler) });
@@ -428,6 +417,17 @@ export async function createEmulator(given: Config, host: EmulatorHost = {}): Pr
       trace,
     });
     await other.register(recentTasksPage, recentTasksOptions(inventory, config.controlToken));
+    // Read when first asked for (few clients fetch them), then kept by this emulator.
+    const wsdlTexts = new Map<string, string>();
+    const wsdlText = (name: string) => {
+      let text = wsdlTexts.get(name);
+      if (text === undefined) {
+        text = readFileSync(path.join(wsdlDir, name), 'utf8');
+        wsdlTexts.set(name, text);
+      }
+      return text;
+    };
+    const versions = serviceVersions(config.apiVersion, config.productBuild);
     const xml = 'text/xml; charset=utf-8';
     other.get('/sdk/vimServiceVersions.xml', (_req, reply) => reply.type(xml).send(versions));
     other.get('/sdk/vimService.wsdl', (_req, reply) => reply.type(xml).send(wsdlText('vimService.wsdl')));
